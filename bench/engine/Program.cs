@@ -1,0 +1,26 @@
+using BenchmarkDotNet.Running;
+using Talm.Bench.Engine;
+
+// `--smoke` checks the scenario and prints one timing without BenchmarkDotNet (seconds, not minutes).
+if (args.Contains("--smoke"))
+{
+    var snapshot = Fleet.MidBackup(10_000);
+    var engine = new Talm.Engine.CguEngine(new Fleet.FixedSuffix());
+    var d = engine.Decide(snapshot, Fleet.Now);
+    for (var i = 0; i < 30; i++)
+        d = engine.Decide(snapshot, Fleet.Now);
+    const int runs = 40;
+    var times = new double[runs];
+    var before = GC.GetAllocatedBytesForCurrentThread();
+    for (var i = 0; i < runs; i++)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        d = engine.Decide(snapshot, Fleet.Now);
+        times[i] = sw.Elapsed.TotalMilliseconds;
+    }
+    var bytes = (GC.GetAllocatedBytesForCurrentThread() - before) / runs;
+    Array.Sort(times);
+    Console.WriteLine($"10,000 clusters: median {times[runs / 2]:F2} ms, min {times[0]:F2} ms, {bytes / 1024.0 / 1024.0:F2} MB allocated per decision; {d.Intents.Count} intents; last condition: {d.Status.Conditions![^1].Message}");
+    return;
+}
+BenchmarkRunner.Run<EngineDecisionBenchmark>(args: args);
