@@ -2,9 +2,15 @@ using BenchmarkDotNet.Running;
 using Talm.Bench.Engine;
 
 // `--smoke` checks the scenario and prints one timing without BenchmarkDotNet (seconds, not minutes).
+if (args.Contains("--profile"))
+{
+    PhaseProfile.Run(args.Length > 1 && int.TryParse(args[^1], out var p) ? p : 10_000);
+    return;
+}
 if (args.Contains("--smoke"))
 {
-    var snapshot = Fleet.MidBackup(10_000);
+    var size = args.Length > 1 && int.TryParse(args[^1], out var n) ? n : 10_000;
+    var snapshot = Fleet.MidBackup(size);
     var engine = new Talm.Engine.CguEngine(new Fleet.FixedSuffix());
     var d = engine.Decide(snapshot, Fleet.Now);
     for (var i = 0; i < 30; i++)
@@ -20,7 +26,7 @@ if (args.Contains("--smoke"))
     }
     var bytes = (GC.GetAllocatedBytesForCurrentThread() - before) / runs;
     Array.Sort(times);
-    Console.WriteLine($"10,000 clusters: median {times[runs / 2]:F2} ms, min {times[0]:F2} ms, {bytes / 1024.0 / 1024.0:F2} MB allocated per decision; {d.Intents.Count} intents; last condition: {d.Status.Conditions![^1].Message}");
+    Console.WriteLine($"{size:N0} clusters: median {times[runs / 2]:F2} ms, min {times[0]:F2} ms, {bytes / 1024.0 / 1024.0:F2} MB allocated per decision; {d.Intents.Count} intents; last condition: {d.Status.Conditions![^1].Message}");
     return;
 }
 BenchmarkRunner.Run<EngineDecisionBenchmark>(args: args);

@@ -12,7 +12,7 @@ namespace Talm.Engine.Internal;
 internal sealed class HubIndex
 {
     private readonly HubSnapshot _snapshot;
-    private Dictionary<(string Ns, string Name), ManagedClusterView>? _views;
+    private Dictionary<string, Dictionary<string, ManagedClusterView>>? _viewsByName;
     private Dictionary<(string Ns, string Name), Placement>? _placements;
     private Dictionary<(string Ns, string Name), PlacementBinding>? _bindings;
     private Dictionary<(string Ns, string Name), ClusterGroupUpgrade>? _cgus;
@@ -56,7 +56,33 @@ internal sealed class HubIndex
     /// <summary>Child policies of the CGU's managed policies, by root policy name.</summary>
     public Dictionary<string, List<ChildPolicy>> ChildPolicies { get; }
 
-    public ManagedClusterView? View(string ns, string name) => (_views ??= Index(_snapshot.Views, v => v.Metadata)).GetValueOrDefault((ns, name));
+    public ManagedClusterView? View(string ns, string name) => ViewsNamed(name).GetValueOrDefault(ns);
+
+    private static readonly Dictionary<string, ManagedClusterView> NoViews = [];
+
+    /// <summary>Views with a given name, by namespace (= cluster). Views come in a few fixed names, one per cluster.</summary>
+    public Dictionary<string, ManagedClusterView> ViewsNamed(string name)
+    {
+        if (_viewsByName is null)
+        {
+            var byName = new Dictionary<string, Dictionary<string, ManagedClusterView>>(StringComparer.Ordinal);
+            string? lastName = null;
+            Dictionary<string, ManagedClusterView>? last = null;
+            foreach (var v in _snapshot.Views)
+            {
+                var n = v.Metadata.Name ?? "";
+                if (last is null || !string.Equals(n, lastName, StringComparison.Ordinal))
+                {
+                    if (!byName.TryGetValue(n, out last))
+                        byName[n] = last = new Dictionary<string, ManagedClusterView>(StringComparer.Ordinal);
+                    lastName = n;
+                }
+                last[v.Metadata.Namespace ?? ""] = v;
+            }
+            _viewsByName = byName;
+        }
+        return _viewsByName.TryGetValue(name, out var d) ? d : NoViews;
+    }
 
     public Placement? Placement(string ns, string name) => Placements.GetValueOrDefault((ns, name));
 
