@@ -43,17 +43,20 @@ internal sealed class BackupMachine(DecisionContext ctx)
         _nsViews = ctx.Index.ViewsNamed(Names.ViewBackupNamespace);
         _jobViews = ctx.Index.ViewsNamed(Names.ViewBackupJob);
 
-        // Iterate over a snapshot of the keys: states are rewritten in place.
-        foreach (var cluster in map.Keys.ToArray())
+        // States change after the walk: a dictionary cannot be written while enumerated.
+        List<(string Cluster, string State)>? changes = null;
+        foreach (var (cluster, state) in map)
         {
-            var state = map[cluster];
             if (BackupStates.IsFinal(state))
                 continue;
             var next = Step(cluster, state, canStartJobs);
             if (!BackupStates.IsFinal(next) && limitPassed)
                 next = BackupStates.BackupTimeout;
-            if (next == state)
-                continue;
+            if (next != state)
+                (changes ??= []).Add((cluster, next));
+        }
+        foreach (var (cluster, next) in changes ?? [])
+        {
             map[cluster] = next;
             if (BackupStates.IsFinal(next))
             {

@@ -26,8 +26,9 @@ internal sealed class HubIndex
 
         // Only children of the CGU's managed policies matter; match "<root-ns>.<name>" without allocating substrings.
         var managed = new Dictionary<string, List<ChildPolicy>>(StringComparer.Ordinal);
+        // One child per bound cluster is the common case: size for it to avoid regrowing 10,000-entry lists.
         foreach (var name in snapshot.Cgu.Spec.ManagedPolicies ?? [])
-            managed.TryAdd(name, []);
+            managed.TryAdd(name, new List<ChildPolicy>(Clusters.Count));
         var byName = managed.GetAlternateLookup<ReadOnlySpan<char>>();
         RootPolicies = [];
         foreach (var p in snapshot.Policies)
