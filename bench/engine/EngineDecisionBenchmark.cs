@@ -6,6 +6,8 @@ namespace Talm.Bench.Engine;
 
 /// <summary>One engine decision for a CGU mid-backup; the 1,000-cluster decision is the baseline, so Ratio shows how cost scales.</summary>
 [MemoryDiagnoser]
+[MedianColumn, MinColumn]
+[IterationTime(250)]
 [SimpleJob(warmupCount: 3, iterationCount: 15)]
 public class EngineDecisionBenchmark
 {
