@@ -12,14 +12,21 @@ internal static class PhaseProfile
         var snapshot = Fleet.MidBackup(size);
         var suffix = new Fleet.FixedSuffix();
         var best = new Dictionary<string, double>();
+        var bytes = new Dictionary<string, long>();
         for (var run = 0; run < 60; run++)
         {
             var sw = Stopwatch.StartNew();
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
             void Mark(string step)
             {
                 var ms = sw.Elapsed.TotalMilliseconds;
+                var now = GC.GetAllocatedBytesForCurrentThread();
                 if (run >= 20)
+                {
                     best[step] = Math.Min(best.GetValueOrDefault(step, double.MaxValue), ms);
+                    bytes[step] = now - allocated;
+                }
+                allocated = now;
                 sw.Restart();
             }
             var ctx = new DecisionContext(snapshot, Fleet.Now, suffix);
@@ -42,6 +49,6 @@ internal static class PhaseProfile
             Mark("finish (compare)");
         }
         foreach (var (step, ms) in best)
-            Console.WriteLine($"{step,-22} {ms,8:F2} ms");
+            Console.WriteLine($"{step,-22} {ms,8:F2} ms {bytes[step] / 1024.0,10:F0} KB");
     }
 }
