@@ -33,7 +33,7 @@ internal static class PhaseProfile
             Mark("index + status copy");
             var selected = ClusterSelection.Run(ctx)!.Value;
             Mark("select");
-            var policies = PolicyValidation.Run(ctx, selected.Clusters, selected.Set)!;
+            var policies = PolicyValidation.Run(ctx, selected.Clusters, selected.Slots)!;
             Mark("validate");
             var needing = RemediationPlan.Needing(selected.Clusters, policies);
             Mark("needing");

@@ -57,7 +57,7 @@ public sealed class CguEngine(INameSuffixSource suffixes)
         if (selected is null)
             return;
 
-        var policies = PolicyValidation.Run(ctx, selected.Value.Clusters, selected.Value.Set);
+        var policies = PolicyValidation.Run(ctx, selected.Value.Clusters, selected.Value.Slots);
         if (policies is null)
             return;
         var needingAny = RemediationPlan.Needing(selected.Value.Clusters, policies);
