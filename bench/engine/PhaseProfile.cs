@@ -48,6 +48,16 @@ internal static class PhaseProfile
             _ = ctx.Finish();
             Mark("finish (compare)");
         }
+        var tpl = Talm.Api.Json.KubeJson.Element("{}");
+        var b0 = GC.GetAllocatedBytesForCurrentThread();
+        var keep = new List<object>(1000);
+        for (var i = 0; i < 1000; i++)
+            keep.Add(new ApplyIntent(ApplyMode.Create, SpokeObjects.CreateAction("c", "backup-ns-create", "namespace", tpl)));
+        Console.WriteLine($"one create-action intent: {(GC.GetAllocatedBytesForCurrentThread() - b0) / 1000} B");
+        b0 = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+            keep.Add(new ApplyIntent(ApplyMode.Create, SpokeObjects.View("c", "view-backup-job", "jobs", "backup-agent", "ns")));
+        Console.WriteLine($"one view intent: {(GC.GetAllocatedBytesForCurrentThread() - b0) / 1000} B");
         foreach (var (step, ms) in best)
             Console.WriteLine($"{step,-22} {ms,8:F2} ms {bytes[step] / 1024.0,10:F0} KB");
     }
