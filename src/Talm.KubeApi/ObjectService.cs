@@ -80,6 +80,7 @@ public sealed class ObjectService
         if (type.HasStatus && type.IsCustom) body.Remove("status");
         PrepareBuiltin(type, body, null);
         Defaulter.Apply(body, type.Version(version)?.Schema);
+        body = JsonUtil.Canonical(body);
         ResourceType? servedByCrd = type == BuiltinResources.CustomResourceDefinition ? CrdParser.Parse(body) : null;
         var result = _store.Write(type.Key, ns ?? string.Empty, name, current =>
             current is null ? Mutation.Put(body) : throw ApiException.AlreadyExists(type.Group, type.Plural, name));
@@ -171,7 +172,8 @@ public sealed class ObjectService
         {
             nextMeta["generation"] = (JsonUtil.Long(old["metadata"]?["generation"]) ?? 0) + 1;
         }
-        if (nextMeta["deletionTimestamp"] is not null && Finalizers(next) == 0) return Mutation.Delete(next);
+        next = JsonUtil.Canonical(next);
+        if (next["metadata"]!["deletionTimestamp"] is not null && Finalizers(next) == 0) return Mutation.Delete(next);
         return JsonUtil.DeepEquals(next, old) ? Mutation.Keep : Mutation.Put(next);
     }
 
@@ -269,8 +271,9 @@ public sealed class ObjectService
 
     private void PrepareBuiltin(ResourceType type, JsonObject obj, JsonObject? old)
     {
-        if (type == BuiltinResources.Namespace && obj["status"] is null)
+        if (type == BuiltinResources.Namespace)
         {
+            // The phase is the server's to set: Active until deletion marks it Terminating.
             obj["status"] = old?["status"]?.DeepClone() ?? new JsonObject { ["phase"] = "Active" };
         }
         else if (type.Group.Length == 0 && type.Kind == "Secret")

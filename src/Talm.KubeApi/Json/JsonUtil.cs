@@ -48,6 +48,24 @@ public static class JsonUtil
         return node as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
     }
 
+    /// <summary>Puts apiVersion, kind and metadata first, as Kubernetes serializes objects.</summary>
+    public static JsonObject Canonical(JsonObject obj)
+    {
+        var pairs = obj.ToList();
+        obj.Clear();
+        var result = new JsonObject();
+        foreach (var key in new[] { "apiVersion", "kind", "metadata" })
+        {
+            var pair = pairs.FirstOrDefault(p => p.Key == key);
+            if (pair.Key is not null) result[key] = pair.Value;
+        }
+        foreach (var (key, value) in pairs)
+        {
+            if (key is not "apiVersion" and not "kind" and not "metadata") result[key] = value;
+        }
+        return result;
+    }
+
     public static JsonObject Clone(JsonObject obj) => (JsonObject)obj.DeepClone();
 
     public static bool DeepEquals(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(a, b);
