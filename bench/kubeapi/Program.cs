@@ -21,7 +21,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         var objects = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
-        var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
+        var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
         Console.WriteLine($"kubeapi bench: {objects} creates + {objects} status updates, {concurrency} concurrent writers, {Environment.ProcessorCount} cores");
 
         // Warm-up (JIT, connection pools), not reported.

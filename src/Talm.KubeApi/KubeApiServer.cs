@@ -54,6 +54,7 @@ public sealed class KubeApiServer : IAsyncDisposable
 
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
+            builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
             builder.Services.Configure<KestrelServerOptions>(k =>
             {
                 k.Listen(options.Address, options.Port, l => l.Protocols = HttpProtocols.Http1AndHttp2);

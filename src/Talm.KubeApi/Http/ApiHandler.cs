@@ -125,7 +125,7 @@ public sealed class ApiHandler
             case "DELETE":
             {
                 var deleted = _service.DeleteCollection(request.Type, request.Namespace,
-                    LabelSelector.Parse(q["labelSelector"]), FieldSelector.Parse(q["fieldSelector"]));
+                    LabelSelector.Parse(q["labelSelector"]), FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event"));
                 var list = new JsonObject
                 {
                     ["kind"] = request.Type.ListKind,
@@ -216,7 +216,7 @@ public sealed class ApiHandler
     {
         var q = ctx.Request.Query;
         var labels = LabelSelector.Parse(q["labelSelector"]);
-        var fields = FieldSelector.Parse(q["fieldSelector"]);
+        var fields = FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event");
         var (items, rv) = _service.Store.List(request.Type.Key, request.Namespace);
         string? after = null;
         if (q["continue"].ToString() is { Length: > 0 } token)

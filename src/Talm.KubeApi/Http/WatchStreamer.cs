@@ -29,7 +29,7 @@ public sealed class WatchStreamer
     {
         var q = ctx.Request.Query;
         var labels = LabelSelector.Parse(q["labelSelector"]);
-        var fields = FieldSelector.Parse(q["fieldSelector"]);
+        var fields = FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event");
         var bookmarks = ApiHandler.IsTrue(q["allowWatchBookmarks"]);
         var timeout = int.TryParse(q["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var ts) && ts > 0
             ? TimeSpan.FromSeconds(ts) : DefaultTimeout;
