@@ -80,6 +80,7 @@ public sealed class ObjectService
         if (type.HasStatus && type.IsCustom) body.Remove("status");
         PrepareBuiltin(type, body, null);
         Defaulter.Apply(body, type.Version(version)?.Schema);
+        Validate(type, version, name, body);
         body = JsonUtil.Canonical(body);
         ResourceType? servedByCrd = type == BuiltinResources.CustomResourceDefinition ? CrdParser.Parse(body) : null;
         var result = _store.Write(type.Key, ns ?? string.Empty, name, current =>
@@ -168,6 +169,7 @@ public sealed class ObjectService
         nextMeta["resourceVersion"] = currentRv;
         PrepareBuiltin(type, next, old);
         Defaulter.Apply(next, type.Version(version)?.Schema);
+        Validate(type, version, current.Name, next);
         if (type.TracksGeneration && !statusOnly && SpecChanged(old, next))
         {
             nextMeta["generation"] = (JsonUtil.Long(old["metadata"]?["generation"]) ?? 0) + 1;
@@ -175,6 +177,14 @@ public sealed class ObjectService
         next = JsonUtil.Canonical(next);
         if (next["metadata"]!["deletionTimestamp"] is not null && Finalizers(next) == 0) return Mutation.Delete(next);
         return JsonUtil.DeepEquals(next, old) ? Mutation.Keep : Mutation.Put(next);
+    }
+
+    private static void Validate(ResourceType type, string version, string name, JsonObject obj)
+    {
+        if (!type.IsCustom) return;
+        var errors = SchemaValidator.Validate(obj, type.Version(version)?.Schema);
+        if (errors.Count == 0) return;
+        throw ApiException.Invalid(type.Group, type.Kind, name, errors);
     }
 
     private static bool SpecChanged(JsonObject old, JsonObject next)

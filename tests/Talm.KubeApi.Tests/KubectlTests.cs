@@ -203,4 +203,24 @@ public sealed class KubectlTests
             """{"status":{"conditions":[{"type":"ManagedClusterJoined","status":"True"}]}}""");
         Assert.Matches(@"sno1\s+true\s+True\s+\d+s", await kubectl.OkAsync("get", "mcl", "-o", "wide"));
     }
+
+    [Fact]
+    public async Task The_products_cgu_crd_loads_defaults_validates_and_prints_its_columns()
+    {
+        await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions());
+        using var kubectl = new Kubectl(server.KubeconfigPath);
+        await kubectl.OkAsync("apply", "-f", Path.Combine(AppContext.BaseDirectory, "crds", "ran.openshift.io_clustergroupupgrades.yaml"));
+        var invalid = await kubectl.RunAsync(Cgu, "apply", "-f", "-");
+        Assert.NotEqual(0, invalid.Code);
+        Assert.Contains("spec.remediationStrategy: Required value", invalid.Err, StringComparison.Ordinal);
+
+        var valid = Cgu.Replace("clusters: [sno1, sno2]", "clusters: [sno1, sno2]\n  remediationStrategy: {maxConcurrency: 2}", StringComparison.Ordinal);
+        await kubectl.OkWithInputAsync(valid, "apply", "-f", "-");
+        Assert.Equal("true 240", await kubectl.OkAsync("get", "cgu", "upgrade-1", "-o", "jsonpath={.spec.enable} {.spec.remediationStrategy.timeout}"));
+        await kubectl.OkAsync("patch", "cgu", "upgrade-1", "--type", "merge", "--subresource", "status", "-p",
+            """{"status":{"conditions":[{"type":"Progressing","status":"True","reason":"InProgress","message":"Remediating","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}""");
+        var table = await kubectl.OkAsync("get", "cgu");
+        Assert.Matches(@"^NAME\s+AGE\s+STATE\s+DETAILS\s*\n", table);
+        Assert.Matches(@"upgrade-1\s+\d+s\s+InProgress\s+Remediating", table);
+    }
 }
