@@ -223,4 +223,19 @@ public sealed class KubectlTests
         Assert.Matches(@"^NAME\s+AGE\s+STATE\s+DETAILS\s*\n", table);
         Assert.Matches(@"upgrade-1\s+\d+s\s+InProgress\s+Remediating", table);
     }
+
+    [Fact]
+    public async Task Server_dry_run_validates_but_stores_nothing()
+    {
+        var (server, kubectl) = await StartAsync();
+        await using var _ = server;
+        using var __ = kubectl;
+        Assert.Contains("created (server dry run)", await kubectl.OkWithInputAsync(Cgu, "apply", "--dry-run=server", "-f", "-"), StringComparison.Ordinal);
+        Assert.Contains("NotFound", (await kubectl.RunAsync(null, "get", "cgu", "upgrade-1")).Err, StringComparison.Ordinal);
+        await kubectl.OkWithInputAsync(Cgu, "apply", "-f", "-");
+        var rv = await kubectl.OkAsync("get", "cgu", "upgrade-1", "-o", "jsonpath={.metadata.resourceVersion}");
+        await kubectl.OkAsync("label", "cgu", "upgrade-1", "x=y", "--dry-run=server");
+        await kubectl.OkAsync("delete", "cgu", "upgrade-1", "--dry-run=server");
+        Assert.Equal(rv + "|", await kubectl.OkAsync("get", "cgu", "upgrade-1", "-o", "jsonpath={.metadata.resourceVersion}|{.metadata.labels.x}"));
+    }
 }

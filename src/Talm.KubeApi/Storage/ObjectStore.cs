@@ -82,7 +82,7 @@ public sealed class ObjectStore : IDisposable
     /// Reads the current object, lets <paramref name="decide"/> choose what to do, and commits it, all under
     /// the store lock. <paramref name="decide"/> may throw <see cref="ApiException"/> to reject the write.
     /// </summary>
-    public WriteResult Write(string resourceKey, string ns, string name, Func<StoredObject?, Mutation> decide)
+    public WriteResult Write(string resourceKey, string ns, string name, Func<StoredObject?, Mutation> decide, bool dryRun = false)
     {
         lock (_gate)
         {
@@ -91,6 +91,16 @@ public sealed class ObjectStore : IDisposable
             bucket.TryGetValue(key, out var current);
             var mutation = decide(current);
             if (mutation.Kind == MutationKind.Keep) return new WriteResult(current, false, null, Task.CompletedTask);
+            if (dryRun)
+            {
+                // Everything a real write would check has run; nothing is stored, logged or published.
+                var preview = mutation.Node!;
+                var previewRv = current?.ResourceVersion ?? 0;
+                if (current is null) JsonUtil.Metadata(preview).Remove("resourceVersion");
+                return new WriteResult(new StoredObject(resourceKey, ns, name, preview, JsonUtil.Serialize(preview), previewRv), false,
+                    mutation.Kind == MutationKind.Delete ? StoreEventType.Deleted : current is null ? StoreEventType.Added : StoreEventType.Modified,
+                    Task.CompletedTask);
+            }
             var rv = ++_rv;
             var node = mutation.Node!;
             JsonUtil.Metadata(node)["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
