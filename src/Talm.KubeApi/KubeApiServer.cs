@@ -43,7 +43,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        var store = new ObjectStore(options.WatchWindow, options.DataDirectory);
+        var store = new ObjectStore(options.WatchWindow, options.DataDirectory, options.SnapshotAfterRecords);
         try
         {
             var service = new ObjectService(store, new Resources.ResourceRegistry(), options.TimeProvider);

@@ -20,9 +20,12 @@ public sealed class ObjectStore : IDisposable
     private long _rv;
     private long _compactedRv;
 
-    public ObjectStore(int windowSize, string? dataDirectory)
+    private readonly long _rotateAfterRecords;
+
+    public ObjectStore(int windowSize, string? dataDirectory, long rotateAfterRecords = 200_000)
     {
         _windowSize = Math.Max(1, windowSize);
+        _rotateAfterRecords = Math.Max(1, rotateAfterRecords);
         if (dataDirectory is null) return;
         var (rv, objects) = WriteAheadLog.Load(dataDirectory);
         foreach (var obj in objects)
@@ -120,6 +123,12 @@ public sealed class ObjectStore : IDisposable
                 durable = _wal?.Append(rv, resourceKey, ns, name, stored.Json) ?? Task.CompletedTask;
             }
             Publish(new StoreEvent(rv, type, stored, current));
+            if (_wal is not null && _wal.RecordsSinceSnapshot >= _rotateAfterRecords)
+            {
+                // Keeps the log (and the next start's replay) bounded; the durable task already
+                // completes once the record is in the old log, which the new snapshot supersedes.
+                _wal.Rotate(_rv, AllObjects());
+            }
             return new WriteResult(stored, true, type, durable);
         }
     }
