@@ -139,9 +139,23 @@ public sealed class ObjectStore : IDisposable
         while (_window.Count > _windowSize) _compactedRv = _window.Dequeue().ResourceVersion;
         if (_watchers.TryGetValue(e.Object.ResourceKey, out var subs))
         {
+            List<WatchSubscription>? overflowed = null;
             foreach (var sub in subs)
             {
-                if (sub.Accepts(e.Object)) sub.Events.Writer.TryWrite(e);
+                if (!sub.Accepts(e.Object)) continue;
+                if (sub.Events.Reader.Count >= Math.Max(_windowSize, 100_000))
+                {
+                    // A watcher this far behind could not resume anyway; end its stream (it relists)
+                    // rather than buffer without bound, as the real API server does with slow watchers.
+                    (overflowed ??= []).Add(sub);
+                    continue;
+                }
+                sub.Events.Writer.TryWrite(e);
+            }
+            foreach (var sub in overflowed ?? [])
+            {
+                subs.Remove(sub);
+                sub.Events.Writer.TryComplete();
             }
         }
     }
