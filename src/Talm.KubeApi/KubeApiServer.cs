@@ -52,8 +52,9 @@ public sealed class KubeApiServer : IAsyncDisposable
             foreach (var file in options.ManifestFiles) ApplyManifestFile(service, file);
             var handler = new ApiHandler(service, options.TimeProvider, options.BookmarkInterval, loggerFactory.CreateLogger("Talm.KubeApi"));
 
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
+            // The empty builder reads no environment variables or appsettings files: the embedder decides everything.
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            builder.WebHost.UseKestrelCore();
             builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
             builder.Services.Configure<KestrelServerOptions>(k =>
             {
