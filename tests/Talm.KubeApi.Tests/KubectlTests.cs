@@ -159,7 +159,8 @@ public sealed class KubectlTests
         await kubectl.OkAsync("-n", "team", "create", "serviceaccount", "operator");
         Assert.Equal("fast", await kubectl.OkAsync("-n", "team", "get", "cm", "settings", "-o", "jsonpath={.data.mode}"));
         Assert.Equal("czNjcmV0", await kubectl.OkAsync("-n", "team", "get", "secret", "creds", "-o", "jsonpath={.data.password}"));
-        Assert.Matches(@"creds\s+Opaque", await kubectl.OkAsync("-n", "team", "get", "secrets"));
+        Assert.Matches(@"creds\s+Opaque\s+1\s+\d+s", await kubectl.OkAsync("-n", "team", "get", "secrets"));
+        Assert.Matches(@"NAME\s+DATA\s+AGE\nsettings\s+1\s+\d+s", await kubectl.OkAsync("-n", "team", "get", "configmaps"));
         Assert.Contains("operator", await kubectl.OkAsync("-n", "team", "get", "sa"), StringComparison.Ordinal);
         Assert.Matches(@"team\s+Active", await kubectl.OkAsync("get", "ns"));
 
