@@ -18,7 +18,7 @@ public static class LabServeCommand
         var kubeconfig = new Option<string>("--kubeconfig")
         {
             Description = "Where to write a kubeconfig for kubectl and the operator",
-            DefaultValueFactory = _ => "lab/kubeconfig",
+            DefaultValueFactory = _ => ".lab/kubeconfig",
         };
         var data = new Option<string?>("--data") { Description = "Directory that keeps state across restarts (in memory when omitted)" };
         var load = new Option<string[]>("--load")
