@@ -33,6 +33,7 @@ public sealed class ApiHandler
 
     public async Task HandleAsync(HttpContext ctx)
     {
+        var started = _time.GetTimestamp();
         try
         {
             await DispatchAsync(ctx);
@@ -45,6 +46,14 @@ public sealed class ApiHandler
         {
             _log.LogError(e, "Request {Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
             await WriteStatusAsync(ctx, new ApiException(500, "InternalError", $"internal error: {e.Message}"));
+        }
+        finally
+        {
+            if (_log.IsEnabled(LogLevel.Debug))
+            {
+                _log.LogDebug("{Method} {Path}{Query} {Status} {ElapsedMs:F1} ms", ctx.Request.Method, ctx.Request.Path, ctx.Request.QueryString,
+                    ctx.Response.StatusCode, _time.GetElapsedTime(started).TotalMilliseconds);
+            }
         }
     }
 
