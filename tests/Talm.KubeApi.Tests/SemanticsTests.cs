@@ -147,6 +147,22 @@ public sealed class SemanticsTests
     }
 
     [Fact]
+    public void Unknown_fields_are_those_the_schema_does_not_declare_outside_open_subtrees()
+    {
+        var schema = JsonNode.Parse("""
+            {"type":"object","properties":{"spec":{"type":"object","properties":{"a":{"type":"string"},
+              "labels":{"type":"object","additionalProperties":{"type":"string"}},
+              "items":{"type":"array","items":{"type":"object","properties":{"n":{"type":"integer"}}}}}},
+              "status":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}
+            """)!.AsObject();
+        var obj = JsonNode.Parse("""
+            {"apiVersion":"x/v1","kind":"K","metadata":{"name":"n"},"spec":{"a":"1","typo":2,"labels":{"any":"v"},"items":[{"n":1,"m":2}]},
+             "status":{"free":true},"top":1}
+            """);
+        Assert.Equal(["spec.typo", "spec.items.m", "top"], SchemaValidator.UnknownFields(obj, schema));
+    }
+
+    [Fact]
     public void Protobuf_configmap_bodies_decode_to_json()
     {
         // k8s\0 + Unknown{typeMeta{apiVersion:"v1",kind:"ConfigMap"}, raw: ConfigMap{metadata{name:"c"}, data{"k":"v"}}}
