@@ -115,7 +115,8 @@ public sealed class BackupRunner
             _logger.LogInformation("Committed backup {Generation} in {Dir}", generation, _dir);
             if (previousRoot is not null && Directory.Exists(previousRoot))
             {
-                Directory.Delete(previousRoot, recursive: true);
+                counters.SetPhase("removing the previous backup");
+                TreeRemover.Remove(previousRoot, _options.Parallelism);
             }
 
             counters.SetPhase("done");
@@ -307,7 +308,7 @@ public sealed class BackupRunner
             if (Path.GetFileName(directory) != current)
             {
                 _logger.LogInformation("Removing incomplete or superseded backup {Dir}", directory);
-                Directory.Delete(directory, recursive: true);
+                TreeRemover.Remove(directory, _options.Parallelism);
             }
         }
     }
