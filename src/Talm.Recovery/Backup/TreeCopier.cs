@@ -284,7 +284,7 @@ public sealed class TreeCopier
     private (string Sha, long Size) CopyAndHash(string source, string dest, FileStatus status, byte[] buffer, bool tryClone)
     {
         using var input = File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
-        using var output = File.OpenHandle(dest, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.None, status.Size >= BufferSize ? status.Size : 0);
+        using var output = File.OpenHandle(dest, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.None);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long offset = 0;
         int read;
