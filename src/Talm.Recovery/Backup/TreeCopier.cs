@@ -229,13 +229,24 @@ public sealed class TreeCopier
     private ManifestEntry? TryReuse(string backupRoot, Item item)
     {
         var previous = item.Previous!;
+        var dest = Path.Combine(backupRoot, item.Rel);
         try
         {
-            Posix.Link(Path.Combine(_reuse!.PreviousRoot, previous.Path), Path.Combine(backupRoot, item.Rel));
+            Posix.Link(Path.Combine(_reuse!.PreviousRoot, previous.Path), dest);
         }
         catch (NativeException e)
         {
             _logger.LogDebug("Cannot link {Path} from the previous backup ({Error}); copying it", item.Rel, e.Message);
+            return null;
+        }
+
+        // A previous copy whose size, mode, owner or mtime no longer match its manifest was damaged
+        // since: copy afresh rather than carry the damage into the new backup.
+        var linked = Posix.LStat(dest);
+        if (linked.Size != previous.Size || linked.Permissions != previous.Mode || linked.Uid != previous.Uid || linked.Gid != previous.Gid || linked.MtimeNs != previous.MtimeNs)
+        {
+            _logger.LogWarning("{Path} in the previous backup no longer matches its manifest; copying it again", previous.Path);
+            File.Delete(dest);
             return null;
         }
 
