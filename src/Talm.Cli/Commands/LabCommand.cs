@@ -9,6 +9,7 @@ public static class LabCommand
     {
         var lab = new Command("lab", "Run a self-contained lab: an embedded API server and simulated clusters");
         lab.Subcommands.Add(LabServeCommand.Build());
+        lab.Subcommands.Add(LabMakeHostCommand.Create());
         return lab;
     }
 }
