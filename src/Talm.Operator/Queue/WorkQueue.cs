@@ -15,13 +15,14 @@ public sealed class WorkQueue : IDisposable
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _processing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _addedAt = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (DateTimeOffset Due, ITimer Timer)> _waiting = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset Due, long Id, ITimer Timer)> _waiting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _available = new(0);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly TimeProvider _time;
     private readonly Backoff _backoff;
     private readonly WorkQueueMetrics? _metrics;
+    private long _schedules;
 
     public WorkQueue(string name, TimeProvider time, Backoff? backoff = null, WorkQueueMetrics? metrics = null)
     {
@@ -78,12 +79,13 @@ public sealed class WorkQueue : IDisposable
                 if (existing.Due <= due) return;
                 existing.Timer.Dispose();
             }
+            var id = ++_schedules;
             var timer = _time.CreateTimer(static state =>
             {
-                var (queue, k) = ((WorkQueue, string))state!;
-                queue.FireDelayed(k);
-            }, (this, key), delay, Timeout.InfiniteTimeSpan);
-            _waiting[key] = (due, timer);
+                var (queue, k, scheduled) = ((WorkQueue, string, long))state!;
+                queue.FireDelayed(k, scheduled);
+            }, (this, key, id), delay, Timeout.InfiniteTimeSpan);
+            _waiting[key] = (due, id, timer);
         }
     }
 
@@ -172,7 +174,7 @@ public sealed class WorkQueue : IDisposable
         {
             if (_shutdown.IsCancellationRequested) return;
             _shutdown.Cancel();
-            foreach (var (_, timer) in _waiting.Values) timer.Dispose();
+            foreach (var (_, _, timer) in _waiting.Values) timer.Dispose();
             _waiting.Clear();
         }
     }
@@ -185,12 +187,12 @@ public sealed class WorkQueue : IDisposable
         _available.Dispose();
     }
 
-    private void FireDelayed(string key)
+    private void FireDelayed(string key, long scheduled)
     {
         lock (_gate)
         {
-            // A replaced, earlier schedule may still fire; only the current one counts.
-            if (!_waiting.TryGetValue(key, out var entry) || entry.Due > _time.GetUtcNow()) return;
+            // A replaced schedule may still fire; only the current one counts.
+            if (!_waiting.TryGetValue(key, out var entry) || entry.Id != scheduled) return;
             _waiting.Remove(key);
             entry.Timer.Dispose();
         }
