@@ -190,6 +190,7 @@ public sealed class Informer
                 break;
             case WatchEventType.Added:
             case WatchEventType.Modified:
+                if (Cache.Get(obj.Namespace, obj.Name) is { } newer && obj.IsOlderThan(newer)) break;
                 var old = Cache.Upsert(obj);
                 Raise(old is null ? WatchEventType.Added : WatchEventType.Modified, old, obj);
                 break;

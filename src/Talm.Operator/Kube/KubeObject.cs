@@ -21,6 +21,25 @@ public sealed record KubeObject(string? Namespace, string Name, string ResourceV
             json.Clone());
     }
 
+    private object? _typed;
+
+    /// <summary>The object as a model type, deserialized once per object version.</summary>
+    public T As<T>(JsonSerializerOptions options) where T : class
+    {
+        if (Volatile.Read(ref _typed) is T typed) return typed;
+        typed = Json.Deserialize<T>(options) ?? throw new FormatException($"{Key} is not a {typeof(T).Name}");
+        Volatile.Write(ref _typed, typed);
+        return typed;
+    }
+
+    /// <summary>
+    /// Whether this version is older than <paramref name="other"/>. Resource versions are opaque
+    /// to clients, but both the API server and the embedded one use increasing integers; anything
+    /// else compares as "not older" so the newest write wins.
+    /// </summary>
+    public bool IsOlderThan(KubeObject other) =>
+        long.TryParse(ResourceVersion, out var mine) && long.TryParse(other.ResourceVersion, out var theirs) && mine < theirs;
+
     public string? Label(string key) =>
         Json.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("labels", out var labels) &&
         labels.ValueKind == JsonValueKind.Object && labels.TryGetProperty(key, out var value)

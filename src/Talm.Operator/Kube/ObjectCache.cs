@@ -47,6 +47,23 @@ public sealed class ObjectCache
         }
     }
 
+    /// <summary>
+    /// Write-through of an object this process just wrote, so the next reconcile does not decide
+    /// from the version before its own write. Ignored if the cache already holds a newer version.
+    /// </summary>
+    public void Remember(KubeObject obj)
+    {
+        lock (_gate)
+        {
+            var current = Get(obj.Namespace, obj.Name);
+            if (current is not null && obj.IsOlderThan(current)) return;
+            Upsert(obj);
+        }
+    }
+
+    /// <summary>Forgets an object this process just deleted.</summary>
+    public void Forget(string? ns, string name) => Remove(ns, name);
+
     internal KubeObject? Remove(string? ns, string name)
     {
         lock (_gate)
