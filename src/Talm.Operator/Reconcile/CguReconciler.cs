@@ -42,6 +42,13 @@ public sealed class CguReconciler(
         var snapshot = SnapshotBuilder.Build(caches, cgu, preCachingConfig, settings);
         var decision = engine.Decide(snapshot, time.GetUtcNow());
 
+        // Read what the Jobs reported before the intents delete the views that show them.
+        var durations = decision.Events
+            .Where(e => e.Kind == EngineEventKind.BackupFinished && e.Cluster is not null)
+            .Select(e => (e.Cluster!, BackupReport.Duration(caches.Views, e.Cluster!)))
+            .Where(d => d.Item2 is not null)
+            .ToDictionary(d => d.Item1, d => d.Item2!.Value, StringComparer.Ordinal);
+
         var current = cgu;
         var addedFinalizer = false;
         foreach (var intent in decision.Intents)
@@ -62,19 +69,19 @@ public sealed class CguReconciler(
         if (addedFinalizer)
             await events.RecordAsync(subject, EventRecorder.Normal, "CguCreated", $"ClusterGroupUpgrade {key} created", cancel).ConfigureAwait(false);
         foreach (var evt in decision.Events)
-            await RecordAsync(subject, evt, cancel).ConfigureAwait(false);
+            await RecordAsync(subject, evt, durations, cancel).ConfigureAwait(false);
 
         return decision.RequeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
     }
 
-    private async Task RecordAsync(EventSubject subject, EngineEvent evt, CancellationToken cancel)
+    private async Task RecordAsync(EventSubject subject, EngineEvent evt, Dictionary<string, TimeSpan> durations, CancellationToken cancel)
     {
         var message = evt.Message;
         using var scope = evt.Cluster is null ? null : log.BeginScope(new Dictionary<string, object> { ["cluster"] = evt.Cluster });
         if (evt.Kind == EngineEventKind.BackupFinished && evt.Cluster is not null)
         {
             if (evt.Detail is not null) metrics.BackupFinished(evt.Detail);
-            if (BackupReport.Duration(caches.Views, evt.Cluster) is { } took)
+            if (durations.TryGetValue(evt.Cluster, out var took))
             {
                 metrics.BackupDuration(took);
                 message += $" (the backup Job ran {took.TotalSeconds:0}s)";
