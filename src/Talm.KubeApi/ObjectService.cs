@@ -80,6 +80,7 @@ public sealed class ObjectService
         if (type.HasStatus && type.IsCustom) body.Remove("status");
         PrepareBuiltin(type, body, null);
         Defaulter.Apply(body, type.Version(version)?.Schema);
+        body = JsonUtil.Canonical(body);
         ResourceType? servedByCrd = type == BuiltinResources.CustomResourceDefinition ? CrdParser.Parse(body) : null;
         var result = _store.Write(type.Key, ns ?? string.Empty, name, current =>
             current is null ? Mutation.Put(body) : throw ApiException.AlreadyExists(type.Group, type.Plural, name));
@@ -169,10 +170,10 @@ public sealed class ObjectService
         Defaulter.Apply(next, type.Version(version)?.Schema);
         if (type.TracksGeneration && !statusOnly && SpecChanged(old, next))
         {
-            var gen = old["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var gl) ? gl : 0;
-            nextMeta["generation"] = gen + 1;
+            nextMeta["generation"] = (JsonUtil.Long(old["metadata"]?["generation"]) ?? 0) + 1;
         }
-        if (nextMeta["deletionTimestamp"] is not null && Finalizers(next) == 0) return Mutation.Delete(next);
+        next = JsonUtil.Canonical(next);
+        if (next["metadata"]!["deletionTimestamp"] is not null && Finalizers(next) == 0) return Mutation.Delete(next);
         return JsonUtil.DeepEquals(next, old) ? Mutation.Keep : Mutation.Put(next);
     }
 
@@ -204,7 +205,7 @@ public sealed class ObjectService
                 var meta = JsonUtil.Metadata(next);
                 meta["deletionTimestamp"] = Now();
                 meta["deletionGracePeriodSeconds"] = 0;
-                if (type.TracksGeneration && meta["generation"] is JsonValue g && g.TryGetValue<long>(out var gl)) meta["generation"] = gl + 1;
+                if (type.TracksGeneration && JsonUtil.Long(meta["generation"]) is { } gen) meta["generation"] = gen + 1;
                 if (isNamespace) next["status"] = new JsonObject { ["phase"] = "Terminating" };
                 return Mutation.Put(next);
             }
@@ -270,12 +271,15 @@ public sealed class ObjectService
 
     private void PrepareBuiltin(ResourceType type, JsonObject obj, JsonObject? old)
     {
-        if (type == BuiltinResources.Namespace && obj["status"] is null)
+        if (type == BuiltinResources.Namespace)
         {
+            // The phase is the server's to set: Active until deletion marks it Terminating.
             obj["status"] = old?["status"]?.DeepClone() ?? new JsonObject { ["phase"] = "Active" };
         }
-        else if (type.Group.Length == 0 && type.Kind == "Secret" && obj["stringData"] is JsonObject stringData)
+        else if (type.Group.Length == 0 && type.Kind == "Secret")
         {
+            if (string.IsNullOrEmpty(JsonUtil.Str(obj, "type"))) obj["type"] = "Opaque";
+            if (obj["stringData"] is not JsonObject stringData) return;
             var data = obj["data"] as JsonObject ?? new JsonObject();
             foreach (var (k, v) in stringData)
             {

@@ -23,6 +23,11 @@ public static class JsonUtil
     public static string? Str(JsonNode? node, string key) =>
         node is JsonObject o && o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
+    /// <summary>An integer whatever its backing (parsed JSON or a CLR int/long set in code).</summary>
+    public static long? Long(JsonNode? node) =>
+        node is JsonValue v && long.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.AllowLeadingSign,
+            System.Globalization.CultureInfo.InvariantCulture, out var l) ? l : null;
+
     public static string? MetaStr(JsonObject obj, string key) => Str(obj["metadata"], key);
 
     public static byte[] Serialize(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node, Options);
@@ -41,6 +46,24 @@ public static class JsonUtil
             throw ApiException.BadRequest($"the request body is not valid JSON: {e.Message}");
         }
         return node as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
+    }
+
+    /// <summary>Puts apiVersion, kind and metadata first, as Kubernetes serializes objects.</summary>
+    public static JsonObject Canonical(JsonObject obj)
+    {
+        var pairs = obj.ToList();
+        obj.Clear();
+        var result = new JsonObject();
+        foreach (var key in new[] { "apiVersion", "kind", "metadata" })
+        {
+            var pair = pairs.FirstOrDefault(p => p.Key == key);
+            if (pair.Key is not null) result[key] = pair.Value;
+        }
+        foreach (var (key, value) in pairs)
+        {
+            if (key is not "apiVersion" and not "kind" and not "metadata") result[key] = value;
+        }
+        return result;
     }
 
     public static JsonObject Clone(JsonObject obj) => (JsonObject)obj.DeepClone();

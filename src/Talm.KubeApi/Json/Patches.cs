@@ -45,8 +45,7 @@ public static class Patches
                     root = Remove(root, path, out _);
                     break;
                 case "replace":
-                    root = Remove(root, path, out _);
-                    root = Add(root, path, op["value"]?.DeepClone());
+                    root = Replace(root, path, op["value"]?.DeepClone());
                     break;
                 case "move":
                 {
@@ -119,6 +118,24 @@ public static class Patches
                 break;
             default:
                 throw new ApiException(422, "Invalid", $"JSON patch cannot add at {path}");
+        }
+        return root;
+    }
+
+    private static JsonNode Replace(JsonNode root, string path, JsonNode? value)
+    {
+        if (Pointer(path).Length == 0) return value ?? throw ApiException.BadRequest("JSON patch cannot replace the document with null");
+        var (parent, last) = Parent(root, path);
+        switch (parent)
+        {
+            case JsonObject o when o.ContainsKey(last):
+                o[last] = value;
+                break;
+            case JsonArray a when int.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < a.Count:
+                a[i] = value;
+                break;
+            default:
+                throw new ApiException(422, "Invalid", $"JSON patch path {path} does not exist");
         }
         return root;
     }
