@@ -94,21 +94,49 @@ public sealed class CguReconciler(
 
     private async Task WriteStatusAsync(KubeObject cgu, ClusterGroupUpgradeStatus status, CancellationToken cancel)
     {
-        var body = JsonNode.Parse(cgu.Json.GetRawText())!.AsObject();
-        body["status"] = JsonSerializer.SerializeToNode(status, KubeJson.Options);
-        body["metadata"]!["resourceVersion"] = cgu.ResourceVersion;
+        var statusJson = JsonSerializer.SerializeToNode(status, KubeJson.Options);
         var kind = Kinds.ClusterGroupUpgrade;
-        try
+        var target = cgu;
+        for (var attempt = 1; ; attempt++)
         {
-            var written = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(body, kind.Group, kind.Version,
-                cgu.Namespace, kind.Plural, cgu.Name, cancellationToken: cancel).ConfigureAwait(false);
-            caches.Cgus.Remember(KubeObject.FromJson((JsonElement)written));
+            var body = JsonNode.Parse(target.Json.GetRawText())!.AsObject();
+            body["status"] = statusJson!.DeepClone();
+            body["metadata"]!["resourceVersion"] = target.ResourceVersion;
+            try
+            {
+                var written = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(body, kind.Group, kind.Version,
+                    cgu.Namespace, kind.Plural, cgu.Name, cancellationToken: cancel).ConfigureAwait(false);
+                caches.Cgus.Remember(KubeObject.FromJson((JsonElement)written));
+                return;
+            }
+            catch (Exception e) when (KubeErrors.IsConflict(e))
+            {
+                metrics.StatusConflict();
+                var fresh = KubeObject.FromJson((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group,
+                    kind.Version, cgu.Namespace, kind.Plural, cgu.Name, cancel).ConfigureAwait(false));
+                caches.Cgus.Remember(fresh);
+                // A change the engine does not read (labels, other annotations) does not invalidate the
+                // decision: write it on the new version at once. Anything else: decide again.
+                if (attempt >= 5 || !SameInputs(cgu, fresh)) throw new StatusConflictException(cgu.Key);
+                log.LogDebug("CGU {Cgu} changed only in metadata the engine ignores; writing the status on version {ResourceVersion}",
+                    cgu.Key, fresh.ResourceVersion);
+                target = fresh;
+            }
         }
-        catch (Exception e) when (KubeErrors.IsConflict(e))
-        {
-            metrics.StatusConflict();
-            throw new StatusConflictException(cgu.Key);
-        }
+    }
+
+    /// <summary>Whether two versions of a CGU give the engine the same inputs.</summary>
+    private static bool SameInputs(KubeObject decided, KubeObject fresh)
+    {
+        static string Part(KubeObject o, string name) => o.Json.TryGetProperty(name, out var v) ? v.GetRawText() : "";
+        static string Meta(KubeObject o, string name) =>
+            o.Json.GetProperty("metadata").TryGetProperty(name, out var v) ? v.GetRawText() : "";
+        static string? Suffix(KubeObject o) =>
+            o.Json.GetProperty("metadata").TryGetProperty("annotations", out var a) &&
+            a.TryGetProperty(ClusterGroupUpgrade.NameSuffixAnnotation, out var s) ? s.GetString() : null;
+        return Part(decided, "spec") == Part(fresh, "spec") && Part(decided, "status") == Part(fresh, "status") &&
+               Meta(decided, "deletionTimestamp") == Meta(fresh, "deletionTimestamp") &&
+               Meta(decided, "finalizers") == Meta(fresh, "finalizers") && Suffix(decided) == Suffix(fresh);
     }
 
     private async Task<PreCachingConfig?> PreCachingConfigAsync(ClusterGroupUpgrade cgu, CancellationToken cancel)
