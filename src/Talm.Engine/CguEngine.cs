@@ -60,23 +60,28 @@ public sealed class CguEngine(INameSuffixSource suffixes)
         if (policies is null)
             return;
 
-        var needing = RemediationPlan.Needing(selected, policies);
+        var needingAny = RemediationPlan.Needing(selected, policies);
         var batchSize = ctx.Status.ComputedMaxConcurrency ?? selected.Count;
         var canaries = spec.RemediationStrategy?.Canaries;
-        if (needing.Count == 0)
+        if (needingAny.Count == 0)
         {
             ctx.Status.RemediationPlan = null;
             Completion.Finish(ctx, ConditionReasons.Completed, true, ConditionReasons.Completed, Messages.AlreadyCompliant);
             return;
         }
+        // Clusters whose pre-cache or backup already failed never re-enter the plan, even while others run.
+        var needing = needingAny.FindAll(c => !HasFailed(ctx.Status, c));
         SetPlan(ctx, needing, canaries, batchSize);
         Placements.Ensure(ctx, policies, null);
 
         if (spec.IsPreCaching)
         {
-            var outcome = new PrecacheMachine(ctx).Run(Flatten(ctx.Status.RemediationPlan!), policies);
+            var outcome = new PrecacheMachine(ctx).Run(needing, policies);
             if (outcome == PhaseOutcome.InProgress)
+            {
+                SetPlan(ctx, needing.FindAll(c => !HasFailed(ctx.Status, c)), canaries, batchSize);
                 return;
+            }
             if (outcome == PhaseOutcome.AllFailed)
             {
                 ctx.Status.RemediationPlan = null;
@@ -111,9 +116,12 @@ public sealed class CguEngine(INameSuffixSource suffixes)
 
         if (spec.IsBackup)
         {
-            var outcome = new BackupMachine(ctx).Run(Flatten(ctx.Status.RemediationPlan!));
+            var outcome = new BackupMachine(ctx).Run(needing);
             if (outcome == PhaseOutcome.InProgress)
+            {
+                SetPlan(ctx, needing.FindAll(c => !HasFailed(ctx.Status, c)), canaries, batchSize);
                 return;
+            }
             if (outcome == PhaseOutcome.AllFailed)
             {
                 ctx.Status.RemediationPlan = null;
@@ -133,16 +141,15 @@ public sealed class CguEngine(INameSuffixSource suffixes)
         Batches.Run(ctx, policies);
     }
 
+    private static bool HasFailed(ClusterGroupUpgradeStatus status, string cluster)
+    {
+        if (status.Backup?.Status is { } backup && backup.TryGetValue(cluster, out var b) && BackupStates.IsFinal(b) && b != BackupStates.Succeeded)
+            return true;
+        return status.Precaching?.Status is { } precache && precache.TryGetValue(cluster, out var p) && !PrecacheStates.IsProgressing(p) && p != PrecacheStates.Succeeded;
+    }
+
     private static void SetPlan(DecisionContext ctx, List<string> clusters, IReadOnlyList<string>? canaries, int batchSize) =>
         ctx.Status.RemediationPlan = clusters.Count == 0 ? null : RemediationPlan.Build(clusters, canaries, batchSize);
-
-    private static List<string> Flatten(List<List<string>> plan)
-    {
-        var all = new List<string>();
-        foreach (var batch in plan)
-            all.AddRange(batch);
-        return all;
-    }
 
     private static List<string> Keep(List<string> clusters, HashSet<string> allowed) => clusters.FindAll(allowed.Contains);
 }

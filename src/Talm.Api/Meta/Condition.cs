@@ -16,6 +16,7 @@ public sealed record Condition
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }
 
+    [JsonIgnore]
     public bool IsTrue => Status == ConditionStatus.True;
 }
 

@@ -29,6 +29,7 @@ public sealed record LabelSelector
     }
 
     /// <summary>An empty selector would select every cluster; Kubernetes treats it so, and so do we.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => (MatchLabels is null || MatchLabels.Count == 0) && (MatchExpressions is null || MatchExpressions.Count == 0);
 }
 
