@@ -117,6 +117,29 @@ public sealed class InformerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bookmarks_advance_the_resume_point_without_breaking_the_watch()
+    {
+        await _server!.DisposeAsync();
+        _server = await StartServerAsync(TimeSpan.FromMilliseconds(100));
+        using var client = Client();
+        var informer = new Informer(client, Widget, NullLogger.Instance);
+        var run = informer.RunAsync(_stop.Token);
+        await informer.Synced.WaitAsync(TimeSpan.FromSeconds(10));
+        // Something changes in another kind: the store's version moves on, and bookmarks carry it.
+        await client.CustomObjects.CreateClusterCustomObjectAsync(new Dictionary<string, object>
+        {
+            ["apiVersion"] = "test.talm.io/v1", ["kind"] = "Gadget", ["metadata"] = new Dictionary<string, object> { ["name"] = "g" },
+        }, "test.talm.io", "v1", "gadgets");
+        var listed = long.Parse(informer.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture);
+        await Eventually.TrueAsync(() => informer.Bookmarks >= 3, "three bookmarks");
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget_("default", "w", "red"), "test.talm.io", "v1", "default", "widgets");
+        await Eventually.TrueAsync(() => informer.Cache.Get("default", "w") is not null, "the event after the bookmarks");
+        Assert.Equal(1, informer.Watches);
+        Assert.Equal(1, informer.Lists);
+        Assert.True(long.Parse(informer.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) > listed);
+    }
+
+    [Fact]
     public async Task A_silent_watch_is_dropped_by_the_watchdog_and_resumed_without_relisting()
     {
         await _server!.DisposeAsync();

@@ -96,7 +96,7 @@ public static class OperatorCommand
             using var logs = LoggerFactory.Create(b =>
             {
                 b.SetMinimumLevel(LogLevel.Information);
-                b.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+                b.AddFilter("Microsoft", LogLevel.Warning);
                 if (p.GetValue(logFormat) == "json")
                     b.AddJsonConsole(o =>
                     {

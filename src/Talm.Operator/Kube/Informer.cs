@@ -40,6 +40,9 @@ public sealed class Informer
     /// <summary>How many watches the informer has opened.</summary>
     public int Watches { get; private set; }
 
+    /// <summary>How many bookmarks the watches have brought.</summary>
+    public int Bookmarks { get; private set; }
+
     public string ResourceVersion => Volatile.Read(ref _resourceVersion);
 
     public void AddHandler(Action<InformerEvent> handler) => _handlers.Add(handler);
@@ -183,11 +186,18 @@ public sealed class Informer
 
     private void Apply(WatchEventType type, JsonElement json)
     {
+        if (type == WatchEventType.Bookmark)
+        {
+            // A bookmark carries only metadata.resourceVersion: where to resume from.
+            if (json.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("resourceVersion", out var rv) &&
+                rv.GetString() is { Length: > 0 } version)
+                Volatile.Write(ref _resourceVersion, version);
+            Bookmarks++;
+            return;
+        }
         var obj = KubeObject.FromJson(json);
         switch (type)
         {
-            case WatchEventType.Bookmark:
-                break;
             case WatchEventType.Added:
             case WatchEventType.Modified:
                 if (Cache.Get(obj.Namespace, obj.Name) is { } newer && obj.IsOlderThan(newer)) break;

@@ -77,7 +77,7 @@ public sealed class CguReconciler(
     private async Task RecordAsync(EventSubject subject, EngineEvent evt, Dictionary<string, TimeSpan> durations, CancellationToken cancel)
     {
         var message = evt.Message;
-        using var scope = evt.Cluster is null ? null : log.BeginScope(new Dictionary<string, object> { ["cluster"] = evt.Cluster });
+        using var scope = evt.Cluster is null ? null : log.BeginScope(new LogScope("cluster", evt.Cluster));
         if (evt.Kind == EngineEventKind.BackupFinished && evt.Cluster is not null)
         {
             if (evt.Detail is not null) metrics.BackupFinished(evt.Detail);

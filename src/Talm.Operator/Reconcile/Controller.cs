@@ -25,7 +25,7 @@ public sealed class Controller(WorkQueue queue, IReconciler reconciler, int work
         {
             metrics.WorkerStarted();
             var started = time.GetTimestamp();
-            using var scope = log.BeginScope(new Dictionary<string, object> { ["cgu"] = key });
+            using var scope = log.BeginScope(new LogScope("cgu", key));
             try
             {
                 var result = await reconciler.ReconcileAsync(key, cancel).ConfigureAwait(false);
