@@ -73,9 +73,10 @@ internal sealed class Hub : IAsyncDisposable
     };
 
     /// <summary>Starts an operator (its own client) and waits until its caches are synced.</summary>
-    public async Task<OperatorHost> StartOperatorAsync(OperatorOptions? options = null)
+    public async Task<OperatorHost> StartOperatorAsync(OperatorOptions? options = null, DelegatingHandler? spy = null)
     {
-        var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath));
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath);
+        var client = spy is null ? new Kubernetes(config) : new Kubernetes(config, spy);
         var host = new OperatorHost(client, options ?? Options(), Clock, NullLoggerFactory.Instance);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => host.RunAsync(stop.Token));
