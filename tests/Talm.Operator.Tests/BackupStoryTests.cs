@@ -126,4 +126,15 @@ public sealed class BackupStoryTests : IAsyncLifetime
         // Nothing was rolled out.
         Assert.Equal("", await _hub.PlacementClustersAsync("cgu", "upgrade") is "<no placement>" ? "" : await _hub.PlacementClustersAsync("cgu", "upgrade"));
     }
+
+    [Fact]
+    public async Task Without_RECOVERY_IMG_a_backup_CGU_gets_a_clear_condition_and_no_Job()
+    {
+        var op = await _hub.StartOperatorAsync(Hub.Options(recoveryImage: null));
+        await _hub.CguAsync("cgu", BackupSpec("spoke1", "spoke2"));
+        var cgu = await _hub.WaitConditionAsync("cgu", "BackupSuceeded", "False", "RecoveryImageMissing");
+        Assert.Contains("RECOVERY_IMG", Hub.Condition(cgu, "BackupSuceeded")!.Value.Message, StringComparison.Ordinal);
+        Assert.Empty(await _hub.NamesAsync(ResourceKind.ManagedClusterAction, "spoke1"));
+        Assert.True(op.Ready);
+    }
 }
