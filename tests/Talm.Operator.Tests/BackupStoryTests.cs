@@ -71,6 +71,8 @@ public sealed class BackupStoryTests : IAsyncLifetime
         var reasons = events.Select(e => e.Reason).ToList();
         Assert.Contains("CguCreated", reasons);
         Assert.Contains("CguStarted", reasons);
+        Assert.Contains("BatchStarted", reasons);
+        Assert.Contains("Completed", reasons);
         var finished = events.Where(e => e.Reason == "BackupFinished").Select(e => e.Message).Order().ToList();
         Assert.Equal(2, finished.Count);
         Assert.Contains("spoke1", finished[0], StringComparison.Ordinal);
