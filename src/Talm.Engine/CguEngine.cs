@@ -56,12 +56,11 @@ public sealed class CguEngine(INameSuffixSource suffixes)
             return;
         }
 
-        var policies = PolicyValidation.Run(ctx, selected);
+        var policies = PolicyValidation.Run(ctx, selected.Value.Clusters, selected.Value.Set);
         if (policies is null)
             return;
-
-        var needingAny = RemediationPlan.Needing(selected, policies);
-        var batchSize = ctx.Status.ComputedMaxConcurrency ?? selected.Count;
+        var needingAny = RemediationPlan.Needing(selected.Value.Clusters, policies);
+        var batchSize = ctx.Status.ComputedMaxConcurrency ?? selected.Value.Clusters.Count;
         var canaries = spec.RemediationStrategy?.Canaries;
         if (needingAny.Count == 0)
         {
@@ -71,31 +70,38 @@ public sealed class CguEngine(INameSuffixSource suffixes)
         }
         // Clusters whose pre-cache or backup already failed never re-enter the plan, even while others run.
         var needing = needingAny.FindAll(c => !HasFailed(ctx.Status, c));
-        SetPlan(ctx, needing, canaries, batchSize);
         Placements.Ensure(ctx, policies, null);
+        var (planned, startBatches) = Phases(ctx, policies, needing);
+        ctx.Status.RemediationPlan = planned is null || planned.Count == 0 ? null : RemediationPlan.Build(planned, canaries, batchSize);
+        if (startBatches)
+        {
+            Batches.Start(ctx, ctx.Status.RemediationPlan!);
+            Batches.Run(ctx, policies);
+        }
+    }
 
+    /// <summary>Steps 6–10: pre-caching, the enable gate, start, blocking CRs, backup.</summary>
+    /// <returns>The clusters for the plan (null: no plan), and whether batches start now.</returns>
+    private static (List<string>? Plan, bool StartBatches) Phases(DecisionContext ctx, List<ManagedPolicy> policies, List<string> needing)
+    {
+        var spec = ctx.Spec;
         if (spec.IsPreCaching)
         {
-            var outcome = new PrecacheMachine(ctx).Run(needing, policies);
-            if (outcome == PhaseOutcome.InProgress)
+            switch (new PrecacheMachine(ctx).Run(needing, policies))
             {
-                SetPlan(ctx, needing.FindAll(c => !HasFailed(ctx.Status, c)), canaries, batchSize);
-                return;
-            }
-            if (outcome == PhaseOutcome.AllFailed)
-            {
-                ctx.Status.RemediationPlan = null;
-                Completion.Finish(ctx, ConditionReasons.Completed, false, ConditionReasons.Failed, Messages.NoClustersPrecachingFailed);
-                return;
+                case PhaseOutcome.InProgress:
+                    return (needing.FindAll(c => !HasFailed(ctx.Status, c)), false);
+                case PhaseOutcome.AllFailed:
+                    Completion.Finish(ctx, ConditionReasons.Completed, false, ConditionReasons.Failed, Messages.NoClustersPrecachingFailed);
+                    return (null, false);
             }
             needing = Keep(needing, PrecacheMachine.Succeeded(ctx.Status.Precaching));
-            SetPlan(ctx, needing, canaries, batchSize);
         }
 
         if (!spec.IsEnabled)
         {
             ctx.SetCondition(ConditionTypes.Progressing, false, ConditionReasons.NotEnabled, Messages.NotEnabled);
-            return;
+            return (needing, false);
         }
 
         var progress = ctx.Progress;
@@ -108,37 +114,30 @@ public sealed class CguEngine(INameSuffixSource suffixes)
         if (ctx.Now - progress.StartedAt.Value > timeout)
         {
             Completion.Finish(ctx, ConditionReasons.TimedOut, false, ConditionReasons.TimedOut, Messages.TookTooLong);
-            return;
+            return (needing, false);
         }
 
         if (!BlockingCrs.Satisfied(ctx))
-            return;
+            return (needing, false);
 
         if (spec.IsBackup)
         {
-            var outcome = new BackupMachine(ctx).Run(needing);
-            if (outcome == PhaseOutcome.InProgress)
+            switch (new BackupMachine(ctx).Run(needing))
             {
-                SetPlan(ctx, needing.FindAll(c => !HasFailed(ctx.Status, c)), canaries, batchSize);
-                return;
-            }
-            if (outcome == PhaseOutcome.AllFailed)
-            {
-                ctx.Status.RemediationPlan = null;
-                Completion.Finish(ctx, ConditionReasons.Completed, false, ConditionReasons.Failed, Messages.NoClustersBackupFailed);
-                return;
+                case PhaseOutcome.InProgress:
+                    return (needing.FindAll(c => !HasFailed(ctx.Status, c)), false);
+                case PhaseOutcome.AllFailed:
+                    Completion.Finish(ctx, ConditionReasons.Completed, false, ConditionReasons.Failed, Messages.NoClustersBackupFailed);
+                    return (null, false);
             }
             needing = Keep(needing, BackupMachine.Succeeded(ctx.Status.Backup));
-            SetPlan(ctx, needing, canaries, batchSize);
             if (needing.Count == 0)
             {
                 Completion.Finish(ctx, ConditionReasons.Completed, false, ConditionReasons.Failed, Messages.NoClustersBackupFailed);
-                return;
+                return (null, false);
             }
         }
-
-        Batches.Start(ctx, ctx.Status.RemediationPlan!);
-        Batches.Run(ctx, policies);
+        return (needing, true);
     }
 
     private static bool HasFailed(ClusterGroupUpgradeStatus status, string cluster)
@@ -147,9 +146,6 @@ public sealed class CguEngine(INameSuffixSource suffixes)
             return true;
         return status.Precaching?.Status is { } precache && precache.TryGetValue(cluster, out var p) && !PrecacheStates.IsProgressing(p) && p != PrecacheStates.Succeeded;
     }
-
-    private static void SetPlan(DecisionContext ctx, List<string> clusters, IReadOnlyList<string>? canaries, int batchSize) =>
-        ctx.Status.RemediationPlan = clusters.Count == 0 ? null : RemediationPlan.Build(clusters, canaries, batchSize);
 
     private static List<string> Keep(List<string> clusters, HashSet<string> allowed) => clusters.FindAll(allowed.Contains);
 }

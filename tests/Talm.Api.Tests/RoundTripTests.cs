@@ -83,6 +83,13 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void Current_batch_is_left_out_until_a_batch_starts()
+    {
+        Assert.Equal("""{"startedAt":"2026-01-01T10:00:00Z"}""", KubeJson.Serialize(new UpgradeProgress { StartedAt = new DateTimeOffset(2026, 1, 1, 10, 0, 0, TimeSpan.Zero) }));
+        Assert.Equal("""{"currentBatch":2}""", KubeJson.Serialize(new UpgradeProgress { CurrentBatch = 2 }));
+    }
+
+    [Fact]
     public void Deep_copy_is_independent_of_the_original()
     {
         var m = KubeJson.Deserialize<ClusterGroupUpgrade>(Cgu).Status!;

@@ -129,6 +129,8 @@ public sealed record UpgradeProgress
 {
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
+    /// <summary>0 until the first batch starts; then left out of the JSON like the reference's omitempty.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int CurrentBatch { get; set; }
     public DateTimeOffset? CurrentBatchStartedAt { get; set; }
     public Dictionary<string, ClusterRemediationProgress>? CurrentBatchRemediationProgress { get; set; }

@@ -16,6 +16,7 @@ internal enum PhaseOutcome
 internal sealed class BackupMachine(DecisionContext ctx)
 {
     private JsonElement? _nsTemplate, _saTemplate, _crbTemplate, _jobTemplate;
+    private Dictionary<string, Api.Rhacm.ManagedClusterView>? _nsViews, _jobViews;
 
     /// <summary>Advances every cluster's backup and sets BackupSuceeded.</summary>
     public PhaseOutcome Run(List<string> plan)
@@ -39,18 +40,23 @@ internal sealed class BackupMachine(DecisionContext ctx)
         var startedAt = backup.StartedAt ?? ctx.Now;
         var limitPassed = ctx.Now - startedAt >= BackupJob.HubLimit;
         var canStartJobs = !string.IsNullOrEmpty(ctx.Snapshot.Settings.RecoveryImage);
+        _nsViews = ctx.Index.ViewsNamed(Names.ViewBackupNamespace);
+        _jobViews = ctx.Index.ViewsNamed(Names.ViewBackupJob);
 
-        // Iterate over a snapshot of the keys: states are rewritten in place.
-        foreach (var cluster in map.Keys.ToArray())
+        // States change after the walk: a dictionary cannot be written while enumerated.
+        List<(string Cluster, string State)>? changes = null;
+        foreach (var (cluster, state) in map)
         {
-            var state = map[cluster];
             if (BackupStates.IsFinal(state))
                 continue;
             var next = Step(cluster, state, canStartJobs);
             if (!BackupStates.IsFinal(next) && limitPassed)
                 next = BackupStates.BackupTimeout;
-            if (next == state)
-                continue;
+            if (next != state)
+                (changes ??= []).Add((cluster, next));
+        }
+        foreach (var (cluster, next) in changes ?? [])
+        {
             map[cluster] = next;
             if (BackupStates.IsFinal(next))
             {
@@ -114,7 +120,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                 return BackupStates.Starting;
             case BackupStates.Starting:
                 {
-                    var ns = ViewReader.Read(ctx.Index.View(cluster, Names.ViewBackupNamespace));
+                    var ns = ViewReader.Read(_nsViews!.GetValueOrDefault(cluster));
                     if (ns is ViewState.Missing or ViewState.Absent)
                     {
                         _nsTemplate ??= SpokeObjects.Namespace(Names.BackupNamespace, privileged: true);
@@ -128,7 +134,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                     }
                     if (ns == ViewState.Unknown)
                         return state;
-                    var jobView = ctx.Index.View(cluster, Names.ViewBackupJob);
+                    var jobView = _jobViews!.GetValueOrDefault(cluster);
                     var job = ViewReader.Read(jobView);
                     if (job is ViewState.Missing or ViewState.Absent)
                     {
@@ -144,7 +150,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                 }
             case BackupStates.Active:
                 {
-                    var jobView = ctx.Index.View(cluster, Names.ViewBackupJob);
+                    var jobView = _jobViews!.GetValueOrDefault(cluster);
                     return ViewReader.Read(jobView) == ViewState.Present ? FromJob(cluster, state, jobView) : state;
                 }
             default:

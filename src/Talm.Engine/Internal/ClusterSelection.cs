@@ -6,8 +6,8 @@ namespace Talm.Engine.Internal;
 /// <summary>Step 2: which clusters the CGU covers, in upgrade order (hub-protocol §3).</summary>
 internal static class ClusterSelection
 {
-    /// <returns>The selected clusters, or null when ClustersSelected is False.</returns>
-    public static List<string>? Run(DecisionContext ctx)
+    /// <returns>The selected clusters in order and as a set, or null when ClustersSelected is False.</returns>
+    public static (List<string> Clusters, HashSet<string> Set)? Run(DecisionContext ctx)
     {
         var spec = ctx.Spec;
         var selected = new List<string>();
@@ -72,7 +72,7 @@ internal static class ClusterSelection
         var max = spec.RemediationStrategy?.MaxConcurrency ?? 0;
         ctx.Status.ComputedMaxConcurrency = max > 0 && max < selected.Count ? max : selected.Count;
         ctx.SetCondition(ConditionTypes.ClustersSelected, true, ConditionReasons.ClusterSelectionCompleted, Messages.AllClustersValid);
-        return selected;
+        return (selected, seen);
     }
 
     /// <summary>clusterLabelSelectors plus the deprecated clusterSelector strings, each its own OR-ed selector.</summary>

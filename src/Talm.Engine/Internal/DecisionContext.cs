@@ -53,9 +53,15 @@ internal sealed class DecisionContext
 
     public void Update(IKubeObject body) => Apply(ApplyMode.Update, body);
 
-    /// <summary>One intent per object per decision: a later body replaces an earlier one (a create stays a create).</summary>
+    /// <summary>One intent per Placement/PlacementBinding per decision: a later body replaces an earlier one (a create stays a create).</summary>
     private void Apply(ApplyMode mode, IKubeObject body)
     {
+        // Only Placements and PlacementBindings can be asked for twice in one decision.
+        if (body is not (Api.Rhacm.Placement or Api.Rhacm.PlacementBinding))
+        {
+            Intents.Add(new ApplyIntent(mode, body));
+            return;
+        }
         var key = (body.Kind, body.Metadata.Namespace, body.Metadata.Name);
         if (_applied.TryGetValue(key, out var at) && Intents[at] is ApplyIntent earlier)
         {

@@ -1,26 +1,36 @@
 using Talm.Api.Cgu;
+using Talm.Api.Meta;
 using Talm.Api.Rhacm;
 using Talm.Engine.Model;
 
 namespace Talm.Engine.Internal;
 
-/// <summary>The snapshot indexed once per decision, so every later lookup is O(1).</summary>
+/// <summary>
+/// The snapshot indexed once per decision, so every later lookup is O(1). Indexes are built on first
+/// use: a decision that never reads views does not pay for 20,000 of them.
+/// </summary>
 internal sealed class HubIndex
 {
-    private readonly Dictionary<(string Ns, string Name), ManagedClusterView> _views;
-    private readonly Dictionary<(string Ns, string Name), ManagedClusterAction> _actions;
-    private readonly Dictionary<(string Ns, string Name), Placement> _placements;
-    private readonly Dictionary<(string Ns, string Name), PlacementBinding> _bindings;
-    private readonly Dictionary<(string Ns, string Name), ClusterGroupUpgrade> _cgus;
+    private readonly HubSnapshot _snapshot;
+    private Dictionary<string, Dictionary<string, ManagedClusterView>>? _viewsByName;
+    private Dictionary<(string Ns, string Name), Placement>? _placements;
+    private Dictionary<(string Ns, string Name), PlacementBinding>? _bindings;
+    private Dictionary<(string Ns, string Name), ClusterGroupUpgrade>? _cgus;
 
     public HubIndex(HubSnapshot snapshot)
     {
+        _snapshot = snapshot;
         Clusters = new Dictionary<string, ManagedCluster>(snapshot.ManagedClusters.Count, StringComparer.Ordinal);
         foreach (var c in snapshot.ManagedClusters)
             Clusters[c.Name] = c;
 
-        RootPolicies = new Dictionary<(string, string), Policy>();
-        ChildPolicies = new Dictionary<string, List<ChildPolicy>>(StringComparer.Ordinal);
+        // Only children of the CGU's managed policies matter; match "<root-ns>.<name>" without allocating substrings.
+        var managed = new Dictionary<string, List<ChildPolicy>>(StringComparer.Ordinal);
+        // One child per bound cluster is the common case: size for it to avoid regrowing 10,000-entry lists.
+        foreach (var name in snapshot.Cgu.Spec.ManagedPolicies ?? [])
+            managed.TryAdd(name, new List<ChildPolicy>(Clusters.Count));
+        var byName = managed.GetAlternateLookup<ReadOnlySpan<char>>();
+        RootPolicies = [];
         foreach (var p in snapshot.Policies)
         {
             var ns = p.Metadata.Namespace ?? "";
@@ -29,48 +39,69 @@ internal sealed class HubIndex
             // Namespaces cannot hold a dot, so "<root-ns>.<root-name>" in a cluster namespace is a child.
             if (dot > 0 && Clusters.ContainsKey(ns))
             {
-                var rootName = name[(dot + 1)..];
-                if (!ChildPolicies.TryGetValue(rootName, out var list))
-                    ChildPolicies[rootName] = list = [];
-                list.Add(new ChildPolicy(ns, name[..dot], p));
+                if (byName.TryGetValue(name.AsSpan(dot + 1), out var list))
+                    list.Add(new ChildPolicy(ns, p, dot));
             }
             else
             {
                 RootPolicies[(ns, name)] = p;
             }
         }
-
-        _views = Index(snapshot.Views, v => v.Metadata);
-        _actions = Index(snapshot.Actions, a => a.Metadata);
-        _placements = Index(snapshot.Placements, p => p.Metadata);
-        _bindings = Index(snapshot.PlacementBindings, b => b.Metadata);
-        _cgus = Index(snapshot.OtherCgus, c => c.Metadata);
+        ChildPolicies = managed;
     }
 
     public Dictionary<string, ManagedCluster> Clusters { get; }
 
     public Dictionary<(string Ns, string Name), Policy> RootPolicies { get; }
 
-    /// <summary>Child policies by root policy name.</summary>
+    /// <summary>Child policies of the CGU's managed policies, by root policy name.</summary>
     public Dictionary<string, List<ChildPolicy>> ChildPolicies { get; }
 
-    public ManagedClusterView? View(string ns, string name) => _views.GetValueOrDefault((ns, name));
+    public ManagedClusterView? View(string ns, string name) => ViewsNamed(name).GetValueOrDefault(ns);
 
-    public ManagedClusterAction? Action(string ns, string name) => _actions.GetValueOrDefault((ns, name));
+    private static readonly Dictionary<string, ManagedClusterView> NoViews = [];
 
-    public Placement? Placement(string ns, string name) => _placements.GetValueOrDefault((ns, name));
+    /// <summary>Views with a given name, by namespace (= cluster). Views come in a few fixed names, one per cluster.</summary>
+    public Dictionary<string, ManagedClusterView> ViewsNamed(string name)
+    {
+        if (_viewsByName is null)
+        {
+            var byName = new Dictionary<string, Dictionary<string, ManagedClusterView>>(StringComparer.Ordinal);
+            string? lastName = null;
+            Dictionary<string, ManagedClusterView>? last = null;
+            foreach (var v in _snapshot.Views)
+            {
+                var n = v.Metadata.Name ?? "";
+                if (last is null || !string.Equals(n, lastName, StringComparison.Ordinal))
+                {
+                    if (!byName.TryGetValue(n, out last))
+                        byName[n] = last = new Dictionary<string, ManagedClusterView>(StringComparer.Ordinal);
+                    lastName = n;
+                }
+                last[v.Metadata.Namespace ?? ""] = v;
+            }
+            _viewsByName = byName;
+        }
+        return _viewsByName.TryGetValue(name, out var d) ? d : NoViews;
+    }
 
-    public PlacementBinding? Binding(string ns, string name) => _bindings.GetValueOrDefault((ns, name));
+    public Placement? Placement(string ns, string name) => Placements.GetValueOrDefault((ns, name));
 
-    public ClusterGroupUpgrade? Cgu(string ns, string name) => _cgus.GetValueOrDefault((ns, name));
+    public PlacementBinding? Binding(string ns, string name) => Bindings.GetValueOrDefault((ns, name));
+
+    public ClusterGroupUpgrade? Cgu(string ns, string name) => (_cgus ??= Index(_snapshot.OtherCgus, c => c.Metadata)).GetValueOrDefault((ns, name));
 
     public IEnumerable<Placement> PlacementsLabelled(string label, string value) =>
-        _placements.Values.Where(p => p.Metadata.Label(label) == value);
+        Placements.Values.Where(p => p.Metadata.Label(label) == value);
 
     public IEnumerable<PlacementBinding> BindingsLabelled(string label, string value) =>
-        _bindings.Values.Where(p => p.Metadata.Label(label) == value);
+        Bindings.Values.Where(p => p.Metadata.Label(label) == value);
 
-    private static Dictionary<(string, string), T> Index<T>(IReadOnlyList<T> items, Func<T, Api.Meta.ObjectMeta> meta)
+    private Dictionary<(string Ns, string Name), Placement> Placements => _placements ??= Index(_snapshot.Placements, p => p.Metadata);
+
+    private Dictionary<(string Ns, string Name), PlacementBinding> Bindings => _bindings ??= Index(_snapshot.PlacementBindings, b => b.Metadata);
+
+    private static Dictionary<(string, string), T> Index<T>(IReadOnlyList<T> items, Func<T, ObjectMeta> meta)
     {
         var d = new Dictionary<(string, string), T>(items.Count);
         foreach (var item in items)
@@ -82,4 +113,8 @@ internal sealed class HubIndex
     }
 }
 
-internal sealed record ChildPolicy(string ClusterNamespace, string RootNamespace, Policy Policy);
+/// <summary>A child policy "&lt;root-ns&gt;.&lt;name&gt;" in a cluster namespace; the root namespace is read without allocating.</summary>
+internal readonly record struct ChildPolicy(string ClusterNamespace, Policy Policy, int Dot)
+{
+    public ReadOnlySpan<char> RootNamespace => Policy.Metadata.Name.AsSpan(0, Dot);
+}

@@ -10,9 +10,8 @@ namespace Talm.Engine.Internal;
 internal static class PolicyValidation
 {
     /// <returns>The policies for upgrade in spec order, or null when Validated is False.</returns>
-    public static List<ManagedPolicy>? Run(DecisionContext ctx, List<string> selected)
+    public static List<ManagedPolicy>? Run(DecisionContext ctx, List<string> selected, HashSet<string> selectedSet)
     {
-        var selectedSet = new HashSet<string>(selected, StringComparer.Ordinal);
         var missing = new List<string>();
         var invalid = new List<string>();
         var ambiguous = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
@@ -23,7 +22,7 @@ internal static class PolicyValidation
         {
             if (!seen.Add(name))
                 continue;
-            var namespaces = new SortedSet<string>(StringComparer.Ordinal);
+            var namespaces = new List<string>(1);
             var enforced = false;
             if (ctx.Index.ChildPolicies.TryGetValue(name, out var children))
             {
@@ -31,7 +30,7 @@ internal static class PolicyValidation
                 {
                     if (!selectedSet.Contains(child.ClusterNamespace))
                         continue;
-                    namespaces.Add(child.RootNamespace);
+                    AddDistinct(namespaces, child.RootNamespace);
                     if (string.Equals(child.Policy.Spec.RemediationAction, "enforce", StringComparison.OrdinalIgnoreCase))
                         enforced = true;
                 }
@@ -43,10 +42,11 @@ internal static class PolicyValidation
             }
             if (namespaces.Count > 1)
             {
-                ambiguous[name] = [.. namespaces];
+                namespaces.Sort(StringComparer.Ordinal);
+                ambiguous[name] = namespaces;
                 continue;
             }
-            var ns = namespaces.Min!;
+            var ns = namespaces[0];
             if (!ctx.Index.RootPolicies.TryGetValue((ns, name), out var root))
             {
                 missing.Add(name);
@@ -149,6 +149,16 @@ internal static class PolicyValidation
             list.Add(new ManagedPolicy(name, ns, ctx.Index.RootPolicies.GetValueOrDefault((ns, name))));
         }
         return list;
+    }
+
+    private static void AddDistinct(List<string> list, ReadOnlySpan<char> value)
+    {
+        foreach (var existing in list)
+        {
+            if (value.SequenceEqual(existing))
+                return;
+        }
+        list.Add(value.ToString());
     }
 
     private static bool HasStatusTemplate(Policy root)

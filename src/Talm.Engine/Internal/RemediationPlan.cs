@@ -24,19 +24,23 @@ internal static class RemediationPlan
     public static List<List<string>> Build(List<string> clusters, IReadOnlyList<string>? canaries, int batchSize)
     {
         var plan = new List<List<string>>();
-        var inPlan = new HashSet<string>(clusters, StringComparer.Ordinal);
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var canary in canaries ?? [])
+        HashSet<string>? used = null;
+        if (canaries is { Count: > 0 })
         {
-            if (inPlan.Contains(canary) && used.Add(canary))
-                plan.Add([canary]);
+            var inPlan = new HashSet<string>(clusters, StringComparer.Ordinal);
+            used = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var canary in canaries)
+            {
+                if (inPlan.Contains(canary) && used.Add(canary))
+                    plan.Add([canary]);
+            }
         }
         if (batchSize <= 0)
             batchSize = Math.Max(1, clusters.Count);
         List<string>? batch = null;
         foreach (var cluster in clusters)
         {
-            if (used.Contains(cluster))
+            if (used is not null && used.Contains(cluster))
                 continue;
             if (batch is null || batch.Count == batchSize)
             {
