@@ -31,6 +31,9 @@ public sealed class ApiException : Exception
     public string? Group { get; }
     public string? Kind { get; }
 
+    /// <summary>Field-level causes ("spec.x: Required value"); kubectl prints them after "is invalid:".</summary>
+    public IReadOnlyList<string> Causes { get; init; } = [];
+
     public static ApiException NotFound(string group, string plural, string name) =>
         new(404, "NotFound", $"{Qualified(plural, group)} \"{name}\" not found", name, group, plural);
 
@@ -43,7 +46,16 @@ public sealed class ApiException : Exception
             "please apply your changes to the latest version and try again", name, group, plural);
 
     public static ApiException Invalid(string group, string kind, string name, string detail) =>
-        new(422, "Invalid", $"{kind}.{group} \"{name}\" is invalid: {detail}".Replace(".\"", "\"", StringComparison.Ordinal), name, group, kind);
+        Invalid(group, kind, name, [detail]);
+
+    public static ApiException Invalid(string group, string kind, string name, IReadOnlyList<string> causes) =>
+        new(422, "Invalid",
+            $"{(group.Length == 0 ? kind : kind + "." + group)} \"{name}\" is invalid: " +
+            (causes.Count == 1 ? causes[0] : "[" + string.Join(", ", causes) + "]"),
+            name, group, kind)
+        {
+            Causes = causes,
+        };
 
     public static ApiException BadRequest(string message) => new(400, "BadRequest", message);
 
@@ -52,6 +64,16 @@ public sealed class ApiException : Exception
     public static ApiException MethodNotAllowed(string message) => new(405, "MethodNotAllowed", message);
 
     private static string Qualified(string plural, string group) => group.Length == 0 ? plural : $"{plural}.{group}";
+
+    private static JsonNode Cause(string text)
+    {
+        var colon = text.IndexOf(": ", StringComparison.Ordinal);
+        var (field, message) = colon > 0 ? (text[..colon], text[(colon + 2)..]) : (string.Empty, text);
+        var reason = message.StartsWith("Required", StringComparison.Ordinal) ? "FieldValueRequired"
+            : message.StartsWith("Unsupported", StringComparison.Ordinal) ? "FieldValueNotSupported"
+            : "FieldValueInvalid";
+        return new JsonObject { ["reason"] = reason, ["message"] = message, ["field"] = field };
+    }
 
     public JsonObject ToStatus()
     {
@@ -71,6 +93,7 @@ public sealed class ApiException : Exception
             if (Name is not null) details["name"] = Name;
             if (Group is not null) details["group"] = Group;
             if (Kind is not null) details["kind"] = Kind;
+            if (Causes.Count > 0) details["causes"] = new JsonArray(Causes.Select(Cause).ToArray());
             status["details"] = details;
         }
         return status;

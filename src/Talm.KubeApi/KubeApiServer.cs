@@ -43,7 +43,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        var store = new ObjectStore(options.WatchWindow, options.DataDirectory);
+        var store = new ObjectStore(options.WatchWindow, options.DataDirectory, options.SnapshotAfterRecords);
         try
         {
             var service = new ObjectService(store, new Resources.ResourceRegistry(), options.TimeProvider);
@@ -52,8 +52,10 @@ public sealed class KubeApiServer : IAsyncDisposable
             foreach (var file in options.ManifestFiles) ApplyManifestFile(service, file);
             var handler = new ApiHandler(service, options.TimeProvider, options.BookmarkInterval, loggerFactory.CreateLogger("Talm.KubeApi"));
 
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
+            // The empty builder reads no environment variables or appsettings files: the embedder decides everything.
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            builder.WebHost.UseKestrelCore();
+            builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
             builder.Services.Configure<KestrelServerOptions>(k =>
             {
                 k.Listen(options.Address, options.Port, l => l.Protocols = HttpProtocols.Http1AndHttp2);

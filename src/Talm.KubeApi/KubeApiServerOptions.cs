@@ -18,6 +18,9 @@ public sealed record KubeApiServerOptions
     /// <summary>With a directory, state survives restarts (snapshot + fsynced write-ahead log); null keeps it in memory.</summary>
     public string? DataDirectory { get; init; }
 
+    /// <summary>With <see cref="DataDirectory"/>: fold the write-ahead log into a new snapshot after this many records.</summary>
+    public long SnapshotAfterRecords { get; init; } = 200_000;
+
     /// <summary>How many recent events a watch can resume from before it gets 410 Gone.</summary>
     public int WatchWindow { get; init; } = 100_000;
 

@@ -54,7 +54,7 @@ public sealed class ObjectService
     public StoredObject Get(ResourceType type, string? ns, string name) =>
         _store.Get(type.Key, ns ?? string.Empty, name) ?? throw ApiException.NotFound(type.Group, type.Plural, name);
 
-    public WriteResult Create(ResourceType type, string version, string? ns, JsonObject body)
+    public WriteResult Create(ResourceType type, string version, string? ns, JsonObject body, bool dryRun = false)
     {
         CheckKind(type, version, body);
         var meta = JsonUtil.Metadata(body);
@@ -80,15 +80,16 @@ public sealed class ObjectService
         if (type.HasStatus && type.IsCustom) body.Remove("status");
         PrepareBuiltin(type, body, null);
         Defaulter.Apply(body, type.Version(version)?.Schema);
+        Validate(type, version, name, body);
         body = JsonUtil.Canonical(body);
         ResourceType? servedByCrd = type == BuiltinResources.CustomResourceDefinition ? CrdParser.Parse(body) : null;
         var result = _store.Write(type.Key, ns ?? string.Empty, name, current =>
-            current is null ? Mutation.Put(body) : throw ApiException.AlreadyExists(type.Group, type.Plural, name));
-        if (servedByCrd is not null) _registry.AddOrReplace(servedByCrd);
+            current is null ? Mutation.Put(body) : throw ApiException.AlreadyExists(type.Group, type.Plural, name), dryRun);
+        if (servedByCrd is not null && !dryRun) _registry.AddOrReplace(servedByCrd);
         return result;
     }
 
-    public WriteResult Update(ResourceType type, string version, string? ns, string name, JsonObject body, bool statusOnly)
+    public WriteResult Update(ResourceType type, string version, string? ns, string name, JsonObject body, bool statusOnly, bool dryRun = false)
     {
         CheckKind(type, version, body);
         var meta = JsonUtil.Metadata(body);
@@ -97,11 +98,11 @@ public sealed class ObjectService
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         meta["name"] = name;
         ResolveNamespace(type, ns, meta);
-        return Write(type, version, ns, name, _ => body, statusOnly);
+        return Write(type, version, ns, name, _ => body, statusOnly, dryRun);
     }
 
     /// <summary>Applies <paramref name="patch"/> to the current object under the store lock, then the update rules.</summary>
-    public WriteResult Patch(ResourceType type, string version, string? ns, string name, Func<JsonObject, JsonObject> patch, bool statusOnly) =>
+    public WriteResult Patch(ResourceType type, string version, string? ns, string name, Func<JsonObject, JsonObject> patch, bool statusOnly, bool dryRun = false) =>
         Write(type, version, ns, name, current =>
         {
             var patched = patch(current);
@@ -111,9 +112,9 @@ public sealed class ObjectService
             meta["name"] = name;
             CheckKind(type, version, patched);
             return patched;
-        }, statusOnly);
+        }, statusOnly, dryRun);
 
-    private WriteResult Write(ResourceType type, string version, string? ns, string name, Func<JsonObject, JsonObject> incomingFrom, bool statusOnly)
+    private WriteResult Write(ResourceType type, string version, string? ns, string name, Func<JsonObject, JsonObject> incomingFrom, bool statusOnly, bool dryRun)
     {
         ResourceType? servedByCrd = null;
         var result = _store.Write(type.Key, ns ?? string.Empty, name, current =>
@@ -125,7 +126,8 @@ public sealed class ObjectService
             if (type == BuiltinResources.CustomResourceDefinition && next.Kind == MutationKind.Put)
                 servedByCrd = CrdParser.Parse(next.Node!);
             return next;
-        });
+        }, dryRun);
+        if (dryRun) return result;
         if (servedByCrd is not null) _registry.AddOrReplace(servedByCrd);
         AfterWrite(type, result);
         return result;
@@ -168,6 +170,7 @@ public sealed class ObjectService
         nextMeta["resourceVersion"] = currentRv;
         PrepareBuiltin(type, next, old);
         Defaulter.Apply(next, type.Version(version)?.Schema);
+        Validate(type, version, current.Name, next);
         if (type.TracksGeneration && !statusOnly && SpecChanged(old, next))
         {
             nextMeta["generation"] = (JsonUtil.Long(old["metadata"]?["generation"]) ?? 0) + 1;
@@ -175,6 +178,14 @@ public sealed class ObjectService
         next = JsonUtil.Canonical(next);
         if (next["metadata"]!["deletionTimestamp"] is not null && Finalizers(next) == 0) return Mutation.Delete(next);
         return JsonUtil.DeepEquals(next, old) ? Mutation.Keep : Mutation.Put(next);
+    }
+
+    private static void Validate(ResourceType type, string version, string name, JsonObject obj)
+    {
+        if (!type.IsCustom) return;
+        var errors = SchemaValidator.Validate(obj, type.Version(version)?.Schema);
+        if (errors.Count == 0) return;
+        throw ApiException.Invalid(type.Group, type.Kind, name, errors);
     }
 
     private static bool SpecChanged(JsonObject old, JsonObject next)
@@ -187,7 +198,7 @@ public sealed class ObjectService
     private static int Finalizers(JsonObject obj) => (obj["metadata"]?["finalizers"] as JsonArray)?.Count ?? 0;
 
     /// <summary>Deletes, or with finalizers marks for deletion; returns the object as it now stands.</summary>
-    public WriteResult Delete(ResourceType type, string? ns, string name, JsonObject? options)
+    public WriteResult Delete(ResourceType type, string? ns, string name, JsonObject? options, bool dryRun = false)
     {
         var preconditions = options?["preconditions"] as JsonObject;
         var result = _store.Write(type.Key, ns ?? string.Empty, name, current =>
@@ -210,7 +221,8 @@ public sealed class ObjectService
                 return Mutation.Put(next);
             }
             return Mutation.Delete(next);
-        });
+        }, dryRun);
+        if (dryRun) return result;
         if (type == BuiltinResources.Namespace && result.Object?.Node["metadata"]?["deletionTimestamp"] is not null)
             DeleteNamespaceContents(name);
         if (type == BuiltinResources.CustomResourceDefinition && result.EventType == StoreEventType.Deleted)

@@ -275,4 +275,46 @@ public sealed class ClientConformanceTests
         await stopSecond.CancelAsync();
         await Task.WhenAny(Task.WhenAll(runFirst, runSecond).ContinueWith(_ => { }, TaskScheduler.Default), Task.Delay(5000));
     }
+
+    [Fact]
+    public async Task Json_patch_strategic_merge_and_deletecollection_through_the_client()
+    {
+        await using var server = await Lab.StartWithCguAsync();
+        using var client = Lab.Client(server);
+        using var cgus = Lab.Cgus(client);
+        for (var i = 0; i < 4; i++)
+        {
+            var cgu = Lab.NewCgu($"d{i}", "sno1", "sno2");
+            cgu.Metadata.Labels = new Dictionary<string, string> { ["batch"] = i % 2 == 0 ? "even" : "odd" };
+            await cgus.CreateNamespacedAsync(cgu, "default");
+        }
+
+        var patched = await cgus.PatchNamespacedAsync<ClusterGroupUpgrade>(new V1Patch(
+            """[{"op":"replace","path":"/spec/clusters/1","value":"sno9"},{"op":"add","path":"/spec/clusters/-","value":"sno3"}]""",
+            V1Patch.PatchType.JsonPatch), "default", "d0");
+        Assert.Equal(["sno1", "sno9", "sno3"], patched.Spec!.Clusters);
+        Assert.Equal(2, patched.Metadata.Generation);
+
+        var stale = await Assert.ThrowsAsync<HttpOperationException>(() => cgus.PatchNamespacedAsync<ClusterGroupUpgrade>(new V1Patch(
+            """{"metadata":{"resourceVersion":"1"},"spec":{"enable":true}}""", V1Patch.PatchType.MergePatch), "default", "d0"));
+        Assert.Equal(HttpStatusCode.Conflict, stale.Response.StatusCode);
+
+        var smpOnCr = await Assert.ThrowsAsync<HttpOperationException>(() => cgus.PatchNamespacedAsync<ClusterGroupUpgrade>(new V1Patch(
+            """{"spec":{"enable":true}}""", V1Patch.PatchType.StrategicMergePatch), "default", "d0"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, smpOnCr.Response.StatusCode);
+
+        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "cm", Finalizers = ["a/one"] },
+            Data = new Dictionary<string, string> { ["k"] = "v" },
+        }, "default");
+        var cm = await client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch(
+            """{"metadata":{"finalizers":["b/two"]},"data":{"k":null,"n":"w"}}""", V1Patch.PatchType.StrategicMergePatch), "cm", "default");
+        Assert.Equal(["a/one", "b/two"], cm.Metadata.Finalizers);
+        Assert.Equal(new Dictionary<string, string> { ["n"] = "w" }, cm.Data);
+
+        await client.CustomObjects.DeleteCollectionNamespacedCustomObjectAsync(Lab.Group, Lab.Version, "default", Lab.Plural, labelSelector: "batch=even");
+        var left = await cgus.ListNamespacedAsync<CguList>("default");
+        Assert.Equal(["d1", "d3"], left.Items.Select(i => i.Metadata.Name));
+    }
 }

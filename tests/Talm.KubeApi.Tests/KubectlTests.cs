@@ -159,7 +159,8 @@ public sealed class KubectlTests
         await kubectl.OkAsync("-n", "team", "create", "serviceaccount", "operator");
         Assert.Equal("fast", await kubectl.OkAsync("-n", "team", "get", "cm", "settings", "-o", "jsonpath={.data.mode}"));
         Assert.Equal("czNjcmV0", await kubectl.OkAsync("-n", "team", "get", "secret", "creds", "-o", "jsonpath={.data.password}"));
-        Assert.Matches(@"creds\s+Opaque", await kubectl.OkAsync("-n", "team", "get", "secrets"));
+        Assert.Matches(@"creds\s+Opaque\s+1\s+\d+s", await kubectl.OkAsync("-n", "team", "get", "secrets"));
+        Assert.Matches(@"NAME\s+DATA\s+AGE\nsettings\s+1\s+\d+s", await kubectl.OkAsync("-n", "team", "get", "configmaps"));
         Assert.Contains("operator", await kubectl.OkAsync("-n", "team", "get", "sa"), StringComparison.Ordinal);
         Assert.Matches(@"team\s+Active", await kubectl.OkAsync("get", "ns"));
 
@@ -202,5 +203,40 @@ public sealed class KubectlTests
         await kubectl.OkAsync("patch", "managedcluster", "sno1", "--type", "merge", "--subresource", "status", "-p",
             """{"status":{"conditions":[{"type":"ManagedClusterJoined","status":"True"}]}}""");
         Assert.Matches(@"sno1\s+true\s+True\s+\d+s", await kubectl.OkAsync("get", "mcl", "-o", "wide"));
+    }
+
+    [Fact]
+    public async Task The_products_cgu_crd_loads_defaults_validates_and_prints_its_columns()
+    {
+        await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions());
+        using var kubectl = new Kubectl(server.KubeconfigPath);
+        await kubectl.OkAsync("apply", "-f", Path.Combine(AppContext.BaseDirectory, "crds", "ran.openshift.io_clustergroupupgrades.yaml"));
+        var invalid = await kubectl.RunAsync(Cgu, "apply", "-f", "-");
+        Assert.NotEqual(0, invalid.Code);
+        Assert.Contains("spec.remediationStrategy: Required value", invalid.Err, StringComparison.Ordinal);
+
+        var valid = Cgu.Replace("clusters: [sno1, sno2]", "clusters: [sno1, sno2]\n  remediationStrategy: {maxConcurrency: 2}", StringComparison.Ordinal);
+        await kubectl.OkWithInputAsync(valid, "apply", "-f", "-");
+        Assert.Equal("true 240", await kubectl.OkAsync("get", "cgu", "upgrade-1", "-o", "jsonpath={.spec.enable} {.spec.remediationStrategy.timeout}"));
+        await kubectl.OkAsync("patch", "cgu", "upgrade-1", "--type", "merge", "--subresource", "status", "-p",
+            """{"status":{"conditions":[{"type":"Progressing","status":"True","reason":"InProgress","message":"Remediating","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}""");
+        var table = await kubectl.OkAsync("get", "cgu");
+        Assert.Matches(@"^NAME\s+AGE\s+STATE\s+DETAILS\s*\n", table);
+        Assert.Matches(@"upgrade-1\s+\d+s\s+InProgress\s+Remediating", table);
+    }
+
+    [Fact]
+    public async Task Server_dry_run_validates_but_stores_nothing()
+    {
+        var (server, kubectl) = await StartAsync();
+        await using var _ = server;
+        using var __ = kubectl;
+        Assert.Contains("created (server dry run)", await kubectl.OkWithInputAsync(Cgu, "apply", "--dry-run=server", "-f", "-"), StringComparison.Ordinal);
+        Assert.Contains("NotFound", (await kubectl.RunAsync(null, "get", "cgu", "upgrade-1")).Err, StringComparison.Ordinal);
+        await kubectl.OkWithInputAsync(Cgu, "apply", "-f", "-");
+        var rv = await kubectl.OkAsync("get", "cgu", "upgrade-1", "-o", "jsonpath={.metadata.resourceVersion}");
+        await kubectl.OkAsync("label", "cgu", "upgrade-1", "x=y", "--dry-run=server");
+        await kubectl.OkAsync("delete", "cgu", "upgrade-1", "--dry-run=server");
+        Assert.Equal(rv + "|", await kubectl.OkAsync("get", "cgu", "upgrade-1", "-o", "jsonpath={.metadata.resourceVersion}|{.metadata.labels.x}"));
     }
 }

@@ -68,4 +68,24 @@ public sealed class PersistenceTests : IDisposable
         var created = await cgus2.CreateNamespacedAsync(Lab.NewCgu("later"), "default");
         Assert.True(long.Parse(created.Metadata.ResourceVersion, CultureInfo.InvariantCulture) < 999999);
     }
+
+    [Fact]
+    public async Task The_log_is_folded_into_a_snapshot_while_running_and_nothing_is_lost()
+    {
+        await using (var server = await Lab.StartWithCguAsync(new KubeApiServerOptions { DataDirectory = _data, SnapshotAfterRecords = 10 }))
+        {
+            using var client = Lab.Client(server);
+            using var cgus = Lab.Cgus(client);
+            for (var i = 0; i < 25; i++) await cgus.CreateNamespacedAsync(Lab.NewCgu($"c{i:D2}"), "default");
+            Assert.True(File.ReadAllLines(Path.Combine(_data, "wal.jsonl")).Length < 10, "the log must have been rotated");
+            // Copy the files as they are now (no clean shutdown) and start from the copy.
+            var copy = Path.Combine(_data, "copy");
+            Directory.CreateDirectory(copy);
+            foreach (var f in Directory.GetFiles(_data)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+            await using var restarted = await KubeApiServer.StartAsync(new KubeApiServerOptions { DataDirectory = copy });
+            using var client2 = Lab.Client(restarted);
+            using var cgus2 = Lab.Cgus(client2);
+            Assert.Equal(25, (await cgus2.ListNamespacedAsync<CguList>("default")).Items.Count);
+        }
+    }
 }

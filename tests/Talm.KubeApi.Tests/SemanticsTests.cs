@@ -106,6 +106,26 @@ public sealed class SemanticsTests
     }
 
     [Fact]
+    public void Schema_validation_reports_required_type_and_enum_errors_with_paths()
+    {
+        var schema = JsonNode.Parse("""
+            {"type":"object","properties":{"spec":{"type":"object","required":["strategy"],"properties":{
+              "strategy":{"type":"object","required":["max"],"properties":{"max":{"type":"integer"}}},
+              "mode":{"type":"string","enum":["Continue","Abort"]},
+              "port":{"x-kubernetes-int-or-string":true},
+              "list":{"type":"array","items":{"type":"string"}}}}}}
+            """)!.AsObject();
+        Assert.Empty(SchemaValidator.Validate(JsonNode.Parse("""{"metadata":{"name":"x"},"spec":{"strategy":{"max":2},"mode":"Abort","port":"http","extra":1}}"""), schema));
+        var errors = SchemaValidator.Validate(JsonNode.Parse("""{"spec":{"mode":"Later","list":["a",3],"port":1.5}}"""), schema);
+        Assert.Contains("spec.strategy: Required value", errors);
+        Assert.Contains(errors, e => e.StartsWith("spec.mode: Unsupported value: \"Later\"", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("spec.list[1]: Invalid value: \"number\"", StringComparison.Ordinal));
+        Assert.Equal(3, errors.Count);
+        Assert.Equal(["spec.strategy.max: Invalid value: \"string\": spec.strategy.max in body must be of type integer: \"string\""],
+            SchemaValidator.Validate(JsonNode.Parse("""{"spec":{"strategy":{"max":"two"}}}"""), schema));
+    }
+
+    [Fact]
     public void Protobuf_configmap_bodies_decode_to_json()
     {
         // k8s\0 + Unknown{typeMeta{apiVersion:"v1",kind:"ConfigMap"}, raw: ConfigMap{metadata{name:"c"}, data{"k":"v"}}}

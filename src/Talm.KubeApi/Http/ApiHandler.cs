@@ -77,9 +77,7 @@ public sealed class ApiHandler
         var request = ResourceRequest.Parse(segments, _service.Registry)
             ?? throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         var q = ctx.Request.Query;
-        var dryRun = q.ContainsKey("dryRun");
-        if (dryRun && method != "GET")
-            throw ApiException.BadRequest("dryRun is not supported by the lab API server; drop --dry-run=server");
+        var dryRun = q["dryRun"].ToString() == "All";
         switch (method)
         {
             case "GET" when request.Name is null && IsTrue(q["watch"]):
@@ -94,7 +92,7 @@ public sealed class ApiHandler
             case "POST" when request.Name is null:
             {
                 var body = await ReadBodyAsync(ctx);
-                var result = _service.Create(request.Type, request.Version, request.Namespace, body);
+                var result = _service.Create(request.Type, request.Version, request.Namespace, body, dryRun);
                 await result.Durable;
                 await WriteObjectAsync(ctx, request, result.Object!, 201);
                 break;
@@ -102,19 +100,21 @@ public sealed class ApiHandler
             case "PUT" when request.Name is not null:
             {
                 var body = await ReadBodyAsync(ctx);
-                var result = _service.Update(request.Type, request.Version, request.Namespace, request.Name, body, request.Subresource == "status");
+                var result = _service.Update(request.Type, request.Version, request.Namespace, request.Name, body, request.Subresource == "status", dryRun);
                 await result.Durable;
                 await WriteObjectAsync(ctx, request, result.Object!, 200);
                 break;
             }
             case "PATCH" when request.Name is not null:
-                await PatchAsync(ctx, request);
+                await PatchAsync(ctx, request, dryRun);
                 break;
             case "DELETE" when request.Name is not null:
             {
                 var options = ctx.Request.ContentLength is > 0 || ctx.Request.Headers.TransferEncoding.Count > 0
                     ? await ReadBodyAsync(ctx, allowEmpty: true) : null;
-                var result = _service.Delete(request.Type, request.Namespace, request.Name, options);
+                // kubectl delete --dry-run=server sends it in the DeleteOptions body, not the query.
+                dryRun |= (options?["dryRun"] as JsonArray)?.Any(v => JsonUtil.Scalar(v) == "All") == true;
+                var result = _service.Delete(request.Type, request.Namespace, request.Name, options, dryRun);
                 await result.Durable;
                 if (result.EventType == StoreEventType.Deleted && !request.Type.IsCustom && request.Type != BuiltinResources.Namespace)
                     await WriteJsonAsync(ctx, Success(request, result.Object!), 200);
@@ -125,7 +125,7 @@ public sealed class ApiHandler
             case "DELETE":
             {
                 var deleted = _service.DeleteCollection(request.Type, request.Namespace,
-                    LabelSelector.Parse(q["labelSelector"]), FieldSelector.Parse(q["fieldSelector"]));
+                    LabelSelector.Parse(q["labelSelector"]), FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event"));
                 var list = new JsonObject
                 {
                     ["kind"] = request.Type.ListKind,
@@ -161,7 +161,7 @@ public sealed class ApiHandler
 
     private static ApiException NoSpec() => new(404, "NotFound", "no OpenAPI document for that group-version");
 
-    private async Task PatchAsync(HttpContext ctx, ResourceRequest request)
+    private async Task PatchAsync(HttpContext ctx, ResourceRequest request, bool dryRun)
     {
         var contentType = (ctx.Request.ContentType ?? string.Empty).Split(';')[0].Trim();
         var bytes = await ReadBytesAsync(ctx);
@@ -174,13 +174,13 @@ public sealed class ApiHandler
             if (!statusOnly && _service.Store.Get(request.Type.Key, request.Namespace ?? string.Empty, request.Name!) is null)
             {
                 JsonUtil.Metadata(applied)["name"] ??= request.Name;
-                result = _service.Create(request.Type, request.Version, request.Namespace, applied);
+                result = _service.Create(request.Type, request.Version, request.Namespace, applied, dryRun);
                 await result.Durable;
                 await WriteObjectAsync(ctx, request, result.Object!, 201);
                 return;
             }
             result = _service.Patch(request.Type, request.Version, request.Namespace, request.Name!,
-                current => (JsonObject)Patches.MergePatch(current, applied)!, statusOnly);
+                current => (JsonObject)Patches.MergePatch(current, applied)!, statusOnly, dryRun);
         }
         else
         {
@@ -194,7 +194,7 @@ public sealed class ApiHandler
                     ?? throw ApiException.BadRequest("a strategic merge patch must be a JSON object")),
                 _ => throw new ApiException(415, "UnsupportedMediaType", $"the patch content type \"{contentType}\" is not supported"),
             };
-            result = _service.Patch(request.Type, request.Version, request.Namespace, request.Name!, apply, statusOnly);
+            result = _service.Patch(request.Type, request.Version, request.Namespace, request.Name!, apply, statusOnly, dryRun);
         }
         await result.Durable;
         await WriteObjectAsync(ctx, request, result.Object!, 200);
@@ -216,7 +216,7 @@ public sealed class ApiHandler
     {
         var q = ctx.Request.Query;
         var labels = LabelSelector.Parse(q["labelSelector"]);
-        var fields = FieldSelector.Parse(q["fieldSelector"]);
+        var fields = FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event");
         var (items, rv) = _service.Store.List(request.Type.Key, request.Namespace);
         string? after = null;
         if (q["continue"].ToString() is { Length: > 0 } token)

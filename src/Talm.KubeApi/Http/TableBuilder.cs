@@ -53,7 +53,7 @@ public sealed class TableBuilder
             {
                 ["name"] = c.Name,
                 ["type"] = c.Type == "date" ? "string" : c.Type,
-                ["format"] = c.Format,
+                ["format"] = c.Format == PrinterColumn.CountFormat ? string.Empty : c.Format,
                 ["description"] = c.Description,
                 ["priority"] = c.Priority,
             });
@@ -85,6 +85,10 @@ public sealed class TableBuilder
     private JsonNode? Cell(JsonObject obj, PrinterColumn column)
     {
         var values = SimpleJsonPath.Evaluate(obj, column.JsonPath);
+        if (column.Format == PrinterColumn.CountFormat)
+        {
+            return values.FirstOrDefault() switch { JsonObject o => o.Count, JsonArray a => a.Count, _ => 0 };
+        }
         if (values.Count == 0 || values[0] is null) return null;
         var value = values[0]!;
         if (column.Type == "date" && JsonUtil.Scalar(value) is { } text &&

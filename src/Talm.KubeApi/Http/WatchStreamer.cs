@@ -29,7 +29,7 @@ public sealed class WatchStreamer
     {
         var q = ctx.Request.Query;
         var labels = LabelSelector.Parse(q["labelSelector"]);
-        var fields = FieldSelector.Parse(q["fieldSelector"]);
+        var fields = FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event");
         var bookmarks = ApiHandler.IsTrue(q["allowWatchBookmarks"]);
         var timeout = int.TryParse(q["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var ts) && ts > 0
             ? TimeSpan.FromSeconds(ts) : DefaultTimeout;
@@ -83,10 +83,18 @@ public sealed class WatchStreamer
                     lastRv = Math.Max(lastRv, e.ResourceVersion);
                     if (Classify(e, labels, fields) is not { } type) continue;
                     var obj = e.Object;
-                    byte[] json = table is not null
-                        ? JsonUtil.Serialize(table.Table([ApiHandler.Versioned(obj, request)], ApiHandler.Rv(obj.ResourceVersion), null))
-                        : ApiHandler.JsonBytes(obj, request);
-                    await WriteEventAsync(body, type, json);
+                    if (table is not null)
+                    {
+                        await WriteEventAsync(body, type, JsonUtil.Serialize(table.Table([ApiHandler.Versioned(obj, request)], ApiHandler.Rv(obj.ResourceVersion), null)));
+                    }
+                    else if (JsonUtil.Str(obj.Node, "apiVersion") == request.Type.ApiVersion(request.Version))
+                    {
+                        await body.WriteAsync(e.Frame(type), cts.Token);
+                    }
+                    else
+                    {
+                        await WriteEventAsync(body, type, ApiHandler.JsonBytes(obj, request));
+                    }
                 }
                 await body.FlushAsync(cts.Token);
             }
@@ -141,11 +149,6 @@ public sealed class WatchStreamer
         return rv;
     }
 
-    private static async Task WriteEventAsync(Stream body, string type, byte[] objectJson)
-    {
-        var head = System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":");
-        await body.WriteAsync(head);
-        await body.WriteAsync(objectJson);
-        await body.WriteAsync("}\n"u8.ToArray());
-    }
+    private static async Task WriteEventAsync(Stream body, string type, byte[] objectJson) =>
+        await body.WriteAsync(StoreEvent.BuildFrame(type, objectJson));
 }

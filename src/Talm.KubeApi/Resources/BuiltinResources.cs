@@ -7,6 +7,9 @@ public static class BuiltinResources
 
     private static ResourceVersion V(string name, params PrinterColumn[] columns) => new(name, null, [.. columns, Age]);
 
+    /// <summary>A column showing how many entries a map or list holds, as kubectl shows for ConfigMap data.</summary>
+    private static PrinterColumn Count(string name, string path) => new(name, "integer", path, Format: PrinterColumn.CountFormat);
+
     public static IReadOnlyList<ResourceType> All { get; } =
     [
         new()
@@ -18,17 +21,17 @@ public static class BuiltinResources
         new()
         {
             Group = "", Kind = "ConfigMap", Plural = "configmaps", Singular = "configmap", ShortNames = ["cm"],
-            Namespaced = true, StorageVersion = "v1", Versions = [V("v1")],
+            Namespaced = true, StorageVersion = "v1", Versions = [V("v1", Count("Data", ".data"))],
         },
         new()
         {
             Group = "", Kind = "Secret", Plural = "secrets", Singular = "secret", Namespaced = true, StorageVersion = "v1",
-            Versions = [V("v1", new PrinterColumn("Type", "string", ".type"))],
+            Versions = [V("v1", new PrinterColumn("Type", "string", ".type"), Count("Data", ".data"))],
         },
         new()
         {
             Group = "", Kind = "ServiceAccount", Plural = "serviceaccounts", Singular = "serviceaccount", ShortNames = ["sa"],
-            Namespaced = true, StorageVersion = "v1", Versions = [V("v1")],
+            Namespaced = true, StorageVersion = "v1", Versions = [V("v1", Count("Secrets", ".secrets"))],
         },
         new()
         {

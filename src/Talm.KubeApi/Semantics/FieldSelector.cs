@@ -3,7 +3,7 @@ using Talm.KubeApi.Json;
 
 namespace Talm.KubeApi.Semantics;
 
-/// <summary>Field selectors on <c>metadata.name</c> and <c>metadata.namespace</c> (<c>=</c>, <c>==</c>, <c>!=</c>).</summary>
+/// <summary>Field selectors on <c>metadata.name</c> and <c>metadata.namespace</c> (<c>=</c>, <c>==</c>, <c>!=</c>), any field for Events.</summary>
 public sealed class FieldSelector
 {
     private static readonly HashSet<string> Supported = new(StringComparer.Ordinal) { "metadata.name", "metadata.namespace" };
@@ -16,7 +16,8 @@ public sealed class FieldSelector
     /// <summary>The name an equality term pins, so a watch or list can skip everything else.</summary>
     public string? ExactName => _terms.FirstOrDefault(t => t.Field == "metadata.name" && t.Equal).Value;
 
-    public static FieldSelector Parse(string? text)
+    /// <summary>Parses a selector; <paramref name="anyField"/> admits any dotted path (Events: <c>involvedObject.name</c>, <c>reason</c>...).</summary>
+    public static FieldSelector Parse(string? text, bool anyField = false)
     {
         if (string.IsNullOrWhiteSpace(text)) return Everything;
         var terms = new List<(string, bool, string)>();
@@ -29,7 +30,7 @@ public sealed class FieldSelector
                 : (-1, 0, false);
             if (at < 0) throw ApiException.BadRequest($"invalid field selector \"{text}\": expected field=value");
             var field = clause[..at].Trim();
-            if (!Supported.Contains(field))
+            if (!Supported.Contains(field) && !anyField)
                 throw ApiException.BadRequest($"field label not supported: {field} (only metadata.name and metadata.namespace are)");
             terms.Add((field, equal, clause[(at + len)..].Trim()));
         }

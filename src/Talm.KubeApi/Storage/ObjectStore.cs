@@ -20,9 +20,12 @@ public sealed class ObjectStore : IDisposable
     private long _rv;
     private long _compactedRv;
 
-    public ObjectStore(int windowSize, string? dataDirectory)
+    private readonly long _rotateAfterRecords;
+
+    public ObjectStore(int windowSize, string? dataDirectory, long rotateAfterRecords = 200_000)
     {
         _windowSize = Math.Max(1, windowSize);
+        _rotateAfterRecords = Math.Max(1, rotateAfterRecords);
         if (dataDirectory is null) return;
         var (rv, objects) = WriteAheadLog.Load(dataDirectory);
         foreach (var obj in objects)
@@ -82,7 +85,7 @@ public sealed class ObjectStore : IDisposable
     /// Reads the current object, lets <paramref name="decide"/> choose what to do, and commits it, all under
     /// the store lock. <paramref name="decide"/> may throw <see cref="ApiException"/> to reject the write.
     /// </summary>
-    public WriteResult Write(string resourceKey, string ns, string name, Func<StoredObject?, Mutation> decide)
+    public WriteResult Write(string resourceKey, string ns, string name, Func<StoredObject?, Mutation> decide, bool dryRun = false)
     {
         lock (_gate)
         {
@@ -91,6 +94,16 @@ public sealed class ObjectStore : IDisposable
             bucket.TryGetValue(key, out var current);
             var mutation = decide(current);
             if (mutation.Kind == MutationKind.Keep) return new WriteResult(current, false, null, Task.CompletedTask);
+            if (dryRun)
+            {
+                // Everything a real write would check has run; nothing is stored, logged or published.
+                var preview = mutation.Node!;
+                var previewRv = current?.ResourceVersion ?? 0;
+                if (current is null) JsonUtil.Metadata(preview).Remove("resourceVersion");
+                return new WriteResult(new StoredObject(resourceKey, ns, name, preview, JsonUtil.Serialize(preview), previewRv), false,
+                    mutation.Kind == MutationKind.Delete ? StoreEventType.Deleted : current is null ? StoreEventType.Added : StoreEventType.Modified,
+                    Task.CompletedTask);
+            }
             var rv = ++_rv;
             var node = mutation.Node!;
             JsonUtil.Metadata(node)["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
@@ -110,6 +123,12 @@ public sealed class ObjectStore : IDisposable
                 durable = _wal?.Append(rv, resourceKey, ns, name, stored.Json) ?? Task.CompletedTask;
             }
             Publish(new StoreEvent(rv, type, stored, current));
+            if (_wal is not null && _wal.RecordsSinceSnapshot >= _rotateAfterRecords)
+            {
+                // Keeps the log (and the next start's replay) bounded; the durable task already
+                // completes once the record is in the old log, which the new snapshot supersedes.
+                _wal.Rotate(_rv, AllObjects());
+            }
             return new WriteResult(stored, true, type, durable);
         }
     }
@@ -120,9 +139,23 @@ public sealed class ObjectStore : IDisposable
         while (_window.Count > _windowSize) _compactedRv = _window.Dequeue().ResourceVersion;
         if (_watchers.TryGetValue(e.Object.ResourceKey, out var subs))
         {
+            List<WatchSubscription>? overflowed = null;
             foreach (var sub in subs)
             {
-                if (sub.Accepts(e.Object)) sub.Events.Writer.TryWrite(e);
+                if (!sub.Accepts(e.Object)) continue;
+                if (sub.Events.Reader.Count >= Math.Max(_windowSize, 100_000))
+                {
+                    // A watcher this far behind could not resume anyway; end its stream (it relists)
+                    // rather than buffer without bound, as the real API server does with slow watchers.
+                    (overflowed ??= []).Add(sub);
+                    continue;
+                }
+                sub.Events.Writer.TryWrite(e);
+            }
+            foreach (var sub in overflowed ?? [])
+            {
+                subs.Remove(sub);
+                sub.Events.Writer.TryComplete();
             }
         }
     }

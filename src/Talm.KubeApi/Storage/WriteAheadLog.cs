@@ -21,6 +21,10 @@ public sealed class WriteAheadLog : IDisposable
     private readonly Thread _writer;
     private FileStream _log;
     private bool _stopping;
+    private bool _writing;
+
+    /// <summary>Records appended since the last snapshot; the store rotates the log when it grows large.</summary>
+    public long RecordsSinceSnapshot { get; private set; }
 
     private WriteAheadLog(string dir, FileStream log)
     {
@@ -131,7 +135,8 @@ public sealed class WriteAheadLog : IDisposable
         lock (_queueGate)
         {
             _pending.Add((line, done));
-            Monitor.Pulse(_queueGate);
+            RecordsSinceSnapshot++;
+            Monitor.PulseAll(_queueGate);
         }
         return done.Task;
     }
@@ -147,6 +152,7 @@ public sealed class WriteAheadLog : IDisposable
                 if (_pending.Count == 0 && _stopping) return;
                 batch = _pending;
                 _pending = [];
+                _writing = true;
             }
             try
             {
@@ -158,6 +164,28 @@ public sealed class WriteAheadLog : IDisposable
             {
                 foreach (var (_, done) in batch) done?.TrySetException(e);
             }
+            lock (_queueGate)
+            {
+                _writing = false;
+                Monitor.PulseAll(_queueGate);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Folds the log into a new snapshot while running. The caller holds the store lock (no new appends);
+    /// queued records are written first, so the snapshot covers everything the old log held.
+    /// </summary>
+    public void Rotate(long rv, IEnumerable<StoredObject> objects)
+    {
+        lock (_queueGate)
+        {
+            while (_pending.Count > 0 || _writing) Monitor.Wait(_queueGate);
+            WriteSnapshot(_dir, rv, objects);
+            _log.Dispose();
+            _log = new FileStream(Path.Combine(_dir, LogFile), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            _log.Flush(true);
+            RecordsSinceSnapshot = 0;
         }
     }
 
@@ -176,7 +204,7 @@ public sealed class WriteAheadLog : IDisposable
         lock (_queueGate)
         {
             _stopping = true;
-            Monitor.Pulse(_queueGate);
+            Monitor.PulseAll(_queueGate);
         }
         _writer.Join();
     }
