@@ -44,10 +44,14 @@ public sealed class OperatorHost : IDisposable
         Caches = new HubCaches(client, logs, options.Informers);
         var mapper = new CguEventMapper(Caches.Cgus);
         foreach (var informer in Caches.Informers)
+        {
+            if (!options.ReactToSpokeObjects && (informer.Kind == ResourceKind.ManagedClusterView || informer.Kind == ResourceKind.ManagedClusterAction))
+                continue;
             informer.AddHandler(change =>
             {
                 foreach (var key in mapper.KeysFor(change)) _queue.Add(key);
             });
+        }
     }
 
     public HubCaches Caches { get; }

@@ -31,6 +31,13 @@ public sealed record OperatorOptions
     /// <summary>This replica's name in Events and the Lease.</summary>
     public string Instance { get; init; } = Environment.MachineName;
 
+    /// <summary>
+    /// React to changes of ManagedClusterViews/Actions (the default). Off, a CGU waiting on a spoke
+    /// is looked at only when the engine's 30 s poll comes round, as the reference does: kept to
+    /// measure the difference (bench/hub-reaction).
+    /// </summary>
+    public bool ReactToSpokeObjects { get; init; } = true;
+
     /// <summary>Meter name for metrics; tests give each operator its own.</summary>
     public string MeterName { get; init; } = Metrics.ControllerMetrics.MeterName;
 }
