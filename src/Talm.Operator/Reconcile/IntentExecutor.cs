@@ -45,6 +45,8 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
         var body = apply.ToJson();
         var cache = caches.CacheFor(kind.Group, kind.Kind);
         var cached = cache?.Get(apply.Namespace, apply.Name);
+        // Known to exist: a create has nothing to do (and a stale cache only delays it to the next event).
+        if (apply.Mode == ApplyMode.Create && cached is not null) return;
         if (apply.Mode == ApplyMode.Create || cached is null)
         {
             try
