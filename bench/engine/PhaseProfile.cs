@@ -12,21 +12,28 @@ internal static class PhaseProfile
         var snapshot = Fleet.MidBackup(size);
         var suffix = new Fleet.FixedSuffix();
         var best = new Dictionary<string, double>();
+        var bytes = new Dictionary<string, long>();
         for (var run = 0; run < 60; run++)
         {
             var sw = Stopwatch.StartNew();
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
             void Mark(string step)
             {
                 var ms = sw.Elapsed.TotalMilliseconds;
+                var now = GC.GetAllocatedBytesForCurrentThread();
                 if (run >= 20)
+                {
                     best[step] = Math.Min(best.GetValueOrDefault(step, double.MaxValue), ms);
+                    bytes[step] = now - allocated;
+                }
+                allocated = now;
                 sw.Restart();
             }
             var ctx = new DecisionContext(snapshot, Fleet.Now, suffix);
             Mark("index + status copy");
             var selected = ClusterSelection.Run(ctx)!.Value;
             Mark("select");
-            var policies = PolicyValidation.Run(ctx, selected.Clusters, selected.Set)!;
+            var policies = PolicyValidation.Run(ctx, selected.Clusters, selected.Slots)!;
             Mark("validate");
             var needing = RemediationPlan.Needing(selected.Clusters, policies);
             Mark("needing");
@@ -41,7 +48,17 @@ internal static class PhaseProfile
             _ = ctx.Finish();
             Mark("finish (compare)");
         }
+        var tpl = Talm.Api.Json.KubeJson.Element("{}");
+        var b0 = GC.GetAllocatedBytesForCurrentThread();
+        var keep = new List<object>(1000);
+        for (var i = 0; i < 1000; i++)
+            keep.Add(new ApplyIntent(ApplyMode.Create, SpokeObjects.CreateAction("c", "backup-ns-create", "namespace", tpl)));
+        Console.WriteLine($"one create-action intent: {(GC.GetAllocatedBytesForCurrentThread() - b0) / 1000} B");
+        b0 = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+            keep.Add(new ApplyIntent(ApplyMode.Create, SpokeObjects.View("c", "view-backup-job", "jobs", "backup-agent", "ns")));
+        Console.WriteLine($"one view intent: {(GC.GetAllocatedBytesForCurrentThread() - b0) / 1000} B");
         foreach (var (step, ms) in best)
-            Console.WriteLine($"{step,-22} {ms,8:F2} ms");
+            Console.WriteLine($"{step,-22} {ms,8:F2} ms {bytes[step] / 1024.0,10:F0} KB");
     }
 }

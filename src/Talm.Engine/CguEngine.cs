@@ -45,18 +45,19 @@ public sealed class CguEngine(INameSuffixSource suffixes)
     private static void Reconcile(DecisionContext ctx)
     {
         var spec = ctx.Spec;
-        var selected = ClusterSelection.Run(ctx);
-        if (selected is null)
-            return;
-
-        // Once batches run, the plan and the policy list are frozen in the status.
+        // Once batches run, the plan and the policy list are frozen in the status: a cluster or policy
+        // that disappears now must not stall the CGU before its timeouts can end it.
         if (ctx.Status.Status is { CurrentBatch: > 0 })
         {
             Batches.Run(ctx, PolicyValidation.FromStatus(ctx));
             return;
         }
 
-        var policies = PolicyValidation.Run(ctx, selected.Value.Clusters, selected.Value.Set);
+        var selected = ClusterSelection.Run(ctx);
+        if (selected is null)
+            return;
+
+        var policies = PolicyValidation.Run(ctx, selected.Value.Clusters, selected.Value.Slots);
         if (policies is null)
             return;
         var needingAny = RemediationPlan.Needing(selected.Value.Clusters, policies);

@@ -135,6 +135,14 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void Lists_read_items_and_continue_token()
+    {
+        var list = KubeJson.Deserialize<Meta.KubeList<ManagedClusterView>>("""{"apiVersion":"view.open-cluster-management.io/v1beta1","kind":"ManagedClusterViewList","metadata":{"resourceVersion":"42","continue":"abc"},"items":[{"metadata":{"name":"v","namespace":"c1"},"spec":{"scope":{"resource":"jobs"}}}]}""");
+        Assert.Equal(("42", "abc"), (list.Metadata!.ResourceVersion, list.Metadata.Continue));
+        Assert.Equal("c1", Assert.Single(list.Items).Metadata.Namespace);
+    }
+
+    [Fact]
     public void Kinds_give_rest_paths()
     {
         Assert.Equal("/apis/ran.openshift.io/v1alpha1/namespaces/ns/clustergroupupgrades/x", Meta.Kinds.ClusterGroupUpgrade.ObjectPath("ns", "x"));

@@ -318,6 +318,22 @@ public sealed class BackupTests
     }
 
     [Fact]
+    public void Backup_time_counts_against_the_cgu_timeout()
+    {
+        var hub = Fixtures.Fleet(Fixtures.Cgu(["c1", "c2"], ["p"], backup: true, timeout: 15), 2, "p");
+        hub.Decide();
+        hub.Status.Backup!.Status!["c1"] = "Succeeded";
+        hub.Status.Backup.Status["c2"] = "Active";
+        hub.Clock.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(1));
+        var d = hub.Decide();
+        var c = hub.Condition(ConditionTypes.Succeeded)!;
+        Assert.Equal(("False", "TimedOut", "Policy remediation took too long"), (c.Status, c.Reason, c.Message));
+        // Cleanup of the unfinished backup on c2 only.
+        Assert.Contains("delete ManagedClusterAction backup-job-create", Ops(d, "c2"));
+        Assert.DoesNotContain("delete ManagedClusterAction backup-job-create", Ops(d, "c1"));
+    }
+
+    [Fact]
     public void Backup_waits_for_the_enable_gate_and_blocking_crs()
     {
         var hub = Fixtures.Fleet(Fixtures.Cgu(["c1"], ["p"], backup: true, enable: false), 1, "p");

@@ -201,6 +201,19 @@ public sealed class BatchTests
     }
 
     [Fact]
+    public void A_cluster_that_disappears_mid_upgrade_does_not_stall_the_cgu()
+    {
+        var hub = Fixtures.Fleet(Fixtures.Cgu(["c1", "c2"], ["p"], maxConcurrency: 2, timeout: 30), 2, "p");
+        hub.RemediationTicks["c2"] = -1;
+        hub.Decide();
+        var snapshot = hub.Snapshot();
+        snapshot = snapshot with { ManagedClusters = [.. snapshot.ManagedClusters.Where(c => c.Name != "c2")] };
+        var d = hub.Engine.Decide(snapshot, hub.Now.AddMinutes(31));
+        var c = Talm.Api.Meta.Conditions.Find(d.Status.Conditions, ConditionTypes.Succeeded)!;
+        Assert.Equal(("False", "TimedOut", "Policy remediation took too long"), (c.Status, c.Reason, c.Message));
+    }
+
+    [Fact]
     public void Deciding_twice_on_the_same_hub_changes_nothing()
     {
         var hub = Fixtures.Fleet(Fixtures.Cgu(Fixtures.Names(4), ["p"], maxConcurrency: 2, backup: true), 4, "p");

@@ -140,9 +140,12 @@ public sealed class PropertyTests
                 Placements = Shuffle(snapshot.Placements, rnd),
                 PlacementBindings = Shuffle(snapshot.PlacementBindings, rnd),
             };
+            var before = KubeJson.Serialize(snapshot.Cgu);
             var a = Render(hub.Engine.Decide(snapshot, hub.Now));
             var b = Render(hub.Engine.Decide(shuffled, hub.Now));
             Assert.Equal(a, b);
+            // Deciding never writes into the snapshot (status maps are shared, never written).
+            Assert.Equal(before, KubeJson.Serialize(snapshot.Cgu));
         }, iter: 80, threads: 1);
     }
 

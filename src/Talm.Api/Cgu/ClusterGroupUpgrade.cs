@@ -19,8 +19,8 @@ public sealed record ClusterGroupUpgrade : IKubeObject
 
     public string ApiVersion { get; init; } = Kinds.ClusterGroupUpgrade.ApiVersion;
     public string Kind { get; init; } = Kinds.ClusterGroupUpgrade.Kind;
-    public ObjectMeta Metadata { get; init; } = new();
-    public ClusterGroupUpgradeSpec Spec { get; init; } = new();
+    public ObjectMeta Metadata { get; init; } = ObjectMeta.Empty;
+    public ClusterGroupUpgradeSpec Spec { get; init; } = ClusterGroupUpgradeSpec.Empty;
     public ClusterGroupUpgradeStatus? Status { get; init; }
 
     [JsonExtensionData]

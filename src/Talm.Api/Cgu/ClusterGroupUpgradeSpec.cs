@@ -7,6 +7,8 @@ namespace Talm.Api.Cgu;
 /// <summary>The CGU spec (hub-protocol §1.1). Absent booleans take the CRD defaults through the helpers.</summary>
 public sealed record ClusterGroupUpgradeSpec
 {
+    public static readonly ClusterGroupUpgradeSpec Empty = new();
+
     public IReadOnlyList<string>? Clusters { get; init; }
     public IReadOnlyList<LabelSelector>? ClusterLabelSelectors { get; init; }
 

@@ -28,7 +28,14 @@ public sealed record ClusterGroupUpgradeStatus
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
 
-    public ClusterGroupUpgradeStatus DeepCopy() => this with
+    public ClusterGroupUpgradeStatus DeepCopy() => DeepCopy(shareClusterStateMaps: false);
+
+    /// <summary>
+    /// A deep copy; with <paramref name="shareClusterStateMaps"/> the per-cluster state maps
+    /// (backup.status, precaching.status) stay shared with this status, for a writer that replaces
+    /// them instead of writing into them (10,000-entry maps are then copied only when they change).
+    /// </summary>
+    public ClusterGroupUpgradeStatus DeepCopy(bool shareClusterStateMaps) => this with
     {
         Conditions = Conditions is null ? null : [.. Conditions],
         RemediationPlan = RemediationPlan?.Select(b => new List<string>(b)).ToList(),
@@ -39,8 +46,8 @@ public sealed record ClusterGroupUpgradeStatus
         Placements = Placements is null ? null : [.. Placements],
         PlacementBindings = PlacementBindings is null ? null : [.. PlacementBindings],
         SafeResourceNames = SafeResourceNames is null ? null : new(SafeResourceNames),
-        Backup = Backup?.DeepCopy(),
-        Precaching = Precaching?.DeepCopy(),
+        Backup = Backup?.DeepCopy(shareClusterStateMaps),
+        Precaching = Precaching?.DeepCopy(shareClusterStateMaps),
         Clusters = Clusters is null ? null : [.. Clusters],
         Status = Status?.DeepCopy(),
         Extra = Extra is null ? null : new(Extra),
@@ -59,9 +66,9 @@ public sealed record BackupStatus
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
 
-    public BackupStatus DeepCopy() => this with
+    public BackupStatus DeepCopy(bool shareStatusMap = false) => this with
     {
-        Status = Status is null ? null : new(Status),
+        Status = Status is null || shareStatusMap ? Status : new(Status),
         Clusters = Clusters is null ? null : [.. Clusters],
         Extra = Extra is null ? null : new(Extra),
     };
@@ -77,9 +84,9 @@ public sealed record PrecachingStatus
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
 
-    public PrecachingStatus DeepCopy() => this with
+    public PrecachingStatus DeepCopy(bool shareStatusMap = false) => this with
     {
-        Status = Status is null ? null : new(Status),
+        Status = Status is null || shareStatusMap ? Status : new(Status),
         Clusters = Clusters is null ? null : [.. Clusters],
         Extra = Extra is null ? null : new(Extra),
     };

@@ -3,7 +3,8 @@ namespace Talm.Api.Meta;
 /// <summary>Where a kind lives on the API server: enough to build its REST path.</summary>
 public sealed record KindInfo(string Group, string Version, string Kind, string Plural, bool Namespaced)
 {
-    public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
+    /// <summary>Computed once: every model's default apiVersion reads it.</summary>
+    public string ApiVersion { get; } = Group.Length == 0 ? Version : $"{Group}/{Version}";
 
     /// <summary>The REST collection path, e.g. /apis/ran.openshift.io/v1alpha1/namespaces/ns/clustergroupupgrades.</summary>
     public string CollectionPath(string? ns)

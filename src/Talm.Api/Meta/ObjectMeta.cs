@@ -6,6 +6,9 @@ namespace Talm.Api.Meta;
 /// <summary>The metadata fields talm reads or writes; the rest round-trip through <see cref="Extra"/>.</summary>
 public sealed record ObjectMeta
 {
+    /// <summary>The default of every model's metadata; immutable, so one instance serves all.</summary>
+    public static readonly ObjectMeta Empty = new();
+
     public string? Name { get; init; }
     public string? Namespace { get; init; }
     public string? Uid { get; init; }

@@ -11,7 +11,7 @@ public sealed record ManagedCluster : IKubeObject
 
     public string ApiVersion { get; init; } = Kinds.ManagedCluster.ApiVersion;
     public string Kind { get; init; } = Kinds.ManagedCluster.Kind;
-    public ObjectMeta Metadata { get; init; } = new();
+    public ObjectMeta Metadata { get; init; } = ObjectMeta.Empty;
     public JsonElement? Spec { get; init; }
     public ManagedClusterStatus? Status { get; init; }
 

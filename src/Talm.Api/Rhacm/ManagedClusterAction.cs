@@ -9,8 +9,8 @@ public sealed record ManagedClusterAction : IKubeObject
 {
     public string ApiVersion { get; init; } = Kinds.ManagedClusterAction.ApiVersion;
     public string Kind { get; init; } = Kinds.ManagedClusterAction.Kind;
-    public ObjectMeta Metadata { get; init; } = new();
-    public ManagedClusterActionSpec Spec { get; init; } = new();
+    public ObjectMeta Metadata { get; init; } = ObjectMeta.Empty;
+    public ManagedClusterActionSpec Spec { get; init; } = ManagedClusterActionSpec.Empty;
     public ManagedClusterActionStatus? Status { get; init; }
 
     [JsonExtensionData]
@@ -19,6 +19,8 @@ public sealed record ManagedClusterAction : IKubeObject
 
 public sealed record ManagedClusterActionSpec
 {
+    public static readonly ManagedClusterActionSpec Empty = new();
+
     public string ActionType { get; init; } = "";
     public KubeWork? Kube { get; init; }
 

@@ -11,8 +11,8 @@ public sealed record ManagedClusterView : IKubeObject
 
     public string ApiVersion { get; init; } = Kinds.ManagedClusterView.ApiVersion;
     public string Kind { get; init; } = Kinds.ManagedClusterView.Kind;
-    public ObjectMeta Metadata { get; init; } = new();
-    public ManagedClusterViewSpec Spec { get; init; } = new();
+    public ObjectMeta Metadata { get; init; } = ObjectMeta.Empty;
+    public ManagedClusterViewSpec Spec { get; init; } = ManagedClusterViewSpec.Empty;
     public ManagedClusterViewStatus? Status { get; init; }
 
     [JsonExtensionData]
@@ -21,7 +21,9 @@ public sealed record ManagedClusterView : IKubeObject
 
 public sealed record ManagedClusterViewSpec
 {
-    public ViewScope Scope { get; init; } = new();
+    public static readonly ManagedClusterViewSpec Empty = new();
+
+    public ViewScope Scope { get; init; } = ViewScope.Empty;
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }
@@ -29,6 +31,8 @@ public sealed record ManagedClusterViewSpec
 
 public sealed record ViewScope
 {
+    public static readonly ViewScope Empty = new();
+
     public string? ApiGroup { get; init; }
     public string? Kind { get; init; }
     public string? Version { get; init; }

@@ -9,8 +9,8 @@ public sealed record Placement : IKubeObject
 {
     public string ApiVersion { get; init; } = Kinds.Placement.ApiVersion;
     public string Kind { get; init; } = Kinds.Placement.Kind;
-    public ObjectMeta Metadata { get; init; } = new();
-    public PlacementSpec Spec { get; init; } = new();
+    public ObjectMeta Metadata { get; init; } = ObjectMeta.Empty;
+    public PlacementSpec Spec { get; init; } = PlacementSpec.Empty;
     public JsonElement? Status { get; init; }
 
     [JsonExtensionData]
@@ -19,6 +19,8 @@ public sealed record Placement : IKubeObject
 
 public sealed record PlacementSpec
 {
+    public static readonly PlacementSpec Empty = new();
+
     public IReadOnlyList<PlacementPredicate>? Predicates { get; init; }
     public IReadOnlyList<PlacementToleration>? Tolerations { get; init; }
 

@@ -9,7 +9,7 @@ public sealed record PlacementBinding : IKubeObject
 {
     public string ApiVersion { get; init; } = Kinds.PlacementBinding.ApiVersion;
     public string Kind { get; init; } = Kinds.PlacementBinding.Kind;
-    public ObjectMeta Metadata { get; init; } = new();
+    public ObjectMeta Metadata { get; init; } = ObjectMeta.Empty;
     public PlacementSubject? PlacementRef { get; init; }
     public IReadOnlyList<PlacementSubject>? Subjects { get; init; }
     public string? SubFilter { get; init; }

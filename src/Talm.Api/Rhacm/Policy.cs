@@ -12,8 +12,8 @@ public sealed record Policy : IKubeObject
 {
     public string ApiVersion { get; init; } = Kinds.Policy.ApiVersion;
     public string Kind { get; init; } = Kinds.Policy.Kind;
-    public ObjectMeta Metadata { get; init; } = new();
-    public PolicySpec Spec { get; init; } = new();
+    public ObjectMeta Metadata { get; init; } = ObjectMeta.Empty;
+    public PolicySpec Spec { get; init; } = PolicySpec.Empty;
     public PolicyStatus? Status { get; init; }
 
     [JsonExtensionData]
@@ -22,6 +22,8 @@ public sealed record Policy : IKubeObject
 
 public sealed record PolicySpec
 {
+    public static readonly PolicySpec Empty = new();
+
     public bool? Disabled { get; init; }
     public string? RemediationAction { get; init; }
 

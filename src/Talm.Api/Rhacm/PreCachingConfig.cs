@@ -9,8 +9,8 @@ public sealed record PreCachingConfig : IKubeObject
 {
     public string ApiVersion { get; init; } = Kinds.PreCachingConfig.ApiVersion;
     public string Kind { get; init; } = Kinds.PreCachingConfig.Kind;
-    public ObjectMeta Metadata { get; init; } = new();
-    public PreCachingConfigSpec Spec { get; init; } = new();
+    public ObjectMeta Metadata { get; init; } = ObjectMeta.Empty;
+    public PreCachingConfigSpec Spec { get; init; } = PreCachingConfigSpec.Empty;
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }
@@ -18,6 +18,8 @@ public sealed record PreCachingConfig : IKubeObject
 
 public sealed record PreCachingConfigSpec
 {
+    public static readonly PreCachingConfigSpec Empty = new();
+
     public PrecachingOverrides? Overrides { get; init; }
     public string? SpaceRequired { get; init; }
     public IReadOnlyList<string>? ExcludePrecachePatterns { get; init; }

@@ -16,7 +16,7 @@ internal enum PhaseOutcome
 internal sealed class BackupMachine(DecisionContext ctx)
 {
     private JsonElement? _nsTemplate, _saTemplate, _crbTemplate, _jobTemplate;
-    private Dictionary<string, Api.Rhacm.ManagedClusterView>? _nsViews, _jobViews;
+    private HubIndex.ViewColumn? _nsViews, _jobViews;
 
     /// <summary>Advances every cluster's backup and sets BackupSuceeded.</summary>
     public PhaseOutcome Run(List<string> plan)
@@ -55,6 +55,8 @@ internal sealed class BackupMachine(DecisionContext ctx)
             if (next != state)
                 (changes ??= []).Add((cluster, next));
         }
+        if (changes is not null)
+            backup.Status = map = new Dictionary<string, string>(map, StringComparer.Ordinal);
         foreach (var (cluster, next) in changes ?? [])
         {
             map[cluster] = next;
@@ -120,7 +122,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                 return BackupStates.Starting;
             case BackupStates.Starting:
                 {
-                    var ns = ViewReader.Read(_nsViews!.GetValueOrDefault(cluster));
+                    var ns = ViewReader.Read(_nsViews!.Get(ctx.Index, cluster));
                     if (ns is ViewState.Missing or ViewState.Absent)
                     {
                         _nsTemplate ??= SpokeObjects.Namespace(Names.BackupNamespace, privileged: true);
@@ -134,7 +136,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                     }
                     if (ns == ViewState.Unknown)
                         return state;
-                    var jobView = _jobViews!.GetValueOrDefault(cluster);
+                    var jobView = _jobViews!.Get(ctx.Index, cluster);
                     var job = ViewReader.Read(jobView);
                     if (job is ViewState.Missing or ViewState.Absent)
                     {
@@ -150,7 +152,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                 }
             case BackupStates.Active:
                 {
-                    var jobView = _jobViews!.GetValueOrDefault(cluster);
+                    var jobView = _jobViews!.Get(ctx.Index, cluster);
                     return ViewReader.Read(jobView) == ViewState.Present ? FromJob(cluster, state, jobView) : state;
                 }
             default:

@@ -6,55 +6,58 @@ namespace Talm.Engine.Internal;
 /// <summary>Step 2: which clusters the CGU covers, in upgrade order (hub-protocol §3).</summary>
 internal static class ClusterSelection
 {
-    /// <returns>The selected clusters in order and as a set, or null when ClustersSelected is False.</returns>
-    public static (List<string> Clusters, HashSet<string> Set)? Run(DecisionContext ctx)
+    /// <returns>The selected clusters in order and their positions (slots), or null when ClustersSelected is False.</returns>
+    public static (List<string> Clusters, Dictionary<string, int> Slots)? Run(DecisionContext ctx)
     {
         var spec = ctx.Spec;
-        var selected = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        string? missing = null;
+        var selected = new List<string>(spec.Clusters?.Count ?? 0);
+        var slots = new Dictionary<string, int>(spec.Clusters?.Count ?? 0, StringComparer.Ordinal);
         foreach (var name in spec.Clusters ?? [])
         {
-            if (!seen.Add(name))
-                continue;
-            selected.Add(name);
-            if (missing is null && !ctx.Index.Clusters.ContainsKey(name))
-                missing = name;
+            if (slots.TryAdd(name, selected.Count))
+                selected.Add(name);
         }
 
+        // One walk over the fleet: mark the explicit clusters that exist, collect selector matches.
+        var explicitCount = selected.Count;
+        var found = new bool[explicitCount];
         var selectors = ParseSelectors(spec);
-        if (selectors.Count > 0)
+        var matched = new List<string>();
+        foreach (var cluster in ctx.Snapshot.ManagedClusters)
         {
-            var matched = new List<string>();
-            foreach (var (name, cluster) in ctx.Index.Clusters)
+            var name = cluster.Name;
+            if (slots.TryGetValue(name, out var slot))
             {
-                if (seen.Contains(name))
-                    continue;
-                foreach (var selector in selectors)
+                found[slot] = true;
+                continue;
+            }
+            foreach (var selector in selectors)
+            {
+                if (selector.Matches(cluster.Metadata.Labels))
                 {
-                    if (selector.Matches(cluster.Metadata.Labels))
-                    {
-                        matched.Add(name);
-                        break;
-                    }
+                    matched.Add(name);
+                    break;
                 }
             }
-            matched.Sort(StringComparer.Ordinal);
-            selected.AddRange(matched);
-            foreach (var m in matched)
-                seen.Add(m);
+        }
+        matched.Sort(StringComparer.Ordinal);
+        foreach (var m in matched)
+        {
+            if (slots.TryAdd(m, selected.Count))
+                selected.Add(m);
         }
 
         string? failure = null;
-        if (missing is not null)
-            failure = Messages.ClusterNotManaged(missing);
+        var missing = Array.IndexOf(found, false);
+        if (missing >= 0)
+            failure = Messages.ClusterNotManaged(selected[missing]);
         else if (selected.Count == 0)
             failure = Messages.NoClusterSpecified;
         else
         {
             foreach (var canary in spec.RemediationStrategy?.Canaries ?? [])
             {
-                if (!seen.Contains(canary))
+                if (!slots.ContainsKey(canary))
                 {
                     failure = Messages.CanaryNotInList(canary);
                     break;
@@ -72,7 +75,8 @@ internal static class ClusterSelection
         var max = spec.RemediationStrategy?.MaxConcurrency ?? 0;
         ctx.Status.ComputedMaxConcurrency = max > 0 && max < selected.Count ? max : selected.Count;
         ctx.SetCondition(ConditionTypes.ClustersSelected, true, ConditionReasons.ClusterSelectionCompleted, Messages.AllClustersValid);
-        return (selected, seen);
+        ctx.Index.Select(slots);
+        return (selected, slots);
     }
 
     /// <summary>clusterLabelSelectors plus the deprecated clusterSelector strings, each its own OR-ed selector.</summary>

@@ -18,7 +18,8 @@ internal sealed class DecisionContext
         Now = now;
         Suffixes = suffixes;
         Index = new HubIndex(snapshot);
-        Status = (Cgu.Status ?? new ClusterGroupUpgradeStatus()).DeepCopy();
+        // The per-cluster state maps stay shared with the snapshot; the state machines replace them when they change.
+        Status = (Cgu.Status ?? new ClusterGroupUpgradeStatus()).DeepCopy(shareClusterStateMaps: true);
         Status.Conditions ??= [];
     }
 

@@ -7,89 +7,78 @@ namespace Talm.Engine.Internal;
 
 /// <summary>
 /// The snapshot indexed once per decision, so every later lookup is O(1). Indexes are built on first
-/// use: a decision that never reads views does not pay for 20,000 of them.
+/// use. Once the clusters are selected (<see cref="Select"/>), per-cluster data is kept in arrays by
+/// the cluster's position instead of name-keyed maps: a 10,000-cluster decision then allocates no
+/// large-object-heap dictionaries per view name or policy.
 /// </summary>
-internal sealed class HubIndex
+internal sealed class HubIndex(HubSnapshot snapshot)
 {
-    private readonly HubSnapshot _snapshot;
-    private Dictionary<string, Dictionary<string, ManagedClusterView>>? _viewsByName;
+    private Dictionary<string, int>? _slots;
+    private Dictionary<string, ViewColumn>? _viewsByName;
+    private Dictionary<(string Ns, string Name), Policy>? _roots;
+    private Dictionary<string, ChildSummary>? _children;
     private Dictionary<(string Ns, string Name), Placement>? _placements;
     private Dictionary<(string Ns, string Name), PlacementBinding>? _bindings;
     private Dictionary<(string Ns, string Name), ClusterGroupUpgrade>? _cgus;
 
-    public HubIndex(HubSnapshot snapshot)
-    {
-        _snapshot = snapshot;
-        Clusters = new Dictionary<string, ManagedCluster>(snapshot.ManagedClusters.Count, StringComparer.Ordinal);
-        foreach (var c in snapshot.ManagedClusters)
-            Clusters[c.Name] = c;
+    /// <summary>Position of each selected cluster; null before selection.</summary>
+    public Dictionary<string, int>? Slots => _slots;
 
-        // Only children of the CGU's managed policies matter; match "<root-ns>.<name>" without allocating substrings.
-        var managed = new Dictionary<string, List<ChildPolicy>>(StringComparer.Ordinal);
-        // One child per bound cluster is the common case: size for it to avoid regrowing 10,000-entry lists.
-        foreach (var name in snapshot.Cgu.Spec.ManagedPolicies ?? [])
-            managed.TryAdd(name, new List<ChildPolicy>(Clusters.Count));
-        var byName = managed.GetAlternateLookup<ReadOnlySpan<char>>();
-        RootPolicies = [];
-        foreach (var p in snapshot.Policies)
+    public void Select(Dictionary<string, int> slots) => _slots = slots;
+
+    /// <summary>Root policies by (namespace, name).</summary>
+    public Dictionary<(string Ns, string Name), Policy> RootPolicies
+    {
+        get
         {
-            var ns = p.Metadata.Namespace ?? "";
-            var name = p.Metadata.Name ?? "";
-            var dot = name.IndexOf('.', StringComparison.Ordinal);
-            // Namespaces cannot hold a dot, so "<root-ns>.<root-name>" in a cluster namespace is a child.
-            if (dot > 0 && Clusters.ContainsKey(ns))
-            {
-                if (byName.TryGetValue(name.AsSpan(dot + 1), out var list))
-                    list.Add(new ChildPolicy(ns, p, dot));
-            }
-            else
-            {
-                RootPolicies[(ns, name)] = p;
-            }
+            if (_roots is null)
+                ScanPolicies();
+            return _roots!;
         }
-        ChildPolicies = managed;
     }
 
-    public Dictionary<string, ManagedCluster> Clusters { get; }
+    /// <summary>Per managed policy name: the root namespaces of its children in selected clusters, and whether one is enforced.</summary>
+    public Dictionary<string, ChildSummary> ChildPolicies
+    {
+        get
+        {
+            if (_children is null)
+                ScanPolicies();
+            return _children!;
+        }
+    }
 
-    public Dictionary<(string Ns, string Name), Policy> RootPolicies { get; }
+    public ManagedClusterView? View(string ns, string name) => ViewsNamed(name).Get(this, ns);
 
-    /// <summary>Child policies of the CGU's managed policies, by root policy name.</summary>
-    public Dictionary<string, List<ChildPolicy>> ChildPolicies { get; }
-
-    public ManagedClusterView? View(string ns, string name) => ViewsNamed(name).GetValueOrDefault(ns);
-
-    private static readonly Dictionary<string, ManagedClusterView> NoViews = [];
-
-    /// <summary>Views with a given name, by namespace (= cluster). Views come in a few fixed names, one per cluster.</summary>
-    public Dictionary<string, ManagedClusterView> ViewsNamed(string name)
+    /// <summary>Views of one name (they come in a few fixed names, one per cluster namespace).</summary>
+    public ViewColumn ViewsNamed(string name)
     {
         if (_viewsByName is null)
         {
-            var byName = new Dictionary<string, Dictionary<string, ManagedClusterView>>(StringComparer.Ordinal);
+            var byName = new Dictionary<string, ViewColumn>(StringComparer.Ordinal);
             string? lastName = null;
-            Dictionary<string, ManagedClusterView>? last = null;
-            foreach (var v in _snapshot.Views)
+            ViewColumn? last = null;
+            foreach (var v in snapshot.Views)
             {
                 var n = v.Metadata.Name ?? "";
                 if (last is null || !string.Equals(n, lastName, StringComparison.Ordinal))
                 {
                     if (!byName.TryGetValue(n, out last))
-                        byName[n] = last = new Dictionary<string, ManagedClusterView>(StringComparer.Ordinal);
+                        byName[n] = last = new ViewColumn(_slots?.Count ?? 0);
                     lastName = n;
                 }
-                last[v.Metadata.Namespace ?? ""] = v;
+                last.Add(this, v.Metadata.Namespace ?? "", v);
             }
             _viewsByName = byName;
         }
-        return _viewsByName.TryGetValue(name, out var d) ? d : NoViews;
+        return _viewsByName.TryGetValue(name, out var column) ? column : ViewColumn.Empty;
     }
 
     public Placement? Placement(string ns, string name) => Placements.GetValueOrDefault((ns, name));
 
     public PlacementBinding? Binding(string ns, string name) => Bindings.GetValueOrDefault((ns, name));
 
-    public ClusterGroupUpgrade? Cgu(string ns, string name) => (_cgus ??= Index(_snapshot.OtherCgus, c => c.Metadata)).GetValueOrDefault((ns, name));
+    public ClusterGroupUpgrade? Cgu(string ns, string name) => (_cgus ??= Index(snapshot.OtherCgus, c => c.Metadata)).GetValueOrDefault((ns, name));
 
     public IEnumerable<Placement> PlacementsLabelled(string label, string value) =>
         Placements.Values.Where(p => p.Metadata.Label(label) == value);
@@ -97,9 +86,41 @@ internal sealed class HubIndex
     public IEnumerable<PlacementBinding> BindingsLabelled(string label, string value) =>
         Bindings.Values.Where(p => p.Metadata.Label(label) == value);
 
-    private Dictionary<(string Ns, string Name), Placement> Placements => _placements ??= Index(_snapshot.Placements, p => p.Metadata);
+    private Dictionary<(string Ns, string Name), Placement> Placements => _placements ??= Index(snapshot.Placements, p => p.Metadata);
 
-    private Dictionary<(string Ns, string Name), PlacementBinding> Bindings => _bindings ??= Index(_snapshot.PlacementBindings, b => b.Metadata);
+    private Dictionary<(string Ns, string Name), PlacementBinding> Bindings => _bindings ??= Index(snapshot.PlacementBindings, b => b.Metadata);
+
+    /// <summary>
+    /// One walk over all policies. A "&lt;root-ns&gt;.&lt;name&gt;" policy in a selected cluster's namespace is a
+    /// child (namespaces cannot hold a dot); only children of the CGU's managed policies are looked at,
+    /// without allocating substrings. Everything else is indexed as a possible root.
+    /// </summary>
+    private void ScanPolicies()
+    {
+        var children = new Dictionary<string, ChildSummary>(StringComparer.Ordinal);
+        foreach (var name in snapshot.Cgu.Spec.ManagedPolicies ?? [])
+            children.TryAdd(name, new ChildSummary());
+        var byName = children.GetAlternateLookup<ReadOnlySpan<char>>();
+        var roots = new Dictionary<(string, string), Policy>();
+        foreach (var p in snapshot.Policies)
+        {
+            var ns = p.Metadata.Namespace ?? "";
+            var name = p.Metadata.Name ?? "";
+            var dot = name.IndexOf('.', StringComparison.Ordinal);
+            if (dot > 0 && _slots is not null && _slots.ContainsKey(ns))
+            {
+                if (byName.TryGetValue(name.AsSpan(dot + 1), out var summary))
+                    summary.Add(name.AsSpan(0, dot), p.Spec.RemediationAction);
+            }
+            else
+            {
+                // Without a selection (frozen plan) every policy is indexed; roots are found by exact name.
+                roots[(ns, name)] = p;
+            }
+        }
+        _roots = roots;
+        _children = children;
+    }
 
     private static Dictionary<(string, string), T> Index<T>(IReadOnlyList<T> items, Func<T, ObjectMeta> meta)
     {
@@ -111,10 +132,51 @@ internal sealed class HubIndex
         }
         return d;
     }
+
+    /// <summary>Views of one name: an array by cluster slot, and a map for namespaces outside the selection.</summary>
+    internal sealed class ViewColumn(int slots)
+    {
+        public static readonly ViewColumn Empty = new(0);
+
+        private readonly ManagedClusterView?[] _bySlot = slots == 0 ? [] : new ManagedClusterView?[slots];
+        private Dictionary<string, ManagedClusterView>? _others;
+
+        public void Add(HubIndex index, string ns, ManagedClusterView view)
+        {
+            if (index._slots is not null && index._slots.TryGetValue(ns, out var slot) && slot < _bySlot.Length)
+                _bySlot[slot] = view;
+            else
+                (_others ??= new Dictionary<string, ManagedClusterView>(StringComparer.Ordinal))[ns] = view;
+        }
+
+        public ManagedClusterView? Get(HubIndex index, string ns)
+        {
+            if (index._slots is not null && index._slots.TryGetValue(ns, out var slot) && slot < _bySlot.Length)
+                return _bySlot[slot];
+            return _others?.GetValueOrDefault(ns);
+        }
+
+        /// <summary>Fast path when the caller already knows the slot.</summary>
+        public ManagedClusterView? At(int slot, string ns) =>
+            slot >= 0 && slot < _bySlot.Length ? _bySlot[slot] : _others?.GetValueOrDefault(ns);
+    }
 }
 
-/// <summary>A child policy "&lt;root-ns&gt;.&lt;name&gt;" in a cluster namespace; the root namespace is read without allocating.</summary>
-internal readonly record struct ChildPolicy(string ClusterNamespace, Policy Policy, int Dot)
+/// <summary>What the children of one managed policy say: their root namespaces (usually one) and whether one is enforced.</summary>
+internal sealed class ChildSummary
 {
-    public ReadOnlySpan<char> RootNamespace => Policy.Metadata.Name.AsSpan(0, Dot);
+    public List<string> RootNamespaces { get; } = new(1);
+    public bool Enforced { get; private set; }
+
+    public void Add(ReadOnlySpan<char> rootNamespace, string? remediationAction)
+    {
+        if (string.Equals(remediationAction, "enforce", StringComparison.OrdinalIgnoreCase))
+            Enforced = true;
+        foreach (var existing in RootNamespaces)
+        {
+            if (rootNamespace.SequenceEqual(existing))
+                return;
+        }
+        RootNamespaces.Add(rootNamespace.ToString());
+    }
 }

@@ -5,21 +5,40 @@ namespace Talm.Engine.Internal;
 /// <summary>A managed policy for upgrade with its per-cluster compliance indexed (hub-protocol §4.1).</summary>
 internal sealed class ManagedPolicy
 {
-    private readonly Dictionary<string, string?>? _compliance;
+    private const byte NotMatched = 0, Compliant = 1, NotCompliant = 2;
 
-    public ManagedPolicy(string name, string ns, Policy? root)
+    private readonly bool _hasStatus;
+    private readonly Dictionary<string, int>? _slots;
+    private readonly byte[]? _bySlot;
+    private readonly Dictionary<string, string?>? _byName;
+
+    /// <param name="slots">Positions of the selected clusters: compliance is then kept in a byte per cluster.</param>
+    public ManagedPolicy(string name, string ns, Policy? root, Dictionary<string, int>? slots)
     {
         Name = name;
         Namespace = ns;
         Root = root;
         var entries = root?.Status?.Status;
-        if (entries is not null)
+        _hasStatus = entries is not null;
+        if (entries is null)
+            return;
+        if (slots is not null)
         {
-            _compliance = new Dictionary<string, string?>(entries.Count, StringComparer.Ordinal);
+            _slots = slots;
+            _bySlot = new byte[slots.Count];
+            foreach (var e in entries)
+            {
+                if (e.ClusterName is not null && slots.TryGetValue(e.ClusterName, out var slot))
+                    _bySlot[slot] = e.Compliant == ComplianceStates.Compliant ? Compliant : NotCompliant;
+            }
+        }
+        else
+        {
+            _byName = new Dictionary<string, string?>(entries.Count, StringComparer.Ordinal);
             foreach (var e in entries)
             {
                 if (e.ClusterName is not null)
-                    _compliance[e.ClusterName] = e.Compliant;
+                    _byName[e.ClusterName] = e.Compliant;
             }
         }
     }
@@ -31,8 +50,10 @@ internal sealed class ManagedPolicy
     /// <summary>Compliant, or not matched to the cluster at all (then nothing to remediate).</summary>
     public bool IsCompliant(string cluster)
     {
-        if (_compliance is null)
+        if (!_hasStatus)
             return false;
-        return !_compliance.TryGetValue(cluster, out var state) || state == ComplianceStates.Compliant;
+        if (_bySlot is not null)
+            return !_slots!.TryGetValue(cluster, out var slot) || _bySlot[slot] != NotCompliant;
+        return !_byName!.TryGetValue(cluster, out var state) || state == ComplianceStates.Compliant;
     }
 }

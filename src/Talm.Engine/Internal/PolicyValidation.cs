@@ -10,7 +10,7 @@ namespace Talm.Engine.Internal;
 internal static class PolicyValidation
 {
     /// <returns>The policies for upgrade in spec order, or null when Validated is False.</returns>
-    public static List<ManagedPolicy>? Run(DecisionContext ctx, List<string> selected, HashSet<string> selectedSet)
+    public static List<ManagedPolicy>? Run(DecisionContext ctx, List<string> selected, Dictionary<string, int> slots)
     {
         var missing = new List<string>();
         var invalid = new List<string>();
@@ -22,19 +22,9 @@ internal static class PolicyValidation
         {
             if (!seen.Add(name))
                 continue;
-            var namespaces = new List<string>(1);
-            var enforced = false;
-            if (ctx.Index.ChildPolicies.TryGetValue(name, out var children))
-            {
-                foreach (var child in children)
-                {
-                    if (!selectedSet.Contains(child.ClusterNamespace))
-                        continue;
-                    AddDistinct(namespaces, child.RootNamespace);
-                    if (string.Equals(child.Policy.Spec.RemediationAction, "enforce", StringComparison.OrdinalIgnoreCase))
-                        enforced = true;
-                }
-            }
+            var summary = ctx.Index.ChildPolicies.GetValueOrDefault(name);
+            var namespaces = summary?.RootNamespaces ?? [];
+            var enforced = summary?.Enforced ?? false;
             if (namespaces.Count == 0)
             {
                 missing.Add(name);
@@ -42,8 +32,7 @@ internal static class PolicyValidation
             }
             if (namespaces.Count > 1)
             {
-                namespaces.Sort(StringComparer.Ordinal);
-                ambiguous[name] = namespaces;
+                ambiguous[name] = [.. namespaces.Order(StringComparer.Ordinal)];
                 continue;
             }
             var ns = namespaces[0];
@@ -83,7 +72,7 @@ internal static class PolicyValidation
         var compliantBefore = new List<string>();
         foreach (var (name, ns, root) in resolved)
         {
-            var policy = new ManagedPolicy(name, ns, root);
+            var policy = new ManagedPolicy(name, ns, root, slots);
             var needs = HasStatusTemplate(root);
             if (!needs)
             {
@@ -146,19 +135,9 @@ internal static class PolicyValidation
         {
             var name = p.Name ?? "";
             var ns = p.Namespace ?? "";
-            list.Add(new ManagedPolicy(name, ns, ctx.Index.RootPolicies.GetValueOrDefault((ns, name))));
+            list.Add(new ManagedPolicy(name, ns, ctx.Index.RootPolicies.GetValueOrDefault((ns, name)), null));
         }
         return list;
-    }
-
-    private static void AddDistinct(List<string> list, ReadOnlySpan<char> value)
-    {
-        foreach (var existing in list)
-        {
-            if (value.SequenceEqual(existing))
-                return;
-        }
-        list.Add(value.ToString());
     }
 
     private static bool HasStatusTemplate(Policy root)

@@ -33,14 +33,20 @@ internal sealed class PrecacheMachine(DecisionContext ctx)
         _interval = Math.Clamp(6 * map.Count, 30, 300);
         var spec0 = precaching.Spec ?? new PrecachingSpec();
 
-        foreach (var cluster in map.Keys.ToArray())
+        List<(string Cluster, string State)>? changes = null;
+        foreach (var (cluster, state) in map)
         {
-            var state = map[cluster];
             if (!PrecacheStates.IsProgressing(state))
                 continue;
             var next = Step(cluster, state, spec0);
-            if (next == state)
-                continue;
+            if (next != state)
+                (changes ??= []).Add((cluster, next));
+        }
+        // The map is shared with the snapshot: replace it, never write into it.
+        if (changes is not null)
+            precaching.Status = map = new Dictionary<string, string>(map, StringComparer.Ordinal);
+        foreach (var (cluster, next) in changes ?? [])
+        {
             map[cluster] = next;
             if (!PrecacheStates.IsProgressing(next))
             {
