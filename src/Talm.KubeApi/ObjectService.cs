@@ -54,7 +54,7 @@ public sealed class ObjectService
     public StoredObject Get(ResourceType type, string? ns, string name) =>
         _store.Get(type.Key, ns ?? string.Empty, name) ?? throw ApiException.NotFound(type.Group, type.Plural, name);
 
-    public WriteResult Create(ResourceType type, string version, string? ns, JsonObject body, bool dryRun = false)
+    public WriteResult Create(ResourceType type, string version, string? ns, JsonObject body, bool dryRun = false, string? fieldValidation = null)
     {
         CheckKind(type, version, body);
         var meta = JsonUtil.Metadata(body);
@@ -80,6 +80,7 @@ public sealed class ObjectService
         if (type.HasStatus && type.IsCustom) body.Remove("status");
         PrepareBuiltin(type, body, null);
         Defaulter.Apply(body, type.Version(version)?.Schema);
+        CheckUnknownFields(type, version, body, null, fieldValidation);
         Validate(type, version, name, body);
         body = JsonUtil.Canonical(body);
         ResourceType? servedByCrd = type == BuiltinResources.CustomResourceDefinition ? CrdParser.Parse(body) : null;
@@ -89,7 +90,7 @@ public sealed class ObjectService
         return result;
     }
 
-    public WriteResult Update(ResourceType type, string version, string? ns, string name, JsonObject body, bool statusOnly, bool dryRun = false)
+    public WriteResult Update(ResourceType type, string version, string? ns, string name, JsonObject body, bool statusOnly, bool dryRun = false, string? fieldValidation = null)
     {
         CheckKind(type, version, body);
         var meta = JsonUtil.Metadata(body);
@@ -98,11 +99,11 @@ public sealed class ObjectService
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         meta["name"] = name;
         ResolveNamespace(type, ns, meta);
-        return Write(type, version, ns, name, _ => body, statusOnly, dryRun);
+        return Write(type, version, ns, name, _ => body, statusOnly, dryRun, fieldValidation);
     }
 
     /// <summary>Applies <paramref name="patch"/> to the current object under the store lock, then the update rules.</summary>
-    public WriteResult Patch(ResourceType type, string version, string? ns, string name, Func<JsonObject, JsonObject> patch, bool statusOnly, bool dryRun = false) =>
+    public WriteResult Patch(ResourceType type, string version, string? ns, string name, Func<JsonObject, JsonObject> patch, bool statusOnly, bool dryRun = false, string? fieldValidation = null) =>
         Write(type, version, ns, name, current =>
         {
             var patched = patch(current);
@@ -112,9 +113,9 @@ public sealed class ObjectService
             meta["name"] = name;
             CheckKind(type, version, patched);
             return patched;
-        }, statusOnly, dryRun);
+        }, statusOnly, dryRun, fieldValidation);
 
-    private WriteResult Write(ResourceType type, string version, string? ns, string name, Func<JsonObject, JsonObject> incomingFrom, bool statusOnly, bool dryRun)
+    private WriteResult Write(ResourceType type, string version, string? ns, string name, Func<JsonObject, JsonObject> incomingFrom, bool statusOnly, bool dryRun, string? fieldValidation)
     {
         ResourceType? servedByCrd = null;
         var result = _store.Write(type.Key, ns ?? string.Empty, name, current =>
@@ -122,6 +123,7 @@ public sealed class ObjectService
             if (current is null) throw ApiException.NotFound(type.Group, type.Plural, name);
             var currentNode = AsVersion(current.Node, type, version);
             var incoming = incomingFrom(currentNode);
+            CheckUnknownFields(type, version, incoming, currentNode, fieldValidation);
             var next = DecideUpdate(type, version, current, incoming, statusOnly);
             if (type == BuiltinResources.CustomResourceDefinition && next.Kind == MutationKind.Put)
                 servedByCrd = CrdParser.Parse(next.Node!);
@@ -178,6 +180,19 @@ public sealed class ObjectService
         next = JsonUtil.Canonical(next);
         if (next["metadata"]!["deletionTimestamp"] is not null && Finalizers(next) == 0) return Mutation.Delete(next);
         return JsonUtil.DeepEquals(next, old) ? Mutation.Keep : Mutation.Put(next);
+    }
+
+    /// <summary>kubectl asks for <c>fieldValidation=Strict</c>: a field the schema does not declare is a 400, as on a real server.</summary>
+    /// Only fields this request introduces count (an update is compared with the current object).
+    private static void CheckUnknownFields(ResourceType type, string version, JsonObject obj, JsonObject? current, string? fieldValidation)
+    {
+        if (!type.IsCustom || fieldValidation != "Strict") return;
+        var schema = type.Version(version)?.Schema;
+        var unknown = SchemaValidator.UnknownFields(obj, schema).Except(SchemaValidator.UnknownFields(current, schema)).ToList();
+        if (unknown.Count == 0) return;
+        throw ApiException.BadRequest(
+            $"{type.Kind} in version \"{version}\" cannot be handled as a {type.Kind}: strict decoding error: " +
+            string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
     }
 
     private static void Validate(ResourceType type, string version, string name, JsonObject obj)

@@ -239,4 +239,20 @@ public sealed class KubectlTests
         await kubectl.OkAsync("delete", "cgu", "upgrade-1", "--dry-run=server");
         Assert.Equal(rv + "|", await kubectl.OkAsync("get", "cgu", "upgrade-1", "-o", "jsonpath={.metadata.resourceVersion}|{.metadata.labels.x}"));
     }
+
+    [Fact]
+    public async Task Kubectl_strict_field_validation_rejects_fields_the_schema_does_not_declare()
+    {
+        var (server, kubectl) = await StartAsync();
+        await using var _ = server;
+        using var __ = kubectl;
+        var typo = Cgu.Replace("clusters: [sno1, sno2]", "clusters: [sno1, sno2]\n  enabel: true", StringComparison.Ordinal);
+        var rejected = await kubectl.RunAsync(typo, "apply", "-f", "-");
+        Assert.NotEqual(0, rejected.Code);
+        Assert.Contains("unknown field \"spec.enabel\"", rejected.Err, StringComparison.Ordinal);
+        Assert.Contains("NotFound", (await kubectl.RunAsync(null, "get", "cgu", "upgrade-1")).Err, StringComparison.Ordinal);
+        await kubectl.OkWithInputAsync(Cgu, "apply", "-f", "-");
+        // An update that keeps declared fields only passes.
+        Assert.Contains("configured", await kubectl.OkWithInputAsync(Cgu.Replace("sno2]", "sno3]", StringComparison.Ordinal), "apply", "-f", "-"), StringComparison.Ordinal);
+    }
 }

@@ -31,6 +31,27 @@ public sealed class SemanticsTests
     public void Malformed_label_selectors_are_bad_requests(string selector) =>
         Assert.Equal(400, Assert.Throws<ApiException>(() => LabelSelector.Parse(selector)).Code);
 
+    [Theory]
+    [InlineData("/api/v1/namespaces/default/configmaps/x", "configmaps", "default", "x", null)]
+    [InlineData("/api/v1/namespaces/default", "namespaces", null, "default", null)]
+    [InlineData("/api/v1/namespaces/default/status", "namespaces", null, "default", "status")]
+    [InlineData("/api/v1/configmaps", "configmaps", null, null, null)]
+    [InlineData("/apis/coordination.k8s.io/v1/namespaces/ns1/leases/l/status", null, null, null, null)]
+    [InlineData("/api/v1/namespaces/default/configmaps/x/status", null, null, null, null)]
+    [InlineData("/apis/nope.io/v1/things", null, null, null, null)]
+    public void Resource_paths_resolve_or_are_404(string path, string? plural, string? ns, string? name, string? sub)
+    {
+        var registry = new Talm.KubeApi.Resources.ResourceRegistry();
+        var segments = path.Trim('/').Split('/');
+        if (plural is null)
+        {
+            Assert.Equal(404, Assert.Throws<ApiException>(() => Talm.KubeApi.Http.ResourceRequest.Parse(segments, registry)).Code);
+            return;
+        }
+        var request = Talm.KubeApi.Http.ResourceRequest.Parse(segments, registry)!;
+        Assert.Equal((plural, ns, name, sub), (request.Type.Plural, request.Namespace, request.Name, request.Subresource));
+    }
+
     [Fact]
     public void Merge_patch_follows_rfc7386()
     {
@@ -123,6 +144,22 @@ public sealed class SemanticsTests
         Assert.Equal(3, errors.Count);
         Assert.Equal(["spec.strategy.max: Invalid value: \"string\": spec.strategy.max in body must be of type integer: \"string\""],
             SchemaValidator.Validate(JsonNode.Parse("""{"spec":{"strategy":{"max":"two"}}}"""), schema));
+    }
+
+    [Fact]
+    public void Unknown_fields_are_those_the_schema_does_not_declare_outside_open_subtrees()
+    {
+        var schema = JsonNode.Parse("""
+            {"type":"object","properties":{"spec":{"type":"object","properties":{"a":{"type":"string"},
+              "labels":{"type":"object","additionalProperties":{"type":"string"}},
+              "items":{"type":"array","items":{"type":"object","properties":{"n":{"type":"integer"}}}}}},
+              "status":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}
+            """)!.AsObject();
+        var obj = JsonNode.Parse("""
+            {"apiVersion":"x/v1","kind":"K","metadata":{"name":"n"},"spec":{"a":"1","typo":2,"labels":{"any":"v"},"items":[{"n":1,"m":2}]},
+             "status":{"free":true},"top":1}
+            """);
+        Assert.Equal(["spec.typo", "spec.items.m", "top"], SchemaValidator.UnknownFields(obj, schema));
     }
 
     [Fact]

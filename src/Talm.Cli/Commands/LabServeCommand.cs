@@ -18,7 +18,7 @@ public static class LabServeCommand
         var kubeconfig = new Option<string>("--kubeconfig")
         {
             Description = "Where to write a kubeconfig for kubectl and the operator",
-            DefaultValueFactory = _ => "lab/kubeconfig",
+            DefaultValueFactory = _ => ".lab/kubeconfig",
         };
         var data = new Option<string?>("--data") { Description = "Directory that keeps state across restarts (in memory when omitted)" };
         var load = new Option<string[]>("--load")
@@ -26,11 +26,13 @@ public static class LabServeCommand
             Description = "YAML manifests (e.g. deploy/lab-crds/*.yaml) to create at start when absent",
             AllowMultipleArgumentsPerToken = true,
         };
+        var logRequests = new Option<bool>("--log-requests") { Description = "Log every request (method, path, status, duration) to stderr" };
         var command = new Command("serve", "Start the lab's Kubernetes-compatible API server and write a kubeconfig for it");
         command.Options.Add(listen);
         command.Options.Add(kubeconfig);
         command.Options.Add(data);
         command.Options.Add(load);
+        command.Options.Add(logRequests);
         command.SetAction(async (ParseResult p, CancellationToken ct) =>
         {
             var stderr = p.InvocationConfiguration.Error;
@@ -40,7 +42,12 @@ public static class LabServeCommand
                 await stderr.WriteLineAsync($"talm lab serve: --listen must be a loopback IP:PORT such as 127.0.0.1:6443 (got \"{p.GetValue(listen)}\")");
                 return 2;
             }
-            using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+            var level = p.GetValue(logRequests) ? LogLevel.Debug : LogLevel.Warning;
+            using var loggerFactory = LoggerFactory.Create(b => b
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .AddFilter("Talm.KubeApi", level)
+                .SetMinimumLevel(LogLevel.Warning));
             KubeApiServer server;
             try
             {

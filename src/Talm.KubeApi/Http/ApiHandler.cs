@@ -33,6 +33,7 @@ public sealed class ApiHandler
 
     public async Task HandleAsync(HttpContext ctx)
     {
+        var started = _time.GetTimestamp();
         try
         {
             await DispatchAsync(ctx);
@@ -45,6 +46,14 @@ public sealed class ApiHandler
         {
             _log.LogError(e, "Request {Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
             await WriteStatusAsync(ctx, new ApiException(500, "InternalError", $"internal error: {e.Message}"));
+        }
+        finally
+        {
+            if (_log.IsEnabled(LogLevel.Debug))
+            {
+                _log.LogDebug("{Method} {Path}{Query} {Status} {ElapsedMs:F1} ms", ctx.Request.Method, ctx.Request.Path, ctx.Request.QueryString,
+                    ctx.Response.StatusCode, _time.GetElapsedTime(started).TotalMilliseconds);
+            }
         }
     }
 
@@ -78,6 +87,7 @@ public sealed class ApiHandler
             ?? throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         var q = ctx.Request.Query;
         var dryRun = q["dryRun"].ToString() == "All";
+        var fieldValidation = q["fieldValidation"].ToString();
         switch (method)
         {
             case "GET" when request.Name is null && IsTrue(q["watch"]):
@@ -92,7 +102,7 @@ public sealed class ApiHandler
             case "POST" when request.Name is null:
             {
                 var body = await ReadBodyAsync(ctx);
-                var result = _service.Create(request.Type, request.Version, request.Namespace, body, dryRun);
+                var result = _service.Create(request.Type, request.Version, request.Namespace, body, dryRun, fieldValidation);
                 await result.Durable;
                 await WriteObjectAsync(ctx, request, result.Object!, 201);
                 break;
@@ -100,13 +110,13 @@ public sealed class ApiHandler
             case "PUT" when request.Name is not null:
             {
                 var body = await ReadBodyAsync(ctx);
-                var result = _service.Update(request.Type, request.Version, request.Namespace, request.Name, body, request.Subresource == "status", dryRun);
+                var result = _service.Update(request.Type, request.Version, request.Namespace, request.Name, body, request.Subresource == "status", dryRun, fieldValidation);
                 await result.Durable;
                 await WriteObjectAsync(ctx, request, result.Object!, 200);
                 break;
             }
             case "PATCH" when request.Name is not null:
-                await PatchAsync(ctx, request, dryRun);
+                await PatchAsync(ctx, request, dryRun, fieldValidation);
                 break;
             case "DELETE" when request.Name is not null:
             {
@@ -161,7 +171,7 @@ public sealed class ApiHandler
 
     private static ApiException NoSpec() => new(404, "NotFound", "no OpenAPI document for that group-version");
 
-    private async Task PatchAsync(HttpContext ctx, ResourceRequest request, bool dryRun)
+    private async Task PatchAsync(HttpContext ctx, ResourceRequest request, bool dryRun, string fieldValidation)
     {
         var contentType = (ctx.Request.ContentType ?? string.Empty).Split(';')[0].Trim();
         var bytes = await ReadBytesAsync(ctx);
@@ -174,13 +184,13 @@ public sealed class ApiHandler
             if (!statusOnly && _service.Store.Get(request.Type.Key, request.Namespace ?? string.Empty, request.Name!) is null)
             {
                 JsonUtil.Metadata(applied)["name"] ??= request.Name;
-                result = _service.Create(request.Type, request.Version, request.Namespace, applied, dryRun);
+                result = _service.Create(request.Type, request.Version, request.Namespace, applied, dryRun, fieldValidation);
                 await result.Durable;
                 await WriteObjectAsync(ctx, request, result.Object!, 201);
                 return;
             }
             result = _service.Patch(request.Type, request.Version, request.Namespace, request.Name!,
-                current => (JsonObject)Patches.MergePatch(current, applied)!, statusOnly, dryRun);
+                current => (JsonObject)Patches.MergePatch(current, applied)!, statusOnly, dryRun, fieldValidation);
         }
         else
         {
@@ -194,7 +204,7 @@ public sealed class ApiHandler
                     ?? throw ApiException.BadRequest("a strategic merge patch must be a JSON object")),
                 _ => throw new ApiException(415, "UnsupportedMediaType", $"the patch content type \"{contentType}\" is not supported"),
             };
-            result = _service.Patch(request.Type, request.Version, request.Namespace, request.Name!, apply, statusOnly, dryRun);
+            result = _service.Patch(request.Type, request.Version, request.Namespace, request.Name!, apply, statusOnly, dryRun, fieldValidation);
         }
         await result.Durable;
         await WriteObjectAsync(ctx, request, result.Object!, 200);

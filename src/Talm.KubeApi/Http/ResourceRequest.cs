@@ -26,7 +26,9 @@ public sealed record ResourceRequest(ResourceType Type, string Version, string? 
         if (r.Length >= 3 && r[0] == "namespaces" && registry.Find(group, version, r[2]) is { Namespaced: true } nsType)
         {
             if (r.Length > 5) throw NotFound();
-            return new ResourceRequest(nsType, version, r[1], r.ElementAtOrDefault(3), r.ElementAtOrDefault(4));
+            var nsSub = r.ElementAtOrDefault(4);
+            if (nsSub is not null && (nsSub != "status" || !nsType.HasStatus)) throw NotFound();
+            return new ResourceRequest(nsType, version, r[1], r.ElementAtOrDefault(3), nsSub);
         }
         var type = registry.Find(group, version, r[0]) ?? throw NotFound();
         if (r.Length > 3) throw NotFound();

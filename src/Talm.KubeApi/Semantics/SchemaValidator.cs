@@ -89,4 +89,37 @@ public static class SchemaValidator
         JsonValueKind.True or JsonValueKind.False => "boolean",
         _ => "null",
     };
+
+    /// <summary>
+    /// Paths of fields the schema does not declare (what the real server would prune), for
+    /// <c>fieldValidation=Strict</c>. Subtrees with <c>x-kubernetes-preserve-unknown-fields</c> are open.
+    /// </summary>
+    public static IReadOnlyList<string> UnknownFields(JsonNode? node, JsonObject? schema)
+    {
+        var unknown = new List<string>();
+        if (schema is not null && node is JsonObject root) Unknown(root, schema, string.Empty, unknown, isRoot: true);
+        return unknown;
+    }
+
+    private static void Unknown(JsonNode? node, JsonObject schema, string path, List<string> unknown, bool isRoot = false)
+    {
+        if (schema["x-kubernetes-preserve-unknown-fields"]?.GetValue<bool>() == true) return;
+        if (node is JsonObject obj)
+        {
+            var properties = schema["properties"] as JsonObject;
+            var additional = schema["additionalProperties"];
+            var embedded = isRoot || schema["x-kubernetes-embedded-resource"]?.GetValue<bool>() == true;
+            foreach (var (name, child) in obj)
+            {
+                if (embedded && name is "apiVersion" or "kind" or "metadata") continue;
+                if (properties?[name] is JsonObject childSchema) Unknown(child, childSchema, Join(path, name), unknown);
+                else if (additional is JsonObject additionalSchema) Unknown(child, additionalSchema, Join(path, name), unknown);
+                else if (additional is null || additional.GetValueKind() == JsonValueKind.False) unknown.Add(Join(path, name));
+            }
+        }
+        else if (node is JsonArray array && schema["items"] is JsonObject items)
+        {
+            foreach (var element in array) Unknown(element, items, path, unknown);
+        }
+    }
 }
