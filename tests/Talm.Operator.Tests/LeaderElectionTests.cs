@@ -54,6 +54,9 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         Assert.All(await _hub.EventsAsync(), e => Assert.Equal("op-a", e.ReportingInstance));
 
         await _hub.StopOperatorAsync(a);
+        // A clean stop hands the lease back rather than letting it expire.
+        lease = await _hub.Client.CoordinationV1.ReadNamespacedLeaseAsync("talm-test", "default");
+        Assert.NotEqual("op-a", lease.Spec.HolderIdentity);
         await Eventually.TrueAsync(() => b.Leading, "op-b to take over");
         await _hub.CguAsync("second", Spec());
         await _hub.WaitConditionAsync("second", "Progressing", "False", "NotEnabled");
