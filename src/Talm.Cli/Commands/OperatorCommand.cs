@@ -1,0 +1,166 @@
+using System.CommandLine;
+using k8s;
+using k8s.Exceptions;
+using Microsoft.Extensions.Logging;
+using Talm.Operator;
+using Talm.Operator.Election;
+using Talm.Operator.Hosting;
+
+namespace Talm.Cli.Commands;
+
+/// <summary>
+/// <c>talm operator</c>: the hub operator. The only place its settings are read from the
+/// environment (RECOVERY_IMG, PRECACHE_IMG, POD_NAME, POD_NAMESPACE).
+/// </summary>
+public static class OperatorCommand
+{
+    private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+    public static Command Build()
+    {
+        var kubeconfig = new Option<string?>("--kubeconfig")
+        {
+            Description = "kubeconfig of the hub; without it, the in-cluster service account is used",
+        };
+        var leaderElect = new Option<bool>("--leader-elect")
+        {
+            Description = "Hold a Lease so that only one replica acts; losing it ends the process",
+        };
+        var metricsBind = new Option<string>("--metrics-bind")
+        {
+            Description = "Address for /metrics, e.g. :8080 or 127.0.0.1:8080; 0 disables it",
+            DefaultValueFactory = _ => ":8080",
+        };
+        var healthBind = new Option<string>("--health-bind")
+        {
+            Description = "Address for /healthz and /readyz, e.g. :8081; 0 disables them",
+            DefaultValueFactory = _ => ":8081",
+        };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "ClusterGroupUpgrades reconciled at once",
+            DefaultValueFactory = _ => 4,
+        };
+        var leaseNamespace = new Option<string?>("--leader-election-namespace")
+        {
+            Description = "Namespace of the Lease (default: the pod's namespace, else default)",
+        };
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "json (one object per line, with cgu and cluster fields) or text",
+            DefaultValueFactory = _ => "json",
+        };
+        logFormat.AcceptOnlyFromAmong("json", "text");
+
+        var command = new Command("operator",
+            "Run the hub operator: reconcile ClusterGroupUpgrades (backup, batches, policies) against the hub's API server");
+        foreach (var o in new Option[] { kubeconfig, leaderElect, metricsBind, healthBind, workers, leaseNamespace, logFormat })
+            command.Options.Add(o);
+
+        command.SetAction(async (ParseResult p, CancellationToken ct) =>
+        {
+            var stderr = p.InvocationConfiguration.Error;
+            foreach (var (name, value) in new[] { ("--metrics-bind", p.GetValue(metricsBind)), ("--health-bind", p.GetValue(healthBind)) })
+            {
+                try
+                {
+                    if (!BindAddress.IsDisabled(value)) BindAddress.Parse(value!);
+                }
+                catch (FormatException e)
+                {
+                    await stderr.WriteLineAsync($"talm operator: {name}: {e.Message}");
+                    return 2;
+                }
+            }
+            if (p.GetValue(workers) < 1)
+            {
+                await stderr.WriteLineAsync("talm operator: --workers must be at least 1");
+                return 2;
+            }
+
+            KubernetesClientConfiguration config;
+            try
+            {
+                config = p.GetValue(kubeconfig) is { } file
+                    ? KubernetesClientConfiguration.BuildConfigFromConfigFile(file)
+                    : KubernetesClientConfiguration.InClusterConfig();
+            }
+            catch (Exception e) when (e is KubeConfigException or FileNotFoundException or IOException)
+            {
+                await stderr.WriteLineAsync(p.GetValue(kubeconfig) is null
+                    ? $"talm operator: not running in a cluster ({e.Message}); pass --kubeconfig FILE to run against a hub from outside"
+                    : $"talm operator: cannot load kubeconfig {p.GetValue(kubeconfig)} ({e.Message}); check the path and its current context");
+                return 1;
+            }
+
+            using var logs = LoggerFactory.Create(b =>
+            {
+                b.SetMinimumLevel(LogLevel.Information);
+                b.AddFilter("Microsoft", LogLevel.Warning);
+                if (p.GetValue(logFormat) == "json")
+                    b.AddJsonConsole(o =>
+                    {
+                        o.IncludeScopes = true;
+                        o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                        o.UseUtcTimestamp = true;
+                    });
+                else
+                    b.AddSimpleConsole(o =>
+                    {
+                        o.SingleLine = true;
+                        o.IncludeScopes = true;
+                    });
+            });
+
+            var identity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod
+                ? pod
+                : $"{Environment.MachineName}-{Environment.ProcessId}";
+            var options = new OperatorOptions
+            {
+                RecoveryImage = NonEmpty(Environment.GetEnvironmentVariable("RECOVERY_IMG")),
+                PrecacheImage = NonEmpty(Environment.GetEnvironmentVariable("PRECACHE_IMG")),
+                HealthBind = p.GetValue(healthBind),
+                MetricsBind = p.GetValue(metricsBind),
+                Workers = p.GetValue(workers),
+                Instance = identity,
+                LeaderElection = p.GetValue(leaderElect)
+                    ? new LeaderElectionOptions { Namespace = p.GetValue(leaseNamespace) ?? PodNamespace(), Identity = identity }
+                    : null,
+            };
+
+            using var client = new Kubernetes(config);
+            using var host = new OperatorHost(client, options, TimeProvider.System, logs);
+            try
+            {
+                await host.RunAsync(ct);
+                return 0;
+            }
+            catch (LeadershipLostException e)
+            {
+                logs.CreateLogger("Talm.Operator").LogError("{Error}", e.Message);
+                return 1;
+            }
+            catch (IOException e)
+            {
+                await stderr.WriteLineAsync($"talm operator: cannot serve health or metrics ({e.Message}); choose other addresses with --health-bind / --metrics-bind");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static string PodNamespace()
+    {
+        if (NonEmpty(Environment.GetEnvironmentVariable("POD_NAMESPACE")) is { } ns) return ns;
+        try
+        {
+            if (File.Exists(ServiceAccountNamespaceFile)) return File.ReadAllText(ServiceAccountNamespaceFile).Trim();
+        }
+        catch (IOException)
+        {
+        }
+        return "default";
+    }
+}

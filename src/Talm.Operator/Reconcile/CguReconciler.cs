@@ -1,0 +1,157 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using Microsoft.Extensions.Logging;
+using Talm.Api.Cgu;
+using Talm.Api.Json;
+using Talm.Api.Meta;
+using Talm.Api.Rhacm;
+using Talm.Engine;
+using Talm.Engine.Model;
+using Talm.Operator.Events;
+using Talm.Operator.Kube;
+using Talm.Operator.Metrics;
+
+namespace Talm.Operator.Reconcile;
+
+/// <summary>
+/// One reconcile of one CGU: snapshot from the caches, the engine's decision, the intents applied,
+/// the status written through the status subresource when it changed, then the events.
+/// </summary>
+public sealed class CguReconciler(
+    IKubernetes client,
+    HubCaches caches,
+    CguEngine engine,
+    EngineSettings settings,
+    EventRecorder events,
+    ControllerMetrics metrics,
+    TimeProvider time,
+    ILogger log) : IReconciler
+{
+    private readonly IntentExecutor _executor = new(client, caches, log);
+
+    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancel)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        var (ns, name) = (key[..slash], key[(slash + 1)..]);
+        var cgu = caches.Cgus.Get(ns, name);
+        if (cgu is null) return ReconcileResult.Done; // deleted, and its finalizer already done
+
+        var typed = cgu.As<ClusterGroupUpgrade>(KubeJson.Options);
+        var preCachingConfig = await PreCachingConfigAsync(typed, cancel).ConfigureAwait(false);
+        var snapshot = SnapshotBuilder.Build(caches, cgu, preCachingConfig, settings);
+        var decision = engine.Decide(snapshot, time.GetUtcNow());
+
+        // Read what the Jobs reported before the intents delete the views that show them.
+        var durations = decision.Events
+            .Where(e => e.Kind == EngineEventKind.BackupFinished && e.Cluster is not null)
+            .Select(e => (e.Cluster!, BackupReport.Duration(caches.Views, e.Cluster!)))
+            .Where(d => d.Item2 is not null)
+            .ToDictionary(d => d.Item1, d => d.Item2!.Value, StringComparer.Ordinal);
+
+        var current = cgu;
+        var addedFinalizer = false;
+        foreach (var intent in decision.Intents)
+        {
+            var changed = await _executor.ApplyAsync(intent, current, cancel).ConfigureAwait(false);
+            if (changed is not null)
+            {
+                addedFinalizer |= intent is FinalizerIntent { Add: true } && !ReferenceEquals(changed, current);
+                current = changed;
+            }
+        }
+
+        var deleting = typed.Metadata.DeletionTimestamp is not null;
+        if (decision.StatusChanged && !deleting)
+            await WriteStatusAsync(current, decision.Status, cancel).ConfigureAwait(false);
+
+        var subject = new EventSubject(typed.ApiVersion, typed.Kind, ns, name, typed.Metadata.Uid);
+        if (addedFinalizer)
+            await events.RecordAsync(subject, EventRecorder.Normal, "CguCreated", $"ClusterGroupUpgrade {key} created", cancel).ConfigureAwait(false);
+        foreach (var evt in decision.Events)
+            await RecordAsync(subject, evt, durations, cancel).ConfigureAwait(false);
+
+        return decision.RequeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
+    }
+
+    private async Task RecordAsync(EventSubject subject, EngineEvent evt, Dictionary<string, TimeSpan> durations, CancellationToken cancel)
+    {
+        var message = evt.Message;
+        using var scope = evt.Cluster is null ? null : log.BeginScope(new LogScope("cluster", evt.Cluster));
+        if (evt.Kind == EngineEventKind.BackupFinished && evt.Cluster is not null)
+        {
+            if (evt.Detail is not null) metrics.BackupFinished(evt.Detail);
+            if (durations.TryGetValue(evt.Cluster, out var took))
+            {
+                metrics.BackupDuration(took);
+                message += $" (the backup Job ran {took.TotalSeconds:0}s)";
+            }
+        }
+        log.LogInformation("{Reason}: {Message}", evt.Reason, message);
+        await events.RecordAsync(subject, evt.Warning ? EventRecorder.Warning : EventRecorder.Normal, evt.Reason, message, cancel)
+            .ConfigureAwait(false);
+    }
+
+    private async Task WriteStatusAsync(KubeObject cgu, ClusterGroupUpgradeStatus status, CancellationToken cancel)
+    {
+        var statusJson = JsonSerializer.SerializeToNode(status, KubeJson.Options);
+        var kind = Kinds.ClusterGroupUpgrade;
+        var target = cgu;
+        for (var attempt = 1; ; attempt++)
+        {
+            var body = JsonNode.Parse(target.Json.GetRawText())!.AsObject();
+            body["status"] = statusJson!.DeepClone();
+            body["metadata"]!["resourceVersion"] = target.ResourceVersion;
+            try
+            {
+                var written = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(body, kind.Group, kind.Version,
+                    cgu.Namespace, kind.Plural, cgu.Name, cancellationToken: cancel).ConfigureAwait(false);
+                caches.Cgus.Remember(KubeObject.FromJson((JsonElement)written));
+                return;
+            }
+            catch (Exception e) when (KubeErrors.IsConflict(e))
+            {
+                metrics.StatusConflict();
+                var fresh = KubeObject.FromJson((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group,
+                    kind.Version, cgu.Namespace, kind.Plural, cgu.Name, cancel).ConfigureAwait(false));
+                caches.Cgus.Remember(fresh);
+                // A change the engine does not read (labels, other annotations) does not invalidate the
+                // decision: write it on the new version at once. Anything else: decide again.
+                if (attempt >= 5 || !SameInputs(cgu, fresh)) throw new StatusConflictException(cgu.Key);
+                log.LogDebug("CGU {Cgu} changed only in metadata the engine ignores; writing the status on version {ResourceVersion}",
+                    cgu.Key, fresh.ResourceVersion);
+                target = fresh;
+            }
+        }
+    }
+
+    /// <summary>Whether two versions of a CGU give the engine the same inputs.</summary>
+    private static bool SameInputs(KubeObject decided, KubeObject fresh)
+    {
+        static string Part(KubeObject o, string name) => o.Json.TryGetProperty(name, out var v) ? v.GetRawText() : "";
+        static string Meta(KubeObject o, string name) =>
+            o.Json.GetProperty("metadata").TryGetProperty(name, out var v) ? v.GetRawText() : "";
+        static string? Suffix(KubeObject o) =>
+            o.Json.GetProperty("metadata").TryGetProperty("annotations", out var a) &&
+            a.TryGetProperty(ClusterGroupUpgrade.NameSuffixAnnotation, out var s) ? s.GetString() : null;
+        return Part(decided, "spec") == Part(fresh, "spec") && Part(decided, "status") == Part(fresh, "status") &&
+               Meta(decided, "deletionTimestamp") == Meta(fresh, "deletionTimestamp") &&
+               Meta(decided, "finalizers") == Meta(fresh, "finalizers") && Suffix(decided) == Suffix(fresh);
+    }
+
+    private async Task<PreCachingConfig?> PreCachingConfigAsync(ClusterGroupUpgrade cgu, CancellationToken cancel)
+    {
+        if (cgu.Spec.PreCachingConfigRef is not { Name: { Length: > 0 } refName } reference) return null;
+        var kind = Kinds.PreCachingConfig;
+        try
+        {
+            var found = await client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version,
+                reference.Namespace ?? cgu.Namespace, kind.Plural, refName, cancel).ConfigureAwait(false);
+            return ((JsonElement)found).Deserialize<PreCachingConfig>(KubeJson.Options);
+        }
+        catch (Exception e) when (KubeErrors.IsNotFound(e))
+        {
+            return null;
+        }
+    }
+}

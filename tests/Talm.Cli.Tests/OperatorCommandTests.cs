@@ -1,0 +1,42 @@
+namespace Talm.Cli.Tests;
+
+public sealed class OperatorCommandTests
+{
+    private static async Task<(int Code, string Err)> RunAsync(params string[] args)
+    {
+        var err = new StringWriter();
+        var parse = Program.BuildRoot().Parse(args);
+        parse.InvocationConfiguration.Error = err;
+        parse.InvocationConfiguration.Output = new StringWriter();
+        var code = await parse.InvokeAsync();
+        return (code, err.ToString());
+    }
+
+    [Fact]
+    public async Task A_missing_kubeconfig_names_the_file_and_the_fix()
+    {
+        var (code, err) = await RunAsync("operator", "--kubeconfig", "/nonexistent/kubeconfig", "--health-bind", "0", "--metrics-bind", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("cannot load kubeconfig /nonexistent/kubeconfig", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_bind_address_is_refused_before_anything_starts()
+    {
+        var (code, err) = await RunAsync("operator", "--kubeconfig", "/nonexistent/kubeconfig", "--metrics-bind", "localhost");
+        Assert.Equal(2, code);
+        Assert.Contains("--metrics-bind", err, StringComparison.Ordinal);
+        Assert.Contains(":8080", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_lists_the_operator_flags()
+    {
+        var output = new StringWriter();
+        var parse = Program.BuildRoot().Parse(["operator", "--help"]);
+        parse.InvocationConfiguration.Output = output;
+        Assert.Equal(0, await parse.InvokeAsync());
+        foreach (var flag in new[] { "--kubeconfig", "--leader-elect", "--metrics-bind", "--health-bind" })
+            Assert.Contains(flag, output.ToString(), StringComparison.Ordinal);
+    }
+}
