@@ -18,7 +18,6 @@ public static class Program
             "talm: pre-upgrade backup and recovery for fleets of single-node OpenShift clusters, " +
             "driven by ClusterGroupUpgrade resources on a hub.");
         root.Subcommands.Add(LabCommand.Build());
-        root.Subcommands.Add(LabCommand.Build());
         RecoveryCommand.Build(root);
         root.Subcommands.Add(OperatorCommand.Build());
         return root;
