@@ -12,13 +12,13 @@ public sealed class RollbackTests : IDisposable
         new(new NodeToolRunner("/usr/bin:/bin", new Dictionary<string, string>()), new RecoveryLog(_out, _out, null, TimeProvider.System));
 
     [Fact]
-    public void Single_pinned_deployment_needs_no_rollback()
+    public async Task Single_pinned_deployment_needs_no_rollback()
     {
         OstreeHost.Init(_dir.Path);
         var v1 = OstreeHost.CommitAndDeploy(_dir.Path, "4.14.1");
         OstreeHost.Pin(_dir.Path, 0);
 
-        var plan = NewRollback().Run(_dir.Path, useRpmOstree: false, reboot: false);
+        var plan = await NewRollback().RunAsync(_dir.Path, useRpmOstree: false, reboot: false);
 
         Assert.Equal(RollbackAction.None, plan.Action);
         Assert.Equal(v1, plan.Pinned!.Checksum);
@@ -27,7 +27,7 @@ public sealed class RollbackTests : IDisposable
     }
 
     [Fact]
-    public void Pinned_rollback_deployment_becomes_the_default()
+    public async Task Pinned_rollback_deployment_becomes_the_default()
     {
         OstreeHost.Init(_dir.Path);
         var v1 = OstreeHost.CommitAndDeploy(_dir.Path, "4.14.1");
@@ -35,7 +35,7 @@ public sealed class RollbackTests : IDisposable
         var v2 = OstreeHost.CommitAndDeploy(_dir.Path, "4.15.0");
         Assert.Equal(RollbackAction.MakeDefault, PlatformRollback.Inspect(_dir.Path).Action);
 
-        var plan = NewRollback().Run(_dir.Path, useRpmOstree: false, reboot: false);
+        var plan = await NewRollback().RunAsync(_dir.Path, useRpmOstree: false, reboot: false);
 
         Assert.Equal(RollbackAction.MakeDefault, plan.Action);
         using var sysroot = OstreeSysroot.Open(OstreeHost.Sysroot(_dir.Path));
@@ -51,7 +51,7 @@ public sealed class RollbackTests : IDisposable
     }
 
     [Fact]
-    public void Unpinned_standbys_in_the_way_are_undeployed_first()
+    public async Task Unpinned_standbys_in_the_way_are_undeployed_first()
     {
         OstreeHost.Init(_dir.Path);
         var v1 = OstreeHost.CommitAndDeploy(_dir.Path, "4.14.1");
@@ -62,7 +62,7 @@ public sealed class RollbackTests : IDisposable
         Assert.Equal(RollbackAction.UndeployThenMakeDefault, before.Action);
         Assert.Equal([v2], before.ToUndeploy.Select(d => d.Checksum));
 
-        NewRollback().Run(_dir.Path, useRpmOstree: false, reboot: false);
+        await NewRollback().RunAsync(_dir.Path, useRpmOstree: false, reboot: false);
 
         using var sysroot = OstreeSysroot.Open(OstreeHost.Sysroot(_dir.Path));
         Assert.Equal([v1, v3], sysroot.Deployments().Select(d => d.Checksum));
@@ -70,13 +70,13 @@ public sealed class RollbackTests : IDisposable
     }
 
     [Fact]
-    public void Refuses_without_a_pinned_deployment_and_changes_nothing()
+    public async Task Refuses_without_a_pinned_deployment_and_changes_nothing()
     {
         OstreeHost.Init(_dir.Path);
         var v1 = OstreeHost.CommitAndDeploy(_dir.Path, "4.14.1");
         var v2 = OstreeHost.CommitAndDeploy(_dir.Path, "4.15.0");
 
-        var error = Assert.Throws<RollbackRefusedException>(() => NewRollback().Run(_dir.Path, useRpmOstree: false, reboot: false));
+        var error = await Assert.ThrowsAsync<RollbackRefusedException>(() => NewRollback().RunAsync(_dir.Path, useRpmOstree: false, reboot: false));
 
         Assert.Contains("no ostree deployment is pinned", error.Message, StringComparison.Ordinal);
         using var sysroot = OstreeSysroot.Open(OstreeHost.Sysroot(_dir.Path));

@@ -1,15 +1,27 @@
-using System.Diagnostics;
-using System.Text;
+using Talm.Recovery.Processes;
 
 namespace Talm.Recovery.NodeTools;
 
 /// <summary>
 /// Runs the node's service tools (systemctl, crictl, crio, setenforce, oc, rpm-ostree, tar, etcdctl)
-/// by name, resolved on the given search path, with output captured for error reports.
+/// by name, resolved on the given search path (so tests can put recording stand-ins first), with
+/// output kept for the error report.
 /// </summary>
-public sealed class NodeToolRunner(string searchPath, IReadOnlyDictionary<string, string> environment)
+public sealed class NodeToolRunner
 {
     private const int MaxOutput = 4000;
+    private readonly string _searchPath;
+    private readonly ProcessRunner _runner;
+
+    /// <param name="searchPath">PATH used to find the tools, also given to them.</param>
+    /// <param name="environment">Extra variables for the tools (e.g. KUBECONFIG for oc).</param>
+    public NodeToolRunner(string searchPath, IReadOnlyDictionary<string, string> environment)
+    {
+        _searchPath = searchPath;
+        var env = environment.ToDictionary(kv => kv.Key, kv => (string?)kv.Value, StringComparer.Ordinal);
+        env["PATH"] = searchPath;
+        _runner = new ProcessRunner(environment: env);
+    }
 
     /// <summary>Full path of a tool on the search path, or null.</summary>
     public string? Find(string name)
@@ -19,7 +31,7 @@ public sealed class NodeToolRunner(string searchPath, IReadOnlyDictionary<string
             return File.Exists(name) ? name : null;
         }
 
-        foreach (var dir in searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var dir in _searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(dir, name);
             if (File.Exists(candidate))
@@ -32,71 +44,24 @@ public sealed class NodeToolRunner(string searchPath, IReadOnlyDictionary<string
     }
 
     /// <summary>Runs the tool; a non-zero exit throws <see cref="NodeToolException"/> naming the step.</summary>
-    public ToolResult Run(string step, string name, params string[] args)
+    public async Task<ToolResult> RunAsync(string step, string name, IReadOnlyList<string> args, CancellationToken cancellationToken = default)
     {
-        var result = TryRun(step, name, args);
+        var result = await TryRunAsync(step, name, args, cancellationToken).ConfigureAwait(false);
         return result.Succeeded ? result : throw new NodeToolException(step, result.Command, result.ExitCode, result.Output);
     }
 
     /// <summary>Runs the tool and returns its exit code and output whatever they are.</summary>
-    public ToolResult TryRun(string step, string name, params string[] args)
+    public async Task<ToolResult> TryRunAsync(string step, string name, IReadOnlyList<string> args, CancellationToken cancellationToken = default)
     {
-        var command = Display(name, args);
-        var path = Find(name) ?? throw new NodeToolException(step, command, 127, $"{name} not found on PATH ({searchPath})");
-        var start = new ProcessStartInfo(path)
+        var command = ProcessRunner.FormatCommandLine(name, args);
+        var path = Find(name) ?? throw new NodeToolException(step, command, 127, $"{name} not found on PATH ({_searchPath})");
+        var result = await _runner.TryRunAsync(path, args, cancellationToken).ConfigureAwait(false);
+        var output = (result.StandardOutput.Trim() + "\n" + result.StandardError.Trim()).Trim();
+        if (output.Length > MaxOutput)
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
+            output = "..." + output[^MaxOutput..];
         }
 
-        start.Environment["PATH"] = searchPath;
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new NodeToolException(step, command, 127, $"cannot start {path}");
-        process.StandardInput.Close();
-        var output = new StringBuilder();
-        var stdout = new StringBuilder();
-        var gate = new Lock();
-        void Append(string? line, bool isStdout)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (gate)
-            {
-                output.AppendLine(line);
-                if (isStdout)
-                {
-                    stdout.AppendLine(line);
-                }
-            }
-        }
-
-        process.OutputDataReceived += (_, e) => Append(e.Data, true);
-        process.ErrorDataReceived += (_, e) => Append(e.Data, false);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        process.WaitForExit();
-        var text = output.ToString().Trim();
-        if (text.Length > MaxOutput)
-        {
-            text = "..." + text[^MaxOutput..];
-        }
-
-        return new ToolResult(command, process.ExitCode, text, stdout.ToString().Trim());
+        return new ToolResult(command, result.ExitCode, output, result.StandardOutput.Trim());
     }
-
-    private static string Display(string name, string[] args) =>
-        string.Join(' ', new[] { name }.Concat(args.Select(a => a.Length == 0 || a.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '{') ? $"'{a}'" : a)));
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Talm.Recovery.Manifest;
+using Talm.Recovery.Platform;
 using Talm.Recovery.Restore.Native;
 
 namespace Talm.Recovery.Restore;
@@ -72,8 +73,8 @@ public sealed class TreeMirror(int parallelism)
             }
 
             var path = Path.Combine(request.TargetDir, rel);
-            var status = HostFs.Lstat(path);
-            if (status.Type != FileType.Directory)
+            var status = Posix.TryLStat(path);
+            if (status?.Kind != FileKind.Directory)
             {
                 RemoveAny(path, status);
                 Directory.CreateDirectory(path);
@@ -132,16 +133,16 @@ public sealed class TreeMirror(int parallelism)
             cancellationToken.ThrowIfCancellationRequested();
             var path = Path.Combine(request.TargetDir, rel);
             var target = Path.Combine(request.TargetDir, linkTo);
-            var status = HostFs.Lstat(path);
-            var targetStatus = HostFs.Lstat(target);
-            if (status.Type == FileType.File && status.Inode == targetStatus.Inode && status.Device == targetStatus.Device)
+            var status = Posix.TryLStat(path);
+            var targetStatus = Posix.LStat(target);
+            if (status is { Kind: FileKind.Regular } && status.Inode == targetStatus.Inode && status.Device == targetStatus.Device)
             {
                 counters.Unchanged++;
             }
             else
             {
                 RemoveAny(path, status);
-                HostFs.Link(target, path);
+                Posix.Link(target, path);
                 counters.Copied++;
             }
 
@@ -159,7 +160,7 @@ public sealed class TreeMirror(int parallelism)
             }
 
             var path = Path.Combine(request.TargetDir, rel);
-            if (FixMetadata(path, HostFs.Lstat(path), entry, isSymlink: false))
+            if (FixMetadata(path, Posix.LStat(path), entry, isSymlink: false))
             {
                 counters.MetadataFixed++;
             }
@@ -167,12 +168,12 @@ public sealed class TreeMirror(int parallelism)
             Tick();
         }
 
-        if (rootEntry is not null && HostFs.Lstat(request.TargetDir).Type == FileType.Directory)
+        if (rootEntry is not null && Posix.TryLStat(request.TargetDir) is { Kind: FileKind.Directory } rootStatus)
         {
-            FixMetadata(request.TargetDir, HostFs.Lstat(request.TargetDir), rootEntry, isSymlink: false);
+            FixMetadata(request.TargetDir, rootStatus, rootEntry, isSymlink: false);
         }
 
-        HostFs.Sync();
+        RestoreLibC.Sync();
         return new MirrorResult(
             request.Name,
             ordered.Count,
@@ -200,7 +201,7 @@ public sealed class TreeMirror(int parallelism)
 
             if (!wanted.TryGetValue(rel, out var entry))
             {
-                RemoveAny(child, HostFs.Lstat(child));
+                RemoveAny(child, Posix.TryLStat(child));
                 counters.Deleted++;
             }
             else if (entry.Kind == EntryKind.Directory)
@@ -212,8 +213,8 @@ public sealed class TreeMirror(int parallelism)
 
     private static void RestoreSymlink(string path, ManifestEntry entry, Counters counters)
     {
-        var status = HostFs.Lstat(path);
-        if (status.Type == FileType.Symlink && new FileInfo(path).LinkTarget == entry.LinkTarget)
+        var status = Posix.TryLStat(path);
+        if (status is { Kind: FileKind.Symlink } && new FileInfo(path).LinkTarget == entry.LinkTarget)
         {
             if (FixMetadata(path, status, entry, isSymlink: true))
             {
@@ -228,16 +229,16 @@ public sealed class TreeMirror(int parallelism)
         }
 
         RemoveAny(path, status);
-        File.CreateSymbolicLink(path, entry.LinkTarget ?? throw new InvalidDataException($"manifest entry {entry.Path} is a symlink without a target"));
-        FixMetadata(path, HostFs.Lstat(path), entry, isSymlink: true);
+        Posix.Symlink(entry.LinkTarget ?? throw new InvalidDataException($"manifest entry {entry.Path} is a symlink without a target"), path);
+        FixMetadata(path, Posix.LStat(path), entry, isSymlink: true);
         counters.Copied++;
     }
 
     private static void RestoreFile(string path, string source, ManifestEntry entry, long backupStartNs, Counters counters)
     {
-        var status = HostFs.Lstat(path);
+        var status = Posix.TryLStat(path);
         var same = false;
-        if (status.Type == FileType.File && status.Size == entry.Size)
+        if (status is { Kind: FileKind.Regular } && status.Size == entry.Size)
         {
             if (status.MtimeNs == entry.MtimeNs && status.CtimeNs <= backupStartNs)
             {
@@ -252,7 +253,7 @@ public sealed class TreeMirror(int parallelism)
 
         if (same)
         {
-            if (FixMetadata(path, status, entry, isSymlink: false))
+            if (FixMetadata(path, status!, entry, isSymlink: false))
             {
                 counters.MetadataFixed++;
             }
@@ -264,7 +265,7 @@ public sealed class TreeMirror(int parallelism)
             return;
         }
 
-        if (status.Type is FileType.Directory or FileType.Other)
+        if (status is { Kind: FileKind.Directory or FileKind.Special })
         {
             RemoveAny(path, status);
         }
@@ -274,7 +275,7 @@ public sealed class TreeMirror(int parallelism)
         {
             File.Copy(source, temp);
             ApplyAll(temp, entry);
-            HostFs.Rename(temp, path);
+            Posix.Rename(temp, path);
         }
         catch
         {
@@ -296,12 +297,12 @@ public sealed class TreeMirror(int parallelism)
 
     private static void ApplyAll(string path, ManifestEntry entry)
     {
-        HostFs.Lchown(path, entry.Uid, entry.Gid);
+        Posix.LChown(path, entry.Uid, entry.Gid);
 
         // chown clears setuid/setgid, so the mode comes after it.
-        HostFs.Chmod(path, entry.Mode);
+        Posix.Chmod(path, entry.Mode);
         ApplyXattrs(path, entry);
-        HostFs.SetMtime(path, entry.MtimeNs);
+        Posix.SetTimes(path, entry.MtimeNs, entry.MtimeNs);
     }
 
     /// <summary>Brings owner, mode, xattrs and mtime in line with the manifest; true if anything changed.</summary>
@@ -310,20 +311,20 @@ public sealed class TreeMirror(int parallelism)
         var changed = false;
         if (status.Uid != entry.Uid || status.Gid != entry.Gid)
         {
-            HostFs.Lchown(path, entry.Uid, entry.Gid);
+            Posix.LChown(path, entry.Uid, entry.Gid);
             changed = true;
         }
 
-        if (!isSymlink && (changed || status.Mode != entry.Mode))
+        if (!isSymlink && (changed || status.Permissions != entry.Mode))
         {
-            HostFs.Chmod(path, entry.Mode);
+            Posix.Chmod(path, entry.Mode);
             changed = true;
         }
 
         changed |= ApplyXattrs(path, entry);
         if (changed || status.MtimeNs != entry.MtimeNs)
         {
-            HostFs.SetMtime(path, entry.MtimeNs);
+            Posix.SetTimes(path, status.AtimeNs, entry.MtimeNs);
             changed = true;
         }
 
@@ -332,7 +333,7 @@ public sealed class TreeMirror(int parallelism)
 
     private static bool ApplyXattrs(string path, ManifestEntry entry)
     {
-        var current = HostFs.ListXattrs(path);
+        var current = Posix.GetXattrs(path);
         var changed = false;
         var desired = entry.Xattrs ?? new Dictionary<string, string>();
         foreach (var (name, base64) in desired)
@@ -340,7 +341,7 @@ public sealed class TreeMirror(int parallelism)
             var value = Convert.FromBase64String(base64);
             if (!current.TryGetValue(name, out var have) || !have.AsSpan().SequenceEqual(value))
             {
-                HostFs.SetXattr(path, name, value);
+                Posix.SetXattr(path, name, value);
                 changed = true;
             }
         }
@@ -349,7 +350,7 @@ public sealed class TreeMirror(int parallelism)
         {
             if (!desired.ContainsKey(name))
             {
-                HostFs.RemoveXattr(path, name);
+                RestoreLibC.RemoveXattr(path, name);
                 changed = true;
             }
         }
@@ -357,13 +358,13 @@ public sealed class TreeMirror(int parallelism)
         return changed;
     }
 
-    internal static void RemoveAny(string path, FileStatus status)
+    internal static void RemoveAny(string path, FileStatus? status)
     {
-        switch (status.Type)
+        switch (status?.Kind)
         {
-            case FileType.Missing:
+            case null:
                 return;
-            case FileType.Directory:
+            case FileKind.Directory:
                 Directory.Delete(path, recursive: true);
                 return;
             default:

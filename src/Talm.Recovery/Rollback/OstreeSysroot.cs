@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Talm.Recovery.Ostree;
 
 namespace Talm.Recovery.Rollback;
 
@@ -76,14 +77,16 @@ public sealed class OstreeSysroot : IDisposable
             {
                 var d = items[i];
                 var csum = Marshal.PtrToStringUTF8(OstreeNative.DeploymentGetCsum(d)) ?? "";
-                result.Add(new OstreeDeployment(
-                    i,
-                    Marshal.PtrToStringUTF8(OstreeNative.DeploymentGetOsname(d)) ?? "",
-                    csum,
-                    OstreeNative.DeploymentGetDeployserial(d),
-                    OstreeNative.DeploymentIsPinned(d) != 0,
-                    booted != IntPtr.Zero && OstreeNative.DeploymentEqual(d, booted) != 0,
-                    CommitVersion(csum)));
+                result.Add(new OstreeDeployment
+                {
+                    Index = i,
+                    OsName = Marshal.PtrToStringUTF8(OstreeNative.DeploymentGetOsname(d)) ?? "",
+                    Checksum = csum,
+                    Serial = OstreeNative.DeploymentGetDeployserial(d),
+                    Pinned = OstreeNative.DeploymentIsPinned(d) != 0,
+                    Booted = booted != IntPtr.Zero && OstreeNative.DeploymentEqual(d, booted) != 0,
+                    Version = CommitVersion(csum),
+                });
             }
 
             return result;
@@ -95,7 +98,7 @@ public sealed class OstreeSysroot : IDisposable
     }
 
     /// <summary>
-    /// Writes the deployments in the given order (by <see cref="OstreeDeployment.Name"/>); deployments
+    /// Writes the deployments in the given order (by <see cref="OstreeDeployment.Id"/>); deployments
     /// left out are undeployed, then unused objects and boot files are cleaned up.
     /// </summary>
     public void WriteDeployments(IReadOnlyList<string> orderedNames)

@@ -1,4 +1,5 @@
 using Talm.Recovery.NodeTools;
+using Talm.Recovery.Ostree;
 
 namespace Talm.Recovery.Rollback;
 
@@ -23,7 +24,7 @@ public sealed class PlatformRollback(NodeToolRunner tools, RecoveryLog log)
     /// <summary>Runs the rollback; returns the plan that was carried out.</summary>
     /// <param name="useRpmOstree">Switch with rpm-ostree (only meaningful when the host root is the running system).</param>
     /// <param name="reboot">Reboot once the default is switched.</param>
-    public RollbackPlan Run(string hostRoot, bool useRpmOstree, bool reboot)
+    public async Task<RollbackPlan> RunAsync(string hostRoot, bool useRpmOstree, bool reboot, CancellationToken cancellationToken = default)
     {
         var sysrootPath = SysrootOf(hostRoot);
         using var sysroot = OstreeSysroot.Open(sysrootPath);
@@ -36,41 +37,41 @@ public sealed class PlatformRollback(NodeToolRunner tools, RecoveryLog log)
                     $"no ostree deployment is pinned in {sysrootPath}, so there is no known pre-upgrade OS to return to; " +
                     "check 'ostree admin status' (the backup pins the deployment it was taken on) and do not undeploy anything by hand");
             case RollbackAction.None:
-                log.Info($"OS unchanged: pinned deployment {plan.Pinned!.Name} ({plan.Pinned.Version ?? "no version"}) already boots next; no rollback needed");
+                log.Info($"OS unchanged: pinned deployment {plan.Pinned!.Id} ({plan.Pinned.Version ?? "no version"}) already boots next; no rollback needed");
                 return plan;
         }
 
         var pinned = plan.Pinned!;
         if (plan.ToUndeploy.Count > 0)
         {
-            log.Info($"Undeploying unpinned standby deployment(s) in the way: {string.Join(", ", plan.ToUndeploy.Select(d => d.Name))}");
+            log.Info($"Undeploying unpinned standby deployment(s) in the way: {string.Join(", ", plan.ToUndeploy.Select(d => d.Id))}");
             if (useRpmOstree)
             {
                 // Keep the order, only drop the standbys: rpm-ostree then sees the pinned one as its rollback target.
-                sysroot.WriteDeployments(sysroot.Deployments().Where(d => !plan.ToUndeploy.Any(u => u.Name == d.Name)).Select(d => d.Name).ToList());
+                sysroot.WriteDeployments(sysroot.Deployments().Where(d => !plan.ToUndeploy.Any(u => u.Id == d.Id)).Select(d => d.Id).ToList());
             }
         }
 
         if (useRpmOstree)
         {
             sysroot.Dispose();
-            log.Info($"Making pinned deployment {pinned.Name} ({pinned.Version ?? "no version"}) the default with rpm-ostree");
-            tools.Run(Step, "rpm-ostree", reboot ? ["rollback", "-r"] : ["rollback"]);
+            log.Info($"Making pinned deployment {pinned.Id} ({pinned.Version ?? "no version"}) the default with rpm-ostree");
+            await tools.RunAsync(Step, "rpm-ostree", reboot ? ["rollback", "-r"] : ["rollback"], cancellationToken).ConfigureAwait(false);
             return plan;
         }
 
-        log.Info($"Making pinned deployment {pinned.Name} ({pinned.Version ?? "no version"}) the default");
-        sysroot.WriteDeployments(plan.NewOrder.Select(d => d.Name).ToList());
+        log.Info($"Making pinned deployment {pinned.Id} ({pinned.Version ?? "no version"}) the default");
+        sysroot.WriteDeployments(plan.NewOrder.Select(d => d.Id).ToList());
         var after = sysroot.Deployments();
-        if (after.Count == 0 || after[0].Name != pinned.Name || !after[0].Pinned)
+        if (after.Count == 0 || after[0].Id != pinned.Id || !after[0].Pinned)
         {
-            throw new OstreeException($"after writing the deployment list, {after.FirstOrDefault()?.Name ?? "nothing"} boots next instead of {pinned.Name}; check 'ostree admin status --sysroot={sysrootPath}'");
+            throw new OstreeException($"after writing the deployment list, {after.FirstOrDefault()?.Id ?? "nothing"} boots next instead of {pinned.Id}; check 'ostree admin status --sysroot={sysrootPath}'");
         }
 
         if (reboot)
         {
             sysroot.Dispose();
-            tools.Run(Step, "systemctl", "reboot");
+            await tools.RunAsync(Step, "systemctl", ["reboot"], cancellationToken).ConfigureAwait(false);
         }
 
         return plan;

@@ -1,3 +1,5 @@
+using Talm.Recovery.Ostree;
+
 namespace Talm.Recovery.Rollback;
 
 /// <summary>What spec §3.1's table calls for, given the deployment list.</summary>
@@ -27,9 +29,9 @@ public sealed record RollbackPlan(
     public string Describe() => Action switch
     {
         RollbackAction.None => "OS unchanged, no rollback",
-        RollbackAction.MakeDefault => $"make pinned deployment {Pinned!.Name} the default and reboot",
+        RollbackAction.MakeDefault => $"make pinned deployment {Pinned!.Id} the default and reboot",
         RollbackAction.UndeployThenMakeDefault =>
-            $"undeploy {string.Join(", ", ToUndeploy.Select(d => d.Name))}, then make pinned deployment {Pinned!.Name} the default and reboot",
+            $"undeploy {string.Join(", ", ToUndeploy.Select(d => d.Id))}, then make pinned deployment {Pinned!.Id} the default and reboot",
         _ => "no deployment is pinned: rollback impossible",
     };
 }

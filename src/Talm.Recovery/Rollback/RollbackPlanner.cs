@@ -1,3 +1,5 @@
+using Talm.Recovery.Ostree;
+
 namespace Talm.Recovery.Rollback;
 
 /// <summary>
