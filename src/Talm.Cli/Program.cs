@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Talm.Cli.Commands;
 
 namespace Talm.Cli;
 
@@ -16,6 +17,12 @@ public static class Program
         var root = new RootCommand(
             "talm: pre-upgrade backup and recovery for fleets of single-node OpenShift clusters, " +
             "driven by ClusterGroupUpgrade resources on a hub.");
+        var recovery = new Command("recovery", "Spoke side: back up this node before an upgrade, verify the backup, recover after a failed upgrade.");
+        SpokeBackupCommands.Register(recovery, root);
+        root.Subcommands.Add(recovery);
+        var lab = new Command("lab", "The local lab: sandbox hosts and simulated fleets.");
+        lab.Subcommands.Add(LabMakeHostCommand.Create());
+        root.Subcommands.Add(lab);
         return root;
     }
 }
