@@ -19,6 +19,7 @@ public static class Program
             "driven by ClusterGroupUpgrade resources on a hub.");
         var recovery = new Command("recovery", "Spoke side: back up this node before an upgrade, verify the backup, recover after a failed upgrade.");
         SpokeBackupCommands.Register(recovery, root);
+        RestoreCommands.Register(recovery);
         root.Subcommands.Add(recovery);
         var lab = new Command("lab", "The local lab: sandbox hosts and simulated fleets.");
         lab.Subcommands.Add(LabMakeHostCommand.Create());
