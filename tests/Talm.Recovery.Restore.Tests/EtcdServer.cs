@@ -63,14 +63,19 @@ public sealed class EtcdServer : IDisposable
 
     public void Delete(string key) => Sh.Run("etcdctl", "--endpoints", Endpoint, "del", key);
 
-    /// <summary>Every key and value under a prefix, as etcdctl prints them.</summary>
+    /// <summary>Every key and value under a prefix (values as base64, so any bytes compare exactly).</summary>
     public SortedDictionary<string, string> All(string prefix = "/")
     {
-        var lines = Sh.Run("etcdctl", "--endpoints", Endpoint, "get", "--prefix", prefix).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var json = Sh.Run("etcdctl", "--endpoints", Endpoint, "get", "--prefix", prefix, "-w", "json");
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i + 1 < lines.Length; i += 2)
+        if (doc.RootElement.TryGetProperty("kvs", out var kvs))
         {
-            result[lines[i]] = lines[i + 1];
+            foreach (var kv in kvs.EnumerateArray())
+            {
+                var key = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(kv.GetProperty("key").GetString()!));
+                result[key] = kv.TryGetProperty("value", out var value) ? value.GetString()! : "";
+            }
         }
 
         return result;
