@@ -24,7 +24,8 @@ public sealed class TempDir : IDisposable
         }
 
         // ostree marks deployment roots immutable; clear that first or the delete fails half way.
-        using (var chattr = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", ["-R", "-f", "-i", Path]) { RedirectStandardError = true, RedirectStandardOutput = true }))
+        using (var chattr = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
+                   "find", [Path, "-type", "d", "-path", "*/ostree/deploy/*/deploy/*", "-prune", "-exec", "chattr", "-i", "{}", "+"]) { RedirectStandardError = true, RedirectStandardOutput = true }))
         {
             chattr?.WaitForExit();
         }

@@ -82,8 +82,12 @@ public sealed class TreeMirror(int parallelism)
             }
         }
 
+        var phases = new List<(string, TimeSpan)> { ("directories", clock.Elapsed) };
+
         // 2. What the backup does not hold goes, so stale files never survive a restore.
         DeleteExtras(request, wanted, "", counters, cancellationToken);
+
+        phases.Add(("deletions", clock.Elapsed));
 
         // 3. Files and symlinks, in parallel (hashing and copying dominate).
         var linked = new List<(string Rel, ManifestEntry Entry, string LinkTo)>();
@@ -127,6 +131,8 @@ public sealed class TreeMirror(int parallelism)
             },
             local => counters.Add(local));
 
+        phases.Add(("files", clock.Elapsed));
+
         // 4. Hard links, once the files they share an inode with are in place.
         foreach (var (rel, entry, linkTo) in linked)
         {
@@ -149,6 +155,8 @@ public sealed class TreeMirror(int parallelism)
             _ = entry;
             Tick();
         }
+
+        phases.Add(("hard links", clock.Elapsed));
 
         // 5. Directory metadata last and deepest first: adding or removing children changes a directory's mtime.
         for (var i = ordered.Count - 1; i >= 0; i--)
@@ -173,7 +181,17 @@ public sealed class TreeMirror(int parallelism)
             FixMetadata(request.TargetDir, rootStatus, rootEntry, isSymlink: false);
         }
 
+        phases.Add(("directory metadata", clock.Elapsed));
         RestoreLibC.Sync();
+        phases.Add(("sync", clock.Elapsed));
+        var previous = TimeSpan.Zero;
+        var timings = new List<string>();
+        foreach (var (name, at) in phases)
+        {
+            timings.Add($"{name} {(at - previous).TotalSeconds:0.00}s");
+            previous = at;
+        }
+
         return new MirrorResult(
             request.Name,
             ordered.Count,
@@ -183,7 +201,11 @@ public sealed class TreeMirror(int parallelism)
             counters.Hashed,
             counters.Deleted,
             counters.BytesCopied,
-            clock.Elapsed);
+            clock.Elapsed)
+        {
+            Phases = string.Join(", ", timings),
+            BytesHashed = counters.BytesHashed,
+        };
     }
 
     private static void DeleteExtras(MirrorRequest request, Dictionary<string, ManifestEntry> wanted, string relDir, Counters counters, CancellationToken cancellationToken)
@@ -247,6 +269,7 @@ public sealed class TreeMirror(int parallelism)
             else
             {
                 counters.Hashed++;
+                counters.BytesHashed += status.Size;
                 same = string.Equals(Sha256Of(path), entry.Sha256, StringComparison.OrdinalIgnoreCase);
             }
         }
@@ -387,6 +410,7 @@ public sealed class TreeMirror(int parallelism)
         public int Hashed;
         public int Deleted;
         public long BytesCopied;
+        public long BytesHashed;
 
         public void Add(Counters other)
         {
@@ -398,6 +422,7 @@ public sealed class TreeMirror(int parallelism)
                 Hashed += other.Hashed;
                 Deleted += other.Deleted;
                 BytesCopied += other.BytesCopied;
+                BytesHashed += other.BytesHashed;
             }
         }
     }
