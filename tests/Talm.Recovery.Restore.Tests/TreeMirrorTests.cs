@@ -111,6 +111,16 @@ public sealed class TreeMirrorTests : IDisposable
         Assert.Equal(0, second.Hashed);
         Assert.Equal(ctimeBefore, Posix.LStat(untouched).CtimeNs);
         TreeFacts.AssertSame(TreeFacts.Describe(Backup), TreeFacts.Describe(Host));
+
+        // A file slipped into a directory whose mtime was then put back: the directory's ctime still tells.
+        Thread.Sleep(1100);
+        Sh.Bash($"h='{Host}'; echo sneaky > \"$h/ssh/sneaky\"; touch -d '2026-01-02 03:04:05' \"$h/ssh\"; mkfifo \"$h/ssh/service.fifo\"; touch -d '2026-01-02 03:04:05' \"$h/ssh\"");
+        var third = new TreeMirror(2).Mirror(Request(ExcludeList.Empty, DateTimeOffset.UtcNow.AddSeconds(-1)), null, CancellationToken.None);
+        Assert.Equal(1, third.Deleted);
+        Assert.False(File.Exists(Path.Combine(Host, "ssh/sneaky")));
+
+        // Sockets and FIFOs cannot be backed up; the services owning them recreate them, so they stay.
+        Assert.Equal(FileKind.Special, Posix.LStat(Path.Combine(Host, "ssh/service.fifo")).Kind);
     }
 
     [Fact]

@@ -64,7 +64,17 @@ public sealed class TreeMirror(int parallelism)
 
         Directory.CreateDirectory(request.TargetDir);
 
-        // 1. Directories exist, and are directories, before anything goes into them.
+        // 1. Directories exist, and are directories, before anything goes into them. A directory whose
+        //    mtime matches the manifest and whose ctime predates the backup has had no entry added,
+        //    removed or renamed since: its listing needs no second look.
+        var unchangedDirs = new HashSet<string>(StringComparer.Ordinal);
+        var childDirs = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var rootStatus = Posix.TryLStat(request.TargetDir);
+        if (rootEntry is not null && rootStatus is { Kind: FileKind.Directory } && rootStatus.MtimeNs == rootEntry.MtimeNs && rootStatus.CtimeNs <= backupStartNs)
+        {
+            unchangedDirs.Add("");
+        }
+
         foreach (var (rel, entry) in ordered)
         {
             if (entry.Kind != EntryKind.Directory)
@@ -72,6 +82,14 @@ public sealed class TreeMirror(int parallelism)
                 continue;
             }
 
+            var slash = rel.LastIndexOf('/');
+            var parent = slash < 0 ? "" : rel[..slash];
+            if (!childDirs.TryGetValue(parent, out var siblings))
+            {
+                childDirs[parent] = siblings = [];
+            }
+
+            siblings.Add(rel);
             var path = Path.Combine(request.TargetDir, rel);
             var status = Posix.TryLStat(path);
             if (status?.Kind != FileKind.Directory)
@@ -80,12 +98,16 @@ public sealed class TreeMirror(int parallelism)
                 Directory.CreateDirectory(path);
                 counters.Copied++;
             }
+            else if (status.MtimeNs == entry.MtimeNs && status.CtimeNs <= backupStartNs)
+            {
+                unchangedDirs.Add(rel);
+            }
         }
 
         var phases = new List<(string, TimeSpan)> { ("directories", clock.Elapsed) };
 
         // 2. What the backup does not hold goes, so stale files never survive a restore.
-        DeleteExtras(request, wanted, "", counters, cancellationToken);
+        DeleteExtras(request, wanted, "", unchangedDirs, childDirs, counters, cancellationToken);
 
         phases.Add(("deletions", clock.Elapsed));
 
@@ -176,9 +198,9 @@ public sealed class TreeMirror(int parallelism)
             Tick();
         }
 
-        if (rootEntry is not null && Posix.TryLStat(request.TargetDir) is { Kind: FileKind.Directory } rootStatus)
+        if (rootEntry is not null && Posix.TryLStat(request.TargetDir) is { Kind: FileKind.Directory } finalRoot)
         {
-            FixMetadata(request.TargetDir, rootStatus, rootEntry, isSymlink: false);
+            FixMetadata(request.TargetDir, finalRoot, rootEntry, isSymlink: false);
         }
 
         phases.Add(("directory metadata", clock.Elapsed));
@@ -208,9 +230,27 @@ public sealed class TreeMirror(int parallelism)
         };
     }
 
-    private static void DeleteExtras(MirrorRequest request, Dictionary<string, ManifestEntry> wanted, string relDir, Counters counters, CancellationToken cancellationToken)
+    private static void DeleteExtras(
+        MirrorRequest request,
+        Dictionary<string, ManifestEntry> wanted,
+        string relDir,
+        HashSet<string> unchangedDirs,
+        Dictionary<string, List<string>> childDirs,
+        Counters counters,
+        CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (unchangedDirs.Contains(relDir))
+        {
+            // Same entries as at backup time: only its subdirectories may hold extras.
+            foreach (var child in childDirs.GetValueOrDefault(relDir) ?? [])
+            {
+                DeleteExtras(request, wanted, child, unchangedDirs, childDirs, counters, cancellationToken);
+            }
+
+            return;
+        }
+
         var full = relDir.Length == 0 ? request.TargetDir : Path.Combine(request.TargetDir, relDir);
         foreach (var child in Directory.EnumerateFileSystemEntries(full))
         {
@@ -223,12 +263,20 @@ public sealed class TreeMirror(int parallelism)
 
             if (!wanted.TryGetValue(rel, out var entry))
             {
-                RemoveAny(child, Posix.TryLStat(child));
+                var status = Posix.TryLStat(child);
+
+                // Sockets, FIFOs and device nodes cannot be in a backup; the services that own them recreate them.
+                if (status is { Kind: FileKind.Special })
+                {
+                    continue;
+                }
+
+                RemoveAny(child, status);
                 counters.Deleted++;
             }
             else if (entry.Kind == EntryKind.Directory)
             {
-                DeleteExtras(request, wanted, rel, counters, cancellationToken);
+                DeleteExtras(request, wanted, rel, unchangedDirs, childDirs, counters, cancellationToken);
             }
         }
     }
