@@ -24,6 +24,7 @@ public static class Program
         var work = Arg(args, "--work") ?? "/tmp/talm-bench-restore";
         var profile = (Arg(args, "--profile") ?? "typical") == "small" ? SandboxProfile.Small : SandboxProfile.Typical;
         var fraction = double.Parse(Arg(args, "--fraction") ?? "0.05", CultureInfo.InvariantCulture);
+        var parallelism = int.Parse(Arg(args, "--parallelism") ?? "8", CultureInfo.InvariantCulture);
         var host = Path.Combine(work, "host");
         var backupDir = Path.Combine(work, "recovery");
         var reference = Path.Combine(work, "reference-host");
@@ -65,10 +66,10 @@ public static class Program
         var referenceTime = clock.Elapsed;
         Say($"reference: {referenceTime.TotalSeconds:0.00} s");
 
-        Say("talm: restore file stage (exact mirror, rewriting only what differs)");
+        Say($"talm: restore file stage (exact mirror, rewriting only what differs; {parallelism} threads)");
         clock.Restart();
         var excludes = ExcludeList.Load(Path.Combine(root, BackupLayout.EtcExcludeList));
-        var mirror = new TreeMirror(Math.Max(2, Environment.ProcessorCount));
+        var mirror = new TreeMirror(parallelism);
         var results = new List<MirrorResult>
         {
             mirror.Mirror(new MirrorRequest("/etc", Path.Combine(root, "etc"), Path.Combine(host, "etc"), "etc", manifest.Entries, excludes, manifest.StartedAt), null, CancellationToken.None),

@@ -40,13 +40,14 @@ public sealed class SpokeNode : IDisposable
 
     public string PinnedChecksum { get; private set; } = "";
 
-    public static async Task<SpokeNode> CreateAsync()
+    /// <param name="program">The talm the backup carries (its bin/); null for a placeholder when the restore runs in-process.</param>
+    public static async Task<SpokeNode> CreateAsync(ProgramLocation? program = null)
     {
         var node = new SpokeNode();
         try
         {
             node.Seed = await new SandboxHost(node.Host, SandboxProfile.Small, 11).CreateAsync();
-            await node.BackupAsync();
+            await node.BackupAsync(program);
             return node;
         }
         catch
@@ -56,11 +57,16 @@ public sealed class SpokeNode : IDisposable
         }
     }
 
-    private async Task BackupAsync()
+    private async Task BackupAsync(ProgramLocation? program)
     {
-        var program = Path.Combine(_dir.Path, "program");
-        Directory.CreateDirectory(program);
-        File.WriteAllText(Path.Combine(program, "talm.dll"), "placeholder: the tests run the restore in-process");
+        if (program is null)
+        {
+            var placeholder = Path.Combine(_dir.Path, "program");
+            Directory.CreateDirectory(placeholder);
+            File.WriteAllText(Path.Combine(placeholder, "talm.dll"), "placeholder: the tests run the restore in-process");
+            program = new ProgramLocation(placeholder, "talm.dll");
+        }
+
         using (var etcd = EtcdServer.Start(EtcdData, "sandbox"))
         {
             PreUpgradeKeys = etcd.All();
@@ -71,7 +77,7 @@ public sealed class SpokeNode : IDisposable
                 Etcd = new EtcdConnection { Endpoint = new Uri(etcd.Endpoint) },
                 SpaceMargin = 0,
                 Parallelism = 2,
-                Program = new ProgramLocation(program, "talm.dll"),
+                Program = program,
                 ToolVersion = "test",
             };
             var outcome = await new BackupRunner(options, new ProcessRunner(), NullLogger.Instance, TimeProvider.System, NullProgressReporter.Instance).RunAsync();
