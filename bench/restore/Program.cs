@@ -58,15 +58,18 @@ public static class Program
 
         Run("sync");
         Say("reference: rsync -aAXvc --delete --no-t (with etc.exclude.list for /etc)");
+        var childCpuBefore = CpuTime.Children();
         var clock = Stopwatch.StartNew();
         Run("rsync", "-aAXvc", "--delete", "--no-t", "--exclude-from=" + Path.Combine(root, BackupLayout.EtcExcludeList), Path.Combine(root, "etc") + "/", Path.Combine(reference, "etc") + "/");
         Run("rsync", "-aAXvc", "--delete", "--no-t", Path.Combine(root, "local") + "/", Path.Combine(reference, "usr/local") + "/");
         Run("rsync", "-aAXvc", "--delete", "--no-t", Path.Combine(root, "kubelet") + "/", Path.Combine(reference, "var/lib/kubelet") + "/");
         Run("sync");
         var referenceTime = clock.Elapsed;
-        Say($"reference: {referenceTime.TotalSeconds:0.00} s");
+        var referenceCpu = CpuTime.Children() - childCpuBefore;
+        Say($"reference: {referenceTime.TotalSeconds:0.00} s ({referenceCpu.TotalSeconds:0.00} s CPU)");
 
         Say($"talm: restore file stage (exact mirror, rewriting only what differs; {parallelism} threads)");
+        var selfCpuBefore = CpuTime.Self();
         clock.Restart();
         var excludes = ExcludeList.Load(Path.Combine(root, BackupLayout.EtcExcludeList));
         var mirror = new TreeMirror(parallelism);
@@ -77,12 +80,13 @@ public static class Program
             mirror.Mirror(new MirrorRequest("/var/lib/kubelet", Path.Combine(root, "kubelet"), Path.Combine(host, "var/lib/kubelet"), "kubelet", manifest.Entries, ExcludeList.Empty, manifest.StartedAt), null, CancellationToken.None),
         };
         var talmTime = clock.Elapsed;
+        var talmCpu = CpuTime.Self() - selfCpuBefore;
         foreach (var r in results)
         {
             Say($"  {r.Name}: {r.Entries} entries, {r.Copied} rewritten, {r.MetadataFixed} metadata fixed, {r.Deleted} removed, {r.Hashed} hashed ({r.BytesHashed >> 20} MiB), {r.BytesCopied >> 20} MiB copied, {r.Duration.TotalSeconds:0.00} s: {r.Phases}");
         }
 
-        Say($"talm: {talmTime.TotalSeconds:0.00} s");
+        Say($"talm: {talmTime.TotalSeconds:0.00} s ({talmCpu.TotalSeconds:0.00} s CPU)");
 
         Say("comparing the resulting trees (content, mode, owner, symlinks, xattrs; rsync without -H splits hard links and --no-t drops times, so neither is compared)");
         var differences = 0;
@@ -97,7 +101,9 @@ public static class Program
         Console.WriteLine($"restore of {files} files / {bytes / (double)(1L << 20):0.0} MiB after {changes.Total} changes ({fraction:P0} of files)");
         Console.WriteLine($"  reference rsync -aAXvc --delete --no-t : {referenceTime.TotalSeconds,8:0.00} s");
         Console.WriteLine($"  talm restore file stage                : {talmTime.TotalSeconds,8:0.00} s");
-        Console.WriteLine($"  ratio talm/reference                   : {ratio,8:0.000}  (target <= 0.25)");
+        Console.WriteLine($"  ratio talm/reference (elapsed)         : {ratio,8:0.000}  (target <= 0.25)");
+        Console.WriteLine($"  CPU time reference / talm              : {referenceCpu.TotalSeconds,8:0.00} s / {talmCpu.TotalSeconds:0.00} s, ratio {talmCpu.TotalSeconds / referenceCpu.TotalSeconds:0.000} (less sensitive to other load on the machine)");
+        Console.WriteLine($"  load average at the end                : {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
         Console.WriteLine($"  resulting trees                        : {(differences == 0 ? "identical" : $"{differences} differences")}");
         return differences == 0 ? 0 : 1;
     }

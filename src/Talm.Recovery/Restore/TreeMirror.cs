@@ -204,7 +204,7 @@ public sealed class TreeMirror(int parallelism)
         }
 
         phases.Add(("directory metadata", clock.Elapsed));
-        RestoreLibC.Sync();
+        Posix.SyncFilesystem(request.TargetDir);
         phases.Add(("sync", clock.Elapsed));
         var previous = TimeSpan.Zero;
         var timings = new List<string>();
