@@ -31,5 +31,5 @@ public sealed record RestoreOptions
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
 
-    public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount);
+    public int Parallelism { get; init; } = 8;
 }

@@ -42,7 +42,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             CheckPinned();
         }
 
-        await VerifyBackupAsync(stages.Count == 0, cancellationToken).ConfigureAwait(false);
+        await VerifyBackupAsync(stages.Count == 0, manifest.Totals.Bytes, cancellationToken).ConfigureAwait(false);
 
         if (stages.Count == 0)
         {
@@ -199,10 +199,16 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         throw new RestoreFailedException($"{message}\nRun 'talm recovery rollback' (or 'rpm-ostree rollback -r'), reboot, then run '{ProgramName}' again; or use --force to restore onto this OS anyway.");
     }
 
-    private async Task VerifyBackupAsync(bool beforeAnyChange, CancellationToken cancellationToken)
+    private async Task VerifyBackupAsync(bool beforeAnyChange, long totalBytes, CancellationToken cancellationToken)
     {
-        log.Info($"Verifying the backup in {options.BackupDir} against its manifest before changing anything");
-        var report = await BackupVerifier.VerifyAsync(options.BackupDir, options.Parallelism, null, cancellationToken).ConfigureAwait(false);
+        log.Info($"Verifying the backup in {options.BackupDir} against its manifest before changing anything ({totalBytes / (1024.0 * 1024.0):0} MiB to re-hash)");
+        long hashed = 0;
+        using var ticker = time.CreateTimer(
+            _ => log.Info($"  verifying: {Interlocked.Read(ref hashed) / (1024.0 * 1024.0):0} / {totalBytes / (1024.0 * 1024.0):0} MiB"),
+            null,
+            TimeSpan.FromSeconds(5),
+            TimeSpan.FromSeconds(5));
+        var report = await BackupVerifier.VerifyAsync(options.BackupDir, options.Parallelism, n => Interlocked.Add(ref hashed, n), cancellationToken).ConfigureAwait(false);
         if (report.Intact)
         {
             log.Info($"Backup verified: {report.FilesChecked} files, {report.BytesChecked / (1024.0 * 1024.0):0.0} MiB");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Enumeration;
 using System.Security.Cryptography;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
@@ -17,6 +18,9 @@ namespace Talm.Recovery.Restore;
 public sealed class TreeMirror(int parallelism)
 {
     private const string TempMarker = ".talm-restore-";
+
+    // Every entry, hidden ones included (the default options would skip names starting with '.').
+    private static readonly EnumerationOptions NamesOnly = new() { AttributesToSkip = 0, RecurseSubdirectories = false, IgnoreInaccessible = false };
 
     public MirrorResult Mirror(MirrorRequest request, IProgress<MirrorProgress>? progress, CancellationToken cancellationToken)
     {
@@ -141,7 +145,7 @@ public sealed class TreeMirror(int parallelism)
                 var path = Path.Combine(request.TargetDir, item.Rel);
                 if (item.Entry.Kind == EntryKind.Symlink)
                 {
-                    RestoreSymlink(path, item.Entry, local);
+                    RestoreSymlink(path, item.Entry, backupStartNs, local);
                 }
                 else
                 {
@@ -190,7 +194,8 @@ public sealed class TreeMirror(int parallelism)
             }
 
             var path = Path.Combine(request.TargetDir, rel);
-            if (FixMetadata(path, Posix.LStat(path), entry, isSymlink: false))
+            var status = Posix.LStat(path);
+            if (!UntouchedSinceBackup(status, entry, backupStartNs) && FixMetadata(path, status, entry, isSymlink: false))
             {
                 counters.MetadataFixed++;
             }
@@ -252,9 +257,9 @@ public sealed class TreeMirror(int parallelism)
         }
 
         var full = relDir.Length == 0 ? request.TargetDir : Path.Combine(request.TargetDir, relDir);
-        foreach (var child in Directory.EnumerateFileSystemEntries(full))
+        foreach (var name in new FileSystemEnumerable<string>(full, (ref FileSystemEntry e) => e.FileName.ToString(), NamesOnly))
         {
-            var name = Path.GetFileName(child);
+            var child = Path.Combine(full, name);
             var rel = relDir.Length == 0 ? name : relDir + "/" + name;
             if (request.Excludes.IsExcluded(rel))
             {
@@ -281,9 +286,15 @@ public sealed class TreeMirror(int parallelism)
         }
     }
 
-    private static void RestoreSymlink(string path, ManifestEntry entry, Counters counters)
+    private static void RestoreSymlink(string path, ManifestEntry entry, long backupStartNs, Counters counters)
     {
         var status = Posix.TryLStat(path);
+        if (status is { Kind: FileKind.Symlink } && UntouchedSinceBackup(status, entry, backupStartNs))
+        {
+            counters.Unchanged++;
+            return;
+        }
+
         if (status is { Kind: FileKind.Symlink } && new FileInfo(path).LinkTarget == entry.LinkTarget)
         {
             if (FixMetadata(path, status, entry, isSymlink: true))
@@ -310,9 +321,10 @@ public sealed class TreeMirror(int parallelism)
         var same = false;
         if (status is { Kind: FileKind.Regular } && status.Size == entry.Size)
         {
-            if (status.MtimeNs == entry.MtimeNs && status.CtimeNs <= backupStartNs)
+            if (UntouchedSinceBackup(status, entry, backupStartNs))
             {
-                same = true;
+                counters.Unchanged++;
+                return;
             }
             else
             {
@@ -365,6 +377,13 @@ public sealed class TreeMirror(int parallelism)
         counters.Copied++;
         counters.BytesCopied += entry.Size;
     }
+
+    /// <summary>
+    /// Same mtime as the manifest and no inode change since before the backup started: content, mode,
+    /// owner, xattrs and link target are all as the backup read them (each change would set ctime).
+    /// </summary>
+    private static bool UntouchedSinceBackup(FileStatus status, ManifestEntry entry, long backupStartNs) =>
+        status.MtimeNs == entry.MtimeNs && status.CtimeNs <= backupStartNs;
 
     private static void ApplyAll(string path, ManifestEntry entry)
     {
