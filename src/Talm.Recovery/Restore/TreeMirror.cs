@@ -72,7 +72,6 @@ public sealed class TreeMirror(int parallelism)
         //    mtime matches the manifest and whose ctime predates the backup has had no entry added,
         //    removed or renamed since: its listing needs no second look.
         var unchangedDirs = new HashSet<string>(StringComparer.Ordinal);
-        var childDirs = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var rootStatus = Posix.TryLStat(request.TargetDir);
         if (rootEntry is not null && rootStatus is { Kind: FileKind.Directory } && rootStatus.MtimeNs == rootEntry.MtimeNs && rootStatus.CtimeNs <= backupStartNs)
         {
@@ -86,14 +85,6 @@ public sealed class TreeMirror(int parallelism)
                 continue;
             }
 
-            var slash = rel.LastIndexOf('/');
-            var parent = slash < 0 ? "" : rel[..slash];
-            if (!childDirs.TryGetValue(parent, out var siblings))
-            {
-                childDirs[parent] = siblings = [];
-            }
-
-            siblings.Add(rel);
             var path = Path.Combine(request.TargetDir, rel);
             var status = Posix.TryLStat(path);
             if (status?.Kind != FileKind.Directory)
@@ -111,7 +102,17 @@ public sealed class TreeMirror(int parallelism)
         var phases = new List<(string, TimeSpan)> { ("directories", clock.Elapsed) };
 
         // 2. What the backup does not hold goes, so stale files never survive a restore.
-        DeleteExtras(request, wanted, "", unchangedDirs, childDirs, counters, cancellationToken);
+        // Only directories whose listing changed since the backup are read; they are independent, so in parallel.
+        var changedDirs = ordered.Where(e => e.Entry.Kind == EntryKind.Directory && !unchangedDirs.Contains(e.Rel)).Select(e => e.Rel).ToList();
+        if (!unchangedDirs.Contains(""))
+        {
+            changedDirs.Add("");
+        }
+
+        Parallel.ForEach(
+            changedDirs,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
+            dir => Interlocked.Add(ref counters.Deleted, DeleteExtras(request, wanted, dir)));
 
         phases.Add(("deletions", clock.Elapsed));
 
@@ -235,55 +236,33 @@ public sealed class TreeMirror(int parallelism)
         };
     }
 
-    private static void DeleteExtras(
-        MirrorRequest request,
-        Dictionary<string, ManifestEntry> wanted,
-        string relDir,
-        HashSet<string> unchangedDirs,
-        Dictionary<string, List<string>> childDirs,
-        Counters counters,
-        CancellationToken cancellationToken)
+    /// <summary>Removes what the backup does not hold from one directory (its wanted subdirectories are visited on their own).</summary>
+    private static int DeleteExtras(MirrorRequest request, Dictionary<string, ManifestEntry> wanted, string relDir)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        if (unchangedDirs.Contains(relDir))
-        {
-            // Same entries as at backup time: only its subdirectories may hold extras.
-            foreach (var child in childDirs.GetValueOrDefault(relDir) ?? [])
-            {
-                DeleteExtras(request, wanted, child, unchangedDirs, childDirs, counters, cancellationToken);
-            }
-
-            return;
-        }
-
+        var deleted = 0;
         var full = relDir.Length == 0 ? request.TargetDir : Path.Combine(request.TargetDir, relDir);
         foreach (var name in new FileSystemEnumerable<string>(full, (ref FileSystemEntry e) => e.FileName.ToString(), NamesOnly))
         {
-            var child = Path.Combine(full, name);
             var rel = relDir.Length == 0 ? name : relDir + "/" + name;
-            if (request.Excludes.IsExcluded(rel))
+            if (wanted.ContainsKey(rel) || request.Excludes.IsExcluded(rel))
             {
                 continue;
             }
 
-            if (!wanted.TryGetValue(rel, out var entry))
-            {
-                var status = Posix.TryLStat(child);
+            var child = Path.Combine(full, name);
+            var status = Posix.TryLStat(child);
 
-                // Sockets, FIFOs and device nodes cannot be in a backup; the services that own them recreate them.
-                if (status is { Kind: FileKind.Special })
-                {
-                    continue;
-                }
-
-                RemoveAny(child, status);
-                counters.Deleted++;
-            }
-            else if (entry.Kind == EntryKind.Directory)
+            // Sockets, FIFOs and device nodes cannot be in a backup; the services that own them recreate them.
+            if (status is { Kind: FileKind.Special })
             {
-                DeleteExtras(request, wanted, rel, unchangedDirs, childDirs, counters, cancellationToken);
+                continue;
             }
+
+            RemoveAny(child, status);
+            deleted++;
         }
+
+        return deleted;
     }
 
     private static void RestoreSymlink(string path, ManifestEntry entry, long backupStartNs, Counters counters)
