@@ -53,7 +53,12 @@ public sealed class TreeMirror(int parallelism)
             ordered.Add((rel, entry));
         }
 
-        ordered.Sort((a, b) => string.CompareOrdinal(a.Rel, b.Rel));
+        // The manifest is sorted ordinally already (its contract); sort only if a writer did not.
+        if (!IsSorted(ordered))
+        {
+            ordered.Sort((a, b) => string.CompareOrdinal(a.Rel, b.Rel));
+        }
+
         var counters = new Counters();
         long done = 0;
         var total = ordered.Count;
@@ -357,6 +362,19 @@ public sealed class TreeMirror(int parallelism)
         counters.BytesCopied += entry.Size;
     }
 
+    private static bool IsSorted(List<(string Rel, ManifestEntry Entry)> entries)
+    {
+        for (var i = 1; i < entries.Count; i++)
+        {
+            if (string.CompareOrdinal(entries[i - 1].Rel, entries[i].Rel) > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// Same mtime as the manifest and no inode change since before the backup started: content, mode,
     /// owner, xattrs and link target are all as the backup read them (each change would set ctime).
@@ -370,6 +388,7 @@ public sealed class TreeMirror(int parallelism)
 
         // chown clears setuid/setgid, so the mode comes after it.
         Posix.Chmod(path, entry.Mode);
+
         ApplyXattrs(path, entry);
         Posix.SetTimes(path, entry.MtimeNs, entry.MtimeNs);
     }
