@@ -69,10 +69,14 @@ public sealed class SandboxHost
             return;
         }
 
+        // ostree marks each deployment's root directory immutable; lift that on exactly those.
         var deploy = Path.Combine(root, "sysroot", "ostree", "deploy");
-        if (Directory.Exists(deploy))
+        var deployments = Directory.Exists(deploy)
+            ? Directory.GetDirectories(deploy).SelectMany(os => Directory.Exists(Path.Combine(os, "deploy")) ? Directory.GetDirectories(Path.Combine(os, "deploy")) : []).ToList()
+            : [];
+        if (deployments.Count > 0)
         {
-            using var chattr = System.Diagnostics.Process.Start("chattr", ["-R", "-i", deploy]);
+            using var chattr = System.Diagnostics.Process.Start("chattr", ["-i", .. deployments]);
             chattr?.WaitForExit();
         }
 

@@ -68,13 +68,16 @@ public sealed class SafetyTests
         var first = await host.BackupAsync();
         var firstGeneration = BackupGenerations.CurrentGeneration(host.BackupDir);
         await File.WriteAllTextAsync(Path.Combine(host.Root, "etc/sysconfig/f00001.conf"), "changed\n");
+        // Damage to the previous backup's copy must not be carried into the new one.
+        Platform.Posix.Chmod(Path.Combine(host.BackupDir, "etc/os-release"), 0x1FF);
 
         var second = await host.BackupAsync();
 
         Assert.NotEqual(firstGeneration, BackupGenerations.CurrentGeneration(host.BackupDir));
         Assert.Equal(BackupStatus.Completed, second.Status);
         var copiedFirst = first.Manifest!.Entries.Count(e => e.Source is not null);
-        Assert.Equal(copiedFirst - 1, second.Manifest!.Totals.ReusedFiles);
+        Assert.Equal(copiedFirst - 2, second.Manifest!.Totals.ReusedFiles);
+        Assert.Equal(0x1A4, Platform.Posix.LStat(Path.Combine(host.BackupDir, "etc/os-release")).Permissions);
         Assert.Equal("changed\n", await File.ReadAllTextAsync(Path.Combine(host.BackupDir, "etc/sysconfig/f00001.conf")));
         // The old generation is gone once the new one is committed; reused files survive it.
         Assert.Single(Directory.GetDirectories(Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir)));
@@ -105,9 +108,13 @@ public sealed class SafetyTests
         var mount = Path.Combine(host.Work, "small-partition");
         Directory.CreateDirectory(mount);
         var runner = new ProcessRunner();
-        // Sized from a real backup: room for the first, not for a second with 48 MiB of new data.
+        const int big = 48 << 20;
+        var bigFile = Path.Combine(host.Root, "var/lib/kubelet/big.bin");
+        // Sized from a real backup (T) so that a backup with the big file fits once (T + B),
+        // but not beside a previous one whose big file changed since (T + 2B).
         var probe = await host.BackupAsync(host.Options(Path.Combine(host.Work, "probe")));
-        var size = (probe.Manifest!.Totals.Bytes * 3 / 2) + (16 << 20);
+        var size = probe.Manifest!.Totals.Bytes + (big * 3L / 2) + (8 << 20);
+        await File.WriteAllBytesAsync(bigFile, RandomBytes(big, 1));
         await runner.RunAsync("mount", ["-t", "tmpfs", "-o", $"size={size}", "tmpfs", mount]);
         try
         {
@@ -116,7 +123,7 @@ public sealed class SafetyTests
             Assert.True(first.ExitCode == 0, first.Error);
             var before = ManifestStore.Read(dir);
 
-            await File.WriteAllBytesAsync(Path.Combine(host.Root, "var/lib/kubelet/big.bin"), new byte[48 << 20]);
+            await File.WriteAllBytesAsync(bigFile, RandomBytes(big, 2));
             var second = await TestHost.RunCliAsync(["launchBackup", .. host.BackupArgs(dir)]);
 
             Assert.Equal(1, second.ExitCode);
@@ -126,11 +133,17 @@ public sealed class SafetyTests
             var report = await BackupVerifier.VerifyAsync(dir);
             Assert.True(report.Intact, string.Join('\n', report.Problems));
 
-            // Same shortage with a margin that swallows the free space: still refused, old backup kept.
-            File.Delete(Path.Combine(host.Root, "var/lib/kubelet/big.bin"));
+            // A margin that swallows the free space: refused too, old backup kept.
             var margin = await TestHost.RunCliAsync(["launchBackup", .. host.BackupArgs(dir)[..^2], "--space-margin", "1TiB"]);
             Assert.Equal(1, margin.ExitCode);
             Assert.True((await BackupVerifier.VerifyAsync(dir)).Intact);
+
+            // --replace-existing drops the old backup first; the new one alone fits.
+            var replaced = await TestHost.RunCliAsync(["launchBackup", .. host.BackupArgs(dir), "--replace-existing"]);
+            Assert.True(replaced.ExitCode == 0, replaced.Error);
+            Assert.NotEqual(before.StartedAt, ManifestStore.Read(dir).StartedAt);
+            Assert.True((await BackupVerifier.VerifyAsync(dir)).Intact);
+            Assert.Equal(await File.ReadAllBytesAsync(bigFile), await File.ReadAllBytesAsync(Path.Combine(dir, "kubelet/big.bin")));
         }
         finally
         {

@@ -101,6 +101,7 @@ public sealed class BackupRunner
         }
 
         var ostree = await PinDeploymentAsync(cancellationToken).ConfigureAwait(false);
+        counters.AddTotals(estimate.EtcdBytes, 0);
 
         var generation = startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var building = Path.Combine(generations, BackupGenerations.BuildingPrefix + generation);
@@ -115,7 +116,8 @@ public sealed class BackupRunner
             _logger.LogInformation("Committed backup {Generation} in {Dir}", generation, _dir);
             if (previousRoot is not null && Directory.Exists(previousRoot))
             {
-                Directory.Delete(previousRoot, recursive: true);
+                counters.SetPhase("removing the previous backup");
+                TreeRemover.Remove(previousRoot, _options.Parallelism);
             }
 
             counters.SetPhase("done");
@@ -144,24 +146,33 @@ public sealed class BackupRunner
         var snapshotRel = BackupLayout.ClusterDir + "/" + BackupLayout.SnapshotFileName(timestamp);
         var archiveRel = BackupLayout.ClusterDir + "/" + BackupLayout.StaticPodResourcesFileName(timestamp);
 
-        counters.SetPhase("etcd snapshot");
+        // The etcd snapshot streams over the network while the files are copied: neither waits for the other.
+        counters.SetPhase("etcd snapshot and files");
         var connection = _options.Etcd ?? EtcdEndpointDiscovery.Discover(_host);
-        SnapshotResult snapshot;
-        using (var etcd = new EtcdClient(connection))
+        var snapshotTask = Task.Run(
+            async () =>
+            {
+                using var etcd = new EtcdClient(connection);
+                return await etcd.SnapshotAsync(Path.Combine(building, snapshotRel), counters.AddBytes, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+        List<ManifestEntry> entries;
+        try
         {
-            snapshot = await etcd.SnapshotAsync(Path.Combine(building, snapshotRel), counters.AddBytes, cancellationToken).ConfigureAwait(false);
+            await _runner.RunAsync(_options.Tar, ["-C", _host.KubernetesDir, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, archiveRel), .. NamesOrNothing(revisionDirs)], cancellationToken).ConfigureAwait(false);
+            Posix.Chmod(Path.Combine(building, archiveRel), 0x180);
+            entries = [.. await copier.CopyAsync(building, cancellationToken).ConfigureAwait(false)];
+            _logger.LogInformation("Copied {Files} files ({Reused} reused from the previous backup)", copier.FilesScanned, copier.ReusedFiles);
+        }
+        finally
+        {
+            // Never leave the snapshot writing into a directory that is about to be removed.
+            await Task.WhenAny(snapshotTask).ConfigureAwait(false);
         }
 
+        var snapshot = await snapshotTask.ConfigureAwait(false);
         _logger.LogInformation("etcd snapshot: {Bytes} at revision {Revision}, SHA-256 trailer verified", SpaceEstimate.Format(snapshot.TotalBytes), snapshot.Revision);
         Posix.Chmod(Path.Combine(building, snapshotRel), 0x180);
-
-        counters.SetPhase("static pod resources");
-        await _runner.RunAsync(_options.Tar, ["-C", _host.KubernetesDir, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, archiveRel), .. NamesOrNothing(revisionDirs)], cancellationToken).ConfigureAwait(false);
-        Posix.Chmod(Path.Combine(building, archiveRel), 0x180);
-
-        counters.SetPhase("copying files");
-        var entries = new List<ManifestEntry>(await copier.CopyAsync(building, cancellationToken).ConfigureAwait(false));
-        _logger.LogInformation("Copied {Files} files ({Reused} reused from the previous backup)", copier.FilesScanned, copier.ReusedFiles);
 
         counters.SetPhase("extras");
         await File.WriteAllLinesAsync(Path.Combine(building, BackupLayout.EtcExcludeList), EtcExclusions.Build(_host), cancellationToken).ConfigureAwait(false);
@@ -307,7 +318,7 @@ public sealed class BackupRunner
             if (Path.GetFileName(directory) != current)
             {
                 _logger.LogInformation("Removing incomplete or superseded backup {Dir}", directory);
-                Directory.Delete(directory, recursive: true);
+                TreeRemover.Remove(directory, _options.Parallelism);
             }
         }
     }

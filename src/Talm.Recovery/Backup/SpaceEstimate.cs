@@ -33,12 +33,21 @@ public sealed record SpaceEstimate(long TreeBytes, long EtcdBytes, long StaticPo
 
         long total = 0;
         var seen = new HashSet<(ulong, ulong)>();
-        foreach (var file in Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
+        var pending = new Stack<string>([path]);
+        while (pending.Count > 0)
         {
-            var status = Platform.Posix.TryLStat(file);
-            if (status is { Kind: Platform.FileKind.Regular } && seen.Add((status.Device, status.Inode)))
+            // Own walk: .NET's recursive enumeration follows symlinked directories (kubelet's ..data).
+            foreach (var entry in Directory.EnumerateFileSystemEntries(pending.Pop()))
             {
-                total += status.Size;
+                var status = Platform.Posix.TryLStat(entry);
+                if (status is { Kind: Platform.FileKind.Directory })
+                {
+                    pending.Push(entry);
+                }
+                else if (status is { Kind: Platform.FileKind.Regular } && seen.Add((status.Device, status.Inode)))
+                {
+                    total += status.Size;
+                }
             }
         }
 

@@ -229,13 +229,24 @@ public sealed class TreeCopier
     private ManifestEntry? TryReuse(string backupRoot, Item item)
     {
         var previous = item.Previous!;
+        var dest = Path.Combine(backupRoot, item.Rel);
         try
         {
-            Posix.Link(Path.Combine(_reuse!.PreviousRoot, previous.Path), Path.Combine(backupRoot, item.Rel));
+            Posix.Link(Path.Combine(_reuse!.PreviousRoot, previous.Path), dest);
         }
         catch (NativeException e)
         {
             _logger.LogDebug("Cannot link {Path} from the previous backup ({Error}); copying it", item.Rel, e.Message);
+            return null;
+        }
+
+        // A previous copy whose size, mode, owner or mtime no longer match its manifest was damaged
+        // since: copy afresh rather than carry the damage into the new backup.
+        var linked = Posix.LStat(dest);
+        if (linked.Size != previous.Size || linked.Permissions != previous.Mode || linked.Uid != previous.Uid || linked.Gid != previous.Gid || linked.MtimeNs != previous.MtimeNs)
+        {
+            _logger.LogWarning("{Path} in the previous backup no longer matches its manifest; copying it again", previous.Path);
+            File.Delete(dest);
             return null;
         }
 
@@ -284,7 +295,7 @@ public sealed class TreeCopier
     private (string Sha, long Size) CopyAndHash(string source, string dest, FileStatus status, byte[] buffer, bool tryClone)
     {
         using var input = File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
-        using var output = File.OpenHandle(dest, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.None, status.Size >= BufferSize ? status.Size : 0);
+        using var output = File.OpenHandle(dest, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.None);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long offset = 0;
         int read;

@@ -60,6 +60,9 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "syncfs", SetLastError = true)]
     public static partial int Syncfs(int fd);
 
+    [LibraryImport(Lib, EntryPoint = "sync_file_range", SetLastError = true)]
+    public static partial int SyncFileRange(nint fd, long offset, long nbytes, uint flags);
+
     [LibraryImport(Lib, EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(nint fd, ulong request, nint arg);
 }
