@@ -11,6 +11,7 @@ public static class RecoveryCommand
             "recovery",
             "Spoke side: back up this node before an upgrade, verify the backup, recover after a failed upgrade.");
         SpokeBackupCommands.Register(recovery, root);
+        RestoreCommands.Register(recovery);
         root.Subcommands.Add(recovery);
         return recovery;
     }
