@@ -36,6 +36,9 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "lsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Lsetxattr(string path, string name, byte* value, nuint size, int flags);
 
+    [LibraryImport(Lib, EntryPoint = "lremovexattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Lremovexattr(string path, string name);
+
     [LibraryImport(Lib, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Link(string oldPath, string newPath);
 

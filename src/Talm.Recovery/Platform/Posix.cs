@@ -179,6 +179,19 @@ public static unsafe class Posix
         }
     }
 
+    /// <summary>Removes an extended attribute from the path itself (not a symlink's target); absent is fine.</summary>
+    public static void RemoveXattr(string path, string name)
+    {
+        if (LibC.Lremovexattr(path, name) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != NativeException.ENODATA)
+            {
+                throw new NativeException("lremovexattr " + name, path, errno);
+            }
+        }
+    }
+
     /// <summary>Creates a hard link <paramref name="newPath"/> to <paramref name="existingPath"/>.</summary>
     public static void Link(string existingPath, string newPath) =>
         Check(LibC.Link(existingPath, newPath), "link", newPath + " -> " + existingPath);

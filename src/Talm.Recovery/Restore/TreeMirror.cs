@@ -3,7 +3,6 @@ using System.IO.Enumeration;
 using System.Security.Cryptography;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
-using Talm.Recovery.Restore.Native;
 
 namespace Talm.Recovery.Restore;
 
@@ -438,7 +437,7 @@ public sealed class TreeMirror(int parallelism)
         {
             if (!desired.ContainsKey(name))
             {
-                RestoreLibC.RemoveXattr(path, name);
+                Posix.RemoveXattr(path, name);
                 changed = true;
             }
         }
