@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Talm.Cli.Commands;
 
 namespace Talm.Cli;
 
@@ -16,6 +17,7 @@ public static class Program
         var root = new RootCommand(
             "talm: pre-upgrade backup and recovery for fleets of single-node OpenShift clusters, " +
             "driven by ClusterGroupUpgrade resources on a hub.");
+        root.Subcommands.Add(LabCommand.Build());
         return root;
     }
 }

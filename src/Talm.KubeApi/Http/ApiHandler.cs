@@ -1,0 +1,357 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Talm.KubeApi.Json;
+using Talm.KubeApi.Resources;
+using Talm.KubeApi.Semantics;
+using Talm.KubeApi.Storage;
+
+namespace Talm.KubeApi.Http;
+
+/// <summary>Maps HTTP requests to discovery, OpenAPI and the REST verbs of <see cref="ObjectService"/>.</summary>
+public sealed class ApiHandler
+{
+    private const int MaxBody = 3 * 1024 * 1024;
+    private readonly ObjectService _service;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly WatchStreamer _watches;
+    private string _serverAddress = "127.0.0.1";
+
+    public ApiHandler(ObjectService service, TimeProvider time, TimeSpan bookmarkInterval, ILogger log)
+    {
+        _service = service;
+        _time = time;
+        _log = log;
+        _watches = new WatchStreamer(service.Store, time, bookmarkInterval);
+    }
+
+    public void SetServerAddress(string address) => _serverAddress = address;
+
+    public async Task HandleAsync(HttpContext ctx)
+    {
+        try
+        {
+            await DispatchAsync(ctx);
+        }
+        catch (ApiException e)
+        {
+            await WriteStatusAsync(ctx, e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogError(e, "Request {Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
+            await WriteStatusAsync(ctx, new ApiException(500, "InternalError", $"internal error: {e.Message}"));
+        }
+    }
+
+    private static async Task WriteStatusAsync(HttpContext ctx, ApiException e)
+    {
+        if (ctx.Response.HasStarted) return;
+        await WriteJsonAsync(ctx, e.ToStatus(), e.Code);
+    }
+
+    private async Task DispatchAsync(HttpContext ctx)
+    {
+        var path = ctx.Request.Path.Value ?? "/";
+        var segments = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var method = ctx.Request.Method;
+        if (method == "GET")
+        {
+            var doc = Static(segments);
+            if (doc is not null)
+            {
+                await WriteJsonAsync(ctx, doc, 200);
+                return;
+            }
+            if (segments is ["healthz" or "readyz" or "livez"])
+            {
+                ctx.Response.ContentType = "text/plain";
+                await ctx.Response.WriteAsync("ok");
+                return;
+            }
+        }
+        var request = ResourceRequest.Parse(segments, _service.Registry)
+            ?? throw new ApiException(404, "NotFound", "the server could not find the requested resource");
+        var q = ctx.Request.Query;
+        var dryRun = q.ContainsKey("dryRun");
+        if (dryRun && method != "GET")
+            throw ApiException.BadRequest("dryRun is not supported by the lab API server; drop --dry-run=server");
+        switch (method)
+        {
+            case "GET" when request.Name is null && IsTrue(q["watch"]):
+                await _watches.StreamAsync(ctx, request);
+                break;
+            case "GET" when request.Name is null:
+                await ListAsync(ctx, request);
+                break;
+            case "GET":
+                await WriteObjectAsync(ctx, request, _service.Get(request.Type, request.Namespace, request.Name), 200);
+                break;
+            case "POST" when request.Name is null:
+            {
+                var body = await ReadBodyAsync(ctx);
+                var result = _service.Create(request.Type, request.Version, request.Namespace, body);
+                await result.Durable;
+                await WriteObjectAsync(ctx, request, result.Object!, 201);
+                break;
+            }
+            case "PUT" when request.Name is not null:
+            {
+                var body = await ReadBodyAsync(ctx);
+                var result = _service.Update(request.Type, request.Version, request.Namespace, request.Name, body, request.Subresource == "status");
+                await result.Durable;
+                await WriteObjectAsync(ctx, request, result.Object!, 200);
+                break;
+            }
+            case "PATCH" when request.Name is not null:
+                await PatchAsync(ctx, request);
+                break;
+            case "DELETE" when request.Name is not null:
+            {
+                var options = ctx.Request.ContentLength is > 0 || ctx.Request.Headers.TransferEncoding.Count > 0
+                    ? await ReadBodyAsync(ctx, allowEmpty: true) : null;
+                var result = _service.Delete(request.Type, request.Namespace, request.Name, options);
+                await result.Durable;
+                if (result.EventType == StoreEventType.Deleted && !request.Type.IsCustom && request.Type != BuiltinResources.Namespace)
+                    await WriteJsonAsync(ctx, Success(request, result.Object!), 200);
+                else
+                    await WriteObjectAsync(ctx, request, result.Object!, 200);
+                break;
+            }
+            case "DELETE":
+            {
+                var deleted = _service.DeleteCollection(request.Type, request.Namespace,
+                    LabelSelector.Parse(q["labelSelector"]), FieldSelector.Parse(q["fieldSelector"]));
+                var list = new JsonObject
+                {
+                    ["kind"] = request.Type.ListKind,
+                    ["apiVersion"] = request.Type.ApiVersion(request.Version),
+                    ["metadata"] = new JsonObject { ["resourceVersion"] = Rv(_service.Store.CurrentResourceVersion) },
+                    ["items"] = new JsonArray(deleted.Select(d => (JsonNode)ObjectService.AsVersion(d.Node, request.Type, request.Version)).ToArray()),
+                };
+                await WriteJsonAsync(ctx, list, 200);
+                break;
+            }
+            default:
+                throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {path})");
+        }
+    }
+
+    private JsonObject? Static(string[] s) => s switch
+    {
+        ["version"] => DiscoveryDocuments.Version(),
+        ["api"] => DiscoveryDocuments.CoreVersions(_serverAddress),
+        ["api", "v1"] => DiscoveryDocuments.ResourceList(_service.Registry, string.Empty, "v1"),
+        ["apis"] => DiscoveryDocuments.GroupList(_service.Registry),
+        ["apis", var g] => DiscoveryDocuments.GroupDocument(_service.Registry, g)
+            ?? throw new ApiException(404, "NotFound", "the server could not find the requested resource"),
+        ["apis", var g, var v] => _service.Registry.IsGroupVersionServed(g, v)
+            ? DiscoveryDocuments.ResourceList(_service.Registry, g, v)
+            : throw new ApiException(404, "NotFound", "the server could not find the requested resource"),
+        ["openapi", "v3"] => OpenApiDocuments.Root(_service.Registry),
+        ["openapi", "v3", "api", var v] => OpenApiDocuments.GroupVersion(_service.Registry, string.Empty, v) ?? throw NoSpec(),
+        ["openapi", "v3", "apis", var g, var v] => OpenApiDocuments.GroupVersion(_service.Registry, g, v) ?? throw NoSpec(),
+        ["openapi", "v2"] => throw new ApiException(404, "NotFound", "OpenAPI v2 is not served; this server publishes OpenAPI v3 under /openapi/v3"),
+        _ => null,
+    };
+
+    private static ApiException NoSpec() => new(404, "NotFound", "no OpenAPI document for that group-version");
+
+    private async Task PatchAsync(HttpContext ctx, ResourceRequest request)
+    {
+        var contentType = (ctx.Request.ContentType ?? string.Empty).Split(';')[0].Trim();
+        var bytes = await ReadBytesAsync(ctx);
+        var statusOnly = request.Subresource == "status";
+        WriteResult result;
+        if (contentType == "application/apply-patch+yaml")
+        {
+            var applied = YamlJson.ParseObject(Encoding.UTF8.GetString(bytes));
+            JsonUtil.Metadata(applied).Remove("resourceVersion");
+            if (!statusOnly && _service.Store.Get(request.Type.Key, request.Namespace ?? string.Empty, request.Name!) is null)
+            {
+                JsonUtil.Metadata(applied)["name"] ??= request.Name;
+                result = _service.Create(request.Type, request.Version, request.Namespace, applied);
+                await result.Durable;
+                await WriteObjectAsync(ctx, request, result.Object!, 201);
+                return;
+            }
+            result = _service.Patch(request.Type, request.Version, request.Namespace, request.Name!,
+                current => (JsonObject)Patches.MergePatch(current, applied)!, statusOnly);
+        }
+        else
+        {
+            Func<JsonObject, JsonObject> apply = contentType switch
+            {
+                "application/merge-patch+json" => current => (JsonObject)Patches.MergePatch(current, ParseNode(bytes))!,
+                "application/json-patch+json" => current => Patches.JsonPatch(current, ParseNode(bytes) ?? new JsonArray()),
+                "application/strategic-merge-patch+json" when request.Type.IsCustom => throw new ApiException(415, "UnsupportedMediaType",
+                    "strategic merge patch is not supported for custom resources; use --type merge or --type json"),
+                "application/strategic-merge-patch+json" => current => Patches.StrategicMergePatch(current, ParseNode(bytes) as JsonObject
+                    ?? throw ApiException.BadRequest("a strategic merge patch must be a JSON object")),
+                _ => throw new ApiException(415, "UnsupportedMediaType", $"the patch content type \"{contentType}\" is not supported"),
+            };
+            result = _service.Patch(request.Type, request.Version, request.Namespace, request.Name!, apply, statusOnly);
+        }
+        await result.Durable;
+        await WriteObjectAsync(ctx, request, result.Object!, 200);
+    }
+
+    private static JsonNode? ParseNode(byte[] bytes)
+    {
+        try
+        {
+            return JsonNode.Parse(bytes);
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"the patch is not valid JSON: {e.Message}");
+        }
+    }
+
+    private async Task ListAsync(HttpContext ctx, ResourceRequest request)
+    {
+        var q = ctx.Request.Query;
+        var labels = LabelSelector.Parse(q["labelSelector"]);
+        var fields = FieldSelector.Parse(q["fieldSelector"]);
+        var (items, rv) = _service.Store.List(request.Type.Key, request.Namespace);
+        string? after = null;
+        if (q["continue"].ToString() is { Length: > 0 } token)
+        {
+            (rv, after) = DecodeContinue(token);
+        }
+        var matching = items.Where(o => (after is null || string.CompareOrdinal(StoredObject.Key(o.Namespace, o.Name), after) > 0)
+            && labels.Matches(JsonUtil.Labels(o.Node)) && fields.Matches(o.Node));
+        var limit = int.TryParse(q["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) && l > 0 ? l : int.MaxValue;
+        var page = new List<StoredObject>();
+        var remaining = 0;
+        foreach (var o in matching)
+        {
+            if (page.Count < limit) page.Add(o);
+            else remaining++;
+        }
+        string? next = remaining > 0 ? EncodeContinue(rv, StoredObject.Key(page[^1].Namespace, page[^1].Name)) : null;
+        if (TableBuilder.Wanted(ctx.Request.Headers.Accept))
+        {
+            var table = new TableBuilder(request.Type, request.Version, _time.GetUtcNow(), q["includeObject"]);
+            await WriteJsonAsync(ctx, table.Table(page.Select(o => Versioned(o, request)), Rv(rv), next), 200);
+            return;
+        }
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "application/json";
+        await using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", request.Type.ListKind);
+            w.WriteString("apiVersion", request.Type.ApiVersion(request.Version));
+            w.WriteStartObject("metadata");
+            w.WriteString("resourceVersion", Rv(rv));
+            if (next is not null)
+            {
+                w.WriteString("continue", next);
+                w.WriteNumber("remainingItemCount", remaining);
+            }
+            w.WriteEndObject();
+            w.WriteStartArray("items");
+            foreach (var o in page) w.WriteRawValue(JsonBytes(o, request), skipInputValidation: true);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        buffer.Position = 0;
+        await buffer.CopyToAsync(ctx.Response.Body);
+    }
+
+    private static string EncodeContinue(long rv, string key) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(Rv(rv) + "|" + key));
+
+    private static (long, string) DecodeContinue(string token)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            var bar = text.IndexOf('|', StringComparison.Ordinal);
+            return (long.Parse(text[..bar], CultureInfo.InvariantCulture), text[(bar + 1)..]);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException or OverflowException)
+        {
+            throw ApiException.BadRequest("the continue token is not valid; restart the list without it");
+        }
+    }
+
+    internal static string Rv(long rv) => rv.ToString(CultureInfo.InvariantCulture);
+
+    internal static bool IsTrue(Microsoft.Extensions.Primitives.StringValues v) => v.ToString() is "true" or "1";
+
+    internal static JsonObject Versioned(StoredObject o, ResourceRequest request) =>
+        JsonUtil.Str(o.Node, "apiVersion") == request.Type.ApiVersion(request.Version) ? o.Node : ObjectService.AsVersion(o.Node, request.Type, request.Version);
+
+    internal static byte[] JsonBytes(StoredObject o, ResourceRequest request) =>
+        JsonUtil.Str(o.Node, "apiVersion") == request.Type.ApiVersion(request.Version)
+            ? o.Json
+            : JsonUtil.Serialize(ObjectService.AsVersion(o.Node, request.Type, request.Version));
+
+    private async Task WriteObjectAsync(HttpContext ctx, ResourceRequest request, StoredObject obj, int code)
+    {
+        if (TableBuilder.Wanted(ctx.Request.Headers.Accept))
+        {
+            var table = new TableBuilder(request.Type, request.Version, _time.GetUtcNow(), ctx.Request.Query["includeObject"]);
+            await WriteJsonAsync(ctx, table.Table([Versioned(obj, request)], Rv(obj.ResourceVersion), null), code);
+            return;
+        }
+        ctx.Response.StatusCode = code;
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.Body.WriteAsync(JsonBytes(obj, request));
+    }
+
+    private static JsonObject Success(ResourceRequest request, StoredObject obj) => new()
+    {
+        ["kind"] = "Status",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new JsonObject(),
+        ["status"] = "Success",
+        ["details"] = new JsonObject
+        {
+            ["name"] = obj.Name,
+            ["group"] = request.Type.Group,
+            ["kind"] = request.Type.Plural,
+            ["uid"] = JsonUtil.MetaStr(obj.Node, "uid"),
+        },
+    };
+
+    internal static async Task WriteJsonAsync(HttpContext ctx, JsonNode node, int code)
+    {
+        ctx.Response.StatusCode = code;
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.Body.WriteAsync(JsonUtil.Serialize(node));
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(HttpContext ctx)
+    {
+        using var ms = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await ctx.Request.Body.ReadAsync(buffer)) > 0)
+        {
+            ms.Write(buffer, 0, read);
+            if (ms.Length > MaxBody) throw new ApiException(413, "RequestEntityTooLarge", "the request body is larger than 3 MiB");
+        }
+        return ms.ToArray();
+    }
+
+    private static async Task<JsonObject> ReadBodyAsync(HttpContext ctx, bool allowEmpty = false)
+    {
+        var bytes = await ReadBytesAsync(ctx);
+        if (bytes.Length == 0)
+        {
+            return allowEmpty ? new JsonObject() : throw ApiException.BadRequest("the request needs a body");
+        }
+        var contentType = ctx.Request.ContentType ?? string.Empty;
+        return contentType.Contains("yaml", StringComparison.Ordinal)
+            ? YamlJson.ParseObject(Encoding.UTF8.GetString(bytes))
+            : JsonUtil.ParseObject(bytes);
+    }
+}

@@ -1,0 +1,63 @@
+namespace Talm.KubeApi.Resources;
+
+/// <summary>The built-in kinds the product and kubectl need; everything else arrives through CRDs.</summary>
+public static class BuiltinResources
+{
+    private static readonly PrinterColumn Age = new("Age", "date", ".metadata.creationTimestamp");
+
+    private static ResourceVersion V(string name, params PrinterColumn[] columns) => new(name, null, [.. columns, Age]);
+
+    public static IReadOnlyList<ResourceType> All { get; } =
+    [
+        new()
+        {
+            Group = "", Kind = "Namespace", Plural = "namespaces", Singular = "namespace", ShortNames = ["ns"],
+            Namespaced = false, HasStatus = true, StorageVersion = "v1",
+            Versions = [V("v1", new PrinterColumn("Status", "string", ".status.phase"))],
+        },
+        new()
+        {
+            Group = "", Kind = "ConfigMap", Plural = "configmaps", Singular = "configmap", ShortNames = ["cm"],
+            Namespaced = true, StorageVersion = "v1", Versions = [V("v1")],
+        },
+        new()
+        {
+            Group = "", Kind = "Secret", Plural = "secrets", Singular = "secret", Namespaced = true, StorageVersion = "v1",
+            Versions = [V("v1", new PrinterColumn("Type", "string", ".type"))],
+        },
+        new()
+        {
+            Group = "", Kind = "ServiceAccount", Plural = "serviceaccounts", Singular = "serviceaccount", ShortNames = ["sa"],
+            Namespaced = true, StorageVersion = "v1", Versions = [V("v1")],
+        },
+        new()
+        {
+            Group = "", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"], Namespaced = true,
+            StorageVersion = "v1",
+            Versions = [V("v1", new PrinterColumn("Type", "string", ".type"), new PrinterColumn("Reason", "string", ".reason"),
+                new PrinterColumn("Message", "string", ".message"))],
+        },
+        new()
+        {
+            Group = "events.k8s.io", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"], Namespaced = true,
+            StorageVersion = "v1",
+            Versions = [V("v1", new PrinterColumn("Type", "string", ".type"), new PrinterColumn("Reason", "string", ".reason"),
+                new PrinterColumn("Note", "string", ".note"))],
+        },
+        new()
+        {
+            Group = "coordination.k8s.io", Kind = "Lease", Plural = "leases", Singular = "lease", Namespaced = true,
+            StorageVersion = "v1", Versions = [V("v1", new PrinterColumn("Holder", "string", ".spec.holderIdentity"))],
+        },
+        new()
+        {
+            Group = "apiextensions.k8s.io", Kind = "CustomResourceDefinition", Plural = "customresourcedefinitions",
+            Singular = "customresourcedefinition", ShortNames = ["crd", "crds"], Namespaced = false, HasStatus = true,
+            TracksGeneration = true, StorageVersion = "v1",
+            Versions = [new ResourceVersion("v1", null, [new PrinterColumn("Created At", "string", ".metadata.creationTimestamp")])],
+        },
+    ];
+
+    public static ResourceType CustomResourceDefinition => All[^1];
+    public static ResourceType Namespace => All[0];
+}

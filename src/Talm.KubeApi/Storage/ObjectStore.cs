@@ -1,0 +1,209 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Talm.KubeApi.Json;
+
+namespace Talm.KubeApi.Storage;
+
+/// <summary>
+/// All objects of all resources, one global resourceVersion counter (like etcd's revision), a window of
+/// recent events for watches that resume, and the open watches. Every write runs under one lock so events
+/// reach watchers in resourceVersion order; the optional write-ahead log makes writes durable.
+/// </summary>
+public sealed class ObjectStore : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, SortedDictionary<string, StoredObject>> _data = new(StringComparer.Ordinal);
+    private readonly Queue<StoreEvent> _window = new();
+    private readonly int _windowSize;
+    private readonly Dictionary<string, List<WatchSubscription>> _watchers = new(StringComparer.Ordinal);
+    private readonly WriteAheadLog? _wal;
+    private long _rv;
+    private long _compactedRv;
+
+    public ObjectStore(int windowSize, string? dataDirectory)
+    {
+        _windowSize = Math.Max(1, windowSize);
+        if (dataDirectory is null) return;
+        var (rv, objects) = WriteAheadLog.Load(dataDirectory);
+        foreach (var obj in objects)
+        {
+            var parts = obj.Key.Split('|');
+            var stored = new StoredObject(parts[0], parts[1], parts[2], obj.Value, JsonUtil.Serialize(obj.Value),
+                long.Parse(JsonUtil.MetaStr(obj.Value, "resourceVersion") ?? "0", CultureInfo.InvariantCulture));
+            Bucket(parts[0])[StoredObject.Key(parts[1], parts[2])] = stored;
+        }
+        _rv = rv;
+        // Events before a restart are gone: a watch resuming from an older version must relist (410).
+        _compactedRv = rv;
+        _wal = WriteAheadLog.Open(dataDirectory, rv, AllObjects());
+    }
+
+    public long CurrentResourceVersion
+    {
+        get
+        {
+            lock (_gate) return _rv;
+        }
+    }
+
+    private SortedDictionary<string, StoredObject> Bucket(string resourceKey)
+    {
+        if (!_data.TryGetValue(resourceKey, out var bucket))
+        {
+            bucket = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
+            _data[resourceKey] = bucket;
+        }
+        return bucket;
+    }
+
+    private List<StoredObject> AllObjects() => _data.Values.SelectMany(b => b.Values).ToList();
+
+    public StoredObject? Get(string resourceKey, string ns, string name)
+    {
+        lock (_gate)
+        {
+            return _data.TryGetValue(resourceKey, out var b) && b.TryGetValue(StoredObject.Key(ns, name), out var o) ? o : null;
+        }
+    }
+
+    /// <summary>A consistent list (in namespace/name order) and the resourceVersion it was taken at.</summary>
+    public (List<StoredObject> Items, long ResourceVersion) List(string resourceKey, string? ns)
+    {
+        lock (_gate)
+        {
+            var items = _data.TryGetValue(resourceKey, out var b)
+                ? (ns is null ? b.Values.ToList() : b.Values.Where(o => o.Namespace == ns).ToList())
+                : [];
+            return (items, _rv);
+        }
+    }
+
+    /// <summary>
+    /// Reads the current object, lets <paramref name="decide"/> choose what to do, and commits it, all under
+    /// the store lock. <paramref name="decide"/> may throw <see cref="ApiException"/> to reject the write.
+    /// </summary>
+    public WriteResult Write(string resourceKey, string ns, string name, Func<StoredObject?, Mutation> decide)
+    {
+        lock (_gate)
+        {
+            var bucket = Bucket(resourceKey);
+            var key = StoredObject.Key(ns, name);
+            bucket.TryGetValue(key, out var current);
+            var mutation = decide(current);
+            if (mutation.Kind == MutationKind.Keep) return new WriteResult(current, false, null, Task.CompletedTask);
+            var rv = ++_rv;
+            var node = mutation.Node!;
+            JsonUtil.Metadata(node)["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
+            var stored = new StoredObject(resourceKey, ns, name, node, JsonUtil.Serialize(node), rv);
+            StoreEventType type;
+            Task durable;
+            if (mutation.Kind == MutationKind.Delete)
+            {
+                bucket.Remove(key);
+                type = StoreEventType.Deleted;
+                durable = _wal?.Append(rv, resourceKey, ns, name, null) ?? Task.CompletedTask;
+            }
+            else
+            {
+                bucket[key] = stored;
+                type = current is null ? StoreEventType.Added : StoreEventType.Modified;
+                durable = _wal?.Append(rv, resourceKey, ns, name, stored.Json) ?? Task.CompletedTask;
+            }
+            Publish(new StoreEvent(rv, type, stored, current));
+            return new WriteResult(stored, true, type, durable);
+        }
+    }
+
+    private void Publish(StoreEvent e)
+    {
+        _window.Enqueue(e);
+        while (_window.Count > _windowSize) _compactedRv = _window.Dequeue().ResourceVersion;
+        if (_watchers.TryGetValue(e.Object.ResourceKey, out var subs))
+        {
+            foreach (var sub in subs)
+            {
+                if (sub.Accepts(e.Object)) sub.Events.Writer.TryWrite(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens a watch. Without <paramref name="fromResourceVersion"/> the current objects come first as ADDED
+    /// events; with it, every retained event after it is replayed; a version older than the window is 410 Gone.
+    /// </summary>
+    public WatchSubscription Subscribe(string resourceKey, string? ns, long? fromResourceVersion, out long startResourceVersion)
+    {
+        lock (_gate)
+        {
+            var sub = new WatchSubscription(resourceKey, ns);
+            if (fromResourceVersion is not { } from)
+            {
+                if (_data.TryGetValue(resourceKey, out var bucket))
+                {
+                    foreach (var o in bucket.Values.Where(sub.Accepts))
+                    {
+                        sub.Events.Writer.TryWrite(new StoreEvent(o.ResourceVersion, StoreEventType.Added, o, null));
+                    }
+                }
+            }
+            else
+            {
+                if (from < _compactedRv)
+                {
+                    throw ApiException.Gone(
+                        $"too old resource version: {from} ({_compactedRv + 1})");
+                }
+                foreach (var e in _window)
+                {
+                    if (e.ResourceVersion > from && e.Object.ResourceKey == resourceKey && sub.Accepts(e.Object))
+                        sub.Events.Writer.TryWrite(e);
+                }
+            }
+            if (!_watchers.TryGetValue(resourceKey, out var subs))
+            {
+                subs = [];
+                _watchers[resourceKey] = subs;
+            }
+            subs.Add(sub);
+            startResourceVersion = _rv;
+            return sub;
+        }
+    }
+
+    public void Unsubscribe(WatchSubscription sub)
+    {
+        lock (_gate)
+        {
+            if (_watchers.TryGetValue(sub.ResourceKey, out var subs)) subs.Remove(sub);
+            sub.Events.Writer.TryComplete();
+        }
+    }
+
+    public int WatcherCount
+    {
+        get
+        {
+            lock (_gate) return _watchers.Values.Sum(l => l.Count);
+        }
+    }
+
+    /// <summary>Ends every open watch (their streams finish; clients re-watch elsewhere or later).</summary>
+    public void CloseWatches()
+    {
+        lock (_gate)
+        {
+            foreach (var sub in _watchers.Values.SelectMany(s => s)) sub.Events.Writer.TryComplete();
+            _watchers.Clear();
+        }
+    }
+
+    public void Dispose()
+    {
+        CloseWatches();
+        lock (_gate)
+        {
+            _wal?.Compact(_rv, AllObjects());
+            _wal?.Dispose();
+        }
+    }
+}

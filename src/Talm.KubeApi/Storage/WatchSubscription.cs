@@ -1,0 +1,21 @@
+using System.Threading.Channels;
+
+namespace Talm.KubeApi.Storage;
+
+/// <summary>One open watch: the store pushes matching events in order; the HTTP side drains them.</summary>
+public sealed class WatchSubscription
+{
+    internal WatchSubscription(string resourceKey, string? ns)
+    {
+        ResourceKey = resourceKey;
+        Namespace = ns;
+    }
+
+    public string ResourceKey { get; }
+    public string? Namespace { get; }
+
+    public Channel<StoreEvent> Events { get; } = Channel.CreateUnbounded<StoreEvent>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+
+    internal bool Accepts(StoredObject obj) => Namespace is null || obj.Namespace == Namespace;
+}
