@@ -90,7 +90,7 @@ public sealed class LabRunner
             _view.Note("The hub operator is running.");
 
             var cgu = options.CguDocument is null
-                ? HubObjects.DefaultCgu(names, options.MaxConcurrency)
+                ? HubObjects.DefaultCgu(names, options.MaxConcurrency, options.TimeoutMinutes)
                 : YamlDocument.ToJsonObject(options.CguDocument);
             cgu["metadata"] ??= new JsonObject();
             var cguNs = Json.Namespace(cgu);

@@ -130,7 +130,7 @@ public static class HubObjects
         }),
     };
 
-    public static JsonObject DefaultCgu(IEnumerable<string> clusters, int maxConcurrency) => new()
+    public static JsonObject DefaultCgu(IEnumerable<string> clusters, int maxConcurrency, int timeoutMinutes = 240) => new()
     {
         ["metadata"] = new JsonObject { ["name"] = CguName, ["namespace"] = GroupNamespace },
         ["spec"] = new JsonObject
@@ -140,7 +140,7 @@ public static class HubObjects
             ["clusters"] = new JsonArray([.. clusters.Select(c => (JsonNode)JsonValue.Create(c)!)]),
             ["enable"] = true,
             ["managedPolicies"] = new JsonArray(PolicyName),
-            ["remediationStrategy"] = new JsonObject { ["maxConcurrency"] = maxConcurrency, ["timeout"] = 240 },
+            ["remediationStrategy"] = new JsonObject { ["maxConcurrency"] = maxConcurrency, ["timeout"] = timeoutMinutes },
         },
     };
 }

@@ -18,6 +18,8 @@ public sealed record LabOptions
     public IReadOnlyList<string> Unreachable { get; init; } = [];
     public IReadOnlyList<string> FailUpgrade { get; init; } = [];
     public int MaxConcurrency { get; init; } = 2;
+    /// <summary>remediationStrategy.timeout of the default CGU, in minutes.</summary>
+    public int TimeoutMinutes { get; init; } = 240;
     /// <summary>A CGU document (YAML or JSON) to use instead of the default one.</summary>
     public string? CguDocument { get; init; }
     public bool Keep { get; init; }
