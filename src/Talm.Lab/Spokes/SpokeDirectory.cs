@@ -1,0 +1,23 @@
+namespace Talm.Lab.Spokes;
+
+/// <summary>Where a full-fidelity spoke keeps its things, under the lab's directory.</summary>
+public sealed record SpokeDirectory(string Root)
+{
+    /// <summary>The sandbox host root (what a node's / is).</summary>
+    public string Host => Path.Combine(Root, "host");
+
+    public string Backup => Path.Combine(Host, "var", "recovery");
+
+    public string EtcdData => Path.Combine(Host, "var", "lib", "etcd");
+
+    public string EtcdLog => Path.Combine(Root, "etcd.log");
+
+    /// <summary>Everything the real tools printed for this spoke.</summary>
+    public string Log => Path.Combine(Root, "spoke.log");
+
+    /// <summary>etcd's keys (with value hashes) just before the upgrade touched them.</summary>
+    public string PreUpgradeKeys => Path.Combine(Root, "pre-upgrade-etcd.json");
+
+    /// <summary>"upgraded" or "broken" once the upgrade ran.</summary>
+    public string UpgradeMarker => Path.Combine(Root, "upgrade-state");
+}
