@@ -1,0 +1,208 @@
+using System.Text.Json;
+using Talm.Api.Cgu;
+using Talm.Api.Meta;
+using Talm.Engine.Model;
+
+namespace Talm.Engine.Internal;
+
+internal enum PhaseOutcome
+{
+    InProgress,
+    Done,
+    AllFailed,
+}
+
+/// <summary>Step 10: the per-cluster backup state machine and the BackupSuceeded condition (§5).</summary>
+internal sealed class BackupMachine(DecisionContext ctx)
+{
+    private JsonElement? _nsTemplate, _saTemplate, _crbTemplate, _jobTemplate;
+
+    /// <summary>Advances every cluster's backup and sets BackupSuceeded.</summary>
+    public PhaseOutcome Run(List<string> plan)
+    {
+        var backup = ctx.Status.Backup;
+        if (backup?.Status is null)
+        {
+            if (string.IsNullOrEmpty(ctx.Snapshot.Settings.RecoveryImage))
+            {
+                ctx.SetCondition(ConditionTypes.Progressing, false, ConditionReasons.NotStarted, Messages.BackupInProgressProgressing);
+                ctx.SetCondition(ConditionTypes.BackupSucceeded, false, ConditionReasons.RecoveryImageMissing, Messages.RecoveryImageMissing);
+                ctx.RequeueWithin(DecisionContext.PollInterval);
+                return PhaseOutcome.InProgress;
+            }
+            var states = new Dictionary<string, string>(plan.Count, StringComparer.Ordinal);
+            foreach (var c in plan)
+                states[c] = BackupStates.PreparingToStart;
+            backup = ctx.Status.Backup = new BackupStatus { StartedAt = ctx.Now, Status = states, Clusters = [] };
+        }
+        var map = backup.Status!;
+        var startedAt = backup.StartedAt ?? ctx.Now;
+        var limitPassed = ctx.Now - startedAt >= BackupJob.HubLimit;
+        var canStartJobs = !string.IsNullOrEmpty(ctx.Snapshot.Settings.RecoveryImage);
+
+        // Iterate over a snapshot of the keys: states are rewritten in place.
+        foreach (var cluster in map.Keys.ToArray())
+        {
+            var state = map[cluster];
+            if (BackupStates.IsFinal(state))
+                continue;
+            var next = Step(cluster, state, canStartJobs);
+            if (!BackupStates.IsFinal(next) && limitPassed)
+                next = BackupStates.BackupTimeout;
+            if (next == state)
+                continue;
+            map[cluster] = next;
+            if (BackupStates.IsFinal(next))
+            {
+                ctx.Event(EngineEventKind.BackupFinished, "BackupFinished", $"Backup of cluster {cluster} finished: {next}",
+                    warning: next != BackupStates.Succeeded, cluster: cluster, detail: next);
+            }
+        }
+
+        int progressing = 0, succeeded = 0, failed = 0;
+        foreach (var s in map.Values)
+        {
+            if (BackupStates.IsProgressing(s))
+                progressing++;
+            else if (s == BackupStates.Succeeded)
+                succeeded++;
+            else
+                failed++;
+        }
+        var total = map.Count;
+        if (succeeded == total)
+        {
+            ctx.SetCondition(ConditionTypes.BackupSucceeded, true, ConditionReasons.BackupCompleted, Messages.BackupCompleted);
+            return PhaseOutcome.Done;
+        }
+        if (failed == total)
+        {
+            ctx.SetCondition(ConditionTypes.BackupSucceeded, false, ConditionReasons.Failed, Messages.BackupFailedAll);
+            return PhaseOutcome.AllFailed;
+        }
+        if (succeeded + failed == total)
+        {
+            ctx.SetCondition(ConditionTypes.BackupSucceeded, true, ConditionReasons.PartiallyDone, Messages.BackupFailed(failed));
+            return PhaseOutcome.Done;
+        }
+        ctx.SetCondition(ConditionTypes.Progressing, false, ConditionReasons.NotStarted, Messages.BackupInProgressProgressing);
+        ctx.SetCondition(ConditionTypes.BackupSucceeded, false, ConditionReasons.InProgress, Messages.BackupInProgress(progressing));
+        ctx.RequeueWithin(Min(DecisionContext.PollInterval, startedAt + BackupJob.HubLimit - ctx.Now));
+        return PhaseOutcome.InProgress;
+    }
+
+    /// <summary>Clusters whose backup succeeded (the only ones that may be upgraded).</summary>
+    public static HashSet<string> Succeeded(BackupStatus? backup)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (c, s) in backup?.Status ?? [])
+        {
+            if (s == BackupStates.Succeeded)
+                set.Add(c);
+        }
+        return set;
+    }
+
+    private string Step(string cluster, string state, bool canStartJobs)
+    {
+        switch (state)
+        {
+            case BackupStates.PreparingToStart:
+                DeleteViews(cluster);
+                DeleteCreateActions(cluster);
+                CreateDeleteActions(cluster);
+                return BackupStates.Starting;
+            case BackupStates.Starting:
+                {
+                    var ns = ViewReader.Read(ctx.Index.View(cluster, Names.ViewBackupNamespace));
+                    if (ns is ViewState.Missing or ViewState.Absent)
+                    {
+                        _nsTemplate ??= SpokeObjects.Namespace(Names.BackupNamespace, privileged: true);
+                        _saTemplate ??= SpokeObjects.ServiceAccount(Names.BackupAgent, Names.BackupNamespace);
+                        _crbTemplate ??= SpokeObjects.ClusterAdminBinding(Names.BackupAgent, Names.BackupAgent, Names.BackupNamespace);
+                        ctx.Create(SpokeObjects.CreateAction(cluster, Names.BackupNsCreate, "namespace", _nsTemplate.Value));
+                        ctx.Create(SpokeObjects.CreateAction(cluster, Names.BackupSaCreate, "serviceaccount", _saTemplate.Value));
+                        ctx.Create(SpokeObjects.CreateAction(cluster, Names.BackupCrbCreate, "clusterrolebinding", _crbTemplate.Value));
+                        ctx.Create(SpokeObjects.View(cluster, Names.ViewBackupNamespace, "namespaces", Names.BackupNamespace));
+                        return state;
+                    }
+                    if (ns == ViewState.Unknown)
+                        return state;
+                    var jobView = ctx.Index.View(cluster, Names.ViewBackupJob);
+                    var job = ViewReader.Read(jobView);
+                    if (job is ViewState.Missing or ViewState.Absent)
+                    {
+                        if (canStartJobs)
+                        {
+                            _jobTemplate ??= BackupJob.Build(ctx.Snapshot.Settings.RecoveryImage!);
+                            ctx.Create(SpokeObjects.View(cluster, Names.ViewBackupJob, "jobs", Names.BackupAgent, Names.BackupNamespace));
+                            ctx.Create(SpokeObjects.CreateAction(cluster, Names.BackupJobCreate, "job", _jobTemplate.Value, Names.BackupNamespace));
+                        }
+                        return state;
+                    }
+                    return job == ViewState.Present ? FromJob(cluster, state, jobView) : state;
+                }
+            case BackupStates.Active:
+                {
+                    var jobView = ctx.Index.View(cluster, Names.ViewBackupJob);
+                    return ViewReader.Read(jobView) == ViewState.Present ? FromJob(cluster, state, jobView) : state;
+                }
+            default:
+                return state;
+        }
+    }
+
+    private string FromJob(string cluster, string state, Api.Rhacm.ManagedClusterView? jobView)
+    {
+        switch (ViewReader.Job(jobView))
+        {
+            case JobPhase.Active:
+                return BackupStates.Active;
+            case JobPhase.Succeeded:
+                DeleteViews(cluster);
+                CreateDeleteActions(cluster);
+                return BackupStates.Succeeded;
+            case JobPhase.DeadlineExceeded:
+                return BackupStates.BackupTimeout;
+            case JobPhase.Failed:
+                return BackupStates.UnrecoverableError;
+            default:
+                return state;
+        }
+    }
+
+    private void DeleteViews(string cluster)
+    {
+        ctx.Delete(Kinds.ManagedClusterView, cluster, Names.ViewBackupJob);
+        ctx.Delete(Kinds.ManagedClusterView, cluster, Names.ViewBackupNamespace);
+    }
+
+    private void DeleteCreateActions(string cluster)
+    {
+        ctx.Delete(Kinds.ManagedClusterAction, cluster, Names.BackupNsCreate);
+        ctx.Delete(Kinds.ManagedClusterAction, cluster, Names.BackupSaCreate);
+        ctx.Delete(Kinds.ManagedClusterAction, cluster, Names.BackupCrbCreate);
+        ctx.Delete(Kinds.ManagedClusterAction, cluster, Names.BackupJobCreate);
+    }
+
+    private void CreateDeleteActions(string cluster)
+    {
+        ctx.Create(SpokeObjects.DeleteAction(cluster, Names.BackupNsDelete, "namespace", Names.BackupNamespace));
+        ctx.Create(SpokeObjects.DeleteAction(cluster, Names.BackupCrbDelete, "clusterrolebinding", Names.BackupAgent));
+    }
+
+    /// <summary>§5.5: for each cluster whose backup did not succeed, remove what talm put there.</summary>
+    public void Cleanup()
+    {
+        foreach (var (cluster, state) in ctx.Status.Backup?.Status ?? [])
+        {
+            if (state == BackupStates.Succeeded)
+                continue;
+            DeleteViews(cluster);
+            DeleteCreateActions(cluster);
+            CreateDeleteActions(cluster);
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

@@ -1,0 +1,87 @@
+using Talm.Api.Cgu;
+using Talm.Api.Meta;
+using Talm.Engine.Model;
+
+namespace Talm.Engine.Internal;
+
+/// <summary>The working state of one decision: inputs, the status being evolved, and what to emit.</summary>
+internal sealed class DecisionContext
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(30);
+
+    private TimeSpan? _requeue;
+
+    public DecisionContext(HubSnapshot snapshot, DateTimeOffset now, INameSuffixSource suffixes)
+    {
+        Snapshot = snapshot;
+        Cgu = snapshot.Cgu;
+        Now = now;
+        Suffixes = suffixes;
+        Index = new HubIndex(snapshot);
+        Status = (Cgu.Status ?? new ClusterGroupUpgradeStatus()).DeepCopy();
+        Status.Conditions ??= [];
+    }
+
+    public HubSnapshot Snapshot { get; }
+    public ClusterGroupUpgrade Cgu { get; }
+    public ClusterGroupUpgradeSpec Spec => Cgu.Spec;
+    public DateTimeOffset Now { get; }
+    public INameSuffixSource Suffixes { get; }
+    public HubIndex Index { get; }
+    public ClusterGroupUpgradeStatus Status { get; }
+    public List<Condition> Conditions => Status.Conditions!;
+    public List<Intent> Intents { get; } = [];
+    public List<EngineEvent> Events { get; } = [];
+
+    public UpgradeProgress Progress => Status.Status ??= new UpgradeProgress();
+
+    public void SetCondition(string type, bool status, string reason, string message) =>
+        Api.Meta.Conditions.Set(Conditions, type, status, reason, message, Now);
+
+    /// <summary>Ask to be looked at again no later than <paramref name="after"/>.</summary>
+    public void RequeueWithin(TimeSpan after)
+    {
+        if (after < TimeSpan.FromSeconds(1))
+            after = TimeSpan.FromSeconds(1);
+        if (_requeue is null || after < _requeue)
+            _requeue = after;
+    }
+
+    private readonly Dictionary<(string Kind, string? Ns, string? Name), int> _applied = [];
+
+    public void Create(IKubeObject body) => Apply(ApplyMode.Create, body);
+
+    public void Update(IKubeObject body) => Apply(ApplyMode.Update, body);
+
+    /// <summary>One intent per object per decision: a later body replaces an earlier one (a create stays a create).</summary>
+    private void Apply(ApplyMode mode, IKubeObject body)
+    {
+        var key = (body.Kind, body.Metadata.Namespace, body.Metadata.Name);
+        if (_applied.TryGetValue(key, out var at) && Intents[at] is ApplyIntent earlier)
+        {
+            Intents[at] = new ApplyIntent(earlier.Mode == ApplyMode.Create ? ApplyMode.Create : mode, body);
+            return;
+        }
+        _applied[key] = Intents.Count;
+        Intents.Add(new ApplyIntent(mode, body));
+    }
+
+    public void Delete(KindInfo kind, string? ns, string name) => Intents.Add(new DeleteIntent(kind, ns, name));
+
+    public void Event(EngineEventKind kind, string reason, string message, bool warning = false, string? cluster = null, string? detail = null) =>
+        Events.Add(new EngineEvent(kind, reason, message, warning) { Cluster = cluster, Detail = detail });
+
+    public Decision Finish()
+    {
+        var before = Cgu.Status;
+        var changed = before is null || !StatusComparer.Same(before, Status);
+        return new Decision
+        {
+            Status = Status,
+            StatusChanged = changed,
+            Intents = Intents,
+            Events = Events,
+            RequeueAfter = _requeue,
+        };
+    }
+}
