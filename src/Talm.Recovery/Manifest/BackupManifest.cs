@@ -34,6 +34,9 @@ public sealed record BackupManifest
     public required IReadOnlyList<ManifestEntry> Entries { get; init; }
 
     public required BackupTotals Totals { get; init; }
+
+    /// <summary>Image references saved into <c>images/</c> (an OCI layout), when images were asked for.</summary>
+    public IReadOnlyList<string>? Images { get; init; }
 }
 
 public sealed record EtcdBackupInfo
@@ -111,4 +114,13 @@ public sealed record ManifestEntry
 
     /// <summary>Extended attributes, name → base64 value (e.g. <c>security.selinux</c>).</summary>
     public IReadOnlyDictionary<string, string>? Xattrs { get; init; }
+
+    /// <summary>
+    /// Identity of the source file when it was copied (device, inode, ctime in ns). The next backup
+    /// links this entry's file instead of copying when the source still has the same identity,
+    /// size and mtime. Absent for files the backup generated itself.
+    /// </summary>
+    public SourceIdentity? Source { get; init; }
 }
+
+public sealed record SourceIdentity(ulong Device, ulong Inode, long CtimeNs);

@@ -1,0 +1,3 @@
+namespace Talm.Recovery.Etcd;
+
+public sealed record EtcdStatus(string Version, long DbSize, long Revision, ulong MemberId);

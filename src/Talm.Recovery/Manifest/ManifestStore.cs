@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Talm.Recovery.Platform;
+
+namespace Talm.Recovery.Manifest;
+
+/// <summary>Reads and durably writes <c>manifest.json</c>.</summary>
+public static class ManifestStore
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = false,
+    };
+
+    /// <summary>Reads the manifest of a backup root; throws <see cref="InvalidDataException"/> naming the problem.</summary>
+    public static BackupManifest Read(string backupRoot)
+    {
+        var path = Path.Combine(backupRoot, BackupLayout.Manifest);
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"no {BackupLayout.Manifest} in {backupRoot}: there is no complete backup there; run `talm recovery backup`");
+        }
+
+        BackupManifest? manifest;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            manifest = JsonSerializer.Deserialize<BackupManifest>(stream, Options);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a valid manifest ({e.Message}); the backup is damaged, take a new one", e);
+        }
+
+        if (manifest is null)
+        {
+            throw new InvalidDataException($"{path} is empty; the backup is damaged, take a new one");
+        }
+
+        if (manifest.Format != BackupManifest.CurrentFormat)
+        {
+            throw new InvalidDataException($"{path} has format {manifest.Format}, this talm reads format {BackupManifest.CurrentFormat}; use the talm saved with the backup ({BackupLayout.RecoveryScript})");
+        }
+
+        return manifest;
+    }
+
+    /// <summary>Returns null instead of throwing when the manifest is missing or unreadable.</summary>
+    public static BackupManifest? TryRead(string backupRoot)
+    {
+        try
+        {
+            return Read(backupRoot);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes the manifest through a temporary file, fsyncs it, renames it into place and fsyncs the directory.</summary>
+    public static void Write(string backupRoot, BackupManifest manifest)
+    {
+        var path = Path.Combine(backupRoot, BackupLayout.Manifest);
+        var temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            JsonSerializer.Serialize(stream, manifest, Options);
+            stream.Flush(flushToDisk: true);
+        }
+
+        Posix.Rename(temp, path);
+        Posix.Fsync(backupRoot);
+    }
+}

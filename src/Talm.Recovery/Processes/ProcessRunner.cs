@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Talm.Recovery.Processes;
+
+/// <summary>
+/// Runs external tools (ostree, tar, podman, systemctl...) with arguments passed as a list (no shell),
+/// capturing their output. <see cref="RunAsync"/> throws on a non-zero exit, naming the command.
+/// </summary>
+public sealed class ProcessRunner
+{
+    private readonly ILogger _logger;
+    private readonly IReadOnlyDictionary<string, string?>? _environment;
+
+    /// <param name="environment">Variables to set (or, with a null value, remove) in every child.</param>
+    public ProcessRunner(ILogger? logger = null, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        _logger = logger ?? NullLogger.Instance;
+        _environment = environment;
+    }
+
+    /// <summary>Runs the command and throws <see cref="ProcessFailedException"/> unless it exits 0.</summary>
+    public async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, CancellationToken cancellationToken = default, string? workingDirectory = null)
+    {
+        var result = await TryRunAsync(fileName, arguments, cancellationToken, workingDirectory).ConfigureAwait(false);
+        return result.Succeeded ? result : throw new ProcessFailedException(result);
+    }
+
+    /// <summary>Runs the command and returns its result whatever the exit code; a command that cannot start gives exit code 127.</summary>
+    public async Task<ProcessResult> TryRunAsync(string fileName, IEnumerable<string> arguments, CancellationToken cancellationToken = default, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
+
+        if (_environment is not null)
+        {
+            foreach (var (key, value) in _environment)
+            {
+                if (value is null)
+                {
+                    info.Environment.Remove(key);
+                }
+                else
+                {
+                    info.Environment[key] = value;
+                }
+            }
+        }
+
+        var commandLine = FormatCommandLine(fileName, info.ArgumentList);
+        _logger.LogDebug("Running {Command}", commandLine);
+        using var process = new Process { StartInfo = info };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return new ProcessResult(commandLine, 127, "", $"cannot start {fileName}: {e.Message}; is it installed and on PATH?");
+        }
+
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // already gone
+            }
+
+            throw;
+        }
+
+        var result = new ProcessResult(commandLine, process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+        _logger.LogDebug("{Command} exited {ExitCode}", commandLine, result.ExitCode);
+        return result;
+    }
+
+    public static string FormatCommandLine(string fileName, IEnumerable<string> arguments)
+    {
+        var builder = new StringBuilder(fileName);
+        foreach (var argument in arguments)
+        {
+            builder.Append(' ');
+            var needsQuotes = argument.Length == 0 || argument.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '\\');
+            builder.Append(needsQuotes ? "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'" : argument);
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Talm.Recovery.NodeTools;
+using Talm.Recovery.Platform;
+
+namespace Talm.Recovery.Restore;
+
+/// <summary>
+/// Puts the backup's etcd snapshot in place of the node's data directory. The old directory is moved
+/// aside, never deleted, and where it went is recorded in the backup directory before the move, so a
+/// retried stage knows that the data directory it finds is its own unfinished restore.
+/// </summary>
+public sealed partial class EtcdDataRestore(NodeToolRunner tools, RecoveryLog log)
+{
+    public const string AsideRecord = "etcd-data-aside";
+
+    public static string AsideRecordPath(string backupDir) => Path.Combine(backupDir, AsideRecord);
+
+    /// <summary>Restores <paramref name="snapshot"/> into <paramref name="dataDir"/>; returns where the old data directory now is (null if there was none).</summary>
+    public async Task<string?> RestoreAsync(string step, string snapshot, string dataDir, string backupDir, string memberName, string peerUrl, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var record = AsideRecordPath(backupDir);
+        string? aside = null;
+        if (File.Exists(record) && File.ReadAllText(record).Trim() is { Length: > 0 } recorded && Directory.Exists(recorded))
+        {
+            // An earlier attempt already moved the original aside: what sits at dataDir now is ours.
+            aside = recorded;
+            if (Directory.Exists(dataDir))
+            {
+                log.Info($"Removing the unfinished restore of an earlier attempt at {dataDir} (the original data stays in {aside})");
+                Directory.Delete(dataDir, recursive: true);
+            }
+        }
+        else if (Directory.Exists(dataDir))
+        {
+            aside = $"{dataDir}.pre-recovery-{now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
+            await File.WriteAllTextAsync(record, aside + "\n", cancellationToken).ConfigureAwait(false);
+            Posix.Fsync(record);
+            Posix.Fsync(backupDir);
+            log.Info($"Moving the current etcd data directory aside to {aside}");
+            Posix.Rename(dataDir, aside);
+        }
+
+        var fresh = dataDir + ".restoring";
+        if (Directory.Exists(fresh))
+        {
+            Directory.Delete(fresh, recursive: true);
+        }
+
+        // etcdutl is the offline tool of etcd 3.5+; 3.4 has only etcdctl, which verifies the snapshot's hash trailer as it restores.
+        var tool = tools.Find("etcdutl") is not null ? "etcdutl" : "etcdctl";
+        log.Info($"Restoring the etcd snapshot {Path.GetFileName(snapshot)} into a fresh data directory with {tool}");
+        string[] args =
+        [
+            "snapshot", "restore", snapshot,
+            "--data-dir", fresh,
+            "--name", memberName,
+            "--initial-cluster", $"{memberName}={peerUrl}",
+            "--initial-advertise-peer-urls", peerUrl,
+        ];
+        await tools.RunAsync(step, tool, args, cancellationToken).ConfigureAwait(false);
+        Posix.Rename(fresh, dataDir);
+        Posix.Fsync(Path.GetDirectoryName(dataDir)!);
+        return aside;
+    }
+
+    /// <summary>The member name and peer URL the node's etcd pod uses, read from its manifest; defaults when it does not say.</summary>
+    public static (string Name, string PeerUrl) MemberIdentity(string? etcdPodManifest, string defaultName)
+    {
+        if (etcdPodManifest is null)
+        {
+            return (defaultName, "http://localhost:2380");
+        }
+
+        var peer = PeerUrl().Match(etcdPodManifest);
+        var name = NameFlag().Match(etcdPodManifest);
+        return (name.Success ? name.Groups[1].Value : defaultName, peer.Success ? peer.Value : "http://localhost:2380");
+    }
+
+    [GeneratedRegex(@"https?://[A-Za-z0-9.\-\[\]:]+:2380")]
+    private static partial Regex PeerUrl();
+
+    [GeneratedRegex(@"--name[= ]""?([A-Za-z0-9.\-]+)")]
+    private static partial Regex NameFlag();
+}

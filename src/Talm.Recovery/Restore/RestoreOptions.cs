@@ -1,0 +1,35 @@
+namespace Talm.Recovery.Restore;
+
+/// <summary>What <c>talm recovery restore</c> (and <c>upgrade-recovery.sh</c>) was asked to do.</summary>
+public sealed record RestoreOptions
+{
+    /// <summary>The node's root: <c>/</c> on the node, a sandbox directory in tests.</summary>
+    public required string HostRoot { get; init; }
+
+    /// <summary>The backup directory (default <c>/var/recovery</c>); the progress file lives here.</summary>
+    public required string BackupDir { get; init; }
+
+    public bool Resume { get; init; }
+
+    public bool Restart { get; init; }
+
+    /// <summary>Stop after each stage (and accept an already started restore, like --resume).</summary>
+    public bool Step { get; init; }
+
+    /// <summary>Turn the "active deployment not pinned" refusal into a warning.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>The value of KUBECONFIG, passed in by the CLI.</summary>
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>How the engineer started us, for the "run X --resume" messages.</summary>
+    public string? InvokedAs { get; init; }
+
+    public TimeSpan ContainerTimeout { get; init; } = TimeSpan.FromMinutes(20);
+
+    public TimeSpan RedeployTimeout { get; init; } = TimeSpan.FromMinutes(20);
+
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount);
+}

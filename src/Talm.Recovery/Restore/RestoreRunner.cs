@@ -1,0 +1,448 @@
+using System.Globalization;
+using Talm.Recovery.Manifest;
+using Talm.Recovery.NodeTools;
+using Talm.Recovery.Ostree;
+using Talm.Recovery.Platform;
+using Talm.Recovery.Rollback;
+using Talm.Recovery.Verify;
+
+namespace Talm.Recovery.Restore;
+
+/// <summary>
+/// The staged, resumable restore of spec §3.2: pre-checks, then <c>restore_files</c> (reboot),
+/// <c>restore_cluster</c> and the final redeployment, each recorded in the progress file only once
+/// complete, so a failed stage is simply run again by <c>--resume</c>.
+/// </summary>
+public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, RecoveryLog log, TimeProvider time)
+{
+    private readonly ProgressFile _progress = new(options.BackupDir);
+
+    /// <summary>The four static pods whose manifests come back from the backup's resources archive.</summary>
+    public static readonly IReadOnlyList<string> StaticPods = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"];
+
+    public string ProgramName => options.InvokedAs ?? DefaultProgramName(options.BackupDir);
+
+    private string HostPath(string hostPath) => Path.Join(options.HostRoot, hostPath.TrimStart('/'));
+
+    public static string DefaultProgramName(string backupDir)
+    {
+        var script = Path.Combine(backupDir, BackupLayout.RecoveryScript);
+        return File.Exists(script) ? script : $"talm recovery restore --dir {backupDir}";
+    }
+
+    public async Task<RestoreOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        var stages = PreChecks();
+        var root = BackupGenerations.CurrentRoot(options.BackupDir)
+            ?? throw new RestoreFailedException($"Required backup content not found in {options.BackupDir} (no {BackupLayout.Manifest}: the backup is incomplete); take a new backup with 'talm recovery backup'");
+        var manifest = ReadManifest(root);
+
+        if (stages.Count == 0)
+        {
+            CheckPinned();
+        }
+
+        await VerifyBackupAsync(stages.Count == 0, cancellationToken).ConfigureAwait(false);
+
+        if (stages.Count == 0)
+        {
+            _progress.Append(RestoreStage.Started);
+            stages = [RestoreStage.Started];
+            log.Info($"Restore started from the backup of {manifest.Host} taken {manifest.CompletedAt:yyyy-MM-dd HH:mm:ss} UTC");
+        }
+
+        while (true)
+        {
+            var last = stages[^1];
+            var next = last switch
+            {
+                RestoreStage.Started => RestoreStage.RestoreFiles,
+                RestoreStage.RestoreFiles => RestoreStage.RestoreCluster,
+                _ => RestoreStage.Final,
+            };
+            try
+            {
+                switch (next)
+                {
+                    case RestoreStage.RestoreFiles:
+                        await RestoreFilesAsync(manifest, root, cancellationToken).ConfigureAwait(false);
+                        log.Info($"Please reboot now with 'systemctl reboot', then run '{ProgramName} --resume'");
+                        return RestoreOutcome.RebootRequired;
+                    case RestoreStage.RestoreCluster:
+                        await RestoreClusterAsync(manifest, root, cancellationToken).ConfigureAwait(false);
+                        if (options.Step)
+                        {
+                            log.Info($"Stage {RestoreStage.RestoreCluster} complete (--step); run '{ProgramName} --step' or '{ProgramName} --resume' to continue with the redeployment");
+                            return RestoreOutcome.SteppedStage;
+                        }
+
+                        stages = _progress.Read().ToList();
+                        continue;
+                    default:
+                        await FinalAsync(cancellationToken).ConfigureAwait(false);
+                        return RestoreOutcome.Complete;
+                }
+            }
+            catch (Exception e) when (e is NodeToolException or IOException or NativeException or TimeoutException or OstreeException
+                                          or UnauthorizedAccessException or InvalidDataException)
+            {
+                throw new RestoreFailedException(
+                    $"Stage {next} failed: {e.Message}\n" +
+                    $"Completed stages: {string.Join(", ", _progress.Read())}. Fix the cause above, then run '{ProgramName} --resume' to retry stage {next}, " +
+                    $"or '{ProgramName} --restart' to start the restore over.",
+                    e);
+            }
+        }
+    }
+
+    private List<string> PreChecks()
+    {
+        if (string.IsNullOrWhiteSpace(options.Kubeconfig) || !IsReadable(options.Kubeconfig))
+        {
+            throw new RestoreFailedException("Please provide kubeconfig location in KUBECONFIG env variable");
+        }
+
+        foreach (var name in new[] { BackupLayout.ClusterDir, BackupLayout.EtcDir, BackupLayout.LocalDir, BackupLayout.KubeletDir })
+        {
+            if (!Directory.Exists(Path.Combine(options.BackupDir, name)))
+            {
+                throw new RestoreFailedException($"Required backup content not found in {options.BackupDir}");
+            }
+        }
+
+        if (options.Restart && _progress.Exists)
+        {
+            log.Info($"--restart: clearing the progress file {_progress.Path}; the restore starts from the first stage");
+            _progress.Delete();
+        }
+
+        List<string> stages;
+        try
+        {
+            stages = _progress.Read().ToList();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RestoreFailedException(e.Message, e);
+        }
+
+        if (stages.Count > 0 && !options.Resume && !options.Step)
+        {
+            throw new RestoreFailedException("Restore has already started. Use --restart option to restart, or --step to resume");
+        }
+
+        if (stages.Count > 0)
+        {
+            log.Info($"Resuming after stage {stages[^1]}");
+        }
+
+        return stages;
+    }
+
+    private static bool IsReadable(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static BackupManifest ReadManifest(string root)
+    {
+        try
+        {
+            return ManifestStore.Read(root);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RestoreFailedException(e.Message + "; nothing on the node was changed", e);
+        }
+    }
+
+    private void CheckPinned()
+    {
+        const string message = "Active ostree deployment is not pinned and should be rolled back.";
+        OstreeDeployment? active;
+        try
+        {
+            using var sysroot = OstreeSysroot.Open(PlatformRollback.SysrootOf(options.HostRoot));
+            var deployments = sysroot.Deployments();
+            active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
+        }
+        catch (OstreeException e)
+        {
+            if (options.Force)
+            {
+                log.Warn($"{e.Message}; continuing because of --force");
+                return;
+            }
+
+            throw new RestoreFailedException($"{e.Message}; cannot tell whether the active deployment is the pinned one (use --force to go on anyway)", e);
+        }
+
+        if (active is { Pinned: true })
+        {
+            return;
+        }
+
+        if (options.Force)
+        {
+            log.Warn($"{message} Continuing because of --force.");
+            return;
+        }
+
+        throw new RestoreFailedException($"{message}\nRun 'talm recovery rollback' (or 'rpm-ostree rollback -r'), reboot, then run '{ProgramName}' again; or use --force to restore onto this OS anyway.");
+    }
+
+    private async Task VerifyBackupAsync(bool beforeAnyChange, CancellationToken cancellationToken)
+    {
+        log.Info($"Verifying the backup in {options.BackupDir} against its manifest before changing anything");
+        var report = await BackupVerifier.VerifyAsync(options.BackupDir, options.Parallelism, null, cancellationToken).ConfigureAwait(false);
+        if (report.Intact)
+        {
+            log.Info($"Backup verified: {report.FilesChecked} files, {report.BytesChecked / (1024.0 * 1024.0):0.0} MiB");
+            return;
+        }
+
+        var shown = report.Problems.Take(20).Select(p => "  - " + p);
+        var more = report.Problems.Count > 20 ? $"\n  ... and {report.Problems.Count - 20} more" : "";
+        var state = beforeAnyChange ? "Nothing on the node was changed." : "The restore stopped before its next stage.";
+        throw new RestoreFailedException(
+            $"The backup in {options.BackupDir} is damaged ({report.Problems.Count} problem(s)); refusing to restore from it. {state}\n" +
+            string.Join("\n", shown) + more +
+            "\nRun 'talm recovery verify --dir " + options.BackupDir + "' for the full list; restore from an intact copy of the backup.");
+    }
+
+    private async Task Tool(string step, string name, params string[] args) =>
+        await tools.RunAsync(step, name, args).ConfigureAwait(false);
+
+    private async Task RestoreFilesAsync(BackupManifest manifest, string root, CancellationToken cancellationToken)
+    {
+        const string step = RestoreStage.RestoreFiles;
+        log.Info($"Stage {step}: stopping the node's workloads and restoring /usr/local and /etc");
+        await Tool(step, "setenforce", "0").ConfigureAwait(false);
+        var completed = false;
+        try
+        {
+            await Tool(step, "systemctl", "stop", "kubelet").ConfigureAwait(false);
+            await Tool(step, "crictl", "rmp", "-fa").ConfigureAwait(false);
+            await Tool(step, "systemctl", "stop", "crio").ConfigureAwait(false);
+            await Tool(step, "crio", "wipe", "-f").ConfigureAwait(false);
+
+            Mirror("/usr/local", BackupLayout.LocalDir, ExcludeList.Empty, manifest, root, cancellationToken);
+            Mirror("/etc", BackupLayout.EtcDir, ExcludeList.Load(Path.Combine(root, BackupLayout.EtcExcludeList)), manifest, root, cancellationToken);
+
+            var extras = Path.Combine(root, BackupLayout.ExtrasArchive);
+            if (File.Exists(extras))
+            {
+                log.Info("Unpacking extras.tgz (machine-config files outside the three trees) at /");
+                await Tool(step, "tar", "-xzpf", extras, "-C", options.HostRoot, "--numeric-owner", "--xattrs", "--xattrs-include=*").ConfigureAwait(false);
+            }
+
+            await Tool(step, "systemctl", "daemon-reload").ConfigureAwait(false);
+            await Tool(step, "systemctl", "disable", "kubelet").ConfigureAwait(false);
+            _progress.Append(step);
+            completed = true;
+        }
+        finally
+        {
+            if (!completed)
+            {
+                // Leave SELinux as we found it even when the stage fails; the failure is the error to report.
+                await tools.TryRunAsync(step, "setenforce", ["1"], CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        await Tool(step, "setenforce", "1").ConfigureAwait(false);
+        log.Info($"Stage {step} complete");
+    }
+
+    private void Mirror(string hostPath, string backupName, ExcludeList excludes, BackupManifest manifest, string root, CancellationToken cancellationToken)
+    {
+        var target = HostTreeRoot(hostPath);
+        log.Info($"Restoring {hostPath} from {backupName}/ (only what differs is rewritten)");
+        var request = new MirrorRequest(hostPath, Path.Combine(root, backupName), target, backupName, manifest.Entries, excludes, manifest.StartedAt);
+        var result = new TreeMirror(options.Parallelism).Mirror(request, new SynchronousProgress(log), cancellationToken);
+        log.Info($"Restored {hostPath}: {result.Entries} entries, {result.Copied} rewritten ({result.BytesCopied / (1024.0 * 1024.0):0.0} MiB), " +
+                 $"{result.MetadataFixed} metadata fixed, {result.Deleted} removed, {result.Hashed} hashed, in {result.Duration.TotalSeconds:0.0}s");
+    }
+
+    /// <summary>
+    /// The directory a host tree really lives in: on RHCOS <c>/usr/local</c> is a symlink into
+    /// <c>/var</c>; an absolute link target is taken relative to the host root, never the machine running us.
+    /// </summary>
+    private string HostTreeRoot(string hostPath)
+    {
+        var path = HostPath(hostPath);
+        for (var hops = 0; hops < 8 && Posix.TryLStat(path) is { Kind: FileKind.Symlink }; hops++)
+        {
+            var target = new FileInfo(path).LinkTarget!;
+            path = target.StartsWith('/') ? HostPath(target) : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, target));
+        }
+
+        return path;
+    }
+
+    private async Task RestoreClusterAsync(BackupManifest manifest, string root, CancellationToken cancellationToken)
+    {
+        const string step = RestoreStage.RestoreCluster;
+        log.Info($"Stage {step}: restoring /var/lib/kubelet and etcd");
+        Mirror("/var/lib/kubelet", BackupLayout.KubeletDir, ExcludeList.Empty, manifest, root, cancellationToken);
+
+        var crio = await tools.TryRunAsync(step, "systemctl", ["is-active", "crio"], cancellationToken).ConfigureAwait(false);
+        if (!crio.Succeeded)
+        {
+            await Tool(step, "systemctl", "start", "crio").ConfigureAwait(false);
+        }
+
+        var containers = new NodeContainers(tools, log, time);
+        var oldIds = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in NodeContainers.Watched)
+        {
+            oldIds[name] = await containers.RunningIdAsync(step, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        var manifests = HostPath("/etc/kubernetes/manifests");
+        var stashed = HostPath("/etc/kubernetes/etcd-pod.yaml.stopped-by-recovery");
+        var etcdManifest = Path.Combine(manifests, "etcd-pod.yaml");
+        if (File.Exists(etcdManifest))
+        {
+            log.Info("Stopping the etcd static pod (moving its manifest out of manifests/)");
+            File.Move(etcdManifest, stashed, overwrite: true);
+        }
+
+        await containers.WaitGoneAsync(step, "etcd", options.ContainerTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
+
+        var archive = Path.Combine(root, manifest.Etcd.StaticPodResourcesArchive);
+        var archived = await ArchivedManifestsAsync(step, archive, cancellationToken).ConfigureAwait(false);
+        var etcdYaml = archived.TryGetValue("etcd", out var etcdInArchive) ? null : (File.Exists(stashed) ? await File.ReadAllTextAsync(stashed, cancellationToken).ConfigureAwait(false) : null);
+        var (memberName, peerUrl) = EtcdDataRestore.MemberIdentity(etcdYaml ?? ReadArchivedEtcdManifest(archive, etcdInArchive), manifest.Host);
+        var aside = await new EtcdDataRestore(tools, log).RestoreAsync(
+            step, Path.Combine(root, manifest.Etcd.SnapshotFile), HostPath("/var/lib/etcd"), options.BackupDir, memberName, peerUrl, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (aside is not null)
+        {
+            log.Info($"The pre-recovery etcd data is kept in {aside}");
+        }
+
+        log.Info("Putting back the static pod resources of the backup's revisions");
+        await Tool(step, "tar", "-xzpf", archive, "-C", HostPath("/etc/kubernetes"), "--numeric-owner").ConfigureAwait(false);
+        foreach (var pod in StaticPods)
+        {
+            if (archived.TryGetValue(pod, out var relative))
+            {
+                var from = Path.Combine(HostPath("/etc/kubernetes"), relative);
+                var to = Path.Combine(manifests, $"{pod}-pod.yaml");
+                var temp = to + ".talm-new";
+                File.Copy(from, temp, overwrite: true);
+                File.Move(temp, to, overwrite: true);
+            }
+        }
+
+        if (File.Exists(stashed))
+        {
+            if (!archived.ContainsKey("etcd"))
+            {
+                File.Move(stashed, etcdManifest, overwrite: true);
+            }
+            else
+            {
+                File.Delete(stashed);
+            }
+        }
+
+        await Tool(step, "systemctl", "enable", "kubelet").ConfigureAwait(false);
+        await Tool(step, "systemctl", "restart", "crio").ConfigureAwait(false);
+        await Tool(step, "systemctl", "restart", "kubelet").ConfigureAwait(false);
+        foreach (var name in NodeContainers.Watched)
+        {
+            await containers.WaitForNewIdAsync(step, name, oldIds[name], options.ContainerTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+
+        _progress.Append(step);
+        log.Info($"Stage {step} complete");
+    }
+
+    /// <summary>Which static pod manifests the resources archive holds: pod → path relative to /etc/kubernetes.</summary>
+    private async Task<Dictionary<string, string>> ArchivedManifestsAsync(string step, string archive, CancellationToken cancellationToken)
+    {
+        var listing = await tools.RunAsync(step, "tar", ["-tzf", archive], cancellationToken).ConfigureAwait(false);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in listing.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var name = line.StartsWith("./", StringComparison.Ordinal) ? line[2..] : line;
+            foreach (var pod in StaticPods)
+            {
+                var parts = name.Split('/');
+                if (parts.Length == 3 && parts[0] == "static-pod-resources" && parts[1].StartsWith(pod + "-pod-", StringComparison.Ordinal)
+                    && int.TryParse(parts[1][(pod.Length + 5)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out _) && parts[2] == $"{pod}-pod.yaml")
+                {
+                    result[pod] = name;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static string? ReadArchivedEtcdManifest(string archive, string? relative)
+    {
+        if (relative is null)
+        {
+            return null;
+        }
+
+        using var file = File.OpenRead(archive);
+        using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+        using var tar = new System.Formats.Tar.TarReader(gzip);
+        while (tar.GetNextEntry() is { } entry)
+        {
+            var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+            if (name == relative && entry.DataStream is not null)
+            {
+                using var reader = new StreamReader(entry.DataStream);
+                return reader.ReadToEnd();
+            }
+        }
+
+        return null;
+    }
+
+    private async Task FinalAsync(CancellationToken cancellationToken)
+    {
+        const string step = RestoreStage.Final;
+        log.Info($"Final stage: forcing redeployment of the control plane from the restored state");
+        var reason = "recovery-" + time.GetUtcNow().ToString("yyyy-MM-dd_HHmmss", CultureInfo.InvariantCulture);
+        await new Redeployment(tools, log, time).RunAsync(step, reason, options.RedeployTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
+
+        var status = await tools.TryRunAsync(step, "oc", ["get", "clusterversion,nodes,clusteroperator"], cancellationToken).ConfigureAwait(false);
+        if (status.Succeeded)
+        {
+            log.Info("Cluster status:\n" + status.StdOut);
+        }
+        else
+        {
+            log.Warn($"could not show the cluster status ('{status.Command}': {status.Output}); check it with 'oc get clusterversion,nodes,clusteroperator'");
+        }
+
+        _progress.Delete();
+        var asideRecord = EtcdDataRestore.AsideRecordPath(options.BackupDir);
+        if (File.Exists(asideRecord))
+        {
+            log.Info($"The pre-recovery etcd data stays in {File.ReadAllText(asideRecord).Trim()}; remove it once the cluster is healthy");
+            File.Delete(asideRecord);
+        }
+
+        log.Info("Recovery complete");
+    }
+
+    /// <summary>Reports mirror progress on the calling thread (Progress&lt;T&gt; would post it to the thread pool, out of order).</summary>
+    private sealed class SynchronousProgress(RecoveryLog log) : IProgress<MirrorProgress>
+    {
+        public void Report(MirrorProgress value) => log.Info($"  {value.Name}: {value.Done}/{value.Total} entries checked");
+    }
+}
