@@ -43,7 +43,7 @@ public sealed class FullSpoke : SimulatedSpoke
             if (r.ExitCode != 0)
                 throw new InvalidOperationException($"Making the sandbox host of {name} failed (exit {r.ExitCode}); see {layout.Log}");
         }
-        var etcd = await SpokeEtcd.StartAsync(layout.EtcdData, layout.EtcdLog, ct);
+        var etcd = await SpokeEtcd.StartAsync(layout.EtcdData, layout.EtcdLog, ct, layout.EtcdPid);
         return new FullSpoke(name, faults, layout, etcd, settings, time, log);
     }
 

@@ -8,6 +8,7 @@ namespace Talm.Lab.Spokes;
 public sealed class SpokeEtcd : IAsyncDisposable
 {
     private readonly Process _process;
+    private string? _pidFile;
 
     private SpokeEtcd(Process process, Uri url)
     {
@@ -17,7 +18,7 @@ public sealed class SpokeEtcd : IAsyncDisposable
 
     public Uri Url { get; }
 
-    public static async Task<SpokeEtcd> StartAsync(string dataDir, string logFile, CancellationToken ct)
+    public static async Task<SpokeEtcd> StartAsync(string dataDir, string logFile, CancellationToken ct, string? pidFile = null)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -38,7 +39,12 @@ public sealed class SpokeEtcd : IAsyncDisposable
             {
                 var r = await ChildProcess.RunAsync("etcdctl", ["--endpoints", client, "--command-timeout=1s", "endpoint", "health"], ct,
                     new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
-                if (r.ExitCode == 0) return etcd;
+                if (r.ExitCode == 0)
+                {
+                    if (pidFile is not null) await File.WriteAllTextAsync(pidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+                    etcd._pidFile = pidFile;
+                    return etcd;
+                }
                 await Task.Delay(100, ct);
             }
             await etcd.DisposeAsync();
@@ -57,6 +63,28 @@ public sealed class SpokeEtcd : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
+    /// <summary>Stops an etcd left running by another process (its pid file), as a reboot would.</summary>
+    public static async Task StopRecordedAsync(string pidFile)
+    {
+        if (!File.Exists(pidFile)) return;
+        if (int.TryParse(await File.ReadAllTextAsync(pidFile), out var pid))
+        {
+            try
+            {
+                using var p = Process.GetProcessById(pid);
+                if (p.ProcessName == "etcd")
+                {
+                    p.Kill();
+                    await p.WaitForExitAsync();
+                }
+            }
+            catch (ArgumentException)
+            {
+            }
+        }
+        File.Delete(pidFile);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -65,5 +93,6 @@ public sealed class SpokeEtcd : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        if (_pidFile is not null) File.Delete(_pidFile);
     }
 }
