@@ -1,0 +1,9 @@
+using k8s;
+
+namespace Talm.Operator.Kube;
+
+/// <summary>A change seen by an informer: Added (Old null), Modified, or Deleted (New null).</summary>
+public sealed record InformerEvent(ResourceKind Kind, WatchEventType Type, KubeObject? Old, KubeObject? New)
+{
+    public KubeObject Object => New ?? Old!;
+}

@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace Talm.Operator.Kube;
+
+/// <summary>
+/// One object as the API server last sent it. The JSON is kept whole and immutable so the cache
+/// can hand it out to concurrent readers; typed views are made when a snapshot is built.
+/// </summary>
+public sealed record KubeObject(string? Namespace, string Name, string ResourceVersion, JsonElement Json)
+{
+    public string Key => Namespace is null ? Name : $"{Namespace}/{Name}";
+
+    public static KubeObject FromJson(JsonElement json)
+    {
+        if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("metadata", out var meta))
+            throw new FormatException("object without metadata");
+        return new KubeObject(
+            meta.TryGetProperty("namespace", out var ns) && ns.ValueKind == JsonValueKind.String && ns.GetString() is { Length: > 0 } n ? n : null,
+            meta.GetProperty("name").GetString() ?? throw new FormatException("object without metadata.name"),
+            meta.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() ?? "" : "",
+            json.Clone());
+    }
+
+    private object? _typed;
+
+    /// <summary>The object as a model type, deserialized once per object version.</summary>
+    public T As<T>(JsonSerializerOptions options) where T : class
+    {
+        if (Volatile.Read(ref _typed) is T typed) return typed;
+        typed = Json.Deserialize<T>(options) ?? throw new FormatException($"{Key} is not a {typeof(T).Name}");
+        Volatile.Write(ref _typed, typed);
+        return typed;
+    }
+
+    /// <summary>
+    /// Whether this version is older than <paramref name="other"/>. Resource versions are opaque
+    /// to clients, but both the API server and the embedded one use increasing integers; anything
+    /// else compares as "not older" so the newest write wins.
+    /// </summary>
+    public bool IsOlderThan(KubeObject other) =>
+        long.TryParse(ResourceVersion, out var mine) && long.TryParse(other.ResourceVersion, out var theirs) && mine < theirs;
+
+    public string? Label(string key) =>
+        Json.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("labels", out var labels) &&
+        labels.ValueKind == JsonValueKind.Object && labels.TryGetProperty(key, out var value)
+            ? value.GetString()
+            : null;
+}

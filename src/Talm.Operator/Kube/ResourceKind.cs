@@ -1,0 +1,34 @@
+namespace Talm.Operator.Kube;
+
+/// <summary>An API resource the operator lists, watches or writes through the custom-object API.</summary>
+public sealed record ResourceKind(string Group, string Version, string Plural, string Kind, bool Namespaced)
+{
+    public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
+
+    public override string ToString() => $"{Plural}.{Group}";
+
+    public static ResourceKind ClusterGroupUpgrade { get; } =
+        new("ran.openshift.io", "v1alpha1", "clustergroupupgrades", "ClusterGroupUpgrade", true);
+
+    public static ResourceKind ManagedCluster { get; } =
+        new("cluster.open-cluster-management.io", "v1", "managedclusters", "ManagedCluster", false);
+
+    public static ResourceKind Policy { get; } =
+        new("policy.open-cluster-management.io", "v1", "policies", "Policy", true);
+
+    public static ResourceKind PlacementBinding { get; } =
+        new("policy.open-cluster-management.io", "v1", "placementbindings", "PlacementBinding", true);
+
+    public static ResourceKind Placement { get; } =
+        new("cluster.open-cluster-management.io", "v1beta1", "placements", "Placement", true);
+
+    public static ResourceKind ManagedClusterView { get; } =
+        new("view.open-cluster-management.io", "v1beta1", "managedclusterviews", "ManagedClusterView", true);
+
+    public static ResourceKind ManagedClusterAction { get; } =
+        new("action.open-cluster-management.io", "v1beta1", "managedclusteractions", "ManagedClusterAction", true);
+
+    /// <summary>Every kind the operator watches.</summary>
+    public static IReadOnlyList<ResourceKind> Watched { get; } =
+        [ClusterGroupUpgrade, ManagedCluster, Policy, PlacementBinding, Placement, ManagedClusterView, ManagedClusterAction];
+}

@@ -1,0 +1,36 @@
+using Talm.Operator.Election;
+using Talm.Operator.Kube;
+using Talm.Operator.Queue;
+
+namespace Talm.Operator;
+
+/// <summary>Everything the operator needs from outside; the CLI fills it from flags and environment.</summary>
+public sealed record OperatorOptions
+{
+    /// <summary>RECOVERY_IMG: the backup Job's image. Absent: CGUs with backup get a condition saying so.</summary>
+    public string? RecoveryImage { get; init; }
+
+    /// <summary>PRECACHE_IMG: the pre-cache Job's image.</summary>
+    public string? PrecacheImage { get; init; }
+
+    /// <summary>Null runs without leader election (one replica only).</summary>
+    public LeaderElectionOptions? LeaderElection { get; init; }
+
+    public string? HealthBind { get; init; } = ":8081";
+    public string? MetricsBind { get; init; } = ":8080";
+
+    /// <summary>Reconciles running at once (different CGUs; one CGU is never in two).</summary>
+    public int Workers { get; init; } = 4;
+
+    public InformerOptions Informers { get; init; } = new();
+    public Backoff Backoff { get; init; } = Backoff.Default;
+
+    /// <summary>Events' source component; TALM's own name, which dashboards filter on.</summary>
+    public string Component { get; init; } = "cluster-group-upgrades-operator";
+
+    /// <summary>This replica's name in Events and the Lease.</summary>
+    public string Instance { get; init; } = Environment.MachineName;
+
+    /// <summary>Meter name for metrics; tests give each operator its own.</summary>
+    public string MeterName { get; init; } = Metrics.ControllerMetrics.MeterName;
+}

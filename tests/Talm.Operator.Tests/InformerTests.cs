@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Talm.KubeApi;
+using Talm.Operator.Kube;
+
+namespace Talm.Operator.Tests;
+
+public sealed class InformerTests : IAsyncLifetime
+{
+    private static readonly ResourceKind Widget = new("test.talm.io", "v1", "widgets", "Widget", true);
+    private static readonly ResourceKind Gadget = new("test.talm.io", "v1", "gadgets", "Gadget", false);
+    private static string CrdFile => Path.Combine(AppContext.BaseDirectory, "TestData", "test-kinds-crd.yaml");
+
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("talm-informer-").FullName;
+    private readonly int _port = ProbeServerTests.FreePort();
+    private KubeApiServer? _server;
+    private readonly CancellationTokenSource _stop = new();
+
+    public async Task InitializeAsync() => _server = await StartServerAsync(TimeSpan.FromSeconds(10));
+
+    private Task<KubeApiServer> StartServerAsync(TimeSpan bookmarks, int? port = null) =>
+        KubeApiServer.StartAsync(new KubeApiServerOptions
+        {
+            Port = port ?? _port,
+            DataDirectory = _dataDir,
+            ManifestFiles = [CrdFile],
+            BookmarkInterval = bookmarks,
+            KubeconfigPath = Path.Combine(_dataDir, "kubeconfig"),
+        });
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_server is not null) await _server.DisposeAsync();
+        _stop.Dispose();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+
+    private IKubernetes Client() =>
+        new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server!.KubeconfigPath));
+
+    private static Dictionary<string, object> Widget_(string ns, string name, string color) => new()
+    {
+        ["apiVersion"] = "test.talm.io/v1",
+        ["kind"] = "Widget",
+        ["metadata"] = new Dictionary<string, object> { ["name"] = name, ["namespace"] = ns },
+        ["spec"] = new Dictionary<string, object> { ["color"] = color },
+    };
+
+    private static string Color(KubeObject? o) => o?.Json.GetProperty("spec").GetProperty("color").GetString() ?? "<none>";
+
+    [Fact]
+    public async Task Lists_then_watches_keeping_the_cache_and_raising_events()
+    {
+        using var client = Client();
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget_("default", "before", "red"), "test.talm.io", "v1", "default", "widgets");
+        await client.CustomObjects.CreateClusterCustomObjectAsync(new Dictionary<string, object>
+        {
+            ["apiVersion"] = "test.talm.io/v1", ["kind"] = "Gadget", ["metadata"] = new Dictionary<string, object> { ["name"] = "g1" },
+        }, "test.talm.io", "v1", "gadgets");
+
+        var widgets = new Informer(client, Widget, NullLogger.Instance, new InformerOptions { PageSize = 1 });
+        var gadgets = new Informer(client, Gadget, NullLogger.Instance);
+        var seen = new ConcurrentQueue<string>();
+        widgets.AddHandler(e => seen.Enqueue($"{e.Type}:{e.Object.Key}:{Color(e.New ?? e.Old)}"));
+        var runs = new[] { widgets.RunAsync(_stop.Token), gadgets.RunAsync(_stop.Token) };
+        await Task.WhenAll(widgets.Synced, gadgets.Synced).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("red", Color(widgets.Cache.Get("default", "before")));
+        Assert.NotNull(gadgets.Cache.Get(null, "g1"));
+
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget_("default", "after", "blue"), "test.talm.io", "v1", "default", "widgets");
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("""{"spec":{"color":"green"}}""", V1Patch.PatchType.MergePatch),
+            "test.talm.io", "v1", "default", "widgets", "before");
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync("test.talm.io", "v1", "default", "widgets", "after");
+
+        await Eventually.TrueAsync(() => seen.Count >= 4, "four widget events");
+        Assert.Equal(["Added:default/before:red", "Added:default/after:blue", "Modified:default/before:green", "Deleted:default/after:blue"], seen.ToArray());
+        Assert.Null(widgets.Cache.Get("default", "after"));
+        Assert.Equal(1, widgets.Cache.Count);
+        Assert.Equal(1, widgets.Lists);
+        Assert.Single(widgets.Cache.InNamespace("default"));
+    }
+
+    [Fact]
+    public async Task After_the_server_restarts_a_resumed_watch_gets_410_and_the_informer_relists()
+    {
+        using var client = Client();
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget_("default", "stays", "red"), "test.talm.io", "v1", "default", "widgets");
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget_("default", "goes", "red"), "test.talm.io", "v1", "default", "widgets");
+        var informer = new Informer(client, Widget, NullLogger.Instance,
+            new InformerOptions { RetryMin = TimeSpan.FromMilliseconds(50), RetryMax = TimeSpan.FromMilliseconds(200) });
+        var deleted = new ConcurrentQueue<string>();
+        informer.AddHandler(e => { if (e.Type == WatchEventType.Deleted) deleted.Enqueue(e.Object.Key); });
+        var run = informer.RunAsync(_stop.Token);
+        await informer.Synced.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // While the informer cannot reach it, the server's state changes (served elsewhere for a
+        // moment); then it comes back on the informer's address with its watch history gone.
+        await _server!.DisposeAsync();
+        _server = await StartServerAsync(TimeSpan.FromSeconds(10), ProbeServerTests.FreePort());
+        using (var admin = Client())
+        {
+            await admin.CustomObjects.DeleteNamespacedCustomObjectAsync("test.talm.io", "v1", "default", "widgets", "goes");
+            await admin.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("""{"spec":{"color":"green"}}""", V1Patch.PatchType.MergePatch),
+                "test.talm.io", "v1", "default", "widgets", "stays");
+        }
+        await _server.DisposeAsync();
+        _server = await StartServerAsync(TimeSpan.FromSeconds(10));
+
+        await Eventually.TrueAsync(() => Color(informer.Cache.Get("default", "stays")) == "green" && informer.Cache.Get("default", "goes") is null,
+            "the cache to catch up after the restart");
+        Assert.Equal(["default/goes"], deleted.ToArray());
+        Assert.Equal(2, informer.Lists); // the resumed watch was refused with 410 Gone, so it listed again
+    }
+
+    [Fact]
+    public async Task A_silent_watch_is_dropped_by_the_watchdog_and_resumed_without_relisting()
+    {
+        await _server!.DisposeAsync();
+        _server = await StartServerAsync(TimeSpan.FromHours(1)); // no bookmarks: an idle watch is silent
+        using var client = Client();
+        var informer = new Informer(client, Widget, NullLogger.Instance, new InformerOptions { IdleTimeout = TimeSpan.FromMilliseconds(500) });
+        var run = informer.RunAsync(_stop.Token);
+        await informer.Synced.WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => informer.Watches >= 3, "the watchdog to reconnect twice");
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget_("default", "late", "blue"), "test.talm.io", "v1", "default", "widgets");
+        await Eventually.TrueAsync(() => informer.Cache.Get("default", "late") is not null, "the event after reconnecting");
+        Assert.Equal(1, informer.Lists);
+    }
+}
