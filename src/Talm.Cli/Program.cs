@@ -17,7 +17,14 @@ public static class Program
         var root = new RootCommand(
             "talm: pre-upgrade backup and recovery for fleets of single-node OpenShift clusters, " +
             "driven by ClusterGroupUpgrade resources on a hub.");
-        root.Subcommands.Add(LabCommand.Build());
+        var recovery = new Command("recovery", "Spoke side: back up this node before an upgrade, verify the backup, recover after a failed upgrade.");
+        SpokeBackupCommands.Register(recovery, root);
+        root.Subcommands.Add(recovery);
+        var lab = LabCommand.Build();
+        lab.Subcommands.Add(LabMakeHostCommand.Create());
+        lab.Subcommands.Add(LabUpCommand.Build());
+        lab.Subcommands.Add(LabRecoverCommand.Build());
+        root.Subcommands.Add(lab);
         return root;
     }
 }

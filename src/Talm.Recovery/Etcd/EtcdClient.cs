@@ -73,6 +73,7 @@ public sealed class EtcdClient : IDisposable
     {
         var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var tail = new byte[SnapshotIntegrity.TrailerLength];
         var tailLength = 0;
         long total = 0;
@@ -88,6 +89,7 @@ public sealed class EtcdClient : IDisposable
                         var blob = call.ResponseStream.Current.Blob.Memory;
                         await file.WriteAsync(blob, cancellationToken).ConfigureAwait(false);
                         total += blob.Length;
+                        fileHash.AppendData(blob.Span);
                         HashAllButLast32(hash, tail, ref tailLength, blob.Span);
                         onBytes?.Invoke(blob.Length);
                     }
@@ -111,7 +113,7 @@ public sealed class EtcdClient : IDisposable
                 throw new EtcdException($"etcd snapshot from {_endpoint} is corrupt: SHA-256 of the database does not match its trailer; retry the backup");
             }
 
-            return new SnapshotResult(total, Convert.ToHexStringLower(actual), status.Revision);
+            return new SnapshotResult(total, Convert.ToHexStringLower(actual), Convert.ToHexStringLower(fileHash.GetHashAndReset()), status.Revision);
         }
         catch
         {

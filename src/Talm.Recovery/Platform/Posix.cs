@@ -219,6 +219,28 @@ public static unsafe class Posix
         }
     }
 
+    /// <summary>
+    /// syncfs(2) on the filesystem holding <paramref name="path"/>: one call makes every written file,
+    /// directory entry and inode on it durable (far cheaper than an fsync per file for tens of thousands).
+    /// </summary>
+    public static void SyncFilesystem(string path)
+    {
+        var fd = LibC.Open(path, LibC.O_RDONLY | LibC.O_CLOEXEC);
+        if (fd < 0)
+        {
+            throw new NativeException("open", path, Marshal.GetLastPInvokeError());
+        }
+
+        try
+        {
+            Check(LibC.Syncfs(fd), "syncfs", path);
+        }
+        finally
+        {
+            _ = LibC.Close(fd);
+        }
+    }
+
     /// <summary>Makes <paramref name="destination"/> share <paramref name="source"/>'s blocks (FICLONE); false when the filesystem cannot.</summary>
     public static bool TryClone(SafeFileHandle source, SafeFileHandle destination)
     {

@@ -1,0 +1,32 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Talm.Cli.Commands;
+
+/// <summary>Sizes such as <c>10GiB</c>, <c>512M</c>, <c>0</c> (binary units; a bare number is bytes).</summary>
+public static partial class SizeParser
+{
+    public static bool TryParse(string text, out long bytes)
+    {
+        bytes = 0;
+        var match = SizePattern().Match(text.Trim());
+        if (!match.Success)
+        {
+            return false;
+        }
+
+        var number = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        var unit = match.Groups[2].Value.ToUpperInvariant();
+        var shift = unit.Length == 0 ? 0 : unit[0] switch { 'B' => 0, 'K' => 10, 'M' => 20, 'G' => 30, 'T' => 40, _ => -1 };
+        if (shift < 0)
+        {
+            return false;
+        }
+
+        bytes = (long)(number * (1L << shift));
+        return true;
+    }
+
+    [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?$", RegexOptions.IgnoreCase)]
+    private static partial Regex SizePattern();
+}

@@ -1,0 +1,171 @@
+using System.CommandLine;
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using Talm.Recovery.Backup;
+using Talm.Recovery.Etcd;
+using Talm.Recovery.Manifest;
+using Talm.Recovery.Processes;
+using Talm.Recovery.Verify;
+
+namespace Talm.Cli.Commands;
+
+/// <summary><c>talm recovery backup</c> (alias and top-level <c>launchBackup</c>) and <c>talm recovery verify</c>.</summary>
+public static class SpokeBackupCommands
+{
+    public const string LaunchBackup = "launchBackup";
+
+    public static void Register(Command recovery, RootCommand root)
+    {
+        ArgumentNullException.ThrowIfNull(recovery);
+        ArgumentNullException.ThrowIfNull(root);
+        var backup = CreateBackup("backup", "/", "Take a complete, verified backup of this node before an upgrade (etcd, static pod resources, /etc, /usr/local, /var/lib/kubelet, extras); pins the ostree deployment.");
+        recovery.Subcommands.Add(backup);
+        // The hub's backup Job runs the agent with `args: [launchBackup]` and the host mounted at /host.
+        root.Subcommands.Add(CreateBackup(LaunchBackup, BackupLayout.JobHostRoot, "The backup Job's entry point: `talm recovery backup` with the host root at /host."));
+        recovery.Subcommands.Add(CreateVerify());
+    }
+
+    private static Command CreateBackup(string name, string defaultHostRoot, string description)
+    {
+        var command = new Command(name, description);
+        var hostRoot = new Option<string>("--host-root") { Description = $"Where the host's filesystem is mounted (default {defaultHostRoot})", DefaultValueFactory = _ => defaultHostRoot };
+        var dir = new Option<string>("--dir") { Description = "Backup directory (default /var/recovery)", DefaultValueFactory = _ => BackupLayout.DefaultBackupDir };
+        var endpoint = new Option<string?>("--etcd-endpoint") { Description = "etcd client URL (default: from the host's etcd static pod)" };
+        var caCert = new Option<string?>("--etcd-cacert") { Description = "CA bundle for etcd's serving certificate" };
+        var cert = new Option<string?>("--etcd-cert") { Description = "etcd client certificate" };
+        var key = new Option<string?>("--etcd-key") { Description = "etcd client key" };
+        var images = new Option<bool>("--images") { Description = "Also save the container images in use into images/ (OCI layout)" };
+        var margin = new Option<string>("--space-margin") { Description = "Free space required beyond the estimate (default 10GiB)", DefaultValueFactory = _ => "10GiB" };
+        var replace = new Option<bool>("--replace-existing") { Description = "If old and new backups do not both fit, drop the old one first instead of failing" };
+        var parallelism = new Option<int>("--parallelism") { Description = "Files copied at once (default 8)", DefaultValueFactory = _ => 8 };
+        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism])
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            if (!SizeParser.TryParse(parse.GetValue(margin)!, out var marginBytes))
+            {
+                await error.WriteLineAsync($"talm: --space-margin '{parse.GetValue(margin)}' is not a size; use e.g. 10GiB, 500MiB or 0").ConfigureAwait(false);
+                return 2;
+            }
+
+            EtcdConnection? etcd = null;
+            if (parse.GetValue(endpoint) is { } url)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+                {
+                    await error.WriteLineAsync($"talm: --etcd-endpoint '{url}' is not a URL; use e.g. https://localhost:2379").ConfigureAwait(false);
+                    return 2;
+                }
+
+                etcd = new EtcdConnection { Endpoint = uri, CaCertFile = parse.GetValue(caCert), CertFile = parse.GetValue(cert), KeyFile = parse.GetValue(key) };
+            }
+
+            var options = new BackupOptions
+            {
+                HostRoot = parse.GetValue(hostRoot)!,
+                BackupDir = parse.GetValue(dir)!,
+                Etcd = etcd,
+                Images = parse.GetValue(images),
+                SpaceMargin = marginBytes,
+                ReplaceExisting = parse.GetValue(replace),
+                Parallelism = Math.Max(1, parse.GetValue(parallelism)),
+                Program = CurrentProgram(),
+                ToolVersion = ToolVersion(),
+            };
+            using var loggers = CliLogging.Create(error);
+            var logger = loggers.CreateLogger("talm.backup");
+            try
+            {
+                var outcome = await RunWithProgressAsync(options, logger, output, ct).ConfigureAwait(false);
+                switch (outcome.Status)
+                {
+                    case BackupStatus.InsufficientSpace:
+                        await error.WriteLineAsync(outcome.Message).ConfigureAwait(false);
+                        break;
+                    default:
+                        await output.WriteLineAsync(outcome.Message).ConfigureAwait(false);
+                        break;
+                }
+
+                return outcome.ExitCode;
+            }
+            catch (Exception e) when (e is BackupException or EtcdException or ProcessFailedException or IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                logger.LogError("Backup failed: {Error}", e.Message);
+                loggers.Dispose();
+                await error.WriteLineAsync($"talm: backup failed: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<BackupOutcome> RunWithProgressAsync(BackupOptions options, ILogger logger, TextWriter output, CancellationToken ct)
+    {
+        var runner = new ProcessRunner(logger);
+        if (Console.IsOutputRedirected || Console.IsErrorRedirected || output != Console.Out)
+        {
+            var reporter = new PlainProgressReporter(output, TimeSpan.FromSeconds(5));
+            return await new BackupRunner(options, runner, logger, TimeProvider.System, reporter).RunAsync(ct).ConfigureAwait(false);
+        }
+
+        var terminal = new TerminalProgressReporter();
+        BackupOutcome? outcome = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                terminal.Attach(context.AddTask("backup"));
+                outcome = await new BackupRunner(options, runner, logger, TimeProvider.System, terminal).RunAsync(ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        return outcome!;
+    }
+
+    private static Command CreateVerify()
+    {
+        var command = new Command("verify", "Re-hash every file of a backup against its manifest and check the etcd snapshot; exit 0 only if all is intact.");
+        var dir = new Option<string>("--dir") { Description = "Backup directory (default /var/recovery)", DefaultValueFactory = _ => BackupLayout.DefaultBackupDir };
+        command.Options.Add(dir);
+        command.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var report = await BackupVerifier.VerifyAsync(parse.GetValue(dir)!, Environment.ProcessorCount * 2, null, ct).ConfigureAwait(false);
+            if (report.Intact)
+            {
+                await output.WriteLineAsync($"backup {report.BackupRoot} is intact: {report.FilesChecked} files, {SpaceEstimate.Format(report.BytesChecked)} re-hashed, etcd snapshot trailer verified").ConfigureAwait(false);
+                return 0;
+            }
+
+            foreach (var problem in report.Problems)
+            {
+                await output.WriteLineAsync(problem).ConfigureAwait(false);
+            }
+
+            await output.WriteLineAsync($"backup {report.BackupRoot} is NOT intact: {report.Problems.Count} problem(s); take a new backup before upgrading").ConfigureAwait(false);
+            return 1;
+        });
+        return command;
+    }
+
+    /// <summary>The running talm, to be saved with the backup: the app directory under `dotnet talm.dll`, or a single executable.</summary>
+    private static ProgramLocation CurrentProgram()
+    {
+        var baseDir = AppContext.BaseDirectory.TrimEnd('/');
+        if (File.Exists(Path.Combine(baseDir, "talm.dll")))
+        {
+            return new ProgramLocation(baseDir, "talm.dll");
+        }
+
+        var process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell where the running talm is");
+        return new ProgramLocation(Path.GetDirectoryName(process)!, Path.GetFileName(process));
+    }
+
+    private static string ToolVersion() =>
+        typeof(SpokeBackupCommands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+}

@@ -1,0 +1,36 @@
+using Talm.Recovery.Etcd;
+
+namespace Talm.Recovery.Backup;
+
+public sealed record BackupOptions
+{
+    public required string HostRoot { get; init; }
+
+    public required string BackupDir { get; init; }
+
+    /// <summary>Null: discover from the host's etcd static pod.</summary>
+    public EtcdConnection? Etcd { get; init; }
+
+    public bool Images { get; init; }
+
+    /// <summary>Free space required beyond the estimate (reference: 10 GiB).</summary>
+    public long SpaceMargin { get; init; } = 10L << 30;
+
+    /// <summary>When old and new backups cannot both fit, drop the old one first instead of failing.</summary>
+    public bool ReplaceExisting { get; init; }
+
+    public int Parallelism { get; init; } = 8;
+
+    public required ProgramLocation Program { get; init; }
+
+    public required string ToolVersion { get; init; }
+
+    /// <summary>Names of the host tools, replaceable for tests.</summary>
+    public string Ostree { get; init; } = "ostree";
+
+    public string Tar { get; init; } = "tar";
+
+    public string Podman { get; init; } = "podman";
+
+    public TimeSpan ProgressPeriod { get; init; } = TimeSpan.FromMilliseconds(500);
+}

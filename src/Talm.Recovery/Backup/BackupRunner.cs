@@ -1,0 +1,357 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Talm.Recovery.Etcd;
+using Talm.Recovery.Manifest;
+using Talm.Recovery.Ostree;
+using Talm.Recovery.Platform;
+using Talm.Recovery.Processes;
+
+namespace Talm.Recovery.Backup;
+
+/// <summary>
+/// <c>talm recovery backup</c> / <c>launchBackup</c> (spoke contract §2.1 and §6): builds a new backup
+/// beside the last good one, makes it durable, commits it with one rename, and only then drops the old.
+/// </summary>
+public sealed class BackupRunner
+{
+    public const string RecoveryInProgressMessage = "Cannot take backup. Recovery is currently in progress";
+    public const string InsufficientSpaceMessage = "insufficient disk space to trigger backup";
+    public const string PinFailedMessage = "Failed to pin active deployment";
+    public const string LockFile = ".lock";
+
+    private readonly BackupOptions _options;
+    private readonly ProcessRunner _runner;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly IBackupProgressReporter _reporter;
+    private readonly HostPaths _host;
+    private readonly string _dir;
+
+    public BackupRunner(BackupOptions options, ProcessRunner runner, ILogger logger, TimeProvider time, IBackupProgressReporter reporter)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _runner = runner;
+        _logger = logger;
+        _time = time;
+        _reporter = reporter;
+        _host = new HostPaths(Path.GetFullPath(options.HostRoot));
+        _dir = Path.GetFullPath(options.BackupDir);
+    }
+
+    public async Task<BackupOutcome> RunAsync(CancellationToken cancellationToken = default)
+    {
+        if (File.Exists(Path.Combine(_dir, BackupLayout.ProgressFile)))
+        {
+            _logger.LogWarning(RecoveryInProgressMessage);
+            return new BackupOutcome(BackupStatus.SkippedRecoveryInProgress, RecoveryInProgressMessage);
+        }
+
+        Directory.CreateDirectory(_dir);
+        using var lockFile = AcquireLock();
+        var startedAt = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
+        var generations = Path.Combine(_dir, BackupGenerations.GenerationsDir);
+        Directory.CreateDirectory(generations);
+        var previousGeneration = BackupGenerations.CurrentGeneration(_dir);
+        RemoveLeftovers(generations, previousGeneration);
+
+        var previousRoot = previousGeneration is null ? null : Path.Combine(generations, previousGeneration);
+        var previous = previousRoot is null ? null : ManifestStore.TryRead(previousRoot);
+        if (previousRoot is not null && previous is null)
+        {
+            _logger.LogWarning("The current backup {Root} has no readable manifest; nothing will be reused from it", previousRoot);
+        }
+
+        var counters = new ProgressCounters();
+        using var ticker = new ProgressTicker(counters, _reporter, _time, _options.ProgressPeriod);
+        counters.SetPhase("scanning");
+        var reuse = previous is null ? null : new ReuseIndex(previousRoot!, previous);
+        var copier = Scan(reuse, counters);
+        var revisionDirs = StaticPodRevisions.CurrentRevisionDirs(_host);
+        var extras = ExtraFiles.Find(_host);
+        var estimate = Estimate(copier, revisionDirs, extras);
+        var free = Posix.FreeBytes(_dir);
+        _logger.LogInformation(
+            "Space: {Needed} needed ({Trees} files to write, etcd {Etcd}, static pods {StaticPods}, extras {Extras}; {Reused} files reusable from the previous backup), {Margin} margin, {Free} free",
+            SpaceEstimate.Format(estimate.Total), SpaceEstimate.Format(estimate.TreeBytes), SpaceEstimate.Format(estimate.EtcdBytes),
+            SpaceEstimate.Format(estimate.StaticPodBytes), SpaceEstimate.Format(estimate.ExtrasBytes), copier.ReusableFiles,
+            SpaceEstimate.Format(_options.SpaceMargin), SpaceEstimate.Format(free));
+        if (free <= estimate.Total + _options.SpaceMargin)
+        {
+            if (previousRoot is not null && _options.ReplaceExisting)
+            {
+                _logger.LogWarning("Not enough space for both backups: removing the previous backup {Root} first (--replace-existing)", previousRoot);
+                DropCurrent(previousRoot);
+                previousRoot = null;
+                counters = new ProgressCounters();
+                copier = Scan(null, counters);
+                estimate = Estimate(copier, revisionDirs, extras);
+                free = Posix.FreeBytes(_dir);
+            }
+
+            if (free <= estimate.Total + _options.SpaceMargin)
+            {
+                var message = $"{InsufficientSpaceMessage}: {SpaceEstimate.Format(estimate.Total)} needed plus a {SpaceEstimate.Format(_options.SpaceMargin)} margin, {SpaceEstimate.Format(free)} free in {_dir}"
+                    + (previousRoot is null ? "; free space on that filesystem" : "; the last good backup is kept: free space, or pass --replace-existing to drop it first");
+                _logger.LogError("{Message}", message);
+                return new BackupOutcome(BackupStatus.InsufficientSpace, message);
+            }
+        }
+
+        var ostree = await PinDeploymentAsync(cancellationToken).ConfigureAwait(false);
+
+        var generation = startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        var building = Path.Combine(generations, BackupGenerations.BuildingPrefix + generation);
+        try
+        {
+            var manifest = await BuildAsync(building, copier, counters, revisionDirs, extras, ostree, startedAt, started, cancellationToken).ConfigureAwait(false);
+            counters.SetPhase("committing");
+            var final = Path.Combine(generations, generation);
+            Posix.Rename(building, final);
+            Posix.Fsync(generations);
+            BackupGenerations.Commit(_dir, generation);
+            _logger.LogInformation("Committed backup {Generation} in {Dir}", generation, _dir);
+            if (previousRoot is not null && Directory.Exists(previousRoot))
+            {
+                Directory.Delete(previousRoot, recursive: true);
+            }
+
+            counters.SetPhase("done");
+            return new BackupOutcome(BackupStatus.Completed, $"backup {generation} complete: {manifest.Totals.Files} files, {SpaceEstimate.Format(manifest.Totals.Bytes)}, {manifest.Totals.ReusedFiles} reused, {manifest.Totals.DurationSeconds:0.0} s", manifest, final);
+        }
+        catch (Exception e) when (IsOutOfSpace(e))
+        {
+            RemoveQuietly(building);
+            var message = $"{InsufficientSpaceMessage}: the backup filesystem filled up while writing ({e.Message}); the last good backup is kept";
+            _logger.LogError("{Message}", message);
+            return new BackupOutcome(BackupStatus.InsufficientSpace, message);
+        }
+        catch
+        {
+            RemoveQuietly(building);
+            throw;
+        }
+    }
+
+    private async Task<BackupManifest> BuildAsync(
+        string building, TreeCopier copier, ProgressCounters counters, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
+        OstreeBackupInfo? ostree, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.Combine(building, BackupLayout.ClusterDir));
+        var timestamp = startedAt.ToString("yyyy-MM-dd_HHmmss", CultureInfo.InvariantCulture);
+        var snapshotRel = BackupLayout.ClusterDir + "/" + BackupLayout.SnapshotFileName(timestamp);
+        var archiveRel = BackupLayout.ClusterDir + "/" + BackupLayout.StaticPodResourcesFileName(timestamp);
+
+        counters.SetPhase("etcd snapshot");
+        var connection = _options.Etcd ?? EtcdEndpointDiscovery.Discover(_host);
+        SnapshotResult snapshot;
+        using (var etcd = new EtcdClient(connection))
+        {
+            snapshot = await etcd.SnapshotAsync(Path.Combine(building, snapshotRel), counters.AddBytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        _logger.LogInformation("etcd snapshot: {Bytes} at revision {Revision}, SHA-256 trailer verified", SpaceEstimate.Format(snapshot.TotalBytes), snapshot.Revision);
+        Posix.Chmod(Path.Combine(building, snapshotRel), 0x180);
+
+        counters.SetPhase("static pod resources");
+        await _runner.RunAsync(_options.Tar, ["-C", _host.KubernetesDir, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, archiveRel), .. NamesOrNothing(revisionDirs)], cancellationToken).ConfigureAwait(false);
+        Posix.Chmod(Path.Combine(building, archiveRel), 0x180);
+
+        counters.SetPhase("copying files");
+        var entries = new List<ManifestEntry>(await copier.CopyAsync(building, cancellationToken).ConfigureAwait(false));
+        _logger.LogInformation("Copied {Files} files ({Reused} reused from the previous backup)", copier.FilesScanned, copier.ReusedFiles);
+
+        counters.SetPhase("extras");
+        await File.WriteAllLinesAsync(Path.Combine(building, BackupLayout.EtcExcludeList), EtcExclusions.Build(_host), cancellationToken).ConfigureAwait(false);
+        await _runner.RunAsync(_options.Tar, ["-C", _host.Root, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, BackupLayout.ExtrasArchive), .. NamesOrNothing([.. extras.Select(e => e.TrimStart('/'))])], cancellationToken).ConfigureAwait(false);
+        var generated = new List<string> { BackupLayout.ClusterDir, BackupLayout.EtcExcludeList, BackupLayout.ExtrasArchive, BackupLayout.RecoveryScript };
+
+        IReadOnlyList<string>? images = null;
+        if (_options.Images)
+        {
+            counters.SetPhase("images");
+            images = await new ImageSaver(_runner, _logger, _options.Podman).SaveAsync(_host, Path.Combine(building, BackupLayout.ImagesDir), cancellationToken).ConfigureAwait(false);
+            generated.Add(BackupLayout.ImagesDir);
+        }
+
+        if (!_options.Program.NeedsDotnet)
+        {
+            var bin = Path.Combine(building, BackupGenerations.BinDir);
+            Directory.CreateDirectory(bin);
+            File.Copy(Path.Combine(_options.Program.Directory, _options.Program.EntryFile), Path.Combine(bin, _options.Program.EntryFile));
+            Posix.Chmod(Path.Combine(bin, _options.Program.EntryFile), 0x1ED);
+            generated.Add(BackupGenerations.BinDir);
+        }
+
+        var script = Path.Combine(building, BackupLayout.RecoveryScript);
+        await File.WriteAllTextAsync(script, RecoveryScript.Render(_options.Program, startedAt), cancellationToken).ConfigureAwait(false);
+        Posix.Chmod(script, 0x1C0);
+
+        var known = new Dictionary<string, string>(StringComparer.Ordinal) { [snapshotRel] = snapshot.FileSha256 };
+        foreach (var item in generated)
+        {
+            entries.AddRange(await EntryDescriber.DescribeAsync(building, item, known, cancellationToken).ConfigureAwait(false));
+        }
+
+        entries.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        var files = entries.Where(e => e.Kind == EntryKind.File).ToList();
+
+        counters.SetPhase("syncing");
+        Posix.SyncFilesystem(building);
+        var manifest = new BackupManifest
+        {
+            ToolVersion = _options.ToolVersion,
+            Host = ReadHostName(),
+            StartedAt = startedAt,
+            CompletedAt = _time.GetUtcNow(),
+            Timestamp = timestamp,
+            Etcd = new EtcdBackupInfo
+            {
+                SnapshotFile = snapshotRel,
+                SnapshotDbSha256 = snapshot.DbSha256,
+                Revision = snapshot.Revision,
+                StaticPodResourcesArchive = archiveRel,
+            },
+            Ostree = ostree,
+            Entries = entries,
+            Images = images,
+            Totals = new BackupTotals
+            {
+                Files = files.Count,
+                Bytes = files.Sum(f => f.Size),
+                ReusedFiles = copier.ReusedFiles,
+                DurationSeconds = _time.GetElapsedTime(started).TotalSeconds,
+            },
+        };
+        ManifestStore.Write(building, manifest);
+        return manifest;
+    }
+
+    // GNU tar refuses to create an empty archive from an empty name list; an empty -T list is fine.
+    private static string[] NamesOrNothing(IReadOnlyList<string> names) => names.Count == 0 ? ["-T", "/dev/null"] : ["--", .. names];
+
+    private TreeCopier Scan(ReuseIndex? reuse, ProgressCounters counters)
+    {
+        var copier = new TreeCopier(reuse, counters, _logger, _options.Parallelism);
+        copier.Scan(_host.Etc, BackupLayout.EtcDir);
+        copier.Scan(_host.UsrLocal, BackupLayout.LocalDir);
+        copier.Scan(_host.Kubelet, BackupLayout.KubeletDir);
+        if (_options.Program.NeedsDotnet)
+        {
+            copier.Scan(_options.Program.Directory, BackupGenerations.BinDir);
+        }
+
+        return copier;
+    }
+
+    private SpaceEstimate Estimate(TreeCopier copier, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras) => new(
+        copier.BytesToWrite,
+        SpaceEstimate.SizeOf(_host.EtcdDb),
+        revisionDirs.Sum(d => SpaceEstimate.SizeOf(Path.Combine(_host.KubernetesDir, d))),
+        extras.Sum(e => SpaceEstimate.SizeOf(_host.Combine(e))));
+
+    private async Task<OstreeBackupInfo?> PinDeploymentAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(Path.Combine(_host.Sysroot, "ostree")))
+        {
+            _logger.LogWarning("No ostree sysroot at {Sysroot}: the deployment is not pinned", _host.Sysroot);
+            return null;
+        }
+
+        var ostree = new OstreeCli(_runner, _host.Sysroot, _options.Ostree);
+        try
+        {
+            var deployments = await ostree.StatusAsync(cancellationToken).ConfigureAwait(false);
+            var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault()
+                ?? throw new BackupException($"{PinFailedMessage}: no deployment in {_host.Sysroot}");
+            foreach (var other in deployments.Where(d => d.Id != active.Id).OrderByDescending(d => d.Index))
+            {
+                _logger.LogInformation("Removing deployment {Deployment} ({Version})", other.Id, other.Version);
+                await ostree.UndeployAsync(other, active.Id, cancellationToken).ConfigureAwait(false);
+            }
+
+            var now = (await ostree.StatusAsync(cancellationToken).ConfigureAwait(false)).Single(d => d.Id == active.Id);
+            if (!now.Pinned)
+            {
+                await ostree.PinAsync(now.Index, cancellationToken).ConfigureAwait(false);
+            }
+
+            _logger.LogInformation("Pinned deployment {Deployment} ({Version})", active.Id, active.Version);
+            return new OstreeBackupInfo { Checksum = active.Checksum, Version = active.Version, OsName = active.OsName, DeploySerial = active.Serial };
+        }
+        catch (Exception e) when (e is ProcessFailedException or InvalidOperationException)
+        {
+            throw new BackupException($"{PinFailedMessage}: {e.Message}", e);
+        }
+    }
+
+    private FileStream AcquireLock()
+    {
+        try
+        {
+            return new FileStream(Path.Combine(_dir, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new BackupException($"another backup is running in {_dir} (it holds {LockFile}); wait for it to finish", e);
+        }
+    }
+
+    /// <summary>Generations that are not current: half-built ones, or ones a crash left before or after the commit.</summary>
+    private void RemoveLeftovers(string generations, string? current)
+    {
+        foreach (var directory in Directory.EnumerateDirectories(generations))
+        {
+            if (Path.GetFileName(directory) != current)
+            {
+                _logger.LogInformation("Removing incomplete or superseded backup {Dir}", directory);
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    private void DropCurrent(string previousRoot)
+    {
+        File.Delete(Path.Combine(_dir, BackupGenerations.CurrentLink));
+        Posix.Fsync(_dir);
+        Directory.Delete(previousRoot, recursive: true);
+    }
+
+    private string ReadHostName()
+    {
+        try
+        {
+            var name = File.Exists(_host.Hostname) ? File.ReadLines(_host.Hostname).FirstOrDefault()?.Trim() : null;
+            return string.IsNullOrEmpty(name) ? System.Net.Dns.GetHostName() : name;
+        }
+        catch (IOException)
+        {
+            return System.Net.Dns.GetHostName();
+        }
+    }
+
+    private static bool IsOutOfSpace(Exception e) => e switch
+    {
+        NativeException n => n.Errno == NativeException.ENOSPC,
+        ProcessFailedException p => p.Message.Contains("No space left on device", StringComparison.Ordinal),
+        IOException io => io.HResult == NativeException.ENOSPC || io.Message.Contains("No space left on device", StringComparison.Ordinal),
+        _ => e.InnerException is not null && IsOutOfSpace(e.InnerException),
+    };
+
+    private void RemoveQuietly(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (IOException e)
+        {
+            _logger.LogWarning("Could not remove the incomplete backup {Path}: {Error}; the next run removes it", path, e.Message);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+namespace Talm.Recovery.Backup;
+
+/// <summary>
+/// Bytes the new backup will add to the backup filesystem, each counted once: files of the three
+/// trees that cannot be reused from the previous backup (hard links once; static pod resources are
+/// part of /etc and counted there only), the etcd database, the archive of the current static pod
+/// revisions, the extras and the saved program.
+/// </summary>
+public sealed record SpaceEstimate(long TreeBytes, long EtcdBytes, long StaticPodBytes, long ExtrasBytes)
+{
+    public long Total => TreeBytes + EtcdBytes + StaticPodBytes + ExtrasBytes;
+
+    public static string Format(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
+        >= 1L << 10 => $"{bytes / 1024.0:0.0} KiB",
+        _ => $"{bytes} B",
+    };
+
+    /// <summary>Size of every regular file under <paramref name="path"/>, each inode once.</summary>
+    public static long SizeOf(string path)
+    {
+        if (File.Exists(path))
+        {
+            return new FileInfo(path).Length;
+        }
+
+        if (!Directory.Exists(path))
+        {
+            return 0;
+        }
+
+        long total = 0;
+        var seen = new HashSet<(ulong, ulong)>();
+        foreach (var file in Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
+        {
+            var status = Platform.Posix.TryLStat(file);
+            if (status is { Kind: Platform.FileKind.Regular } && seen.Add((status.Device, status.Inode)))
+            {
+                total += status.Size;
+            }
+        }
+
+        return total;
+    }
+}

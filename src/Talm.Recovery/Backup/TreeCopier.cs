@@ -1,0 +1,377 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+using Talm.Recovery.Manifest;
+using Talm.Recovery.Platform;
+
+namespace Talm.Recovery.Backup;
+
+/// <summary>
+/// Copies whole trees into a backup keeping owner, mode, nanosecond times, symlinks, hard links and
+/// extended attributes, hashing every file as it is written. Scanning comes first (so the space
+/// estimate knows exactly which bytes must be written), then directories and symlinks, then files in
+/// parallel (cloned when the filesystem allows, hard-linked from the previous backup when unchanged),
+/// then hard links, then directory metadata deepest first so their mtimes stick.
+/// </summary>
+public sealed class TreeCopier
+{
+    private const int BufferSize = 1 << 20;
+
+    private readonly ReuseIndex? _reuse;
+    private readonly ProgressCounters _counters;
+    private readonly ILogger _logger;
+    private readonly int _parallelism;
+    private readonly List<Item> _items = [];
+    private readonly Dictionary<(ulong, ulong), string> _firstLink = [];
+    private volatile bool _cloneUnsupported;
+
+    public TreeCopier(ReuseIndex? reuse, ProgressCounters counters, ILogger logger, int parallelism)
+    {
+        _reuse = reuse;
+        _counters = counters;
+        _logger = logger;
+        _parallelism = Math.Max(1, parallelism);
+    }
+
+    /// <summary>Bytes of regular files that must be written (not reused from the previous backup, not hard links).</summary>
+    public long BytesToWrite { get; private set; }
+
+    /// <summary>Bytes of all regular files scanned, each inode once.</summary>
+    public long BytesScanned { get; private set; }
+
+    public long FilesScanned { get; private set; }
+
+    public long ReusedFiles => _reusedFiles;
+
+    private long _reusedFiles;
+
+    public int SkippedSpecialFiles { get; private set; }
+
+    /// <summary>Files the scan found unchanged since the previous backup.</summary>
+    public long ReusableFiles { get; private set; }
+
+    /// <summary>Records every entry under <paramref name="sourceRoot"/>, to be placed at <paramref name="destRelative"/> in the backup.</summary>
+    public void Scan(string sourceRoot, string destRelative)
+    {
+        var rootStatus = Posix.TryLStat(sourceRoot);
+        if (rootStatus is null)
+        {
+            _logger.LogWarning("{Source} does not exist; backing it up as an empty directory", sourceRoot);
+            _items.Add(new Item(sourceRoot, destRelative, SyntheticDirectory(), ItemAction.Directory, null, null, null));
+            return;
+        }
+
+        if (rootStatus.Kind != FileKind.Directory)
+        {
+            throw new IOException($"{sourceRoot} is not a directory; check --host-root");
+        }
+
+        var pending = new Stack<(string Source, string Rel, FileStatus Status)>();
+        pending.Push((sourceRoot, destRelative, rootStatus));
+        while (pending.Count > 0)
+        {
+            var (source, rel, status) = pending.Pop();
+            _items.Add(new Item(source, rel, status, ItemAction.Directory, null, null, null));
+            IEnumerable<string> children;
+            try
+            {
+                children = Directory.EnumerateFileSystemEntries(source).Order(StringComparer.Ordinal).ToList();
+            }
+            catch (DirectoryNotFoundException)
+            {
+                continue; // removed while we walked (kubelet volumes come and go)
+            }
+
+            var subdirectories = new List<(string, string, FileStatus)>();
+            foreach (var child in children)
+            {
+                var childStatus = Posix.TryLStat(child);
+                if (childStatus is null)
+                {
+                    continue;
+                }
+
+                var childRel = rel + "/" + Path.GetFileName(child);
+                switch (childStatus.Kind)
+                {
+                    case FileKind.Directory:
+                        subdirectories.Add((child, childRel, childStatus));
+                        break;
+                    case FileKind.Symlink:
+                        var target = new FileInfo(child).LinkTarget;
+                        if (target is not null)
+                        {
+                            _items.Add(new Item(child, childRel, childStatus, ItemAction.Symlink, target, null, null));
+                        }
+
+                        break;
+                    case FileKind.Regular:
+                        AddFile(child, childRel, childStatus);
+                        break;
+                    default:
+                        SkippedSpecialFiles++;
+                        _logger.LogDebug("Skipping special file {Path}", child);
+                        break;
+                }
+            }
+
+            for (var i = subdirectories.Count - 1; i >= 0; i--)
+            {
+                pending.Push(subdirectories[i]);
+            }
+        }
+    }
+
+    private void AddFile(string source, string rel, FileStatus status)
+    {
+        if (status.LinkCount > 1)
+        {
+            if (_firstLink.TryGetValue((status.Device, status.Inode), out var primary))
+            {
+                _items.Add(new Item(source, rel, status, ItemAction.HardLink, null, primary, null));
+                return;
+            }
+
+            _firstLink[(status.Device, status.Inode)] = rel;
+        }
+
+        FilesScanned++;
+        BytesScanned += status.Size;
+        var previous = _reuse?.Find(status);
+        if (previous is null)
+        {
+            BytesToWrite += status.Size;
+        }
+        else
+        {
+            ReusableFiles++;
+        }
+
+        _items.Add(new Item(source, rel, status, previous is null ? ItemAction.Copy : ItemAction.Reuse, null, null, previous));
+    }
+
+    /// <summary>Creates everything scanned under <paramref name="backupRoot"/>; returns the manifest entries of what was written.</summary>
+    public async Task<IReadOnlyList<ManifestEntry>> CopyAsync(string backupRoot, CancellationToken cancellationToken)
+    {
+        _counters.AddTotals(BytesScanned, FilesScanned);
+        var entries = new ConcurrentDictionary<string, ManifestEntry>(StringComparer.Ordinal);
+        var destinationDevice = Posix.LStat(backupRoot).Device;
+
+        foreach (var item in _items.Where(i => i.Action == ItemAction.Directory))
+        {
+            Directory.CreateDirectory(Path.Combine(backupRoot, item.Rel));
+        }
+
+        foreach (var item in _items.Where(i => i.Action == ItemAction.Symlink))
+        {
+            var dest = Path.Combine(backupRoot, item.Rel);
+            Posix.Symlink(item.LinkTarget!, dest);
+            var xattrs = ReadXattrs(item.Source);
+            ApplyMetadata(dest, item.Status, xattrs, isSymlink: true);
+            entries[item.Rel] = Entry(item, EntryKind.Symlink, xattrs) with { LinkTarget = item.LinkTarget };
+        }
+
+        var files = _items.Where(i => i.Action is ItemAction.Copy or ItemAction.Reuse)
+            .OrderByDescending(i => i.Status.Size) // big files first: the tail of the run is many small ones, which balance well
+            .ToList();
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, (item, ct) =>
+        {
+            var entry = item.Action == ItemAction.Reuse
+                ? TryReuse(backupRoot, item) ?? CopyFile(backupRoot, item, destinationDevice)
+                : CopyFile(backupRoot, item, destinationDevice);
+            if (entry is not null)
+            {
+                entries[item.Rel] = entry;
+            }
+
+            _counters.AddFile();
+            return ValueTask.CompletedTask;
+        }).ConfigureAwait(false);
+
+        foreach (var item in _items.Where(i => i.Action == ItemAction.HardLink))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (entries.TryGetValue(item.HardLinkPrimary!, out var primary))
+            {
+                Posix.Link(Path.Combine(backupRoot, item.HardLinkPrimary!), Path.Combine(backupRoot, item.Rel));
+                entries[item.Rel] = primary with { Path = item.Rel, HardLinkTo = item.HardLinkPrimary, Source = null };
+            }
+            else
+            {
+                // The first name vanished before it was copied: this name carries the content alone.
+                var entry = CopyFile(backupRoot, item, destinationDevice);
+                if (entry is not null)
+                {
+                    entries[item.Rel] = entry;
+                }
+            }
+        }
+
+        for (var i = _items.Count - 1; i >= 0; i--)
+        {
+            var item = _items[i];
+            if (item.Action != ItemAction.Directory)
+            {
+                continue;
+            }
+
+            var dest = Path.Combine(backupRoot, item.Rel);
+            var xattrs = Posix.TryLStat(item.Source) is null ? null : ReadXattrs(item.Source);
+            ApplyMetadata(dest, item.Status, xattrs, isSymlink: false);
+            entries[item.Rel] = Entry(item, EntryKind.Directory, xattrs);
+        }
+
+        return [.. entries.Values];
+    }
+
+    private ManifestEntry? TryReuse(string backupRoot, Item item)
+    {
+        var previous = item.Previous!;
+        try
+        {
+            Posix.Link(Path.Combine(_reuse!.PreviousRoot, previous.Path), Path.Combine(backupRoot, item.Rel));
+        }
+        catch (NativeException e)
+        {
+            _logger.LogDebug("Cannot link {Path} from the previous backup ({Error}); copying it", item.Rel, e.Message);
+            return null;
+        }
+
+        Interlocked.Increment(ref _reusedFiles);
+        _counters.AddBytes(previous.Size);
+        return previous with { Path = item.Rel, HardLinkTo = null };
+    }
+
+    private ManifestEntry? CopyFile(string backupRoot, Item item, ulong destinationDevice)
+    {
+        var dest = Path.Combine(backupRoot, item.Rel);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            string sha;
+            long size;
+            try
+            {
+                (sha, size) = CopyAndHash(item.Source, dest, item.Status, buffer, tryClone: item.Status.Device == destinationDevice);
+            }
+            catch (FileNotFoundException)
+            {
+                _logger.LogDebug("{Path} vanished before it was copied", item.Source);
+                return null;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return null;
+            }
+
+            var xattrs = ReadXattrs(item.Source);
+            ApplyMetadata(dest, item.Status, xattrs, isSymlink: false);
+            return Entry(item, EntryKind.File, xattrs) with
+            {
+                Size = size,
+                Sha256 = sha,
+                Source = new SourceIdentity(item.Status.Device, item.Status.Inode, item.Status.CtimeNs),
+            };
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private (string Sha, long Size) CopyAndHash(string source, string dest, FileStatus status, byte[] buffer, bool tryClone)
+    {
+        using var input = File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        using var output = File.OpenHandle(dest, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.None, status.Size >= BufferSize ? status.Size : 0);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long offset = 0;
+        int read;
+        if (tryClone && !_cloneUnsupported && status.Size > 0)
+        {
+            if (Posix.TryClone(input, output))
+            {
+                while ((read = RandomAccess.Read(input, buffer, offset)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    offset += read;
+                    _counters.AddBytes(read);
+                }
+
+                return (Convert.ToHexStringLower(hash.GetHashAndReset()), offset);
+            }
+
+            _cloneUnsupported = true;
+        }
+
+        while ((read = RandomAccess.Read(input, buffer, offset)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            RandomAccess.Write(output, new ReadOnlySpan<byte>(buffer, 0, read), offset);
+            offset += read;
+            _counters.AddBytes(read);
+        }
+
+        if (offset < status.Size)
+        {
+            // The file shrank while we copied it; keep exactly what we read.
+            RandomAccess.SetLength(output, offset);
+        }
+
+        return (Convert.ToHexStringLower(hash.GetHashAndReset()), offset);
+    }
+
+    private static IReadOnlyDictionary<string, byte[]>? ReadXattrs(string path)
+    {
+        var xattrs = Posix.GetXattrs(path);
+        return xattrs.Count == 0 ? null : xattrs;
+    }
+
+    /// <summary>Owner, then mode (chown clears setuid bits), then xattrs (chown drops security.capability), then times.</summary>
+    internal static void ApplyMetadata(string path, FileStatus status, IReadOnlyDictionary<string, byte[]>? xattrs, bool isSymlink)
+    {
+        Posix.LChown(path, status.Uid, status.Gid);
+        if (!isSymlink)
+        {
+            Posix.Chmod(path, status.Permissions);
+        }
+
+        if (xattrs is not null)
+        {
+            foreach (var (name, value) in xattrs)
+            {
+                Posix.SetXattr(path, name, value);
+            }
+        }
+
+        Posix.SetTimes(path, status.AtimeNs, status.MtimeNs);
+    }
+
+    private static ManifestEntry Entry(Item item, EntryKind kind, IReadOnlyDictionary<string, byte[]>? xattrs) => new()
+    {
+        Path = item.Rel,
+        Kind = kind,
+        Mode = kind == EntryKind.Symlink ? 0x1FF : item.Status.Permissions,
+        Uid = item.Status.Uid,
+        Gid = item.Status.Gid,
+        MtimeNs = item.Status.MtimeNs,
+        Xattrs = xattrs?.ToDictionary(p => p.Key, p => Convert.ToBase64String(p.Value), StringComparer.Ordinal),
+    };
+
+    private static FileStatus SyntheticDirectory() => new()
+    {
+        Device = 0, Inode = 0, LinkCount = 1, Mode = 0x4000 | 0x1ED, Uid = 0, Gid = 0, Size = 0, MtimeNs = 0, CtimeNs = 0, AtimeNs = 0,
+    };
+
+    private enum ItemAction
+    {
+        Directory,
+        Symlink,
+        Copy,
+        Reuse,
+        HardLink,
+    }
+
+    private sealed record Item(string Source, string Rel, FileStatus Status, ItemAction Action, string? LinkTarget, string? HardLinkPrimary, ManifestEntry? Previous);
+}

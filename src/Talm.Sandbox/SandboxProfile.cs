@@ -1,0 +1,68 @@
+namespace Talm.Sandbox;
+
+/// <summary>How big a sandbox host is. <c>typical</c> looks like a real SNO in file counts and sizes.</summary>
+public sealed record SandboxProfile
+{
+    public required string Name { get; init; }
+
+    public int Revisions { get; init; }
+
+    public int FilesPerRevision { get; init; }
+
+    public int EtcFiles { get; init; }
+
+    public int UsrLocalBinaries { get; init; }
+
+    public int UsrLocalBinarySize { get; init; }
+
+    public int Pods { get; init; }
+
+    public int FilesPerPod { get; init; }
+
+    public int LargeFiles { get; init; }
+
+    public int LargeFileSize { get; init; }
+
+    public int EtcdKeys { get; init; }
+
+    public int EtcdValueSize { get; init; }
+
+    public static readonly SandboxProfile Small = new()
+    {
+        Name = "small",
+        Revisions = 2,
+        FilesPerRevision = 4,
+        EtcFiles = 60,
+        UsrLocalBinaries = 2,
+        UsrLocalBinarySize = 64 << 10,
+        Pods = 4,
+        FilesPerPod = 12,
+        LargeFiles = 1,
+        LargeFileSize = 2 << 20,
+        EtcdKeys = 200,
+        EtcdValueSize = 1024,
+    };
+
+    public static readonly SandboxProfile Typical = new()
+    {
+        Name = "typical",
+        Revisions = 5,
+        FilesPerRevision = 40,
+        EtcFiles = 2500,
+        UsrLocalBinaries = 6,
+        UsrLocalBinarySize = 60 << 20,
+        Pods = 110,
+        FilesPerPod = 280,
+        LargeFiles = 6,
+        LargeFileSize = 256 << 20,
+        EtcdKeys = 20_000,
+        EtcdValueSize = 8 << 10,
+    };
+
+    public static SandboxProfile ByName(string name) => name switch
+    {
+        "small" => Small,
+        "typical" => Typical,
+        _ => throw new ArgumentException($"unknown profile '{name}': use small or typical", nameof(name)),
+    };
+}
