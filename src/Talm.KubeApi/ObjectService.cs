@@ -169,8 +169,7 @@ public sealed class ObjectService
         Defaulter.Apply(next, type.Version(version)?.Schema);
         if (type.TracksGeneration && !statusOnly && SpecChanged(old, next))
         {
-            var gen = old["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var gl) ? gl : 0;
-            nextMeta["generation"] = gen + 1;
+            nextMeta["generation"] = (JsonUtil.Long(old["metadata"]?["generation"]) ?? 0) + 1;
         }
         if (nextMeta["deletionTimestamp"] is not null && Finalizers(next) == 0) return Mutation.Delete(next);
         return JsonUtil.DeepEquals(next, old) ? Mutation.Keep : Mutation.Put(next);
@@ -204,7 +203,7 @@ public sealed class ObjectService
                 var meta = JsonUtil.Metadata(next);
                 meta["deletionTimestamp"] = Now();
                 meta["deletionGracePeriodSeconds"] = 0;
-                if (type.TracksGeneration && meta["generation"] is JsonValue g && g.TryGetValue<long>(out var gl)) meta["generation"] = gl + 1;
+                if (type.TracksGeneration && JsonUtil.Long(meta["generation"]) is { } gen) meta["generation"] = gen + 1;
                 if (isNamespace) next["status"] = new JsonObject { ["phase"] = "Terminating" };
                 return Mutation.Put(next);
             }
@@ -274,8 +273,10 @@ public sealed class ObjectService
         {
             obj["status"] = old?["status"]?.DeepClone() ?? new JsonObject { ["phase"] = "Active" };
         }
-        else if (type.Group.Length == 0 && type.Kind == "Secret" && obj["stringData"] is JsonObject stringData)
+        else if (type.Group.Length == 0 && type.Kind == "Secret")
         {
+            if (string.IsNullOrEmpty(JsonUtil.Str(obj, "type"))) obj["type"] = "Opaque";
+            if (obj["stringData"] is not JsonObject stringData) return;
             var data = obj["data"] as JsonObject ?? new JsonObject();
             foreach (var (k, v) in stringData)
             {

@@ -350,6 +350,7 @@ public sealed class ApiHandler
             return allowEmpty ? new JsonObject() : throw ApiException.BadRequest("the request needs a body");
         }
         var contentType = ctx.Request.ContentType ?? string.Empty;
+        if (contentType.StartsWith(ProtobufDecoder.ContentType, StringComparison.Ordinal)) return ProtobufDecoder.Decode(bytes);
         return contentType.Contains("yaml", StringComparison.Ordinal)
             ? YamlJson.ParseObject(Encoding.UTF8.GetString(bytes))
             : JsonUtil.ParseObject(bytes);

@@ -23,6 +23,11 @@ public static class JsonUtil
     public static string? Str(JsonNode? node, string key) =>
         node is JsonObject o && o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
+    /// <summary>An integer whatever its backing (parsed JSON or a CLR int/long set in code).</summary>
+    public static long? Long(JsonNode? node) =>
+        node is JsonValue v && long.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.AllowLeadingSign,
+            System.Globalization.CultureInfo.InvariantCulture, out var l) ? l : null;
+
     public static string? MetaStr(JsonObject obj, string key) => Str(obj["metadata"], key);
 
     public static byte[] Serialize(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node, Options);

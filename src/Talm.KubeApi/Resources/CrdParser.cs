@@ -63,7 +63,7 @@ public static class CrdParser
                     JsonUtil.Str(c, "type") ?? "string",
                     JsonUtil.Str(c, "jsonPath") ?? string.Empty,
                     JsonUtil.Str(c, "description") ?? string.Empty,
-                    c["priority"] is JsonValue p && p.TryGetValue<int>(out var prio) ? prio : 0,
+                    (int)(JsonUtil.Long(c["priority"]) ?? 0),
                     JsonUtil.Str(c, "format") ?? string.Empty));
             }
             return columns;

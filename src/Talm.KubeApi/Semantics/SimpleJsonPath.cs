@@ -5,7 +5,7 @@ namespace Talm.KubeApi.Semantics;
 
 /// <summary>
 /// The JSONPath subset printer columns use: <c>.a.b</c>, <c>[n]</c>, <c>[-1:]</c> (last element),
-/// <c>[*]</c>; a path that does not resolve yields nothing, as in Kubernetes.
+/// <c>[*]</c>, <c>[?(@.field=="value")]</c>; a path that does not resolve yields nothing, as in Kubernetes.
 /// </summary>
 public static class SimpleJsonPath
 {
@@ -46,6 +46,16 @@ public static class SimpleJsonPath
     {
         if (array is null || array.Count == 0) return [];
         if (index == "*") return array;
+        if (index.StartsWith("?(@.", StringComparison.Ordinal) && index.EndsWith(')'))
+        {
+            // Filter such as ?(@.type=="Ready"): keep the elements whose field equals the literal.
+            var expr = index[4..^1];
+            var eq = expr.IndexOf("==", StringComparison.Ordinal);
+            if (eq < 0) return [];
+            var field = expr[..eq].Trim();
+            var literal = expr[(eq + 2)..].Trim().Trim('"', '\'');
+            return array.Where(e => e is JsonObject o && Json.JsonUtil.Scalar(o[field]) == literal);
+        }
         if (index.Contains(':', StringComparison.Ordinal))
         {
             var parts = index.Split(':');

@@ -2,7 +2,8 @@ using System.Threading.Channels;
 
 namespace Talm.KubeApi.Storage;
 
-/// <summary>One open watch: the store pushes matching events in order; the HTTP side drains them.</summary>
+/// <summary>One open watch: the store pushes matching events in order; the HTTP side drains them.
+/// (Multi-reader options only because the single-reader channel cannot report its Count.)</summary>
 public sealed class WatchSubscription
 {
     internal WatchSubscription(string resourceKey, string? ns)
@@ -15,7 +16,7 @@ public sealed class WatchSubscription
     public string? Namespace { get; }
 
     public Channel<StoreEvent> Events { get; } = Channel.CreateUnbounded<StoreEvent>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
 
     internal bool Accepts(StoredObject obj) => Namespace is null || obj.Namespace == Namespace;
 }
