@@ -83,6 +83,7 @@ public sealed class LabNodeTools
     {
         var path = Path.Combine(Bin, name);
         File.WriteAllText(path, text.ReplaceLineEndings("\n"));
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("the lab's node tools are bash scripts");
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 }

@@ -45,7 +45,7 @@ public static class TreeCheck
                         if (entry.Sha256 is { } sha && Sha256(path) != sha) problems.Add($"/{hostDir}/{rel}: content differs from the backup");
                         break;
                 }
-                if (!isLink && (info.Exists || Directory.Exists(path)))
+                if (!OperatingSystem.IsWindows() && !isLink && (info.Exists || Directory.Exists(path)))
                 {
                     var mode = (int)File.GetUnixFileMode(path);
                     if ((mode & 0x1FF) != (entry.Mode & 0x1FF)) problems.Add($"/{hostDir}/{rel}: mode {Convert.ToString(mode, 8)}, backup has {Convert.ToString(entry.Mode, 8)}");

@@ -60,7 +60,7 @@ public sealed class FullSpoke : SimulatedSpoke
         var etcd = Faults.FailBackup ? SpokeEtcd.DeadUrl() : _etcd.Url;
         var started = Stopwatch.StartNew();
         var r = await ChildProcess.RunAsync(_settings.TalmFile,
-            [.. _settings.TalmPrefix, "recovery", "launchBackup", "--host-root", Directory.Host, "--backup-dir", Directory.Backup,
+            [.. _settings.TalmPrefix, "launchBackup", "--host-root", Directory.Host, "--dir", Directory.Backup,
              "--etcd-endpoint", etcd.ToString().TrimEnd('/')],
             ct, logFile: Directory.Log);
         if (Faults.SlowBackup) await Task.Delay(TimeSpan.FromSeconds(20), Time, ct);
