@@ -176,9 +176,9 @@ public sealed class LabRunner
         var measured = new HashSet<string>(StringComparer.Ordinal);
         var latencies = new List<double>();
         var started = Stopwatch.StartNew();
-        var lastPolicyPoll = TimeSpan.MinValue;
+        var lastPolicyPoll = TimeSpan.FromDays(-1);
         var showEvery = clusters.Count > 200 ? TimeSpan.FromSeconds(1) : TimeSpan.Zero;
-        var lastShow = TimeSpan.MinValue;
+        var lastShow = TimeSpan.FromDays(-1);
 
         using var pollPolicy = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
         var watch = client.WatchAsync(HubKind.ClusterGroupUpgrade, limit.Token).GetAsyncEnumerator(limit.Token);
