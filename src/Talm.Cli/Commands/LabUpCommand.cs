@@ -81,7 +81,7 @@ public static class LabUpCommand
             return 2;
         }
         if (Directory.Exists(Path.Combine(options.WorkDir, "hub")))
-            Directory.Delete(options.WorkDir, recursive: true);
+            await LabDirectory.ClearAsync(options.WorkDir, ct);
 
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         var log = loggers.CreateLogger("lab");

@@ -14,7 +14,7 @@ public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output, strin
 {
     public async Task<RecoveryProof> RecoverAsync(string labDir, string name, CancellationToken ct)
     {
-        var spoke = new SpokeDirectory(Path.Combine(labDir, "spokes", name));
+        var spoke = SpokeDirectory.Of(labDir, name);
         if (!File.Exists(Path.Combine(spoke.Host, ".sandbox.json")))
             throw new LabRecoveryException($"There is no full-fidelity spoke {name} in {labDir}; run 'talm lab up --fail-upgrade {name}' first (or pass --dir).");
         var state = File.Exists(spoke.UpgradeMarker) ? (await File.ReadAllTextAsync(spoke.UpgradeMarker, ct)).Trim() : "not upgraded";

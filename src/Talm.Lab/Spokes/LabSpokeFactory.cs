@@ -12,6 +12,6 @@ public sealed class LabSpokeFactory(LabOptions options, TimeProvider time, ILogg
             return new FastSpoke(name, faults, options.Timing, time);
         if (full is null)
             throw new InvalidOperationException("Full-fidelity spokes need the talm executable and sandbox settings; use --fidelity fast or run through the talm CLI.");
-        return await FullSpoke.CreateAsync(name, faults, Path.Combine(options.WorkDir, "spokes", name), full, time, log, ct);
+        return await FullSpoke.CreateAsync(name, faults, SpokeDirectory.Of(options.WorkDir, name).Root, full, time, log, ct);
     }
 }

@@ -3,8 +3,14 @@ namespace Talm.Lab.Spokes;
 /// <summary>Where a full-fidelity spoke keeps its things, under the lab's directory.</summary>
 public sealed record SpokeDirectory(string Root)
 {
-    /// <summary>The sandbox host root (what a node's / is).</summary>
-    public string Host => Path.Combine(Root, "host");
+    /// <summary>
+    /// The sandbox host root (what a node's / is). Kept short: podman refuses a run root
+    /// (host/run/containers/storage) longer than 50 characters.
+    /// </summary>
+    public string Host => Path.Combine(Root, "h");
+
+    /// <summary>Where the lab keeps spoke <paramref name="name"/>.</summary>
+    public static SpokeDirectory Of(string labDir, string name) => new(Path.Combine(labDir, "s", name));
 
     public string Backup => Path.Combine(Host, "var", "recovery");
 
