@@ -19,6 +19,7 @@ public static class Program
             "driven by ClusterGroupUpgrade resources on a hub.");
         var recovery = new Command("recovery", "Spoke side: back up this node before an upgrade, verify the backup, recover after a failed upgrade.");
         SpokeBackupCommands.Register(recovery, root);
+        RestoreCommands.Register(recovery);
         root.Subcommands.Add(recovery);
         var lab = LabCommand.Build();
         lab.Subcommands.Add(LabMakeHostCommand.Create());

@@ -88,4 +88,14 @@ public sealed class RollbackTests : IDisposable
         _dir.Dispose();
         _out.Dispose();
     }
+
+    /// <summary>The rollback as other tests run it: libostree, no reboot.</summary>
+    public sealed class Runner
+    {
+        public StringWriter Output { get; } = new();
+
+        public Task<RollbackPlan> RollbackAsync(string hostRoot) =>
+            new PlatformRollback(new NodeToolRunner("/usr/bin:/bin", new Dictionary<string, string>()), new RecoveryLog(Output, Output, null, TimeProvider.System))
+                .RunAsync(hostRoot, useRpmOstree: false, reboot: false);
+    }
 }

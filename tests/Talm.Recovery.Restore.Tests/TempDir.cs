@@ -18,6 +18,17 @@ public sealed class TempDir : IDisposable
 
     public void Dispose()
     {
+        if (!Directory.Exists(Path))
+        {
+            return;
+        }
+
+        // ostree marks deployment roots immutable; clear that first or the delete fails half way.
+        using (var chattr = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", ["-R", "-f", "-i", Path]) { RedirectStandardError = true, RedirectStandardOutput = true }))
+        {
+            chattr?.WaitForExit();
+        }
+
         try
         {
             Directory.Delete(Path, recursive: true);

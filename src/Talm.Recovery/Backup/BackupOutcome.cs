@@ -11,7 +11,7 @@ public enum BackupStatus
     InsufficientSpace,
 }
 
-public sealed record BackupOutcome(BackupStatus Status, string Message, BackupManifest? Manifest = null, string? GenerationRoot = null)
+public sealed record BackupOutcome(BackupStatus Status, string Message, BackupManifest? Manifest = null, string? GenerationRoot = null, SpaceEstimate? Estimate = null)
 {
     public int ExitCode => Status == BackupStatus.InsufficientSpace ? 1 : 0;
 }

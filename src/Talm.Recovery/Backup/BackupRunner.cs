@@ -96,7 +96,7 @@ public sealed class BackupRunner
                 var message = $"{InsufficientSpaceMessage}: {SpaceEstimate.Format(estimate.Total)} needed plus a {SpaceEstimate.Format(_options.SpaceMargin)} margin, {SpaceEstimate.Format(free)} free in {_dir}"
                     + (previousRoot is null ? "; free space on that filesystem" : "; the last good backup is kept: free space, or pass --replace-existing to drop it first");
                 _logger.LogError("{Message}", message);
-                return new BackupOutcome(BackupStatus.InsufficientSpace, message);
+                return new BackupOutcome(BackupStatus.InsufficientSpace, message, Estimate: estimate);
             }
         }
 
@@ -119,7 +119,7 @@ public sealed class BackupRunner
             }
 
             counters.SetPhase("done");
-            return new BackupOutcome(BackupStatus.Completed, $"backup {generation} complete: {manifest.Totals.Files} files, {SpaceEstimate.Format(manifest.Totals.Bytes)}, {manifest.Totals.ReusedFiles} reused, {manifest.Totals.DurationSeconds:0.0} s", manifest, final);
+            return new BackupOutcome(BackupStatus.Completed, $"backup {generation} complete: {manifest.Totals.Files} files, {SpaceEstimate.Format(manifest.Totals.Bytes)}, {manifest.Totals.ReusedFiles} reused, {manifest.Totals.DurationSeconds:0.0} s", manifest, final, estimate);
         }
         catch (Exception e) when (IsOutOfSpace(e))
         {

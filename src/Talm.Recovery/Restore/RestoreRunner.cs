@@ -308,7 +308,8 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         }
 
         var manifests = HostPath("/etc/kubernetes/manifests");
-        var stashed = HostPath("/etc/kubernetes/etcd-pod.yaml.stopped-by-recovery");
+        // Kept in the backup directory, not under /etc/kubernetes, so the restored /etc stays an exact mirror.
+        var stashed = Path.Combine(options.BackupDir, "etcd-pod.yaml.stopped");
         var etcdManifest = Path.Combine(manifests, "etcd-pod.yaml");
         if (File.Exists(etcdManifest))
         {
@@ -330,7 +331,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         }
 
         log.Info("Putting back the static pod resources of the backup's revisions");
-        await Tool(step, "tar", "-xzpf", archive, "-C", HostPath("/etc/kubernetes"), "--numeric-owner").ConfigureAwait(false);
+        await new StaticPodResources(tools, log).PutBackAsync(step, archive, HostPath("/etc/kubernetes"), Path.Combine(options.BackupDir, ".static-pod-resources"), cancellationToken).ConfigureAwait(false);
         foreach (var pod in StaticPods)
         {
             if (archived.TryGetValue(pod, out var relative))

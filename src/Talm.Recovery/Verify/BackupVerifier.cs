@@ -144,22 +144,16 @@ public static class BackupVerifier
             return $"{entry.Path}: owner {status.Uid}:{status.Gid}, expected {entry.Uid}:{entry.Gid}";
         }
 
-        if (status.MtimeNs != entry.MtimeNs)
-        {
-            return $"{entry.Path}: modification time changed";
-        }
-
-        var xattrProblem = CheckXattrs(path, entry);
-        if (xattrProblem is not null)
-        {
-            return xattrProblem;
-        }
-
         switch (entry.Kind)
         {
             case EntryKind.Symlink:
                 var target = new FileInfo(path).LinkTarget;
-                return target == entry.LinkTarget ? null : $"{entry.Path}: link points to {target}, expected {entry.LinkTarget}";
+                if (target != entry.LinkTarget)
+                {
+                    return $"{entry.Path}: link points to {target}, expected {entry.LinkTarget}";
+                }
+
+                break;
             case EntryKind.File:
                 if (status.Size != entry.Size)
                 {
@@ -176,10 +170,21 @@ public static class BackupVerifier
                 }
 
                 var sha = await HashFileAsync(path, onBytes, ct).ConfigureAwait(false);
-                return sha == entry.Sha256 ? null : $"{entry.Path}: content changed (SHA-256 {sha}, expected {entry.Sha256})";
-            default:
-                return null;
+                if (sha != entry.Sha256)
+                {
+                    return $"{entry.Path}: content changed (SHA-256 {sha}, expected {entry.Sha256})";
+                }
+
+                break;
         }
+
+        // Content first (above), then the metadata a restore copies back.
+        if (status.MtimeNs != entry.MtimeNs)
+        {
+            return $"{entry.Path}: modification time changed";
+        }
+
+        return CheckXattrs(path, entry);
     }
 
     private static string? CheckXattrs(string path, ManifestEntry entry)

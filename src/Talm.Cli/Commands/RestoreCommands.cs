@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Talm.Recovery.Manifest;
+using Talm.Recovery.NodeTools;
+using Talm.Recovery.Restore;
+using Talm.Recovery.Rollback;
+using Talm.Recovery.Status;
+
+namespace Talm.Cli.Commands;
+
+/// <summary><c>talm recovery restore</c>, <c>rollback</c> and <c>status</c>: what an engineer runs on a node after a failed upgrade.</summary>
+public static class RestoreCommands
+{
+    public static void Register(Command recovery)
+    {
+        ArgumentNullException.ThrowIfNull(recovery);
+        recovery.Subcommands.Add(CreateRestore());
+        recovery.Subcommands.Add(CreateRollback());
+        recovery.Subcommands.Add(CreateStatus());
+    }
+
+    private static Option<string> HostRootOption() =>
+        new("--host-root") { Description = "The node's root filesystem (default /; a sandbox directory in tests)", DefaultValueFactory = _ => "/" };
+
+    private static Option<string> DirOption() =>
+        new("--dir") { Description = "Backup directory (default /var/recovery)", DefaultValueFactory = _ => BackupLayout.DefaultBackupDir };
+
+    private static Command CreateRestore()
+    {
+        var command = new Command("restore", "Restore this node from its backup in stages (upgrade-recovery.sh calls this): files, reboot, then --resume for kubelet, etcd and the control plane.");
+        var hostRoot = HostRootOption();
+        var dir = DirOption();
+        var resume = new Option<bool>("--resume") { Description = "Continue a started restore after the reboot or a fixed failure" };
+        var restart = new Option<bool>("--restart") { Description = "Forget the progress file and start the restore over" };
+        var step = new Option<bool>("--step") { Description = "Stop after each stage (also continues a started restore)" };
+        var force = new Option<bool>("--force") { Description = "Restore even if the active ostree deployment is not the pinned one (warning only)" };
+        foreach (var option in (Option[])[hostRoot, dir, resume, restart, step, force])
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            var backupDir = Path.GetFullPath(parse.GetValue(dir)!);
+            var options = new RestoreOptions
+            {
+                HostRoot = Path.GetFullPath(parse.GetValue(hostRoot)!),
+                BackupDir = backupDir,
+                Resume = parse.GetValue(resume),
+                Restart = parse.GetValue(restart),
+                Step = parse.GetValue(step),
+                Force = parse.GetValue(force),
+                Kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG"),
+            };
+            var tools = Tools(options.Kubeconfig);
+            var log = Log(output, error, tools);
+            try
+            {
+                await new RestoreRunner(options, tools, log, TimeProvider.System).RunAsync(ct).ConfigureAwait(false);
+                return 0;
+            }
+            catch (RestoreFailedException e)
+            {
+                log.Error(e.Message);
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static Command CreateRollback()
+    {
+        var command = new Command("rollback", "Make the pinned (pre-upgrade) ostree deployment the default so the next boot runs the pre-upgrade OS; without rpm-ostree through libostree.");
+        var hostRoot = HostRootOption();
+        var reboot = new Option<bool>("--reboot") { Description = "Reboot right after switching the default" };
+        command.Options.Add(hostRoot);
+        command.Options.Add(reboot);
+        command.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            var root = Path.GetFullPath(parse.GetValue(hostRoot)!);
+            var tools = Tools(Environment.GetEnvironmentVariable("KUBECONFIG"));
+            var log = Log(output, error, tools);
+
+            // rpm-ostree acts on the running system only; a sandbox or mounted root goes through libostree.
+            var useRpmOstree = root == "/" && tools.Find("rpm-ostree") is not null;
+            try
+            {
+                var plan = await new PlatformRollback(tools, log).RunAsync(root, useRpmOstree, parse.GetValue(reboot), ct).ConfigureAwait(false);
+                if (plan.Action is RollbackAction.MakeDefault or RollbackAction.UndeployThenMakeDefault && !parse.GetValue(reboot))
+                {
+                    log.Info($"The pinned deployment {plan.Pinned!.Id} ({plan.Pinned.Version ?? "no version"}) boots next. Reboot with 'systemctl reboot', then run upgrade-recovery.sh");
+                }
+
+                return 0;
+            }
+            catch (Exception e) when (e is RollbackRefusedException or OstreeException or NodeToolException)
+            {
+                log.Error(e.Message);
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static Command CreateStatus()
+    {
+        var command = new Command("status", "Show the backup (when, size, OS version, etcd revision, whether it verifies), the ostree state with the rollback it calls for, and the restore stage reached.");
+        var hostRoot = HostRootOption();
+        var dir = DirOption();
+        var format = new Option<string>("--output", "-o") { Description = "text or json", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var noVerify = new Option<bool>("--no-verify") { Description = "Skip re-hashing the backup (fast; 'verified' is then unknown)" };
+        foreach (var option in (Option[])[hostRoot, dir, format, noVerify])
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var status = await StatusCollector.CollectAsync(
+                Path.GetFullPath(parse.GetValue(hostRoot)!), Path.GetFullPath(parse.GetValue(dir)!), !parse.GetValue(noVerify), Environment.ProcessorCount * 2, ct).ConfigureAwait(false);
+            if (parse.GetValue(format) == "json")
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(status, JsonOptions)).ConfigureAwait(false);
+            }
+            else
+            {
+                await output.WriteAsync(StatusText.Render(status)).ConfigureAwait(false);
+            }
+
+            return status.Backup.Present && status.Backup.Verified != false ? 0 : 1;
+        });
+        return command;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private static NodeToolRunner Tools(string? kubeconfig)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!string.IsNullOrEmpty(kubeconfig))
+        {
+            env["KUBECONFIG"] = kubeconfig;
+        }
+
+        return new NodeToolRunner(Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", env);
+    }
+
+    private static RecoveryLog Log(TextWriter output, TextWriter error, NodeToolRunner tools)
+    {
+        // The journal gets a copy when the node has one; in a container or a sandbox there is none.
+        var journal = File.Exists("/run/systemd/journal/socket") ? tools.Find("logger") : null;
+        return new RecoveryLog(output, error, journal, TimeProvider.System);
+    }
+}

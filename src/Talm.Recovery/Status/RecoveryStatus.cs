@@ -1,0 +1,59 @@
+namespace Talm.Recovery.Status;
+
+/// <summary>Everything <c>talm recovery status</c> reports; serialised as is for <c>--output json</c>.</summary>
+public sealed record RecoveryStatus(BackupStatusInfo Backup, OstreeStatusInfo Ostree, RestoreStatusInfo Restore);
+
+public sealed record BackupStatusInfo
+{
+    public required string Dir { get; init; }
+
+    public required bool Present { get; init; }
+
+    /// <summary>Why there is no usable backup, when <see cref="Present"/> is false.</summary>
+    public string? Problem { get; init; }
+
+    public string? Host { get; init; }
+
+    public DateTimeOffset? TakenAt { get; init; }
+
+    public long? Files { get; init; }
+
+    public long? Bytes { get; init; }
+
+    public string? OsVersion { get; init; }
+
+    public string? OstreeChecksum { get; init; }
+
+    public long? EtcdRevision { get; init; }
+
+    /// <summary>True/false after a full re-hash; null when not checked (--no-verify).</summary>
+    public bool? Verified { get; init; }
+
+    public IReadOnlyList<string> VerifyProblems { get; init; } = [];
+}
+
+public sealed record DeploymentStatusInfo(int Index, string Checksum, int Serial, string? Version, bool Pinned, bool Booted);
+
+public sealed record OstreeStatusInfo
+{
+    public required string Sysroot { get; init; }
+
+    public IReadOnlyList<DeploymentStatusInfo> Deployments { get; init; } = [];
+
+    /// <summary>The action spec §3.1's table calls for (None, MakeDefault, UndeployThenMakeDefault, NoPinnedDeployment).</summary>
+    public string? RollbackAction { get; init; }
+
+    public string? RollbackDescription { get; init; }
+
+    public string? Problem { get; init; }
+}
+
+public sealed record RestoreStatusInfo
+{
+    /// <summary>not-started, or the last completed stage (started, restore_files, restore_cluster).</summary>
+    public required string Stage { get; init; }
+
+    public IReadOnlyList<string> CompletedStages { get; init; } = [];
+
+    public required string Next { get; init; }
+}

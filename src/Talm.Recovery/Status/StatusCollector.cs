@@ -1,0 +1,100 @@
+using Talm.Recovery.Manifest;
+using Talm.Recovery.Restore;
+using Talm.Recovery.Rollback;
+using Talm.Recovery.Verify;
+
+namespace Talm.Recovery.Status;
+
+/// <summary>Gathers the backup, ostree and restore state of a node for <c>talm recovery status</c>.</summary>
+public static class StatusCollector
+{
+    public static async Task<RecoveryStatus> CollectAsync(string hostRoot, string backupDir, bool verify, int parallelism, CancellationToken cancellationToken)
+    {
+        var backup = await BackupAsync(backupDir, verify, parallelism, cancellationToken).ConfigureAwait(false);
+        return new RecoveryStatus(backup, Ostree(hostRoot), Restore(backupDir));
+    }
+
+    private static async Task<BackupStatusInfo> BackupAsync(string dir, bool verify, int parallelism, CancellationToken cancellationToken)
+    {
+        var root = BackupGenerations.CurrentRoot(dir);
+        if (root is null)
+        {
+            return new BackupStatusInfo { Dir = dir, Present = false, Problem = $"no complete backup in {dir} (no {BackupLayout.Manifest})" };
+        }
+
+        BackupManifest manifest;
+        try
+        {
+            manifest = ManifestStore.Read(root);
+        }
+        catch (InvalidDataException e)
+        {
+            return new BackupStatusInfo { Dir = dir, Present = false, Problem = e.Message };
+        }
+
+        VerifyReport? report = verify
+            ? await BackupVerifier.VerifyAsync(dir, parallelism, null, cancellationToken).ConfigureAwait(false)
+            : null;
+        return new BackupStatusInfo
+        {
+            Dir = dir,
+            Present = true,
+            Host = manifest.Host,
+            TakenAt = manifest.CompletedAt,
+            Files = manifest.Totals.Files,
+            Bytes = manifest.Totals.Bytes,
+            OsVersion = manifest.Ostree?.Version,
+            OstreeChecksum = manifest.Ostree?.Checksum,
+            EtcdRevision = manifest.Etcd.Revision,
+            Verified = report?.Intact,
+            VerifyProblems = report?.Problems ?? [],
+        };
+    }
+
+    private static OstreeStatusInfo Ostree(string hostRoot)
+    {
+        var sysroot = PlatformRollback.SysrootOf(hostRoot);
+        try
+        {
+            using var handle = OstreeSysroot.Open(sysroot);
+            var deployments = handle.Deployments();
+            var plan = RollbackPlanner.Plan(deployments);
+            return new OstreeStatusInfo
+            {
+                Sysroot = sysroot,
+                Deployments = deployments.Select(d => new DeploymentStatusInfo(d.Index, d.Checksum, d.Serial, d.Version, d.Pinned, d.Booted)).ToList(),
+                RollbackAction = plan.Action.ToString(),
+                RollbackDescription = plan.Describe(),
+            };
+        }
+        catch (OstreeException e)
+        {
+            return new OstreeStatusInfo { Sysroot = sysroot, Problem = e.Message };
+        }
+    }
+
+    private static RestoreStatusInfo Restore(string backupDir)
+    {
+        var progress = new ProgressFile(backupDir);
+        IReadOnlyList<string> stages;
+        try
+        {
+            stages = progress.Read();
+        }
+        catch (InvalidDataException e)
+        {
+            return new RestoreStatusInfo { Stage = "unknown", Next = e.Message };
+        }
+
+        var script = RestoreRunner.DefaultProgramName(backupDir);
+        var (stage, next) = stages.Count == 0
+            ? ("not-started", "no restore in progress")
+            : stages[^1] switch
+            {
+                RestoreStage.Started => (RestoreStage.Started, $"stage restore_files did not complete: run '{script} --resume' (or --restart)"),
+                RestoreStage.RestoreFiles => (RestoreStage.RestoreFiles, $"reboot if not done yet ('systemctl reboot'), then run '{script} --resume'"),
+                _ => (RestoreStage.RestoreCluster, $"run '{script} --resume' to force the control plane redeployment and finish"),
+            };
+        return new RestoreStatusInfo { Stage = stage, CompletedStages = stages, Next = next };
+    }
+}

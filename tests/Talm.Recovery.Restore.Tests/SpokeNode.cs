@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Talm.Recovery.Backup;
+using Talm.Recovery.Etcd;
+using Talm.Recovery.Manifest;
+using Talm.Recovery.Processes;
+using Talm.Sandbox;
+
+namespace Talm.Recovery.Restore.Tests;
+
+/// <summary>
+/// A <c>small</c> sandbox host from <c>talm lab make-host</c>, backed up by the real backup engine
+/// (<c>talm recovery backup</c>) against a real etcd, with recording stand-ins for the node tools.
+/// </summary>
+public sealed class SpokeNode : IDisposable
+{
+    private readonly TempDir _dir = new("trs");
+
+    private SpokeNode()
+    {
+        StandIns = new StandIns(_dir.Path, Host);
+        Kubeconfig = Path.Combine(_dir.Path, "kubeconfig");
+        File.WriteAllText(Kubeconfig, "apiVersion: v1\nkind: Config\n");
+    }
+
+    public string Host => Path.Combine(_dir.Path, "host");
+
+    public string BackupDir => Path.Combine(_dir.Path, "recovery");
+
+    public string Kubeconfig { get; }
+
+    public StandIns StandIns { get; }
+
+    public SandboxSeed Seed { get; private set; } = null!;
+
+    public SortedDictionary<string, string> PreUpgradeKeys { get; private set; } = [];
+
+    public string EtcdData => Path.Combine(Host, "var/lib/etcd");
+
+    public string BackupRoot => BackupGenerations.CurrentRoot(BackupDir)!;
+
+    public string PinnedChecksum { get; private set; } = "";
+
+    public static async Task<SpokeNode> CreateAsync()
+    {
+        var node = new SpokeNode();
+        try
+        {
+            node.Seed = await new SandboxHost(node.Host, SandboxProfile.Small, 11).CreateAsync();
+            await node.BackupAsync();
+            return node;
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
+    }
+
+    private async Task BackupAsync()
+    {
+        var program = Path.Combine(_dir.Path, "program");
+        Directory.CreateDirectory(program);
+        File.WriteAllText(Path.Combine(program, "talm.dll"), "placeholder: the tests run the restore in-process");
+        using (var etcd = EtcdServer.Start(EtcdData, "sandbox"))
+        {
+            PreUpgradeKeys = etcd.All();
+            var options = new BackupOptions
+            {
+                HostRoot = Host,
+                BackupDir = BackupDir,
+                Etcd = new EtcdConnection { Endpoint = new Uri(etcd.Endpoint) },
+                SpaceMargin = 0,
+                Parallelism = 2,
+                Program = new ProgramLocation(program, "talm.dll"),
+                ToolVersion = "test",
+            };
+            var outcome = await new BackupRunner(options, new ProcessRunner(), NullLogger.Instance, TimeProvider.System, NullProgressReporter.Instance).RunAsync();
+            Assert.True(outcome.ExitCode == 0, outcome.Message);
+        }
+
+        PinnedChecksum = ManifestStore.Read(BackupRoot).Ostree!.Checksum;
+    }
+
+    /// <summary>A failed upgrade: a new OS deployment, 5% of the files changed, etcd keys written and deleted.</summary>
+    public UpgradeChanges SimulateUpgrade()
+    {
+        OstreeHost.CommitAndDeploy(Host, "418.0-upgrade");
+        var changes = UpgradeSimulator.Apply(Host, 0.05, 5);
+        foreach (var extra in Seed.ExtraFiles)
+        {
+            File.AppendAllText(Path.Join(Host, extra), "changed by the upgrade\n");
+        }
+
+        using var etcd = EtcdServer.Start(EtcdData, "sandbox");
+        etcd.Put(Seed.SampleKey, "overwritten by the upgrade");
+        etcd.Put("/kubernetes.io/configmaps/openshift-upgrade/new", "added by the upgrade");
+        etcd.Delete(PreUpgradeKeys.Keys.First(k => k != Seed.SampleKey));
+        return changes;
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using Talm.Recovery.Backup;
+using Talm.Recovery.Etcd;
+using Talm.Recovery.Manifest;
+using Talm.Recovery.Processes;
+using Talm.Recovery.Verify;
+
+namespace Talm.Recovery.Tests;
+
+public sealed class SafetyTests
+{
+    [Fact]
+    public async Task A_corrupted_snapshot_is_refused()
+    {
+        using var host = await TestHost.CreateAsync();
+        var outcome = await host.BackupAsync();
+        var snapshot = Path.Combine(host.BackupDir, outcome.Manifest!.Etcd.SnapshotFile);
+        Assert.True(SnapshotIntegrity.Check(snapshot).Ok);
+
+        await using (var stream = new FileStream(snapshot, FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.Position = stream.Length / 2;
+            var b = stream.ReadByte();
+            stream.Position = stream.Length / 2;
+            stream.WriteByte((byte)(b ^ 0x40));
+        }
+
+        var check = SnapshotIntegrity.Check(snapshot);
+        Assert.False(check.Ok);
+        Assert.Contains("does not match the snapshot trailer", check.Problem, StringComparison.Ordinal);
+
+        // etcd's own restore agrees, and so does talm verify (exit 1, naming the snapshot).
+        var restore = await new ProcessRunner().TryRunAsync("etcdctl", ["snapshot", "restore", snapshot, "--data-dir", Path.Combine(host.Work, "r")]);
+        Assert.False(restore.Succeeded);
+        var (code, output, _) = await TestHost.RunCliAsync("recovery", "verify", "--dir", host.BackupDir);
+        Assert.Equal(1, code);
+        Assert.Contains(outcome.Manifest.Etcd.SnapshotFile, output, StringComparison.Ordinal);
+        Assert.Contains("NOT intact", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_names_each_damaged_entry()
+    {
+        using var host = await TestHost.CreateAsync();
+        await host.BackupAsync();
+        var (intactCode, intactOutput, _) = await TestHost.RunCliAsync("recovery", "verify", "--dir", host.BackupDir);
+        Assert.Equal(0, intactCode);
+        Assert.Contains("is intact", intactOutput, StringComparison.Ordinal);
+
+        var root = BackupGenerations.CurrentRoot(host.BackupDir)!;
+        await File.AppendAllTextAsync(Path.Combine(root, "etc/hostname"), "x");
+        Platform.Posix.Chmod(Path.Combine(root, "etc/os-release"), 0x1FF);
+        await File.WriteAllTextAsync(Path.Combine(root, "kubelet/stray"), "not in the manifest");
+        File.Delete(Path.Combine(root, "local/bin/configure-ovs.sh"));
+
+        var report = await BackupVerifier.VerifyAsync(host.BackupDir);
+        Assert.False(report.Intact);
+        Assert.Contains(report.Problems, p => p.StartsWith("etc/hostname: size", StringComparison.Ordinal));
+        Assert.Contains(report.Problems, p => p.StartsWith("etc/os-release: mode 777", StringComparison.Ordinal));
+        Assert.Contains(report.Problems, p => p.StartsWith("kubelet/stray: present in the backup but not in its manifest", StringComparison.Ordinal));
+        Assert.Contains(report.Problems, p => p.StartsWith("local/bin/configure-ovs.sh: missing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_second_backup_reuses_unchanged_files_and_copies_changed_ones()
+    {
+        using var host = await TestHost.CreateAsync();
+        var first = await host.BackupAsync();
+        var firstGeneration = BackupGenerations.CurrentGeneration(host.BackupDir);
+        await File.WriteAllTextAsync(Path.Combine(host.Root, "etc/sysconfig/f00001.conf"), "changed\n");
+
+        var second = await host.BackupAsync();
+
+        Assert.NotEqual(firstGeneration, BackupGenerations.CurrentGeneration(host.BackupDir));
+        Assert.Equal(BackupStatus.Completed, second.Status);
+        var copiedFirst = first.Manifest!.Entries.Count(e => e.Source is not null);
+        Assert.Equal(copiedFirst - 1, second.Manifest!.Totals.ReusedFiles);
+        Assert.Equal("changed\n", await File.ReadAllTextAsync(Path.Combine(host.BackupDir, "etc/sysconfig/f00001.conf")));
+        // The old generation is gone once the new one is committed; reused files survive it.
+        Assert.Single(Directory.GetDirectories(Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir)));
+        var report = await BackupVerifier.VerifyAsync(host.BackupDir);
+        Assert.True(report.Intact, string.Join('\n', report.Problems));
+        Assert.Empty(TreeComparison.Differences(Path.Combine(host.Root, "etc"), Path.Combine(host.BackupDir, "etc")));
+    }
+
+    [Fact]
+    public async Task A_recovery_in_progress_stops_the_backup_without_touching_anything()
+    {
+        using var host = await TestHost.CreateAsync();
+        Directory.CreateDirectory(host.BackupDir);
+        await File.WriteAllTextAsync(Path.Combine(host.BackupDir, BackupLayout.ProgressFile), "started\n");
+
+        var (code, output, error) = await TestHost.RunCliAsync(["recovery", "backup", .. host.BackupArgs()]);
+
+        Assert.Equal(0, code);
+        Assert.Contains(BackupRunner.RecoveryInProgressMessage, output + error, StringComparison.Ordinal);
+        Assert.Equal([Path.Combine(host.BackupDir, BackupLayout.ProgressFile)], Directory.GetFileSystemEntries(host.BackupDir));
+        Assert.Equal(2, (await new Ostree.OstreeCli(new ProcessRunner(), Path.Combine(host.Root, "sysroot")).StatusAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Space_shortage_exits_1_and_keeps_the_old_backup()
+    {
+        using var host = await TestHost.CreateAsync();
+        var mount = Path.Combine(host.Work, "small-partition");
+        Directory.CreateDirectory(mount);
+        var runner = new ProcessRunner();
+        // Sized from a real backup: room for the first, not for a second with 48 MiB of new data.
+        var probe = await host.BackupAsync(host.Options(Path.Combine(host.Work, "probe")));
+        var size = (probe.Manifest!.Totals.Bytes * 3 / 2) + (16 << 20);
+        await runner.RunAsync("mount", ["-t", "tmpfs", "-o", $"size={size}", "tmpfs", mount]);
+        try
+        {
+            var dir = Path.Combine(mount, "recovery");
+            var first = await TestHost.RunCliAsync(["launchBackup", .. host.BackupArgs(dir)]);
+            Assert.True(first.ExitCode == 0, first.Error);
+            var before = ManifestStore.Read(dir);
+
+            await File.WriteAllBytesAsync(Path.Combine(host.Root, "var/lib/kubelet/big.bin"), new byte[48 << 20]);
+            var second = await TestHost.RunCliAsync(["launchBackup", .. host.BackupArgs(dir)]);
+
+            Assert.Equal(1, second.ExitCode);
+            Assert.Contains(BackupRunner.InsufficientSpaceMessage, second.Error, StringComparison.Ordinal);
+            Assert.Contains("the last good backup is kept", second.Error, StringComparison.Ordinal);
+            Assert.Equal(before.StartedAt, ManifestStore.Read(dir).StartedAt);
+            var report = await BackupVerifier.VerifyAsync(dir);
+            Assert.True(report.Intact, string.Join('\n', report.Problems));
+
+            // Same shortage with a margin that swallows the free space: still refused, old backup kept.
+            File.Delete(Path.Combine(host.Root, "var/lib/kubelet/big.bin"));
+            var margin = await TestHost.RunCliAsync(["launchBackup", .. host.BackupArgs(dir)[..^2], "--space-margin", "1TiB"]);
+            Assert.Equal(1, margin.ExitCode);
+            Assert.True((await BackupVerifier.VerifyAsync(dir)).Intact);
+        }
+        finally
+        {
+            await runner.TryRunAsync("umount", ["-l", mount]);
+        }
+    }
+
+    [Fact]
+    public async Task Killing_the_backup_at_random_moments_always_leaves_a_verifiable_backup()
+    {
+        using var host = await TestHost.CreateAsync();
+        // Bigger files so kills land inside the copy too, not only in start-up.
+        for (var i = 0; i < 4; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(host.Root, $"var/lib/kubelet/data-{i}.bin"), RandomBytes(16 << 20, i));
+        }
+
+        var first = await TestHost.RunCliAsync(["recovery", "backup", .. host.BackupArgs()]);
+        Assert.True(first.ExitCode == 0, first.Error);
+        var random = new Random(20261125);
+        var committed = new HashSet<string> { BackupGenerations.CurrentGeneration(host.BackupDir)! };
+        for (var run = 0; run < 6; run++)
+        {
+            // Change some sources so each run has real copying to do.
+            await File.WriteAllBytesAsync(Path.Combine(host.Root, $"var/lib/kubelet/data-{run % 4}.bin"), RandomBytes(16 << 20, 100 + run));
+            using var process = TestHost.StartCli(["recovery", "backup", .. host.BackupArgs()]);
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            await Task.Delay(random.Next(150, 1400));
+            process.Kill(); // SIGKILL
+            await process.WaitForExitAsync();
+
+            var report = await BackupVerifier.VerifyAsync(host.BackupDir);
+            Assert.True(report.Intact, $"run {run}: " + string.Join('\n', report.Problems));
+            committed.Add(BackupGenerations.CurrentGeneration(host.BackupDir)!);
+        }
+
+        var last = await TestHost.RunCliAsync(["recovery", "backup", .. host.BackupArgs()]);
+        Assert.True(last.ExitCode == 0, last.Error);
+        Assert.True((await BackupVerifier.VerifyAsync(host.BackupDir)).Intact);
+        // Leftovers of killed runs are cleared by the next run: only the committed generation remains.
+        Assert.Equal([BackupGenerations.CurrentGeneration(host.BackupDir)], Directory.GetDirectories(Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir)).Select(Path.GetFileName));
+        Assert.Empty(TreeComparison.Differences(Path.Combine(host.Root, "var/lib/kubelet"), Path.Combine(host.BackupDir, "kubelet")));
+    }
+
+    private static byte[] RandomBytes(int size, int seed)
+    {
+        var bytes = new byte[size];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+}
