@@ -53,7 +53,7 @@ public static class TreeCheck
             }
             if (Directory.Exists(root))
             {
-                foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+                foreach (var path in Walk(root))
                 {
                     var rel = Path.GetRelativePath(root, path).Replace('\\', '/');
                     if (!expected.ContainsKey(rel) && !Skip(rel)) problems.Add($"/{hostDir}/{rel}: not in the backup");
@@ -62,6 +62,21 @@ public static class TreeCheck
             if (problems.Count >= max) break;
         }
         return problems.Take(max).ToList();
+    }
+
+    /// <summary>Every entry under <paramref name="root"/>, without following symlinked directories.</summary>
+    private static IEnumerable<string> Walk(string root)
+    {
+        var pending = new Stack<string>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            foreach (var path in Directory.EnumerateFileSystemEntries(pending.Pop(), "*", new EnumerationOptions { AttributesToSkip = 0 }))
+            {
+                yield return path;
+                if (Directory.Exists(path) && new DirectoryInfo(path).LinkTarget is null) pending.Push(path);
+            }
+        }
     }
 
     private static List<string> ReadExcludes(string file) =>
