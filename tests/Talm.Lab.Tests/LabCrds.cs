@@ -1,23 +1,13 @@
 namespace Talm.Lab.Tests;
 
-/// <summary>
-/// The CRDs the lab hub serves: the shared ones in the repository's deploy/ folders when present,
-/// otherwise the minimal RHACM fixture of this test project.
-/// </summary>
+/// <summary>The CRDs the lab hub serves: the CGU's (deploy/crds) and the lab's RHACM kinds (deploy/lab-crds).</summary>
 internal static class LabCrds
 {
     public static IReadOnlyList<string> Files()
     {
         var root = RepoRoot();
-        var files = new List<string>();
-        foreach (var dir in new[] { "deploy/crds", "deploy/lab-crds" })
-        {
-            var full = Path.Combine(root, dir);
-            if (Directory.Exists(full)) files.AddRange(Directory.GetFiles(full, "*.yaml").Order(StringComparer.Ordinal));
-        }
-        if (!files.Any(f => f.Contains("lab-crds", StringComparison.Ordinal)))
-            files.Add(Path.Combine(AppContext.BaseDirectory, "Fixtures", "rhacm-crds.yaml"));
-        return files;
+        return [.. new[] { "deploy/crds", "deploy/lab-crds" }
+            .SelectMany(d => Directory.GetFiles(Path.Combine(root, d), "*.yaml").Order(StringComparer.Ordinal))];
     }
 
     public static string RepoRoot()

@@ -25,14 +25,22 @@ public sealed class SimulatedRhacm
     private readonly Dictionary<(string Cluster, SpokeObjectKey Target), HashSet<string>> _viewsByTarget = [];
     private readonly Dictionary<string, JsonObject> _clusterStatus = new(StringComparer.Ordinal);
     private long _actionsExecuted;
+    private readonly TimeSpan _actionTtl;
+
+    /// <summary>
+    /// RHACM garbage-collects completed actions after a while, which is what lets a hub re-run an action
+    /// of the same name (e.g. backup-ns-delete after a backup). The lab keeps them briefly.
+    /// </summary>
+    public static readonly TimeSpan DefaultActionTtl = TimeSpan.FromSeconds(5);
 
     private sealed record ViewInfo(string Namespace, string Name, string Uid, SpokeObjectKey Target)
     {
         public JsonObject? LastCondition { get; set; }
     }
 
-    public SimulatedRhacm(HubClient hub, IReadOnlyDictionary<string, SimulatedSpoke> spokes, TimeProvider time, ILogger log)
+    public SimulatedRhacm(HubClient hub, IReadOnlyDictionary<string, SimulatedSpoke> spokes, TimeProvider time, ILogger log, TimeSpan? actionTtl = null)
     {
+        _actionTtl = actionTtl ?? DefaultActionTtl;
         _hub = hub;
         _spokes = spokes;
         _time = time;
@@ -50,7 +58,15 @@ public sealed class SimulatedRhacm
 
     public long StatusWrites => _status.Writes;
 
-    public Task RunAsync(CancellationToken ct) => Task.WhenAll(
+    private readonly CancellationTokenSource _collect = new();
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        await using var stop = ct.Register(_collect.Cancel);
+        await RunAllAsync(ct);
+    }
+
+    private Task RunAllAsync(CancellationToken ct) => Task.WhenAll(
         _status.RunAsync(writers: 8, ct),
         _policies.RunAsync(ct),
         Pump(HubKind.ManagedCluster, OnCluster, ct),
@@ -165,6 +181,25 @@ public sealed class SimulatedRhacm
             ? Json.Condition("Completed", "True", "ActionDone", "Resource action is done.", now)
             : Json.Condition("Completed", "False", "ActionFailed", error, now);
         _status.Set(HubKind.ManagedClusterAction, ns, name, uid, new JsonObject { ["conditions"] = new JsonArray(condition) });
+        _ = CollectLater(ns, name, uid);
+    }
+
+    private async Task CollectLater(string ns, string name, string uid)
+    {
+        try
+        {
+            await Task.Delay(_actionTtl, _time, _collect.Token);
+            var current = await _hub.GetAsync(HubKind.ManagedClusterAction, ns, name, _collect.Token);
+            if (current is not null && Json.Uid(current) == uid)
+                await _hub.DeleteAsync(HubKind.ManagedClusterAction, ns, name, _collect.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e) when (e is HttpRequestException or k8s.Autorest.HttpOperationException)
+        {
+            _log.LogDebug(e, "Collecting action {Namespace}/{Name} failed", ns, name);
+        }
     }
 
     private void OnView(WatchEventType type, JsonNode obj)

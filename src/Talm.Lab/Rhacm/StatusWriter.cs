@@ -126,12 +126,8 @@ internal sealed class StatusWriter
             lock (_entries)
             {
                 if (ok) e.Written = want;
-                if (e.Pending is not null)
-                {
-                    _queue.Writer.TryWrite(e);
-                    continue;
-                }
-                e.Queued = false;
+                if (e.Pending is not null) _queue.Writer.TryWrite(e);
+                else e.Queued = false;
             }
             if (ok && patch.Count > 0) Written?.Invoke(e.Kind, e.Ns, e.Name, want);
         }
