@@ -17,6 +17,7 @@ public sealed record LabMetrics(
     long OperatorWrites,
     long OperatorReads,
     long OperatorDeletes,
+    IReadOnlyDictionary<string, long> OperatorWritesByResource,
     long RhacmStatusWrites,
     long ActionsExecuted,
     double? ViewToStatusMaxSeconds,

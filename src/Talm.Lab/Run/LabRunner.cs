@@ -112,7 +112,7 @@ public sealed class LabRunner
             var policy = await client.GetAsync(HubKind.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, ct);
             latencies.Sort();
             var metrics = new LabMetrics(
-                counter.Writes, counter.Reads, counter.Deletes, rhacm.StatusWrites, rhacm.ActionsExecuted,
+                counter.Writes, counter.Reads, counter.Deletes, counter.WritesByResource, rhacm.StatusWrites, rhacm.ActionsExecuted,
                 latencies.Count == 0 ? null : latencies[^1],
                 latencies.Count == 0 ? null : latencies[latencies.Count / 2],
                 latencies.Count);
