@@ -47,7 +47,8 @@ public sealed class LiveLabView : ILabView
         lock (_gate)
         {
             snap = _snapshot;
-            notes = [.. _notes.TakeLast(NotesShown)];
+            // The first note says how to reach the hub with kubectl: keep it on screen.
+            notes = _notes.Count <= NotesShown ? [.. _notes] : [_notes[0], .. _notes.TakeLast(NotesShown - 1)];
         }
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumns("cluster", "backup", "pre-cache", "batch", "policy", "compliance");
