@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Talm.Lab.Run;
 using Talm.Lab.Scenario;
@@ -96,7 +97,11 @@ public static class Program
         var heapPeak = 0L;
         using var sampler = new Timer(_ => { var h = GC.GetTotalMemory(false); if (h > Interlocked.Read(ref heapPeak)) Interlocked.Exchange(ref heapPeak, h); }, null, 0, 200);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var runner = new LabRunner(new EmbeddedBackend(Crds(), NullLoggerFactory.Instance),
+        // TALM_BENCH_LOG=1 shows the operator's and the lab's logs (on stderr) when a run misbehaves.
+        using var logs = Environment.GetEnvironmentVariable("TALM_BENCH_LOG") == "1"
+            ? LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information))
+            : LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.None));
+        var runner = new LabRunner(new EmbeddedBackend(Crds(), logs),
             new LabSpokeFactory(options, TimeProvider.System, NullLogger.Instance).CreateAsync,
             new PlainLabView(TextWriter.Null), TimeProvider.System, NullLogger.Instance);
         var r = await runner.RunAsync(options, CancellationToken.None);

@@ -33,3 +33,18 @@ public sealed class JsonTests
         Assert.Empty(PlacementDecider.Decide(none, clusters));
     }
 }
+
+public sealed class YamlDocumentTests
+{
+    [Fact]
+    public void Yaml_and_json_cgus_keep_numbers_and_booleans()
+    {
+        var yaml = Talm.Lab.Scenario.YamlDocument.ToJsonObject("metadata:\n  name: x\nspec:\n  backup: true\n  remediationStrategy:\n    maxConcurrency: 500\n    timeout: 240\n");
+        var json = Talm.Lab.Scenario.YamlDocument.ToJsonObject("""{"metadata":{"name":"x"},"spec":{"backup":true,"remediationStrategy":{"maxConcurrency":500,"timeout":240}}}""");
+        foreach (var doc in new[] { yaml, json })
+        {
+            Assert.Equal(500, doc["spec"]!["remediationStrategy"]!["maxConcurrency"]!.GetValue<int>());
+            Assert.True(doc["spec"]!["backup"]!.GetValue<bool>());
+        }
+    }
+}

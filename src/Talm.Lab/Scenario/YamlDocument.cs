@@ -9,6 +9,9 @@ public static class YamlDocument
 {
     public static JsonObject ToJsonObject(string text)
     {
+        // JSON keeps its own types; YAML scalars are typed by their look (500 -> int, true -> bool).
+        if (text.TrimStart().StartsWith('{'))
+            return JsonNode.Parse(text) as JsonObject ?? throw new FormatException("The CGU file does not hold a single JSON object.");
         var parsed = new DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build().Deserialize<object?>(text);
         return Convert(parsed) as JsonObject
             ?? throw new FormatException("The CGU file does not hold a single object; write one ClusterGroupUpgrade as YAML or JSON.");
