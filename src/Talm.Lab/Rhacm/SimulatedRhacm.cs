@@ -229,28 +229,27 @@ public sealed class SimulatedRhacm
                 _viewsByTarget[(ns, target)] = byTarget = new HashSet<string>(StringComparer.Ordinal);
             byTarget.Add(key);
             if (old?.Uid != uid) _status.Observed(HubKind.ManagedClusterView, ns, name, uid, Json.At(obj, "status") as JsonObject);
+            RefreshLocked(info);
         }
-        Refresh(info);
     }
 
     private void OnSpokeObjectChanged(SimulatedSpoke spoke, SpokeObjectKey key)
     {
-        List<ViewInfo> views;
+        // Reading the spoke and wanting the status happen under one lock with the view's registration:
+        // otherwise a refresh that read the spoke earlier could overwrite a newer one.
         lock (_gate)
         {
             if (!_viewsByTarget.TryGetValue((spoke.Name, key), out var set)) return;
-            views = [.. set.Select(k => _views[k])];
+            foreach (var k in set) RefreshLocked(_views[k]);
         }
-        foreach (var v in views) Refresh(v);
     }
 
-    private void Refresh(ViewInfo view)
+    private void RefreshLocked(ViewInfo view)
     {
         if (!_spokes.TryGetValue(view.Namespace, out var spoke) || !spoke.Reachable) return;
         var obj = spoke.Get(view.Target);
         var found = obj is not null;
         JsonObject condition;
-        lock (_gate)
         {
             var last = view.LastCondition;
             var sameState = last is not null && Json.Str(last, "status") == (found ? "True" : "False");
