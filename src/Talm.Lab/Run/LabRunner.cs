@@ -216,8 +216,10 @@ public sealed class LabRunner
                     lastPolicyPoll = started.Elapsed;
                     policy = await client.GetAsync(HubKind.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, limit.Token);
                 }
-                var snapshot = LabSnapshot.From(clusters, cgu, policy, HubObjects.PolicyName);
-                foreach (var c in snapshot.Conditions)
+                // Conditions are cheap to read; the table (one row per cluster) is built at most once a
+                // second for big fleets, so that reading the watch keeps up (latencies are timed on it).
+                var current = LabSnapshot.ConditionsOf(cgu);
+                foreach (var c in current)
                 {
                     if (conditions.TryGetValue(c.Type, out var old) && old == c) continue;
                     conditions[c.Type] = c;
@@ -226,9 +228,9 @@ public sealed class LabRunner
                 if (started.Elapsed - lastShow >= showEvery)
                 {
                     lastShow = started.Elapsed;
-                    _view.Show(snapshot);
+                    _view.Show(LabSnapshot.From(clusters, cgu, policy, HubObjects.PolicyName));
                 }
-                if (snapshot.Conditions.Any(c => c.Type == "Succeeded"))
+                if (current.Any(c => c.Type == "Succeeded"))
                 {
                     policy = await client.GetAsync(HubKind.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, limit.Token);
                     _view.Show(LabSnapshot.From(clusters, cgu, policy, HubObjects.PolicyName));

@@ -43,9 +43,11 @@ public sealed record LabSnapshot(IReadOnlyList<ClusterRow> Rows, IReadOnlyList<C
                 policyCell,
                 compliance.GetValueOrDefault(c, "-")));
         }
-        var conditions = Json.Items(Json.At(status, "conditions"))
+        return new LabSnapshot(rows, ConditionsOf(cgu));
+    }
+
+    public static IReadOnlyList<CguCondition> ConditionsOf(JsonNode? cgu) =>
+        Json.Items(Json.At(cgu, "status", "conditions"))
             .Select(c => new CguCondition(Json.Str(c, "type") ?? "", Json.Str(c, "status") ?? "", Json.Str(c, "reason") ?? "", Json.Str(c, "message") ?? ""))
             .ToList();
-        return new LabSnapshot(rows, conditions);
-    }
 }
