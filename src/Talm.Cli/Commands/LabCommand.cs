@@ -10,6 +10,8 @@ public static class LabCommand
         var lab = new Command("lab", "Run a self-contained lab: an embedded API server and simulated clusters");
         lab.Subcommands.Add(LabServeCommand.Build());
         lab.Subcommands.Add(LabMakeHostCommand.Create());
+        lab.Subcommands.Add(LabUpCommand.Build());
+        lab.Subcommands.Add(LabRecoverCommand.Build());
         return lab;
     }
 }

@@ -1,0 +1,22 @@
+using Talm.Lab.Hub;
+
+namespace Talm.Lab.Run;
+
+/// <summary>A running embedded API server with every CRD the lab needs loaded.</summary>
+public interface IRunningHub : IAsyncDisposable
+{
+    /// <summary>A kubeconfig file that reaches the server (for kubectl, the operator and the lab).</summary>
+    string KubeconfigPath { get; }
+}
+
+/// <summary>
+/// The parts the lab runs but does not own: the embedded API server and the real hub operator. The
+/// CLI wires the real ones; keeping them behind this seam keeps Talm.Lab free of their start-up details.
+/// </summary>
+public interface ILabBackend
+{
+    Task<IRunningHub> StartHubAsync(string dataDir, CancellationToken ct);
+
+    /// <summary>Runs the real operator in this process against the hub; every request it sends goes through <paramref name="counter"/>.</summary>
+    Task<IAsyncDisposable> StartOperatorAsync(string kubeconfigPath, RequestCounter counter, CancellationToken ct);
+}

@@ -1,0 +1,24 @@
+using Talm.Lab.Spokes;
+
+namespace Talm.Lab.Run;
+
+/// <summary>The lab's state directory: cleared before a new run, including what ostree makes immutable.</summary>
+public static class LabDirectory
+{
+    public static async Task ClearAsync(string dir, CancellationToken ct)
+    {
+        if (!Directory.Exists(dir)) return;
+        foreach (var pid in Directory.EnumerateFiles(dir, "etcd.pid", SearchOption.AllDirectories))
+            await SpokeEtcd.StopRecordedAsync(pid);
+        var spokes = Path.Combine(dir, "s");
+        if (Directory.Exists(spokes))
+        {
+            foreach (var spoke in Directory.EnumerateDirectories(spokes))
+            {
+                var deploy = Path.Combine(spoke, "h", "sysroot", "ostree", "deploy");
+                if (Directory.Exists(deploy)) await ChildProcess.RunAsync("chattr", ["-R", "-i", deploy], ct);
+            }
+        }
+        Directory.Delete(dir, recursive: true);
+    }
+}

@@ -1,0 +1,34 @@
+using Talm.Lab.Hub;
+using Talm.Lab.Scenario;
+using Talm.Lab.Spokes;
+
+namespace Talm.Lab.Tests;
+
+/// <summary>A fast-fidelity fleet: the same hub, operator and simulated RHACM, spokes as a timing model.</summary>
+public sealed class FleetTests
+{
+    [Fact]
+    public async Task A_thousand_fast_spokes_are_backed_up_and_upgraded_in_batches()
+    {
+        await using var lab = new LabHarness();
+        var options = lab.Options(o => o with
+        {
+            Spokes = 1000,
+            Fidelity = Fidelity.Fast,
+            FailBackup = ["cnfdb2", "cnfdb500"],
+            MaxConcurrency = 250,
+            Timing = FastSpokeTiming.Instant with { Backup = TimeSpan.FromMilliseconds(200), Upgrade = TimeSpan.FromMilliseconds(200) },
+        });
+        var result = await lab.RunAsync(options);
+
+        Assert.True(result.Finished, lab.Output.ToString());
+        Assert.Equal(998, result.Clusters.Count(c => c.Result == "upgraded"));
+        Assert.Equal(["cnfdb2", "cnfdb500"], result.Clusters.Where(c => c.Backup == "UnrecoverableError").Select(c => c.Name).ToArray());
+        var batches = Json.Items(Json.At(result.Cgu, "status", "remediationPlan")).Select(b => Json.Strings(b).Count).ToList();
+        Assert.Equal([250, 250, 250, 248], batches);
+        Assert.Equal("Backup failed for 2 clusters", Json.Str(Json.Items(Json.At(result.Cgu, "status", "conditions")).Single(c => Json.Str(c, "type") == "BackupSuceeded"), "message"));
+        Assert.All(result.Clusters.Where(c => c.Result == "upgraded"), c => Assert.Equal("Compliant", c.Compliance));
+        Assert.True(result.Metrics.ViewToStatusSamples >= 990, $"{result.Metrics}");
+        Assert.True(result.Metrics.ViewToStatusMaxSeconds < 10, $"view-to-status latency {result.Metrics.ViewToStatusMaxSeconds}s");
+    }
+}
