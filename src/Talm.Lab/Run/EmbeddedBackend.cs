@@ -21,9 +21,6 @@ public sealed class EmbeddedBackend(IReadOnlyList<string> crdFiles, ILoggerFacto
             KubeconfigPath = Path.Combine(dataDir, "kubeconfig"),
             ManifestFiles = crdFiles,
             LoggerFactory = logs,
-            // The operator's informer currently fails on bookmark events and backs off (reported to its
-            // author); bookmarks are an optimisation, so the lab sends them rarely until that is fixed.
-            BookmarkInterval = TimeSpan.FromHours(1),
         }, ct);
         return new RunningHub(server);
     }
