@@ -46,6 +46,15 @@ internal sealed class Hub : IAsyncDisposable
         }
     }
 
+    /// <summary>The hub most stories start from: spoke1 and spoke2, both NonCompliant with policy "upgrade".</summary>
+    public static async Task<Hub> StartWithTwoSpokesAsync()
+    {
+        var hub = await StartAsync();
+        foreach (var c in new[] { "spoke1", "spoke2" }) await hub.ClusterAsync(c);
+        await hub.PolicyAsync("upgrade", new() { ["spoke1"] = "NonCompliant", ["spoke2"] = "NonCompliant" });
+        return hub;
+    }
+
     public static async Task<Hub> StartAsync()
     {
         var root = RepoRoot;

@@ -11,9 +11,7 @@ public sealed class LifecycleTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _hub = await Hub.StartAsync();
-        foreach (var c in new[] { "spoke1", "spoke2" }) await _hub.ClusterAsync(c);
-        await _hub.PolicyAsync("upgrade", new() { ["spoke1"] = "NonCompliant", ["spoke2"] = "NonCompliant" });
+        _hub = await Hub.StartWithTwoSpokesAsync();
     }
 
     public async Task DisposeAsync() => await _hub.DisposeAsync();

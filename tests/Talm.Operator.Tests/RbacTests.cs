@@ -16,10 +16,8 @@ public sealed class RbacTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _hub = await Hub.StartAsync();
+        _hub = await Hub.StartWithTwoSpokesAsync();
         await _hub.NamespaceAsync("talm-system");
-        foreach (var c in new[] { "spoke1", "spoke2" }) await _hub.ClusterAsync(c);
-        await _hub.PolicyAsync("upgrade", new() { ["spoke1"] = "NonCompliant", ["spoke2"] = "NonCompliant" });
     }
 
     public async Task DisposeAsync() => await _hub.DisposeAsync();
