@@ -122,7 +122,8 @@ internal sealed class BackupMachine(DecisionContext ctx)
                 return BackupStates.Starting;
             case BackupStates.Starting:
                 {
-                    var ns = ViewReader.Read(_nsViews!.Get(ctx.Index, cluster));
+                    var slot = ctx.Index.SlotOf(cluster);
+                    var ns = ViewReader.Read(_nsViews!.At(slot, cluster));
                     if (ns is ViewState.Missing or ViewState.Absent)
                     {
                         _nsTemplate ??= SpokeObjects.Namespace(Names.BackupNamespace, privileged: true);
@@ -136,7 +137,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                     }
                     if (ns == ViewState.Unknown)
                         return state;
-                    var jobView = _jobViews!.Get(ctx.Index, cluster);
+                    var jobView = _jobViews!.At(slot, cluster);
                     var job = ViewReader.Read(jobView);
                     if (job is ViewState.Missing or ViewState.Absent)
                     {

@@ -75,7 +75,7 @@ internal static class ClusterSelection
         var max = spec.RemediationStrategy?.MaxConcurrency ?? 0;
         ctx.Status.ComputedMaxConcurrency = max > 0 && max < selected.Count ? max : selected.Count;
         ctx.SetCondition(ConditionTypes.ClustersSelected, true, ConditionReasons.ClusterSelectionCompleted, Messages.AllClustersValid);
-        ctx.Index.Select(slots);
+        ctx.Index.Select(slots, selected);
         return (selected, slots);
     }
 

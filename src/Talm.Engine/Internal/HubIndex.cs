@@ -14,6 +14,7 @@ namespace Talm.Engine.Internal;
 internal sealed class HubIndex(HubSnapshot snapshot)
 {
     private Dictionary<string, int>? _slots;
+    private List<string>? _order;
     private Dictionary<string, ViewColumn>? _viewsByName;
     private Dictionary<(string Ns, string Name), Policy>? _roots;
     private Dictionary<string, ChildSummary>? _children;
@@ -24,7 +25,15 @@ internal sealed class HubIndex(HubSnapshot snapshot)
     /// <summary>Position of each selected cluster; null before selection.</summary>
     public Dictionary<string, int>? Slots => _slots;
 
-    public void Select(Dictionary<string, int> slots) => _slots = slots;
+    /// <param name="order">The selected clusters by position: slots[order[i]] == i.</param>
+    public void Select(Dictionary<string, int> slots, List<string> order)
+    {
+        _slots = slots;
+        _order = order;
+    }
+
+    /// <summary>The cluster's slot, or -1 when it is not selected (or nothing is yet).</summary>
+    public int SlotOf(string cluster) => _slots is not null && _slots.TryGetValue(cluster, out var slot) ? slot : -1;
 
     /// <summary>Root policies by (namespace, name).</summary>
     public Dictionary<(string Ns, string Name), Policy> RootPolicies
@@ -56,18 +65,37 @@ internal sealed class HubIndex(HubSnapshot snapshot)
         if (_viewsByName is null)
         {
             var byName = new Dictionary<string, ViewColumn>(StringComparer.Ordinal);
-            string? lastName = null;
-            ViewColumn? last = null;
+            // Views come in a few names, often alternating per cluster, and a cluster's views are often
+            // next to each other: the last two columns and the last namespace's slot save most hashing.
+            string? lastName = null, prevName = null;
+            ViewColumn? last = null, prev = null;
+            string? lastNs = null;
+            var lastSlot = -1;
             foreach (var v in snapshot.Views)
             {
                 var n = v.Metadata.Name ?? "";
                 if (last is null || !string.Equals(n, lastName, StringComparison.Ordinal))
                 {
-                    if (!byName.TryGetValue(n, out last))
-                        byName[n] = last = new ViewColumn(_slots?.Count ?? 0);
-                    lastName = n;
+                    if (prev is not null && string.Equals(n, prevName, StringComparison.Ordinal))
+                    {
+                        (prev, last) = (last, prev);
+                        (prevName, lastName) = (lastName, prevName);
+                    }
+                    else
+                    {
+                        (prev, prevName) = (last, lastName);
+                        if (!byName.TryGetValue(n, out last))
+                            byName[n] = last = new ViewColumn(_slots?.Count ?? 0);
+                        lastName = n;
+                    }
                 }
-                last.Add(this, v.Metadata.Namespace ?? "", v);
+                var ns = v.Metadata.Namespace ?? "";
+                if (lastNs is null || !string.Equals(ns, lastNs, StringComparison.Ordinal))
+                {
+                    lastNs = ns;
+                    lastSlot = _slots is not null && _slots.TryGetValue(ns, out var found) ? found : -1;
+                }
+                last!.AddAt(lastSlot, ns, v);
             }
             _viewsByName = byName;
         }
@@ -102,15 +130,27 @@ internal sealed class HubIndex(HubSnapshot snapshot)
             children.TryAdd(name, new ChildSummary());
         var byName = children.GetAlternateLookup<ReadOnlySpan<char>>();
         var roots = new Dictionary<(string, string), Policy>();
+        // Children usually come one managed policy at a time, cluster after cluster: the last managed
+        // name and the next cluster position are tried before hashing.
+        string? lastManaged = null;
+        ChildSummary? lastSummary = null;
+        var lastSlot = -1;
         foreach (var p in snapshot.Policies)
         {
             var ns = p.Metadata.Namespace ?? "";
             var name = p.Metadata.Name ?? "";
             var dot = name.IndexOf('.', StringComparison.Ordinal);
-            if (dot > 0 && _slots is not null && _slots.ContainsKey(ns))
+            if (dot > 0 && _slots is not null && IsSelected(ns, ref lastSlot))
             {
-                if (byName.TryGetValue(name.AsSpan(dot + 1), out var summary))
-                    summary.Add(name.AsSpan(0, dot), p.Spec.RemediationAction);
+                var managed = name.AsSpan(dot + 1);
+                ChildSummary? summary;
+                if (lastManaged is not null && managed.SequenceEqual(lastManaged))
+                    summary = lastSummary;
+                else if (byName.TryGetValue(managed, out var key, out summary))
+                    (lastManaged, lastSummary) = (key, summary);
+                else
+                    summary = null;
+                summary?.Add(name.AsSpan(0, dot), p.Spec.RemediationAction);
             }
             else
             {
@@ -120,6 +160,20 @@ internal sealed class HubIndex(HubSnapshot snapshot)
         }
         _roots = roots;
         _children = children;
+    }
+
+    private bool IsSelected(string ns, ref int lastSlot)
+    {
+        var next = lastSlot + 1;
+        if (_order is not null && next < _order.Count && string.Equals(_order[next], ns, StringComparison.Ordinal))
+        {
+            lastSlot = next;
+            return true;
+        }
+        if (!_slots!.TryGetValue(ns, out var slot))
+            return false;
+        lastSlot = slot;
+        return true;
     }
 
     private static Dictionary<(string, string), T> Index<T>(IReadOnlyList<T> items, Func<T, ObjectMeta> meta)
@@ -141,9 +195,10 @@ internal sealed class HubIndex(HubSnapshot snapshot)
         private readonly ManagedClusterView?[] _bySlot = slots == 0 ? [] : new ManagedClusterView?[slots];
         private Dictionary<string, ManagedClusterView>? _others;
 
-        public void Add(HubIndex index, string ns, ManagedClusterView view)
+        /// <param name="slot">The namespace's slot in the selection, or -1 when it is not selected.</param>
+        public void AddAt(int slot, string ns, ManagedClusterView view)
         {
-            if (index._slots is not null && index._slots.TryGetValue(ns, out var slot) && slot < _bySlot.Length)
+            if (slot >= 0 && slot < _bySlot.Length)
                 _bySlot[slot] = view;
             else
                 (_others ??= new Dictionary<string, ManagedClusterView>(StringComparer.Ordinal))[ns] = view;

@@ -13,7 +13,8 @@ internal sealed class ManagedPolicy
     private readonly Dictionary<string, string?>? _byName;
 
     /// <param name="slots">Positions of the selected clusters: compliance is then kept in a byte per cluster.</param>
-    public ManagedPolicy(string name, string ns, Policy? root, Dictionary<string, int>? slots)
+    /// <param name="order">The selected clusters by position (the inverse of <paramref name="slots"/>), when known.</param>
+    public ManagedPolicy(string name, string ns, Policy? root, Dictionary<string, int>? slots, List<string>? order = null)
     {
         Name = name;
         Namespace = ns;
@@ -26,10 +27,20 @@ internal sealed class ManagedPolicy
         {
             _slots = slots;
             _bySlot = new byte[slots.Count];
+            var last = -1;
             foreach (var e in entries)
             {
-                if (e.ClusterName is not null && slots.TryGetValue(e.ClusterName, out var slot))
-                    _bySlot[slot] = e.Compliant == ComplianceStates.Compliant ? Compliant : NotCompliant;
+                if (e.ClusterName is null)
+                    continue;
+                // Status entries usually follow the selection order: try the next position before hashing the name.
+                var slot = last + 1;
+                if (order is null || slot >= order.Count || !string.Equals(order[slot], e.ClusterName, StringComparison.Ordinal))
+                {
+                    if (!slots.TryGetValue(e.ClusterName, out slot))
+                        continue;
+                }
+                _bySlot[slot] = e.Compliant == ComplianceStates.Compliant ? Compliant : NotCompliant;
+                last = slot;
             }
         }
         else
@@ -55,5 +66,15 @@ internal sealed class ManagedPolicy
         if (_bySlot is not null)
             return !_slots!.TryGetValue(cluster, out var slot) || _bySlot[slot] != NotCompliant;
         return !_byName!.TryGetValue(cluster, out var state) || state == ComplianceStates.Compliant;
+    }
+
+    /// <summary><see cref="IsCompliant(string)"/> for the cluster at <paramref name="slot"/> of the selection this policy was built with.</summary>
+    public bool IsCompliantAt(int slot, string cluster)
+    {
+        if (!_hasStatus)
+            return false;
+        if (_bySlot is not null)
+            return _bySlot[slot] != NotCompliant;
+        return IsCompliant(cluster);
     }
 }

@@ -72,13 +72,13 @@ internal static class PolicyValidation
         var compliantBefore = new List<string>();
         foreach (var (name, ns, root) in resolved)
         {
-            var policy = new ManagedPolicy(name, ns, root, slots);
+            var policy = new ManagedPolicy(name, ns, root, slots, selected);
             var needs = HasStatusTemplate(root);
             if (!needs)
             {
-                foreach (var cluster in selected)
+                for (var i = 0; i < selected.Count; i++)
                 {
-                    if (!policy.IsCompliant(cluster))
+                    if (!policy.IsCompliantAt(i, selected[i]))
                     {
                         needs = true;
                         break;

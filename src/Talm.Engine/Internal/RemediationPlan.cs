@@ -4,14 +4,16 @@ namespace Talm.Engine.Internal;
 internal static class RemediationPlan
 {
     /// <summary>Clusters, in selection order, not compliant with at least one policy for upgrade.</summary>
+    /// <param name="selected">The selection the policies were built with: a cluster's index is its slot.</param>
     public static List<string> Needing(List<string> selected, List<ManagedPolicy> policies)
     {
         var result = new List<string>();
-        foreach (var cluster in selected)
+        for (var i = 0; i < selected.Count; i++)
         {
+            var cluster = selected[i];
             foreach (var p in policies)
             {
-                if (!p.IsCompliant(cluster))
+                if (!p.IsCompliantAt(i, cluster))
                 {
                     result.Add(cluster);
                     break;
