@@ -45,11 +45,12 @@ internal sealed class BackupMachine(DecisionContext ctx)
 
         // States change after the walk: a dictionary cannot be written while enumerated.
         List<(string Cluster, string State)>? changes = null;
+        var lastSlot = -1;
         foreach (var (cluster, state) in map)
         {
             if (BackupStates.IsFinal(state))
                 continue;
-            var next = Step(cluster, state, canStartJobs);
+            var next = Step(cluster, state, canStartJobs, ref lastSlot);
             if (!BackupStates.IsFinal(next) && limitPassed)
                 next = BackupStates.BackupTimeout;
             if (next != state)
@@ -111,7 +112,8 @@ internal sealed class BackupMachine(DecisionContext ctx)
         return set;
     }
 
-    private string Step(string cluster, string state, bool canStartJobs)
+    /// <param name="lastSlot">The slot of the cluster looked at before, to find this one's without hashing when the map follows the selection.</param>
+    private string Step(string cluster, string state, bool canStartJobs, ref int lastSlot)
     {
         switch (state)
         {
@@ -122,7 +124,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                 return BackupStates.Starting;
             case BackupStates.Starting:
                 {
-                    var slot = ctx.Index.SlotOf(cluster);
+                    var slot = ctx.Index.SlotOf(cluster, ref lastSlot);
                     var ns = ViewReader.Read(_nsViews!.At(slot, cluster));
                     if (ns is ViewState.Missing or ViewState.Absent)
                     {
@@ -153,7 +155,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                 }
             case BackupStates.Active:
                 {
-                    var jobView = _jobViews!.Get(ctx.Index, cluster);
+                    var jobView = _jobViews!.At(ctx.Index.SlotOf(cluster, ref lastSlot), cluster);
                     return ViewReader.Read(jobView) == ViewState.Present ? FromJob(cluster, state, jobView) : state;
                 }
             default:

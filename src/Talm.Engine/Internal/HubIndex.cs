@@ -35,6 +35,19 @@ internal sealed class HubIndex(HubSnapshot snapshot)
     /// <summary>The cluster's slot, or -1 when it is not selected (or nothing is yet).</summary>
     public int SlotOf(string cluster) => _slots is not null && _slots.TryGetValue(cluster, out var slot) ? slot : -1;
 
+    /// <summary><see cref="SlotOf(string)"/> for walks in selection order: the slot after <paramref name="last"/> is tried first.</summary>
+    public int SlotOf(string cluster, ref int last)
+    {
+        if (_slots is null)
+            return -1;
+        var next = last + 1;
+        if (_order is not null && next < _order.Count && string.Equals(_order[next], cluster, StringComparison.Ordinal))
+            return last = next;
+        if (!_slots.TryGetValue(cluster, out var slot))
+            return -1;
+        return last = slot;
+    }
+
     /// <summary>Root policies by (namespace, name).</summary>
     public Dictionary<(string Ns, string Name), Policy> RootPolicies
     {
@@ -140,7 +153,7 @@ internal sealed class HubIndex(HubSnapshot snapshot)
             var ns = p.Metadata.Namespace ?? "";
             var name = p.Metadata.Name ?? "";
             var dot = name.IndexOf('.', StringComparison.Ordinal);
-            if (dot > 0 && _slots is not null && IsSelected(ns, ref lastSlot))
+            if (dot > 0 && SlotOf(ns, ref lastSlot) >= 0)
             {
                 var managed = name.AsSpan(dot + 1);
                 ChildSummary? summary;
@@ -160,20 +173,6 @@ internal sealed class HubIndex(HubSnapshot snapshot)
         }
         _roots = roots;
         _children = children;
-    }
-
-    private bool IsSelected(string ns, ref int lastSlot)
-    {
-        var next = lastSlot + 1;
-        if (_order is not null && next < _order.Count && string.Equals(_order[next], ns, StringComparison.Ordinal))
-        {
-            lastSlot = next;
-            return true;
-        }
-        if (!_slots!.TryGetValue(ns, out var slot))
-            return false;
-        lastSlot = slot;
-        return true;
     }
 
     private static Dictionary<(string, string), T> Index<T>(IReadOnlyList<T> items, Func<T, ObjectMeta> meta)

@@ -50,13 +50,14 @@ internal static class ViewReader
     {
         if (view?.Status?.Result is not { ValueKind: JsonValueKind.Object } result)
             return JobPhase.None;
-        if (!result.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.Object)
+        // UTF-8 names: looked up for every cluster in every decision, they are not transcoded each time.
+        if (!result.TryGetProperty("status"u8, out var status) || status.ValueKind != JsonValueKind.Object)
             return JobPhase.None;
-        if (Count(status, "active") > 0)
+        if (Count(status, "active"u8) > 0)
             return JobPhase.Active;
-        if (Count(status, "succeeded") > 0)
+        if (Count(status, "succeeded"u8) > 0)
             return JobPhase.Succeeded;
-        if (status.TryGetProperty("conditions", out var conditions) && conditions.ValueKind == JsonValueKind.Array)
+        if (status.TryGetProperty("conditions"u8, out var conditions) && conditions.ValueKind == JsonValueKind.Array)
         {
             foreach (var c in conditions.EnumerateArray())
             {
@@ -67,6 +68,6 @@ internal static class ViewReader
         return JobPhase.None;
     }
 
-    private static long Count(JsonElement status, string name) =>
+    private static long Count(JsonElement status, ReadOnlySpan<byte> name) =>
         status.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : 0;
 }
