@@ -65,6 +65,8 @@ public sealed class BackupStoryTests : IAsyncLifetime
         cgu = await _hub.WaitConditionAsync("cgu", "Succeeded", "True", "Completed", "All clusters are compliant with all the managed policies");
         Assert.Equal(("False", "Completed", "All clusters are compliant with all the managed policies"), Hub.Condition(cgu, "Progressing"));
 
+        // Events are recorded after the status write that they describe: wait for the last one.
+        await Eventually.TrueAsync(() => _hub.EventsAsync().Result.Any(e => e.Reason == "Completed"), "Completed event");
         var events = await _hub.EventsAsync();
         var reasons = events.Select(e => e.Reason).ToList();
         Assert.Contains("CguCreated", reasons);

@@ -60,6 +60,8 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         await Eventually.TrueAsync(() => b.Leading, "op-b to take over");
         await _hub.CguAsync("second", Spec());
         await _hub.WaitConditionAsync("second", "Progressing", "False", "NotEnabled");
+        // Events are recorded after the status write that they describe.
+        await Eventually.TrueAsync(() => _hub.EventsAsync().Result.Any(e => e.InvolvedObject.Name == "second"), "events for second");
         var secondEvents = (await _hub.EventsAsync()).Where(e => e.InvolvedObject.Name == "second").ToList();
         Assert.NotEmpty(secondEvents);
         Assert.All(secondEvents, e => Assert.Equal("op-b", e.ReportingInstance));
