@@ -49,6 +49,8 @@ public sealed class CguEngine(INameSuffixSource suffixes)
         // that disappears now must not stall the CGU before its timeouts can end it.
         if (ctx.Status.Status is { CurrentBatch: > 0 })
         {
+            if (spec.IsBackup)
+                new BackupMachine(ctx).CleanUpAfterSuccesses();
             Batches.Run(ctx, PolicyValidation.FromStatus(ctx));
             return;
         }

@@ -15,8 +15,12 @@ public sealed class BackupTests
         return Fixtures.Fleet(Fixtures.Cgu(names, ["p"], maxConcurrency: maxConcurrency, backup: true), clusters, "p");
     }
 
-    private static List<string> Ops(Decision d, string cluster) =>
-        [.. d.Intents.Select(i => i switch
+    private static List<string> Ops(Decision d, string cluster) => Describe(d.Intents, cluster);
+
+    private static List<string> FollowUps(Decision d, string cluster) => Describe(d.FollowUps, cluster);
+
+    private static List<string> Describe(IEnumerable<Intent> intents, string cluster) =>
+        [.. intents.Select(i => i switch
         {
             ApplyIntent a when a.Namespace == cluster => $"create {a.Kind} {a.Name}",
             DeleteIntent del when del.Namespace == cluster => $"delete {del.Kind} {del.Name}",
@@ -203,11 +207,13 @@ public sealed class BackupTests
         var hub = InState("Active", clusters: 2);
         hub.Put(Views.Job("c1", "view-backup-job", """{"succeeded":1}"""));
         var d = hub.Decide();
+        // After the status write, delete actions first: views left behind mean the clean-up is unfinished.
+        Assert.Empty(Ops(d, "c1"));
         Assert.Equal(
         [
-            "delete ManagedClusterView view-backup-job", "delete ManagedClusterView view-backup-namespace",
             "create ManagedClusterAction backup-ns-delete", "create ManagedClusterAction backup-crb-delete",
-        ], Ops(d, "c1"));
+            "delete ManagedClusterView view-backup-job", "delete ManagedClusterView view-backup-namespace",
+        ], FollowUps(d, "c1"));
         var e = Assert.Single(d.Events, e => e.Kind == EngineEventKind.BackupFinished);
         Assert.Equal(("c1", "Succeeded", false), (e.Cluster, e.Detail, e.Warning));
         var b = hub.Condition(ConditionTypes.BackupSucceeded)!;
@@ -371,5 +377,83 @@ public sealed class BackupTests
         Assert.Equal([["c1", "c3"]], hub.Status.RemediationPlan!);
         Assert.Equal("True", hub.Condition(ConditionTypes.Succeeded)!.Status);
         _ = KubeJson.Options;
+    }
+
+    [Fact]
+    public void At_most_the_allowed_clusters_start_a_writing_step_per_decision_and_the_rest_follow_at_once()
+    {
+        var hub = Hub(clusters: 5, maxConcurrency: 5);
+        hub.Settings = hub.Settings with { ClusterStepsPerDecision = 2 };
+        var d = hub.Decide();
+        var map = hub.Status.Backup!.Status!;
+        Assert.Equal(["Starting", "Starting", "PreparingToStart", "PreparingToStart", "PreparingToStart"], map.Keys.Order().Select(k => map[k]));
+        Assert.Equal(TimeSpan.Zero, d.RequeueAfter);
+        Assert.Empty(Ops(d, "c3"));
+        var b = hub.Condition(ConditionTypes.BackupSucceeded)!;
+        Assert.Equal(("False", "InProgress", "Backup in progress for 5 clusters"), (b.Status, b.Reason, b.Message));
+    }
+
+    [Fact]
+    public void A_fleet_larger_than_the_allowance_is_backed_up_in_full_with_bounded_writes_per_decision()
+    {
+        var hub = Hub(clusters: 7, maxConcurrency: 7);
+        hub.Settings = hub.Settings with { ClusterStepsPerDecision = 2 };
+        var steps = 0;
+        for (; steps < 200 && hub.Condition(ConditionTypes.Succeeded) is null; steps++)
+        {
+            var before = hub.Snapshot();
+            var existing = before.Views.Select(v => (v.Kind, v.Metadata.Namespace, v.Metadata.Name))
+                .Concat(before.Actions.Select(a => (a.Kind, a.Metadata.Namespace, a.Metadata.Name))).ToHashSet();
+            var d = hub.Decide();
+            // Writes that change the hub (a create of an existing object or a delete of a missing one is
+            // none): a cluster's step makes at most 8 before the status (PreparingToStart's clean-up).
+            var writes = d.Intents.Count(i => i switch
+            {
+                ApplyIntent a => a.Body is ManagedClusterView or ManagedClusterAction && !existing.Contains((a.Kind, a.Namespace, a.Name)),
+                DeleteIntent del => existing.Contains((del.Kind, del.Namespace, del.Name)),
+                _ => false,
+            });
+            Assert.True(writes <= 2 * 8, $"{writes} writes in one decision");
+            hub.Tick();
+            hub.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.True(steps < 200);
+        Assert.All(hub.Status.Backup!.Status!.Values, s => Assert.Equal("Succeeded", s));
+        Assert.Contains(hub.Decisions, d => d.RequeueAfter == TimeSpan.Zero);
+        for (var i = 1; i <= 7; i++)
+            Assert.Null(hub.Get<ManagedClusterView>($"c{i}", "view-backup-job"));
+    }
+
+    [Fact]
+    public void Views_left_behind_by_a_lost_follow_up_are_cleaned_up_by_the_next_decision()
+    {
+        var hub = InState("Active", clusters: 2);
+        hub.Put(Views.Present("c1", "view-backup-namespace"));
+        hub.Put(Views.Job("c1", "view-backup-job", """{"succeeded":1}"""));
+        var first = hub.Engine.Decide(hub.Snapshot(), hub.Now); // decided, status written, follow-ups lost
+        hub.Cgu = hub.Cgu with { Status = first.Status };
+        Assert.Equal(4, FollowUps(first, "c1").Count);
+        var again = hub.Decide();
+        Assert.Empty(Ops(again, "c1"));
+        Assert.Equal(
+        [
+            "create ManagedClusterAction backup-ns-delete", "create ManagedClusterAction backup-crb-delete",
+            "delete ManagedClusterView view-backup-job", "delete ManagedClusterView view-backup-namespace",
+        ], FollowUps(again, "c1"));
+        Assert.DoesNotContain(again.Events, e => e.Kind == EngineEventKind.BackupFinished); // reported once
+        var third = hub.Decide();
+        Assert.Empty(FollowUps(third, "c1"));
+    }
+
+    [Fact]
+    public void Views_of_succeeded_clusters_are_cleaned_up_while_batches_run()
+    {
+        var hub = Hub(clusters: 2, maxConcurrency: 2);
+        hub.RunUntilTerminal(TimeSpan.FromSeconds(1), 5);
+        Assert.True(hub.Status.Status!.CurrentBatch > 0);
+        hub.Put(Views.Present("c2", "view-backup-namespace"));
+        var d = hub.Decide();
+        Assert.Equal(4, FollowUps(d, "c2").Count);
+        Assert.Empty(FollowUps(d, "c1"));
     }
 }

@@ -46,16 +46,25 @@ internal sealed class BackupMachine(DecisionContext ctx)
         // States change after the walk: a dictionary cannot be written while enumerated.
         List<(string Cluster, string State)>? changes = null;
         var lastSlot = -1;
+        var allowance = ctx.Snapshot.Settings.ClusterStepsPerDecision;
+        var deferred = false;
         foreach (var (cluster, state) in map)
         {
+            if (state == BackupStates.Succeeded)
+            {
+                CleanUpAfterSuccess(cluster, ref lastSlot);
+                continue;
+            }
             if (BackupStates.IsFinal(state))
                 continue;
-            var next = Step(cluster, state, canStartJobs, ref lastSlot);
+            var next = Step(cluster, state, canStartJobs, ref lastSlot, ref allowance, ref deferred);
             if (!BackupStates.IsFinal(next) && limitPassed)
                 next = BackupStates.BackupTimeout;
             if (next != state)
                 (changes ??= []).Add((cluster, next));
         }
+        if (deferred)
+            ctx.RequeueNow();
         if (changes is not null)
             backup.Status = map = new Dictionary<string, string>(map, StringComparer.Ordinal);
         foreach (var (cluster, next) in changes ?? [])
@@ -112,12 +121,46 @@ internal sealed class BackupMachine(DecisionContext ctx)
         return set;
     }
 
+    /// <summary>
+    /// After the backup phase (batches running): the views of clusters whose backup succeeded are
+    /// removed if a lost follow-up left them behind.
+    /// </summary>
+    public void CleanUpAfterSuccesses()
+    {
+        if (ctx.Status.Backup?.Status is not { } map)
+            return;
+        _nsViews = ctx.Index.ViewsNamed(Names.ViewBackupNamespace);
+        _jobViews = ctx.Index.ViewsNamed(Names.ViewBackupJob);
+        var lastSlot = -1;
+        foreach (var (cluster, state) in map)
+        {
+            if (state == BackupStates.Succeeded)
+                CleanUpAfterSuccess(cluster, ref lastSlot);
+        }
+    }
+
+    /// <summary>
+    /// A succeeded cluster whose views still exist gets its success clean-up (again): it runs after
+    /// the status write, so a crash or an error in between must not leave the views for good.
+    /// </summary>
+    private void CleanUpAfterSuccess(string cluster, ref int lastSlot)
+    {
+        var slot = ctx.Index.SlotOf(cluster, ref lastSlot);
+        if (_nsViews!.At(slot, cluster) is null && _jobViews!.At(slot, cluster) is null)
+            return;
+        CleanUpAfterStatus(cluster);
+    }
+
     /// <param name="lastSlot">The slot of the cluster looked at before, to find this one's without hashing when the map follows the selection.</param>
-    private string Step(string cluster, string state, bool canStartJobs, ref int lastSlot)
+    /// <param name="allowance">How many more clusters may start a step that writes spoke-side objects in this decision.</param>
+    /// <param name="deferred">Set when a cluster had to wait for the next decision.</param>
+    private string Step(string cluster, string state, bool canStartJobs, ref int lastSlot, ref int allowance, ref bool deferred)
     {
         switch (state)
         {
             case BackupStates.PreparingToStart:
+                if (!Take(ref allowance, ref deferred))
+                    return state;
                 DeleteViews(cluster);
                 DeleteCreateActions(cluster);
                 CreateDeleteActions(cluster);
@@ -128,6 +171,9 @@ internal sealed class BackupMachine(DecisionContext ctx)
                     var ns = ViewReader.Read(_nsViews!.At(slot, cluster));
                     if (ns is ViewState.Missing or ViewState.Absent)
                     {
+                        // Absent: the view was made and the actions with it; asking again costs no write.
+                        if (ns == ViewState.Missing && !Take(ref allowance, ref deferred))
+                            return state;
                         _nsTemplate ??= SpokeObjects.Namespace(Names.BackupNamespace, privileged: true);
                         _saTemplate ??= SpokeObjects.ServiceAccount(Names.BackupAgent, Names.BackupNamespace);
                         _crbTemplate ??= SpokeObjects.ClusterAdminBinding(Names.BackupAgent, Names.BackupAgent, Names.BackupNamespace);
@@ -143,7 +189,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                     var job = ViewReader.Read(jobView);
                     if (job is ViewState.Missing or ViewState.Absent)
                     {
-                        if (canStartJobs)
+                        if (canStartJobs && (job == ViewState.Absent || Take(ref allowance, ref deferred)))
                         {
                             _jobTemplate ??= BackupJob.Build(ctx.Snapshot.Settings.RecoveryImage!);
                             ctx.Create(SpokeObjects.View(cluster, Names.ViewBackupJob, "jobs", Names.BackupAgent, Names.BackupNamespace));
@@ -170,8 +216,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
             case JobPhase.Active:
                 return BackupStates.Active;
             case JobPhase.Succeeded:
-                DeleteViews(cluster);
-                CreateDeleteActions(cluster);
+                CleanUpAfterStatus(cluster);
                 return BackupStates.Succeeded;
             case JobPhase.DeadlineExceeded:
                 return BackupStates.BackupTimeout;
@@ -180,6 +225,29 @@ internal sealed class BackupMachine(DecisionContext ctx)
             default:
                 return state;
         }
+    }
+
+    private static bool Take(ref int allowance, ref bool deferred)
+    {
+        if (allowance > 0)
+        {
+            allowance--;
+            return true;
+        }
+        deferred = true;
+        return false;
+    }
+
+    /// <summary>
+    /// §5.4 on reaching Succeeded, as follow-ups: the delete actions first and the views last, so
+    /// views still present mean the clean-up is not finished (see <see cref="CleanUpAfterSuccess"/>).
+    /// </summary>
+    private void CleanUpAfterStatus(string cluster)
+    {
+        ctx.CreateAfterStatus(SpokeObjects.DeleteAction(cluster, Names.BackupNsDelete, "namespace", Names.BackupNamespace));
+        ctx.CreateAfterStatus(SpokeObjects.DeleteAction(cluster, Names.BackupCrbDelete, "clusterrolebinding", Names.BackupAgent));
+        ctx.DeleteAfterStatus(Kinds.ManagedClusterView, cluster, Names.ViewBackupJob);
+        ctx.DeleteAfterStatus(Kinds.ManagedClusterView, cluster, Names.ViewBackupNamespace);
     }
 
     private void DeleteViews(string cluster)

@@ -32,6 +32,7 @@ internal sealed class DecisionContext
     public ClusterGroupUpgradeStatus Status { get; }
     public List<Condition> Conditions => Status.Conditions!;
     public List<Intent> Intents { get; } = [];
+    public List<Intent> FollowUps { get; } = [];
     public List<EngineEvent> Events { get; } = [];
 
     public UpgradeProgress Progress => Status.Status ??= new UpgradeProgress();
@@ -47,6 +48,9 @@ internal sealed class DecisionContext
         if (_requeue is null || after < _requeue)
             _requeue = after;
     }
+
+    /// <summary>Ask to be looked at again at once: this decision left work for the next one.</summary>
+    public void RequeueNow() => _requeue = TimeSpan.Zero;
 
     private readonly Dictionary<(string Kind, string? Ns, string? Name), int> _applied = [];
 
@@ -75,6 +79,12 @@ internal sealed class DecisionContext
 
     public void Delete(KindInfo kind, string? ns, string name) => Intents.Add(new DeleteIntent(kind, ns, name));
 
+    /// <summary>A create to apply after the status write (see <see cref="Decision.FollowUps"/>).</summary>
+    public void CreateAfterStatus(IKubeObject body) => FollowUps.Add(new ApplyIntent(ApplyMode.Create, body));
+
+    /// <summary>A delete to apply after the status write (see <see cref="Decision.FollowUps"/>).</summary>
+    public void DeleteAfterStatus(KindInfo kind, string? ns, string name) => FollowUps.Add(new DeleteIntent(kind, ns, name));
+
     public void Event(EngineEventKind kind, string reason, string message, bool warning = false, string? cluster = null, string? detail = null) =>
         Events.Add(new EngineEvent(kind, reason, message, warning) { Cluster = cluster, Detail = detail });
 
@@ -87,6 +97,7 @@ internal sealed class DecisionContext
             Status = Status,
             StatusChanged = changed,
             Intents = Intents,
+            FollowUps = FollowUps,
             Events = Events,
             RequeueAfter = _requeue,
         };

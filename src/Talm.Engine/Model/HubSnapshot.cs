@@ -45,4 +45,14 @@ public sealed record EngineSettings
 
     /// <summary>The operator's PRECACHE_IMG: image of the pre-cache Job on the spoke.</summary>
     public string? PrecacheImage { get; init; }
+
+    /// <summary>
+    /// At most this many clusters start a step that creates or deletes spoke-side objects in one
+    /// decision; the others keep their state and the decision asks to be followed at once. This keeps
+    /// each reconcile short at fleet scale, so the status shows finished backups within seconds
+    /// instead of after the writes for every other cluster.
+    /// </summary>
+    public int ClusterStepsPerDecision { get; init; } = DefaultClusterStepsPerDecision;
+
+    public const int DefaultClusterStepsPerDecision = 500;
 }

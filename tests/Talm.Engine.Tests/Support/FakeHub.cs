@@ -108,7 +108,8 @@ public sealed class FakeHub
     public void Apply(Decision d)
     {
         var meta = Cgu.Metadata;
-        foreach (var intent in d.Intents)
+        // The operator writes the status between the two lists; here only their order matters.
+        foreach (var intent in d.Intents.Concat(d.FollowUps))
         {
             switch (intent)
             {
