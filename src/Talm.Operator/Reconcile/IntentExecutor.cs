@@ -14,10 +14,62 @@ namespace Talm.Operator.Reconcile;
 /// Applies the engine's intents to the API server, idempotently: a create that finds the object
 /// tolerates AlreadyExists, a delete that finds nothing tolerates NotFound, an update replaces the
 /// object at the version the cache holds (a 409 means the cache was stale: the reconcile is retried).
-/// Every successful write is remembered in the cache so the next decision sees it.
+/// Every successful write is remembered in the cache so the next decision sees it. A create of an
+/// object the cache holds and a delete of one it does not hold cost no request: the caches are
+/// synced before any reconcile and every write of this process goes through them.
 /// </summary>
-public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger log)
+public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger log, int parallelism = IntentExecutor.DefaultParallelism)
 {
+    public const int DefaultParallelism = 16;
+
+    /// <summary>
+    /// Applies intents in their order where it matters: intents on one namespace (one cluster's
+    /// objects, or the CGU's policies and placements) one after the other, different namespaces in
+    /// parallel; an intent on the CGU or on a ManagedCluster waits for all before it and holds back
+    /// all after it. Returns the CGU's latest version.
+    /// </summary>
+    public async Task<KubeObject> ApplyAllAsync(IReadOnlyList<Intent> intents, KubeObject cgu, CancellationToken cancel)
+    {
+        var current = cgu;
+        var run = new List<Intent>();
+        foreach (var intent in intents)
+        {
+            if (intent is ApplyIntent or DeleteIntent)
+            {
+                run.Add(intent);
+                continue;
+            }
+            await ApplyInParallelAsync(run, current, cancel).ConfigureAwait(false);
+            run.Clear();
+            current = await ApplyAsync(intent, current, cancel).ConfigureAwait(false) ?? current;
+        }
+        await ApplyInParallelAsync(run, current, cancel).ConfigureAwait(false);
+        return current;
+    }
+
+    private async Task ApplyInParallelAsync(List<Intent> run, KubeObject cgu, CancellationToken cancel)
+    {
+        if (run.Count == 0) return;
+        var groups = run.GroupBy(NamespaceOf, StringComparer.Ordinal).Select(g => g.ToList()).ToList();
+        if (groups.Count == 1 || parallelism <= 1)
+        {
+            foreach (var intent in run) await ApplyAsync(intent, cgu, cancel).ConfigureAwait(false);
+            return;
+        }
+        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancel },
+            async (group, ct) =>
+            {
+                foreach (var intent in group) await ApplyAsync(intent, cgu, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+    }
+
+    private static string NamespaceOf(Intent intent) => intent switch
+    {
+        ApplyIntent a => a.Namespace ?? "",
+        DeleteIntent d => d.Namespace ?? "",
+        _ => "",
+    };
+
     /// <summary>Applies one intent; returns the CGU's new version when the intent changed the CGU itself.</summary>
     public async Task<KubeObject?> ApplyAsync(Intent intent, KubeObject cgu, CancellationToken cancel)
     {
@@ -42,11 +94,11 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
     private async Task ApplyObjectAsync(ApplyIntent apply, CancellationToken cancel)
     {
         var kind = apply.KindInfo ?? throw new NotSupportedException($"the engine asked for a {apply.Kind} ({apply.ApiVersion}), which the operator cannot address");
-        var body = apply.ToJson();
         var cache = caches.CacheFor(kind.Group, kind.Kind);
         var cached = cache?.Get(apply.Namespace, apply.Name);
         // Known to exist: a create has nothing to do (and a stale cache only delays it to the next event).
         if (apply.Mode == ApplyMode.Create && cached is not null) return;
+        var body = apply.ToJson();
         if (apply.Mode == ApplyMode.Create || cached is null)
         {
             try
@@ -94,6 +146,12 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
     private async Task DeleteAsync(KindInfo kind, string? ns, string name, CancellationToken cancel)
     {
         var cache = caches.CacheFor(kind.Group, kind.Kind);
+        // Known to be absent: the reference deletes leftovers that were never there, one request each.
+        if (cache is not null && cache.Get(ns, name) is null)
+        {
+            log.LogDebug("No {Kind} {Namespace}/{Name} to delete", kind.Kind, ns, name);
+            return;
+        }
         try
         {
             if (kind.Namespaced)
