@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Talm.Operator.Kube;
 
@@ -34,14 +35,8 @@ public sealed class CguEventMapper(ObjectCache cgus)
     {
         foreach (var cgu in cgus.All())
         {
-            var json = cgu.Json;
-            if (Strings(json, "spec", "clusters").Contains(cluster, StringComparer.Ordinal) ||
-                Strings(json, "spec", "remediationStrategy", "canaries").Contains(cluster, StringComparer.Ordinal) ||
-                HasKey(json, cluster, "status", "backup", "status") ||
-                HasKey(json, cluster, "status", "precaching", "status") ||
-                HasKey(json, cluster, "status", "status", "currentBatchRemediationProgress") ||
-                InPlan(json, cluster) ||
-                (selectorsToo && SelectsByLabels(json)))
+            var interest = InterestOf(cgu);
+            if (interest.Clusters.Contains(cluster) || (selectorsToo && interest.SelectsByLabels))
                 yield return cgu.Key;
         }
     }
@@ -53,9 +48,42 @@ public sealed class CguEventMapper(ObjectCache cgus)
         var rootName = dot > 0 ? policy.Name[(dot + 1)..] : policy.Name;
         foreach (var cgu in cgus.All())
         {
-            var managed = Strings(cgu.Json, "spec", "managedPolicies");
-            if (managed.Contains(rootName, StringComparer.Ordinal) || managed.Contains(policy.Name, StringComparer.Ordinal))
+            var managed = InterestOf(cgu).Policies;
+            if (managed.Contains(rootName) || managed.Contains(policy.Name))
                 yield return cgu.Key;
+        }
+    }
+
+    // Every view or action event asks every CGU whether it names the cluster: with 10,000 clusters,
+    // reading the CGU's JSON each time was most of the operator's CPU. Cached per CGU version.
+    private static readonly ConditionalWeakTable<KubeObject, Interest> Interests = new();
+
+    private static Interest InterestOf(KubeObject cgu) => Interests.GetValue(cgu, static c => Interest.Of(c.Json));
+
+    /// <summary>What one CGU version refers to: clusters named anywhere, label selection, managed policies.</summary>
+    private sealed class Interest
+    {
+        public HashSet<string> Clusters { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> Policies { get; } = new(StringComparer.Ordinal);
+        public bool SelectsByLabels { get; private init; }
+
+        public static Interest Of(JsonElement json)
+        {
+            var interest = new Interest { SelectsByLabels = SelectsByLabels(json) };
+            interest.Clusters.UnionWith(Strings(json, "spec", "clusters"));
+            interest.Clusters.UnionWith(Strings(json, "spec", "remediationStrategy", "canaries"));
+            foreach (var path in new[] { new[] { "status", "backup", "status" }, ["status", "precaching", "status"], ["status", "status", "currentBatchRemediationProgress"] })
+            {
+                if (TryGet(json, out var map, path) && map.ValueKind == JsonValueKind.Object)
+                    foreach (var entry in map.EnumerateObject()) interest.Clusters.Add(entry.Name);
+            }
+            if (TryGet(json, out var plan, "status", "remediationPlan") && plan.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var batch in plan.EnumerateArray().Where(b => b.ValueKind == JsonValueKind.Array))
+                    interest.Clusters.UnionWith(batch.EnumerateArray().Where(c => c.ValueKind == JsonValueKind.String).Select(c => c.GetString()!));
+            }
+            interest.Policies.UnionWith(Strings(json, "spec", "managedPolicies"));
+            return interest;
         }
     }
 
@@ -81,18 +109,6 @@ public sealed class CguEventMapper(ObjectCache cgus)
     private static bool SelectsByLabels(JsonElement cgu) =>
         (TryGet(cgu, out var selectors, "spec", "clusterLabelSelectors") && selectors.ValueKind == JsonValueKind.Array && selectors.GetArrayLength() > 0) ||
         Strings(cgu, "spec", "clusterSelector").Count > 0;
-
-    private static bool InPlan(JsonElement cgu, string cluster)
-    {
-        if (!TryGet(cgu, out var plan, "status", "remediationPlan") || plan.ValueKind != JsonValueKind.Array) return false;
-        foreach (var batch in plan.EnumerateArray())
-            if (batch.ValueKind == JsonValueKind.Array && batch.EnumerateArray().Any(c => c.ValueKind == JsonValueKind.String && c.GetString() == cluster))
-                return true;
-        return false;
-    }
-
-    private static bool HasKey(JsonElement json, string key, params string[] path) =>
-        TryGet(json, out var map, path) && map.ValueKind == JsonValueKind.Object && map.TryGetProperty(key, out _);
 
     private static List<string> Strings(JsonElement json, params string[] path)
     {
