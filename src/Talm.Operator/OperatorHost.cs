@@ -32,6 +32,7 @@ public sealed class OperatorHost : IDisposable
 
     public OperatorHost(IKubernetes client, OperatorOptions options, TimeProvider time, ILoggerFactory logs, CguEngine? engine = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ClusterStepsPerReconcile, 1, nameof(options.ClusterStepsPerReconcile));
         _client = client;
         _options = options;
         _time = time;
@@ -97,7 +98,12 @@ public sealed class OperatorHost : IDisposable
         _leading = true;
         try
         {
-            var settings = new EngineSettings { RecoveryImage = _options.RecoveryImage, PrecacheImage = _options.PrecacheImage };
+            var settings = new EngineSettings
+            {
+                RecoveryImage = _options.RecoveryImage,
+                PrecacheImage = _options.PrecacheImage,
+                ClusterStepsPerDecision = _options.ClusterStepsPerReconcile,
+            };
             var events = new EventRecorder(_client, _options.Component, _options.Instance, _time, _logs.CreateLogger("Talm.Operator.Events"));
             var reconciler = new CguReconciler(_client, Caches, _engine, settings, events, _metrics, _time,
                 _logs.CreateLogger("Talm.Operator.Reconciler"));

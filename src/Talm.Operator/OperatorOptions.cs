@@ -1,3 +1,4 @@
+using Talm.Engine.Model;
 using Talm.Operator.Election;
 using Talm.Operator.Kube;
 using Talm.Operator.Queue;
@@ -21,6 +22,13 @@ public sealed record OperatorOptions
 
     /// <summary>Reconciles running at once (different CGUs; one CGU is never in two).</summary>
     public int Workers { get; init; } = 4;
+
+    /// <summary>
+    /// How many clusters may start a step that writes spoke-side objects in one reconcile of a CGU;
+    /// the rest follow in the next one, at once. Smaller: the status follows the fleet more closely;
+    /// larger: fewer status writes.
+    /// </summary>
+    public int ClusterStepsPerReconcile { get; init; } = EngineSettings.DefaultClusterStepsPerDecision;
 
     public InformerOptions Informers { get; init; } = new();
     public Backoff Backoff { get; init; } = Backoff.Default;

@@ -171,4 +171,30 @@ public sealed class WriteEconomyTests : IAsyncLifetime
         await stop.CancelAsync();
         try { await informers; } catch (OperationCanceledException) { }
     }
+
+    [Fact]
+    public async Task With_one_cluster_step_per_reconcile_every_backup_still_finishes()
+    {
+        await using var hub = await Hub.StartAsync();
+        foreach (var c in new[] { "spoke1", "spoke2", "spoke3" }) await hub.ClusterAsync(c);
+        await hub.PolicyAsync("upgrade", new() { ["spoke1"] = "NonCompliant", ["spoke2"] = "NonCompliant", ["spoke3"] = "NonCompliant" });
+        await hub.StartOperatorAsync(Hub.Options() with { ClusterStepsPerReconcile = 1 });
+        await hub.CguAsync("cgu", BackupStoryTests.BackupSpec("spoke1", "spoke2", "spoke3"));
+        // One cluster at a time: the next starts only in the next reconcile, which follows at once.
+        foreach (var c in new[] { "spoke1", "spoke2", "spoke3" })
+        {
+            await hub.NamespaceExistsOnSpokeAsync(c);
+            await hub.JobAsync(c, Hub.JobSucceeded());
+        }
+        await hub.WaitConditionAsync("cgu", "BackupSuceeded", "True", "BackupCompleted", "Backup is completed for all clusters");
+    }
+
+    [Fact]
+    public void Zero_cluster_steps_per_reconcile_is_refused()
+    {
+        var config = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(_hub.Server.KubeconfigPath);
+        using var client = new k8s.Kubernetes(config);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new OperatorHost(client, Hub.Options() with { ClusterStepsPerReconcile = 0 }, TimeProvider.System, NullLoggerFactory.Instance));
+        Assert.Contains("ClusterStepsPerReconcile", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -54,5 +54,5 @@ public sealed record EngineSettings
     /// </summary>
     public int ClusterStepsPerDecision { get; init; } = DefaultClusterStepsPerDecision;
 
-    public const int DefaultClusterStepsPerDecision = 500;
+    public const int DefaultClusterStepsPerDecision = 200;
 }

@@ -32,16 +32,30 @@ public sealed class CguReconciler(
 
     private readonly IntentExecutor _executor = new(client, caches, log);
 
+    /// <summary>
+    /// Two passes: the first starts no new spoke-side work, so what the spokes reported since the last
+    /// look reaches the status without waiting for the writes that start other clusters; the second
+    /// starts them. A first pass that changes nothing writes nothing.
+    /// </summary>
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancel)
     {
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
+        var reportFirst = settings with { ClusterStepsPerDecision = 0 };
+        var first = await PassAsync(ns, name, reportFirst, cancel).ConfigureAwait(false);
+        return first is null ? ReconcileResult.Done : await PassAsync(ns, name, settings, cancel).ConfigureAwait(false) ?? ReconcileResult.Done;
+    }
+
+    /// <summary>One decision applied; null when the CGU is gone.</summary>
+    private async Task<ReconcileResult?> PassAsync(string ns, string name, EngineSettings passSettings, CancellationToken cancel)
+    {
+        var key = $"{ns}/{name}";
         var cgu = caches.Cgus.Get(ns, name);
-        if (cgu is null) return ReconcileResult.Done; // deleted, and its finalizer already done
+        if (cgu is null) return null; // deleted, and its finalizer already done
 
         var typed = cgu.As<ClusterGroupUpgrade>(KubeJson.Options);
         var preCachingConfig = await PreCachingConfigAsync(typed, cancel).ConfigureAwait(false);
-        var snapshot = SnapshotBuilder.Build(caches, cgu, preCachingConfig, settings);
+        var snapshot = SnapshotBuilder.Build(caches, cgu, preCachingConfig, passSettings);
         var decision = engine.Decide(snapshot, time.GetUtcNow());
 
         // Read what the Jobs reported before the intents delete the views that show them.
