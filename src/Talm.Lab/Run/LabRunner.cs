@@ -204,7 +204,15 @@ public sealed class LabRunner
                 next ??= watch.MoveNextAsync().AsTask();
                 tick ??= pollPolicy.WaitForNextTickAsync(limit.Token).AsTask();
                 var done = await Task.WhenAny(next, tick, operatorStopped);
-                if (done == operatorStopped) throw new InvalidOperationException(await operatorStopped);
+                if (done == operatorStopped)
+                {
+                    // End the pending watch read first: an async iterator cannot be disposed while it is being awaited.
+                    var why = await operatorStopped;
+                    await limit.CancelAsync();
+                    try { await next; }
+                    catch (OperationCanceledException) { }
+                    throw new InvalidOperationException(why);
+                }
                 if (done == tick) tick = null;
                 if (done == next)
                 {
