@@ -85,6 +85,7 @@ public sealed class OperatorProcessTests
         await using var lab = new LabHarness(broken);
         var options = Small(lab) with { Spokes = 2, FailBackup = [] };
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => lab.RunAsync(options));
+        Assert.IsType<OperatorStoppedException>(e.InnerException);
         foreach (var part in new[] { "exited with code 1", "--log-level", OperatorProcess.LogFileName })
             Assert.True(e.Message.Contains(part, StringComparison.Ordinal), $"'{part}' is not in: {e.Message}");
     }

@@ -91,14 +91,27 @@ public static class LabUpCommand
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         var log = loggers.CreateLogger("lab");
         ILabView view = interactive ? new LiveLabView(AnsiConsole.Console) : new PlainLabView(output);
-        LabResult result;
+        LabResult? result = null;
+        string? stopped = null;
         await using (view)
         {
             var backend = new EmbeddedBackend(LabPaths.CrdFiles(), loggers,
                 operatorMode == OperatorMode.Process ? LabPaths.OperatorProcess() : null);
             var spokes = new LabSpokeFactory(options, TimeProvider.System, log, LabPaths.TalmSettings());
             var runner = new LabRunner(backend, spokes.CreateAsync, view, TimeProvider.System, log);
-            result = await runner.RunAsync(options, ct);
+            try
+            {
+                result = await runner.RunAsync(options, ct);
+            }
+            catch (OperatorStoppedException e)
+            {
+                stopped = e.Message;
+            }
+        }
+        if (result is null)
+        {
+            await output.WriteLineAsync($"talm lab up: {stopped}");
+            return 1;
         }
         await output.WriteLineAsync(LabSummary.Render(result));
         if (options.ReportPath is not null)

@@ -211,7 +211,7 @@ public sealed class LabRunner
                     await limit.CancelAsync();
                     try { await next; }
                     catch (OperationCanceledException) { }
-                    throw new InvalidOperationException(why);
+                    throw new OperatorStoppedException(why);
                 }
                 if (done == tick) tick = null;
                 if (done == next)

@@ -92,7 +92,7 @@ public sealed class OperatorProcess : IRunningOperator
             _log.Flush();
             tail = File.ReadLines(LogPath!).TakeLast(20).ToArray();
         }
-        return $"The operator (pid {ProcessId}) exited with code {_process.ExitCode}; the end of {LogPath}:\n{string.Join('\n', tail)}";
+        return $"The operator (pid {ProcessId}) exited with code {_process.ExitCode} before the lab ended; its log says why (or run with --operator inproc). The end of {LogPath}:\n{string.Join('\n', tail)}";
     }
 
     /// <summary>Stops an operator that a previous lab run in <paramref name="workDir"/> left running (its pid file).</summary>
