@@ -210,7 +210,7 @@ public sealed class LabRunner
                     var why = await operatorStopped;
                     await limit.CancelAsync();
                     try { await next; }
-                    catch (OperationCanceledException) { }
+                    catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException) { }
                     throw new OperatorStoppedException(why);
                 }
                 if (done == tick) tick = null;
