@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Talm.KubeApi.Http;
 using Talm.KubeApi.Json;
+using Talm.KubeApi.Metrics;
 using Talm.KubeApi.Storage;
 
 namespace Talm.KubeApi;
@@ -23,9 +24,10 @@ public sealed class KubeApiServer : IAsyncDisposable
     private readonly ObjectStore _store;
     private readonly string? _tempDir;
 
-    private KubeApiServer(WebApplication app, ObjectStore store, ObjectService service, Uri url, string kubeconfigPath, string? tempDir)
+    private KubeApiServer(WebApplication app, ObjectStore store, ObjectService service, RequestMetrics requests, Uri url, string kubeconfigPath, string? tempDir)
     {
         _app = app;
+        Requests = requests;
         _store = store;
         Service = service;
         Url = url;
@@ -39,6 +41,9 @@ public sealed class KubeApiServer : IAsyncDisposable
     /// <summary>Direct access to object semantics (bypassing HTTP), e.g. for seeding tests.</summary>
     public ObjectService Service { get; }
 
+    /// <summary>Every request answered, by client (User-Agent), verb, resource and code; also served on /metrics.</summary>
+    public RequestMetrics Requests { get; }
+
     public static async Task<KubeApiServer> StartAsync(KubeApiServerOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -50,7 +55,8 @@ public sealed class KubeApiServer : IAsyncDisposable
             service.RegisterStoredCrds();
             service.EnsureSystemNamespaces();
             foreach (var file in options.ManifestFiles) ApplyManifestFile(service, file);
-            var handler = new ApiHandler(service, options.TimeProvider, options.BookmarkInterval, loggerFactory.CreateLogger("Talm.KubeApi"));
+            var requests = new RequestMetrics();
+            var handler = new ApiHandler(service, options.TimeProvider, options.BookmarkInterval, loggerFactory.CreateLogger("Talm.KubeApi"), requests);
 
             // The empty builder reads no environment variables or appsettings files: the embedder decides everything.
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -77,7 +83,7 @@ public sealed class KubeApiServer : IAsyncDisposable
                 kubeconfig = Path.Combine(tempDir, "kubeconfig");
             }
             Kubeconfig.Write(kubeconfig, url);
-            return new KubeApiServer(app, store, service, url, kubeconfig, tempDir);
+            return new KubeApiServer(app, store, service, requests, url, kubeconfig, tempDir);
         }
         catch
         {

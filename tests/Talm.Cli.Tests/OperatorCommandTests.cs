@@ -36,7 +36,18 @@ public sealed class OperatorCommandTests
         var parse = Program.BuildRoot().Parse(["operator", "--help"]);
         parse.InvocationConfiguration.Output = output;
         Assert.Equal(0, await parse.InvokeAsync());
-        foreach (var flag in new[] { "--kubeconfig", "--leader-elect", "--metrics-bind", "--health-bind" })
+        foreach (var flag in new[] { "--kubeconfig", "--leader-elect", "--metrics-bind", "--health-bind", "--log-level" })
             Assert.Contains(flag, output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_log_level_is_refused_with_the_accepted_ones()
+    {
+        var error = new StringWriter();
+        var parse = Program.BuildRoot().Parse(["operator", "--kubeconfig", "/nonexistent", "--log-level", "chatty"]);
+        parse.InvocationConfiguration.Error = error;
+        Assert.NotEqual(0, await parse.InvokeAsync());
+        Assert.Contains("chatty", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("warning", error.ToString(), StringComparison.Ordinal);
     }
 }

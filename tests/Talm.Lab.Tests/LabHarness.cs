@@ -10,13 +10,20 @@ namespace Talm.Lab.Tests;
 /// <summary>Runs <c>lab up</c> in this process, as the CLI does, in a temporary lab directory.</summary>
 internal sealed class LabHarness : IAsyncDisposable
 {
-    public LabHarness()
+    /// <param name="operatorProcess">Null runs the operator in this process; otherwise as <c>talm operator</c> in its own.</param>
+    public LabHarness(OperatorProcessSettings? operatorProcess = null)
     {
+        _operatorProcess = operatorProcess;
         // Short: podman limits the run root under each spoke host to 50 characters.
         Dir = Directory.CreateTempSubdirectory("tl-").FullName;
     }
 
+    private readonly OperatorProcessSettings? _operatorProcess;
+
     public string Dir { get; }
+
+    /// <summary>talm.dll next to the tests, run through dotnet, as the hub operator.</summary>
+    public static OperatorProcessSettings OperatorProcess => new() { TalmFile = Talm.TalmFile, TalmPrefix = Talm.TalmPrefix };
 
     public StringWriter Output { get; } = new();
 
@@ -33,7 +40,7 @@ internal sealed class LabHarness : IAsyncDisposable
     {
         using var logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
         var view = new PlainLabView(Output);
-        var runner = new LabRunner(new EmbeddedBackend(LabCrds.Files(), NullLoggerFactory.Instance),
+        var runner = new LabRunner(new EmbeddedBackend(LabCrds.Files(), NullLoggerFactory.Instance, _operatorProcess),
             new LabSpokeFactory(options, TimeProvider.System, NullLogger.Instance, Talm).CreateAsync, view, TimeProvider.System, NullLogger.Instance);
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         try

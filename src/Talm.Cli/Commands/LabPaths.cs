@@ -1,3 +1,4 @@
+using Talm.Lab.Run;
 using Talm.Lab.Spokes;
 
 namespace Talm.Cli.Commands;
@@ -30,6 +31,13 @@ internal static class LabPaths
         return Path.GetFileNameWithoutExtension(exe) == "dotnet"
             ? new FullSpokeSettings { TalmFile = exe, TalmPrefix = [typeof(Program).Assembly.Location] }
             : new FullSpokeSettings { TalmFile = exe };
+    }
+
+    /// <summary>How the lab runs this very program as the hub operator (<c>--operator process</c>).</summary>
+    public static OperatorProcessSettings OperatorProcess()
+    {
+        var talm = TalmSettings();
+        return new OperatorProcessSettings { TalmFile = talm.TalmFile, TalmPrefix = talm.TalmPrefix };
     }
 
     public static string? RepoRoot()

@@ -30,13 +30,18 @@ public static class LabUpCommand
         var cgu = new Option<FileInfo?>("--cgu") { Description = "Use this ClusterGroupUpgrade (YAML or JSON) instead of the default one" };
         var keep = new Option<bool>("--keep") { Description = "Leave the hub, operator and spokes running afterwards (for kubectl and recovery); Ctrl-C stops" };
         var report = new Option<FileInfo?>("--report") { Description = "Write the outcome as JSON to this file" };
+        var operatorMode = new Option<OperatorMode>("--operator")
+        {
+            Description = "inproc: the hub operator runs inside the lab's process; process: as 'talm operator' in its own process (log in operator.log of --dir), as on a real hub",
+            DefaultValueFactory = _ => OperatorMode.Inproc,
+        };
         var dir = new Option<DirectoryInfo>("--dir")
         {
             Description = "Where the lab keeps its state (hub data, spoke hosts, kubeconfig)",
             DefaultValueFactory = _ => new DirectoryInfo(LabPaths.DefaultDir),
         };
         var command = new Command("up", "Start a lab hub with simulated RHACM and spokes, run a CGU with backups across them, and show it live");
-        foreach (var o in new Option[] { spokes, fidelity, failBackup, slowBackup, unreachable, failUpgrade, maxConcurrency, timeout, cgu, keep, report, dir })
+        foreach (var o in new Option[] { spokes, fidelity, failBackup, slowBackup, unreachable, failUpgrade, maxConcurrency, timeout, cgu, keep, report, operatorMode, dir })
             command.Options.Add(o);
 
         command.SetAction(async (ParseResult p, CancellationToken ct) =>
@@ -59,7 +64,7 @@ public static class LabUpCommand
                 WorkDir = p.GetValue(dir)!.FullName,
             };
             var output = p.InvocationConfiguration.Output;
-            return await RunAsync(options, output, interactive: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected, ct);
+            return await RunAsync(options, output, interactive: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected, ct, p.GetValue(operatorMode));
         });
         return command;
     }
@@ -71,7 +76,7 @@ public static class LabUpCommand
         AllowMultipleArgumentsPerToken = true,
     };
 
-    public static async Task<int> RunAsync(LabOptions options, TextWriter output, bool interactive, CancellationToken ct)
+    public static async Task<int> RunAsync(LabOptions options, TextWriter output, bool interactive, CancellationToken ct, OperatorMode operatorMode = OperatorMode.Inproc)
     {
         var unknown = options.FailBackup.Concat(options.SlowBackup).Concat(options.Unreachable).Concat(options.FailUpgrade)
             .Where(n => !options.SpokeNames.Contains(n)).Distinct().ToList();
@@ -86,13 +91,27 @@ public static class LabUpCommand
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         var log = loggers.CreateLogger("lab");
         ILabView view = interactive ? new LiveLabView(AnsiConsole.Console) : new PlainLabView(output);
-        LabResult result;
+        LabResult? result = null;
+        string? stopped = null;
         await using (view)
         {
-            var backend = new EmbeddedBackend(LabPaths.CrdFiles(), loggers);
+            var backend = new EmbeddedBackend(LabPaths.CrdFiles(), loggers,
+                operatorMode == OperatorMode.Process ? LabPaths.OperatorProcess() : null);
             var spokes = new LabSpokeFactory(options, TimeProvider.System, log, LabPaths.TalmSettings());
             var runner = new LabRunner(backend, spokes.CreateAsync, view, TimeProvider.System, log);
-            result = await runner.RunAsync(options, ct);
+            try
+            {
+                result = await runner.RunAsync(options, ct);
+            }
+            catch (OperatorStoppedException e)
+            {
+                stopped = e.Message;
+            }
+        }
+        if (result is null)
+        {
+            await output.WriteLineAsync($"talm lab up: {stopped}");
+            return 1;
         }
         await output.WriteLineAsync(LabSummary.Render(result));
         if (options.ReportPath is not null)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Talm.Operator;
 using Talm.Operator.Election;
 using Talm.Operator.Hosting;
+using Talm.Operator.Kube;
 
 namespace Talm.Cli.Commands;
 
@@ -51,10 +52,16 @@ public static class OperatorCommand
             DefaultValueFactory = _ => "json",
         };
         logFormat.AcceptOnlyFromAmong("json", "text");
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description = "Least severe log entries written: debug, information (each write to the hub), warning or error",
+            DefaultValueFactory = _ => "information",
+        };
+        logLevel.AcceptOnlyFromAmong("debug", "information", "warning", "error");
 
         var command = new Command("operator",
             "Run the hub operator: reconcile ClusterGroupUpgrades (backup, batches, policies) against the hub's API server");
-        foreach (var o in new Option[] { kubeconfig, leaderElect, metricsBind, healthBind, workers, leaseNamespace, logFormat })
+        foreach (var o in new Option[] { kubeconfig, leaderElect, metricsBind, healthBind, workers, leaseNamespace, logFormat, logLevel })
             command.Options.Add(o);
 
         command.SetAction(async (ParseResult p, CancellationToken ct) =>
@@ -95,7 +102,7 @@ public static class OperatorCommand
 
             using var logs = LoggerFactory.Create(b =>
             {
-                b.SetMinimumLevel(LogLevel.Information);
+                b.SetMinimumLevel(Enum.Parse<LogLevel>(p.GetValue(logLevel)!, ignoreCase: true));
                 b.AddFilter("Microsoft", LogLevel.Warning);
                 if (p.GetValue(logFormat) == "json")
                     b.AddJsonConsole(o =>
@@ -128,7 +135,7 @@ public static class OperatorCommand
                     : null,
             };
 
-            using var client = new Kubernetes(config);
+            using var client = new Kubernetes(config, new OperatorUserAgent());
             using var host = new OperatorHost(client, options, TimeProvider.System, logs);
             try
             {

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Talm.KubeApi.Json;
+using Talm.KubeApi.Metrics;
 using Talm.KubeApi.Resources;
 using Talm.KubeApi.Semantics;
 using Talm.KubeApi.Storage;
@@ -19,13 +20,15 @@ public sealed class ApiHandler
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly WatchStreamer _watches;
+    private readonly RequestMetrics _requests;
     private string _serverAddress = "127.0.0.1";
 
-    public ApiHandler(ObjectService service, TimeProvider time, TimeSpan bookmarkInterval, ILogger log)
+    public ApiHandler(ObjectService service, TimeProvider time, TimeSpan bookmarkInterval, ILogger log, RequestMetrics requests)
     {
         _service = service;
         _time = time;
         _log = log;
+        _requests = requests;
         _watches = new WatchStreamer(service.Store, time, bookmarkInterval);
     }
 
@@ -34,9 +37,10 @@ public sealed class ApiHandler
     public async Task HandleAsync(HttpContext ctx)
     {
         var started = _time.GetTimestamp();
+        var counted = new CountedRequest(ctx.Request.Method, RequestMetrics.Client(ctx.Request.Headers.UserAgent));
         try
         {
-            await DispatchAsync(ctx);
+            await DispatchAsync(ctx, counted);
         }
         catch (ApiException e)
         {
@@ -49,6 +53,7 @@ public sealed class ApiHandler
         }
         finally
         {
+            counted.Record(_requests, ctx.Response.StatusCode);
             if (_log.IsEnabled(LogLevel.Debug))
             {
                 _log.LogDebug("{Method} {Path}{Query} {Status} {ElapsedMs:F1} ms", ctx.Request.Method, ctx.Request.Path, ctx.Request.QueryString,
@@ -63,7 +68,7 @@ public sealed class ApiHandler
         await WriteJsonAsync(ctx, e.ToStatus(), e.Code);
     }
 
-    private async Task DispatchAsync(HttpContext ctx)
+    private async Task DispatchAsync(HttpContext ctx, CountedRequest counted)
     {
         var path = ctx.Request.Path.Value ?? "/";
         var segments = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -82,15 +87,28 @@ public sealed class ApiHandler
                 await ctx.Response.WriteAsync("ok");
                 return;
             }
+            if (segments is ["metrics"])
+            {
+                ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                await ctx.Response.WriteAsync(_requests.Render());
+                return;
+            }
         }
         var request = ResourceRequest.Parse(segments, _service.Registry)
             ?? throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         var q = ctx.Request.Query;
         var dryRun = q["dryRun"].ToString() == "All";
         var fieldValidation = q["fieldValidation"].ToString();
+        counted.Resolve(request, Verb(method, request, ctx.Request.ContentType, IsTrue(q["watch"])), dryRun);
         switch (method)
         {
             case "GET" when request.Name is null && IsTrue(q["watch"]):
+                // A watch lasts as long as the client wants: count it once its response has begun, as its code is known then.
+                ctx.Response.OnStarting(() =>
+                {
+                    counted.Record(_requests, ctx.Response.StatusCode);
+                    return Task.CompletedTask;
+                });
                 await _watches.StreamAsync(ctx, request);
                 break;
             case "GET" when request.Name is null:
@@ -150,6 +168,19 @@ public sealed class ApiHandler
                 throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {path})");
         }
     }
+
+    /// <summary>The kube-apiserver's verb for a resource request (what its metrics and audit call it).</summary>
+    private static string Verb(string method, ResourceRequest request, string? contentType, bool watch) => method switch
+    {
+        "GET" when request.Name is not null => "GET",
+        "GET" => watch ? "WATCH" : "LIST",
+        "POST" => "CREATE",
+        "PUT" => "UPDATE",
+        "PATCH" when (contentType ?? string.Empty).StartsWith("application/apply-patch", StringComparison.Ordinal) => "APPLY",
+        "PATCH" => "PATCH",
+        "DELETE" => request.Name is null ? "DELETECOLLECTION" : "DELETE",
+        _ => method,
+    };
 
     private JsonObject? Static(string[] s) => s switch
     {

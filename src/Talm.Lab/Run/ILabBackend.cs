@@ -1,4 +1,4 @@
-using Talm.Lab.Hub;
+using Talm.KubeApi.Metrics;
 
 namespace Talm.Lab.Run;
 
@@ -7,6 +7,9 @@ public interface IRunningHub : IAsyncDisposable
 {
     /// <summary>A kubeconfig file that reaches the server (for kubectl, the operator and the lab).</summary>
     string KubeconfigPath { get; }
+
+    /// <summary>The server's request counters, by client (User-Agent), verb and resource.</summary>
+    RequestMetrics Requests { get; }
 }
 
 /// <summary>
@@ -17,6 +20,6 @@ public interface ILabBackend
 {
     Task<IRunningHub> StartHubAsync(string dataDir, CancellationToken ct);
 
-    /// <summary>Runs the real operator in this process against the hub; every request it sends goes through <paramref name="counter"/>.</summary>
-    Task<IAsyncDisposable> StartOperatorAsync(string kubeconfigPath, RequestCounter counter, CancellationToken ct);
+    /// <summary>Starts the real operator against the hub; <paramref name="workDir"/> is the lab's directory (for its log).</summary>
+    Task<IRunningOperator> StartOperatorAsync(string kubeconfigPath, string workDir, CancellationToken ct);
 }

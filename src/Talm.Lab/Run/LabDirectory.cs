@@ -8,6 +8,7 @@ public static class LabDirectory
     public static async Task ClearAsync(string dir, CancellationToken ct)
     {
         if (!Directory.Exists(dir)) return;
+        await OperatorProcess.StopRecordedAsync(dir);
         foreach (var pid in Directory.EnumerateFiles(dir, "etcd.pid", SearchOption.AllDirectories))
             await SpokeEtcd.StopRecordedAsync(pid);
         var spokes = Path.Combine(dir, "s");

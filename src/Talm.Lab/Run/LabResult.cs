@@ -12,7 +12,10 @@ public sealed record ClusterOutcome(
     string Result,
     string Compliance);
 
-/// <summary>Costs and delays the lab measured while it ran.</summary>
+/// <summary>
+/// Costs and delays the lab measured while it ran. The operator's requests are counted by the API
+/// server for its User-Agent (talm-operator/...), so they do not depend on where it ran (<paramref name="OperatorMode"/>).
+/// </summary>
 public sealed record LabMetrics(
     long OperatorWrites,
     long OperatorReads,
@@ -22,7 +25,8 @@ public sealed record LabMetrics(
     long ActionsExecuted,
     double? ViewToStatusMaxSeconds,
     double? ViewToStatusP50Seconds,
-    int ViewToStatusSamples);
+    int ViewToStatusSamples,
+    string OperatorMode);
 
 /// <summary>The end of a lab run: what the CGU said, per cluster outcomes, times and costs.</summary>
 public sealed record LabResult(

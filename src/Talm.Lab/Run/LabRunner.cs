@@ -7,6 +7,7 @@ using Talm.Lab.Rhacm;
 using Talm.Lab.Scenario;
 using Talm.Lab.Spokes;
 using Talm.Lab.View;
+using Talm.Operator.Kube;
 
 namespace Talm.Lab.Run;
 
@@ -40,6 +41,12 @@ public sealed class LabRunner
     /// <summary>Set once the hub is up: the kubeconfig of the running lab.</summary>
     public string? Kubeconfig { get; private set; }
 
+    /// <summary>Set once the operator is started: the running operator (its process id in process mode).</summary>
+    public IRunningOperator? Operator { get; private set; }
+
+    /// <summary>Set once the hub is up: the API server's request counters.</summary>
+    public KubeApi.Metrics.RequestMetrics? Requests { get; private set; }
+
     /// <summary>The spokes of the running lab, by name (for recovery and tests).</summary>
     public IReadOnlyDictionary<string, SimulatedSpoke> Spokes { get; private set; } = new Dictionary<string, SimulatedSpoke>();
 
@@ -53,6 +60,7 @@ public sealed class LabRunner
         Directory.CreateDirectory(options.WorkDir);
         await using var hub = await _backend.StartHubAsync(Path.Combine(options.WorkDir, "hub"), ct);
         Kubeconfig = hub.KubeconfigPath;
+        Requests = hub.Requests;
         var client = HubClient.FromKubeconfig(hub.KubeconfigPath);
         _view.Note($"Hub API server is up. Look around with:  KUBECONFIG={hub.KubeconfigPath} kubectl get cgu -A");
 
@@ -85,9 +93,11 @@ public sealed class LabRunner
             await WaitForPolicyAsync(client, names.Count, ct);
             _view.Note($"Policy {HubObjects.PolicyName} is propagated to {names.Count} clusters (inform, non-compliant).");
 
-            var counter = new RequestCounter();
-            await using var op = await _backend.StartOperatorAsync(hub.KubeconfigPath, counter, ct);
-            _view.Note("The hub operator is running.");
+            await using var op = await _backend.StartOperatorAsync(hub.KubeconfigPath, options.WorkDir, ct);
+            Operator = op;
+            _view.Note(op.ProcessId is { } pid
+                ? $"The hub operator is running as process {pid} (log: {op.LogPath})."
+                : "The hub operator is running in this process.");
 
             var cgu = options.CguDocument is null
                 ? HubObjects.DefaultCgu(names, options.MaxConcurrency, options.TimeoutMinutes)
@@ -107,15 +117,18 @@ public sealed class LabRunner
                 throw new InvalidOperationException($"A ClusterGroupUpgrade {cguNs}/{cguName} already exists on this hub; remove {options.WorkDir} to start afresh.");
             _view.Note($"Created ClusterGroupUpgrade {cguNs}/{cguName}.");
 
-            var (finished, finalCgu, latencies) = await FollowAsync(client, cguNs, cguName, names, viewFinished, options.Deadline, ct);
+            var (finished, finalCgu, latencies) = await FollowAsync(client, cguNs, cguName, names, viewFinished, op.Stopped, options.Deadline, ct);
             var enableToCompletion = Stopwatch.GetElapsedTime(enabledAt);
             var policy = await client.GetAsync(HubKind.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, ct);
             latencies.Sort();
+            // Counted by the server for the operator's User-Agent, so the same in either operator mode.
+            var counts = ClientRequestCounts.Of(hub.Requests, OperatorUserAgent.Product + "/");
             var metrics = new LabMetrics(
-                counter.Writes, counter.Reads, counter.Deletes, counter.WritesByResource, rhacm.StatusWrites, rhacm.ActionsExecuted,
+                counts.Writes, counts.Reads, counts.Deletes, counts.WritesByResource, rhacm.StatusWrites, rhacm.ActionsExecuted,
                 latencies.Count == 0 ? null : latencies[^1],
                 latencies.Count == 0 ? null : latencies[latencies.Count / 2],
-                latencies.Count);
+                latencies.Count,
+                op.Mode.ToString().ToLowerInvariant());
             var result = new LabResult(finished, hub.KubeconfigPath, setUp, enableToCompletion, clock.Elapsed,
                 Outcomes(names, finalCgu, policy, spokes), finalCgu, metrics);
 
@@ -166,7 +179,7 @@ public sealed class LabRunner
 
     private async Task<(bool Finished, JsonNode? Cgu, List<double> Latencies)> FollowAsync(
         HubClient client, string ns, string name, IReadOnlyList<string> clusters,
-        System.Collections.Concurrent.ConcurrentDictionary<string, long> viewFinished, TimeSpan deadline, CancellationToken ct)
+        System.Collections.Concurrent.ConcurrentDictionary<string, long> viewFinished, Task<string> operatorStopped, TimeSpan deadline, CancellationToken ct)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(deadline);
@@ -190,7 +203,16 @@ public sealed class LabRunner
             {
                 next ??= watch.MoveNextAsync().AsTask();
                 tick ??= pollPolicy.WaitForNextTickAsync(limit.Token).AsTask();
-                var done = await Task.WhenAny(next, tick);
+                var done = await Task.WhenAny(next, tick, operatorStopped);
+                if (done == operatorStopped)
+                {
+                    // End the pending watch read first: an async iterator cannot be disposed while it is being awaited.
+                    var why = await operatorStopped;
+                    await limit.CancelAsync();
+                    try { await next; }
+                    catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException) { }
+                    throw new OperatorStoppedException(why);
+                }
                 if (done == tick) tick = null;
                 if (done == next)
                 {

@@ -33,6 +33,9 @@ public static class LabSummary
             sb.AppendLine(inv, $"  CGU: {Json.Str(last, "type")} {Json.Str(last, "reason")}: {Json.Str(last, "message")}");
         var upgraded = r.Clusters.Count(c => c.Result == "upgraded");
         sb.AppendLine(inv, $"  {upgraded} of {r.Clusters.Count} clusters upgraded; set-up {r.SetUp.TotalSeconds:F1}s, rollout {r.EnableToCompletion.TotalSeconds:F1}s, total {r.Total.TotalSeconds:F1}s");
+        var m = r.Metrics;
+        var perCluster = r.Clusters.Count == 0 ? 0 : (double)m.OperatorWrites / r.Clusters.Count;
+        sb.AppendLine(inv, $"  hub operator ({(m.OperatorMode == "process" ? "own process" : "in the lab's process")}): {m.OperatorWrites} writes ({perCluster:F1} per cluster, {m.OperatorDeletes} deletes), {m.OperatorReads} reads, as counted by the API server");
         sb.Append(inv, $"  KUBECONFIG={r.Kubeconfig} kubectl get cgu -A");
         return sb.ToString();
     }
