@@ -403,7 +403,7 @@ public sealed class BackupTests
         {
             var before = hub.Snapshot();
             var existing = before.Views.Select(v => (v.Kind, v.Metadata.Namespace, v.Metadata.Name))
-                .Concat(before.Actions.Select(a => (a.Kind, a.Metadata.Namespace, a.Metadata.Name))).ToHashSet();
+                .Concat(hub.Actions().Select(a => (a.Kind, a.Metadata.Namespace, a.Metadata.Name))).ToHashSet();
             var d = hub.Decide();
             // Writes that change the hub (a create of an existing object or a delete of a missing one is
             // none): a cluster's step makes at most 8 before the status (PreparingToStart's clean-up).

@@ -136,7 +136,6 @@ public sealed class PropertyTests
                 ManagedClusters = Shuffle(snapshot.ManagedClusters, rnd),
                 Policies = Shuffle(snapshot.Policies, rnd),
                 Views = Shuffle(snapshot.Views, rnd),
-                Actions = Shuffle(snapshot.Actions, rnd),
                 Placements = Shuffle(snapshot.Placements, rnd),
                 PlacementBindings = Shuffle(snapshot.PlacementBindings, rnd),
             };

@@ -20,9 +20,6 @@ public sealed record HubSnapshot
     /// <summary>ManagedClusterViews in the cluster namespaces (only the talm-named ones matter).</summary>
     public IReadOnlyList<ManagedClusterView> Views { get; init; } = [];
 
-    /// <summary>ManagedClusterActions in the cluster namespaces (only the talm-named ones matter).</summary>
-    public IReadOnlyList<ManagedClusterAction> Actions { get; init; } = [];
-
     /// <summary>Placements in the policy namespaces (at least those labelled for this CGU).</summary>
     public IReadOnlyList<Placement> Placements { get; init; } = [];
 

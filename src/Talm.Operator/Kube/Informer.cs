@@ -27,10 +27,11 @@ public sealed class Informer
         Kind = kind;
         _log = log;
         _options = options ?? new InformerOptions();
+        Cache = new ObjectCache(kind.CacheMetadataOnly);
     }
 
     public ResourceKind Kind { get; }
-    public ObjectCache Cache { get; } = new();
+    public ObjectCache Cache { get; }
     public bool HasSynced => _synced.Task.IsCompleted;
     public Task Synced => _synced.Task;
 

@@ -23,6 +23,39 @@ public sealed record KubeObject(string? Namespace, string Name, string ResourceV
 
     private object? _typed;
 
+    /// <summary>
+    /// This object without what the operator never reads: <c>metadata.managedFields</c> (often larger
+    /// than the spec on a real API server) and, when <paramref name="metadataOnly"/>, everything but
+    /// apiVersion, kind and metadata. Returns this object when there is nothing to drop.
+    /// </summary>
+    public KubeObject Trimmed(bool metadataOnly)
+    {
+        var hasManagedFields = Json.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("managedFields", out _);
+        var hasMore = metadataOnly && Json.EnumerateObject().Any(p => p.Name is not ("apiVersion" or "kind" or "metadata"));
+        if (!hasManagedFields && !hasMore) return this;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var property in Json.EnumerateObject())
+            {
+                if (metadataOnly && property.Name is not ("apiVersion" or "kind" or "metadata")) continue;
+                if (property.Name != "metadata" || !hasManagedFields)
+                {
+                    property.WriteTo(writer);
+                    continue;
+                }
+                writer.WritePropertyName("metadata");
+                writer.WriteStartObject();
+                foreach (var field in property.Value.EnumerateObject().Where(f => f.Name != "managedFields")) field.WriteTo(writer);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndObject();
+        }
+        using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+        return this with { Json = doc.RootElement.Clone() };
+    }
+
     /// <summary>The object as a model type, deserialized once per object version.</summary>
     public T As<T>(JsonSerializerOptions options) where T : class
     {

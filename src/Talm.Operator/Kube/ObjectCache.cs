@@ -2,9 +2,9 @@ namespace Talm.Operator.Kube;
 
 /// <summary>
 /// The informer's store: objects of one kind by namespace and name. Readers get immutable
-/// objects; only the informer writes.
+/// objects; only the informer writes. What is stored is trimmed (see <see cref="KubeObject.Trimmed"/>).
 /// </summary>
-public sealed class ObjectCache
+public sealed class ObjectCache(bool metadataOnly = false)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Dictionary<string, KubeObject>> _byNamespace = new(StringComparer.Ordinal);
@@ -36,6 +36,7 @@ public sealed class ObjectCache
     /// <summary>Stores the object; returns the one it replaced.</summary>
     internal KubeObject? Upsert(KubeObject obj)
     {
+        obj = obj.Trimmed(metadataOnly);
         lock (_gate)
         {
             if (!_byNamespace.TryGetValue(obj.Namespace ?? "", out var names))

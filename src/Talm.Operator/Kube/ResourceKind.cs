@@ -7,6 +7,12 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
 
     public override string ToString() => $"{Plural}.{Group}";
 
+    /// <summary>
+    /// Cache only apiVersion, kind and metadata: the operator needs to know that the object exists,
+    /// not what it holds (a backup Job's action carries the whole Job, ten thousand times over).
+    /// </summary>
+    public bool CacheMetadataOnly { get; init; }
+
     public static ResourceKind ClusterGroupUpgrade { get; } =
         new("ran.openshift.io", "v1alpha1", "clustergroupupgrades", "ClusterGroupUpgrade", true);
 
@@ -26,7 +32,7 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
         new("view.open-cluster-management.io", "v1beta1", "managedclusterviews", "ManagedClusterView", true);
 
     public static ResourceKind ManagedClusterAction { get; } =
-        new("action.open-cluster-management.io", "v1beta1", "managedclusteractions", "ManagedClusterAction", true);
+        new("action.open-cluster-management.io", "v1beta1", "managedclusteractions", "ManagedClusterAction", true) { CacheMetadataOnly = true };
 
     /// <summary>Every kind the operator watches.</summary>
     public static IReadOnlyList<ResourceKind> Watched { get; } =

@@ -18,7 +18,6 @@ public static class SnapshotBuilder
             ManagedClusters = [.. caches.ManagedClusters.All().Select(x => x.As<ManagedCluster>(o))],
             Policies = [.. caches.Policies.All().Select(x => x.As<Policy>(o))],
             Views = [.. caches.Views.All().Select(x => x.As<ManagedClusterView>(o))],
-            Actions = [.. caches.Actions.All().Select(x => x.As<ManagedClusterAction>(o))],
             Placements = [.. caches.Placements.All().Select(x => x.As<Placement>(o))],
             PlacementBindings = [.. caches.PlacementBindings.All().Select(x => x.As<PlacementBinding>(o))],
             OtherCgus = [.. caches.Cgus.All().Where(x => x.Key != cgu.Key).Select(x => x.As<ClusterGroupUpgrade>(o))],

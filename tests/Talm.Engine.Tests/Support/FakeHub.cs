@@ -87,7 +87,6 @@ public sealed class FakeHub
             ManagedClusters = [.. _clusters.Values],
             Policies = policies,
             Views = [.. _objects.Values.OfType<ManagedClusterView>()],
-            Actions = [.. _objects.Values.OfType<ManagedClusterAction>()],
             Placements = [.. _objects.Values.OfType<Placement>()],
             PlacementBindings = [.. _objects.Values.OfType<PlacementBinding>()],
             OtherCgus = OtherCgus,
@@ -95,6 +94,9 @@ public sealed class FakeHub
             Settings = Settings,
         };
     }
+
+    /// <summary>The ManagedClusterActions on the hub now (the engine does not read them; tests do).</summary>
+    public List<ManagedClusterAction> Actions() => [.. _objects.Values.OfType<ManagedClusterAction>()];
 
     /// <summary>One engine decision at the current time, applied to the hub like the operator would.</summary>
     public Decision Decide()
