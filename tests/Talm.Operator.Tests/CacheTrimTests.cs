@@ -18,7 +18,7 @@ public sealed class CacheTrimTests
     [Fact]
     public void Actions_are_cached_as_metadata_without_managed_fields()
     {
-        var cache = new ObjectCache(metadataOnly: true);
+        var cache = new ObjectCache(CacheShape.MetadataOnly);
         cache.Upsert(Action());
         var stored = cache.Get("c1", "backup-job-create")!;
         Assert.Equal(["apiVersion", "kind", "metadata"], stored.Json.EnumerateObject().Select(p => p.Name));
@@ -42,7 +42,28 @@ public sealed class CacheTrimTests
     public void An_object_with_nothing_to_drop_is_stored_as_it_is()
     {
         var plain = KubeObject.FromJson(KubeJson.Element("""{"kind":"Policy","metadata":{"name":"p","namespace":"n","resourceVersion":"1"},"spec":{}}"""));
-        Assert.Same(plain, plain.Trimmed(metadataOnly: false));
-        Assert.Equal(JsonValueKind.Object, plain.Trimmed(metadataOnly: true).Json.GetProperty("metadata").ValueKind);
+        Assert.Same(plain, plain.Trimmed(CacheShape.Full));
+        Assert.Equal(JsonValueKind.Object, plain.Trimmed(CacheShape.MetadataOnly).Json.GetProperty("metadata").ValueKind);
+    }
+
+    [Fact]
+    public void A_replicated_policy_keeps_what_the_engine_reads_and_a_root_policy_everything()
+    {
+        var cache = new ObjectCache(CacheShape.ReplicaSummary);
+        cache.Upsert(KubeObject.FromJson(KubeJson.Element("""
+            {"apiVersion":"policy.open-cluster-management.io/v1","kind":"Policy",
+             "metadata":{"name":"ztp.upgrade","namespace":"c1","resourceVersion":"3","labels":{"policy.open-cluster-management.io/root-policy":"ztp.upgrade"}},
+             "spec":{"remediationAction":"inform","disabled":false,"policy-templates":[{"objectDefinition":{"kind":"ConfigurationPolicy"}}]},
+             "status":{"compliant":"NonCompliant","details":[{"history":[]}]}}
+            """)));
+        cache.Upsert(KubeObject.FromJson(KubeJson.Element("""
+            {"kind":"Policy","metadata":{"name":"upgrade","namespace":"ztp","resourceVersion":"2"},
+             "spec":{"remediationAction":"inform","policy-templates":[{"objectDefinition":{"kind":"ConfigurationPolicy"}}]}}
+            """)));
+        var child = cache.Get("c1", "ztp.upgrade")!.Json;
+        Assert.Equal("""{"remediationAction":"inform"}""", child.GetProperty("spec").GetRawText());
+        Assert.Equal("""{"compliant":"NonCompliant"}""", child.GetProperty("status").GetRawText());
+        Assert.Equal("ztp.upgrade", cache.Get("c1", "ztp.upgrade")!.Label(KubeObject.RootPolicyLabel));
+        Assert.True(cache.Get("ztp", "upgrade")!.Json.GetProperty("spec").TryGetProperty("policy-templates", out _));
     }
 }

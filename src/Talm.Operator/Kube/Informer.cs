@@ -27,7 +27,7 @@ public sealed class Informer
         Kind = kind;
         _log = log;
         _options = options ?? new InformerOptions();
-        Cache = new ObjectCache(kind.CacheMetadataOnly);
+        Cache = new ObjectCache(kind.CacheShape);
     }
 
     public ResourceKind Kind { get; }

@@ -23,15 +23,19 @@ public sealed record KubeObject(string? Namespace, string Name, string ResourceV
 
     private object? _typed;
 
+    /// <summary>The label RHACM puts on a policy it replicated into a cluster namespace.</summary>
+    public const string RootPolicyLabel = "policy.open-cluster-management.io/root-policy";
+
     /// <summary>
-    /// This object without what the operator never reads: <c>metadata.managedFields</c> (often larger
-    /// than the spec on a real API server) and, when <paramref name="metadataOnly"/>, everything but
-    /// apiVersion, kind and metadata. Returns this object when there is nothing to drop.
+    /// This object in the given shape, always without <c>metadata.managedFields</c> (often larger than
+    /// the spec on a real API server). Returns this object when there is nothing to drop.
     /// </summary>
-    public KubeObject Trimmed(bool metadataOnly)
+    public KubeObject Trimmed(CacheShape shape)
     {
         var hasManagedFields = Json.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("managedFields", out _);
-        var hasMore = metadataOnly && Json.EnumerateObject().Any(p => p.Name is not ("apiVersion" or "kind" or "metadata"));
+        var summary = shape == CacheShape.ReplicaSummary && Label(RootPolicyLabel) is not null;
+        var metadataOnly = shape == CacheShape.MetadataOnly;
+        var hasMore = (metadataOnly || summary) && Json.EnumerateObject().Any(p => p.Name is not ("apiVersion" or "kind" or "metadata"));
         if (!hasManagedFields && !hasMore) return this;
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -39,21 +43,45 @@ public sealed record KubeObject(string? Namespace, string Name, string ResourceV
             writer.WriteStartObject();
             foreach (var property in Json.EnumerateObject())
             {
-                if (metadataOnly && property.Name is not ("apiVersion" or "kind" or "metadata")) continue;
-                if (property.Name != "metadata" || !hasManagedFields)
+                switch (property.Name)
                 {
-                    property.WriteTo(writer);
-                    continue;
+                    case "apiVersion" or "kind":
+                        property.WriteTo(writer);
+                        break;
+                    case "metadata" when hasManagedFields:
+                        WriteOnly(writer, property, f => f != "managedFields");
+                        break;
+                    case "metadata":
+                        property.WriteTo(writer);
+                        break;
+                    case "spec" when summary:
+                        WriteOnly(writer, property, f => f == "remediationAction");
+                        break;
+                    case "status" when summary:
+                        WriteOnly(writer, property, f => f == "compliant");
+                        break;
+                    default:
+                        if (!metadataOnly && !summary) property.WriteTo(writer);
+                        break;
                 }
-                writer.WritePropertyName("metadata");
-                writer.WriteStartObject();
-                foreach (var field in property.Value.EnumerateObject().Where(f => f.Name != "managedFields")) field.WriteTo(writer);
-                writer.WriteEndObject();
             }
             writer.WriteEndObject();
         }
         using var doc = JsonDocument.Parse(buffer.WrittenMemory);
         return this with { Json = doc.RootElement.Clone() };
+    }
+
+    private static void WriteOnly(Utf8JsonWriter writer, JsonProperty property, Func<string, bool> keep)
+    {
+        if (property.Value.ValueKind != JsonValueKind.Object)
+        {
+            property.WriteTo(writer);
+            return;
+        }
+        writer.WritePropertyName(property.Name);
+        writer.WriteStartObject();
+        foreach (var field in property.Value.EnumerateObject().Where(f => keep(f.Name))) field.WriteTo(writer);
+        writer.WriteEndObject();
     }
 
     /// <summary>The object as a model type, deserialized once per object version.</summary>

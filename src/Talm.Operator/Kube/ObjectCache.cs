@@ -4,7 +4,7 @@ namespace Talm.Operator.Kube;
 /// The informer's store: objects of one kind by namespace and name. Readers get immutable
 /// objects; only the informer writes. What is stored is trimmed (see <see cref="KubeObject.Trimmed"/>).
 /// </summary>
-public sealed class ObjectCache(bool metadataOnly = false)
+public sealed class ObjectCache(CacheShape shape = CacheShape.Full)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Dictionary<string, KubeObject>> _byNamespace = new(StringComparer.Ordinal);
@@ -36,7 +36,7 @@ public sealed class ObjectCache(bool metadataOnly = false)
     /// <summary>Stores the object; returns the one it replaced.</summary>
     internal KubeObject? Upsert(KubeObject obj)
     {
-        obj = obj.Trimmed(metadataOnly);
+        obj = obj.Trimmed(shape);
         lock (_gate)
         {
             if (!_byNamespace.TryGetValue(obj.Namespace ?? "", out var names))

@@ -7,11 +7,8 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
 
     public override string ToString() => $"{Plural}.{Group}";
 
-    /// <summary>
-    /// Cache only apiVersion, kind and metadata: the operator needs to know that the object exists,
-    /// not what it holds (a backup Job's action carries the whole Job, ten thousand times over).
-    /// </summary>
-    public bool CacheMetadataOnly { get; init; }
+    /// <summary>What the operator's cache keeps of this kind's objects.</summary>
+    public CacheShape CacheShape { get; init; }
 
     public static ResourceKind ClusterGroupUpgrade { get; } =
         new("ran.openshift.io", "v1alpha1", "clustergroupupgrades", "ClusterGroupUpgrade", true);
@@ -20,7 +17,7 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
         new("cluster.open-cluster-management.io", "v1", "managedclusters", "ManagedCluster", false);
 
     public static ResourceKind Policy { get; } =
-        new("policy.open-cluster-management.io", "v1", "policies", "Policy", true);
+        new("policy.open-cluster-management.io", "v1", "policies", "Policy", true) { CacheShape = CacheShape.ReplicaSummary };
 
     public static ResourceKind PlacementBinding { get; } =
         new("policy.open-cluster-management.io", "v1", "placementbindings", "PlacementBinding", true);
@@ -32,7 +29,7 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
         new("view.open-cluster-management.io", "v1beta1", "managedclusterviews", "ManagedClusterView", true);
 
     public static ResourceKind ManagedClusterAction { get; } =
-        new("action.open-cluster-management.io", "v1beta1", "managedclusteractions", "ManagedClusterAction", true) { CacheMetadataOnly = true };
+        new("action.open-cluster-management.io", "v1beta1", "managedclusteractions", "ManagedClusterAction", true) { CacheShape = CacheShape.MetadataOnly };
 
     /// <summary>Every kind the operator watches.</summary>
     public static IReadOnlyList<ResourceKind> Watched { get; } =
