@@ -22,15 +22,22 @@ public static class Program
 {
     private const int MaxConcurrency = 500;
 
+    /// <summary>resources.limits.memory of deploy/operator/deployment.yaml, in MiB.</summary>
+    private const int DeploymentMemoryLimitMib = 512;
+
     public static async Task<int> Main(string[] args)
     {
-        if (args is ["--one", var n, var dir, var mode])
-            return await RunOne(int.Parse(n, CultureInfo.InvariantCulture), dir, Enum.Parse<OperatorMode>(mode, ignoreCase: true));
+        if (args is ["--one", var n, var dir, var mode, var limit])
+            return await RunOne(int.Parse(n, CultureInfo.InvariantCulture), dir, Enum.Parse<OperatorMode>(mode, ignoreCase: true),
+                int.Parse(limit, CultureInfo.InvariantCulture));
 
         var operatorMode = OperatorMode.Process;
-        if (args is ["--operator", var modeName, .. var rest])
+        var memoryLimitMib = DeploymentMemoryLimitMib;
+        while (args is [var flag, var value, .. var rest] && flag.StartsWith("--", StringComparison.Ordinal))
         {
-            operatorMode = Enum.Parse<OperatorMode>(modeName, ignoreCase: true);
+            if (flag == "--operator") operatorMode = Enum.Parse<OperatorMode>(value, ignoreCase: true);
+            else if (flag == "--memory-limit") memoryLimitMib = int.Parse(value, CultureInfo.InvariantCulture);
+            else throw new ArgumentException($"unknown option {flag}; see bench/fleet/README.md");
             args = rest;
         }
         var sizes = args.Length > 0 ? args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [3500, 10000];
@@ -38,7 +45,7 @@ public static class Program
         foreach (var size in sizes)
         {
             Console.WriteLine($"== {size} spokes, maxConcurrency {MaxConcurrency}, instant spokes, operator {operatorMode.ToString().ToLowerInvariant()}");
-            var m = await Child(size, operatorMode);
+            var m = await Child(size, operatorMode, memoryLimitMib);
             if (m is null) return 1;
             results.Add(m);
             Print(m);
@@ -68,7 +75,7 @@ public static class Program
         var i = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(i, $"  finished={m.Finished} upgraded={m.Upgraded}/{m.Spokes} set-up {m.SetUpSeconds:F1}s, enable->completion {m.RolloutSeconds:F1}s"));
         Console.WriteLine(string.Create(i, $"  operator writes (counted by the API server for talm-operator/*): {m.OperatorWritesPerCluster:F1}/cluster ({m.BackupWritesPerCluster:F1} on actions+views = backup phase), {m.OperatorDeletesPerCluster:F1} deletes/cluster, {m.OperatorReads} reads in all"));
-        Console.WriteLine(string.Create(i, $"  view-to-status latency: p50 {m.ViewToStatusP50Seconds:F3}s, max {m.ViewToStatusMaxSeconds:F3}s over {m.Samples} clusters"));
+        Console.WriteLine(string.Create(i, $"  view-to-status latency: p50 {m.ViewToStatusP50Seconds:F3}s, p99 {m.ViewToStatusP99Seconds:F3}s, max {m.ViewToStatusMaxSeconds:F3}s over {m.Samples} clusters"));
         if (m.OperatorMode == "process")
         {
             Console.WriteLine(string.Create(i, $"  operator process: CPU {m.OperatorCpuSeconds:F1}s, peak RSS (VmHWM) {Mib(m.OperatorPeakBytes)}"));
@@ -80,14 +87,14 @@ public static class Program
         }
     }
 
-    private static async Task<Measurement?> Child(int size, OperatorMode mode)
+    private static async Task<Measurement?> Child(int size, OperatorMode mode, int memoryLimitMib)
     {
         var dir = Directory.CreateTempSubdirectory("tf-").FullName;
         try
         {
             var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
             if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") info.ArgumentList.Add(typeof(Program).Assembly.Location);
-            foreach (var a in (string[])["--one", size.ToString(CultureInfo.InvariantCulture), dir, mode.ToString()]) info.ArgumentList.Add(a);
+            foreach (var a in (string[])["--one", size.ToString(CultureInfo.InvariantCulture), dir, mode.ToString(), memoryLimitMib.ToString(CultureInfo.InvariantCulture)]) info.ArgumentList.Add(a);
             using var p = Process.Start(info)!;
             var output = await p.StandardOutput.ReadToEndAsync();
             await p.WaitForExitAsync();
@@ -107,7 +114,7 @@ public static class Program
         }
     }
 
-    private static async Task<int> RunOne(int spokes, string dir, OperatorMode mode)
+    private static async Task<int> RunOne(int spokes, string dir, OperatorMode mode, int memoryLimitMib)
     {
         var options = new LabOptions
         {
@@ -127,11 +134,18 @@ public static class Program
         using var logs = verbose
             ? LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information))
             : LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.None));
+        // The operator under the Deployment's memory limit, as in a pod: the runtime sizes its heap from it.
+        string? why = null;
+        using var cgroup = mode == OperatorMode.Process && memoryLimitMib > 0 ? MemoryCgroup.TryCreate(memoryLimitMib * 1024L * 1024, out why) : null;
+        if (mode == OperatorMode.Process && memoryLimitMib > 0 && cgroup is null)
+            throw new InvalidOperationException($"--memory-limit {memoryLimitMib}: {why}; run as root, or pass --memory-limit 0 to run without a limit");
+        var dotnet = Environment.ProcessPath is { } exe && Path.GetFileNameWithoutExtension(exe) == "dotnet" ? exe : "dotnet";
+        var talmDll = Path.Combine(AppContext.BaseDirectory, "talm.dll");
         var operatorProcess = mode == OperatorMode.Process
             ? new OperatorProcessSettings
             {
-                TalmFile = Environment.ProcessPath is { } exe && Path.GetFileNameWithoutExtension(exe) == "dotnet" ? exe : "dotnet",
-                TalmPrefix = [Path.Combine(AppContext.BaseDirectory, "talm.dll")],
+                TalmFile = cgroup is null ? dotnet : "sh",
+                TalmPrefix = cgroup is null ? [talmDll] : [.. cgroup.ShellPrefix, dotnet, talmDll],
                 // Every write is logged at information: at 10,000 clusters that is 200,000 lines, which is not the work measured.
                 LogLevel = verbose ? "information" : "warning",
             }
@@ -173,9 +187,11 @@ public static class Program
             metrics.OperatorWritesByResource.GetValueOrDefault("managedclusterviews")) / (double)spokes;
         var m = new Measurement(spokes, metrics.OperatorMode, r.Finished, r.Clusters.Count(c => c.Result == "upgraded"), r.SetUp.TotalSeconds, r.EnableToCompletion.TotalSeconds,
             metrics.OperatorWrites / (double)spokes, backupWrites, metrics.OperatorDeletes / (double)spokes, metrics.OperatorReads,
-            metrics.ViewToStatusP50Seconds ?? double.NaN, metrics.ViewToStatusMaxSeconds ?? double.NaN, metrics.ViewToStatusSamples,
+            metrics.ViewToStatusP50Seconds ?? double.NaN, metrics.ViewToStatusMaxSeconds ?? double.NaN, metrics.ViewToStatusSamples, metrics.ViewToStatusP99Seconds ?? double.NaN,
             operatorCpu, Interlocked.Read(ref operatorPeak),
             (me.TotalProcessorTime - cpuBefore).TotalSeconds, me.PeakWorkingSet64, Interlocked.Read(ref heapPeak));
+        if (cgroup is not null)
+            Console.Error.WriteLine($"operator memory cgroup: limit {memoryLimitMib} MiB, {cgroup.Pressure()}");
         Console.WriteLine(JsonSerializer.Serialize(m, JsonOptions));
         return 0;
     }
@@ -195,6 +211,6 @@ public static class Program
 public sealed record Measurement(
     int Spokes, string OperatorMode, bool Finished, int Upgraded, double SetUpSeconds, double RolloutSeconds,
     double OperatorWritesPerCluster, double BackupWritesPerCluster, double OperatorDeletesPerCluster, long OperatorReads,
-    double ViewToStatusP50Seconds, double ViewToStatusMaxSeconds, int Samples,
+    double ViewToStatusP50Seconds, double ViewToStatusMaxSeconds, int Samples, double ViewToStatusP99Seconds,
     double OperatorCpuSeconds, long OperatorPeakBytes,
     double LabCpuSeconds, long LabPeakBytes, long LabHeapBytes);

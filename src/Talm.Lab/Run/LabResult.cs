@@ -26,6 +26,7 @@ public sealed record LabMetrics(
     double? ViewToStatusMaxSeconds,
     double? ViewToStatusP50Seconds,
     int ViewToStatusSamples,
+    double? ViewToStatusP99Seconds,
     string OperatorMode);
 
 /// <summary>The end of a lab run: what the CGU said, per cluster outcomes, times and costs.</summary>
