@@ -36,7 +36,7 @@ public sealed class OperatorCommandTests
         var parse = Program.BuildRoot().Parse(["operator", "--help"]);
         parse.InvocationConfiguration.Output = output;
         Assert.Equal(0, await parse.InvokeAsync());
-        foreach (var flag in new[] { "--kubeconfig", "--leader-elect", "--metrics-bind", "--health-bind", "--log-level" })
+        foreach (var flag in new[] { "--kubeconfig", "--leader-elect", "--metrics-bind", "--health-bind", "--log-level", "--cluster-steps-per-reconcile" })
             Assert.Contains(flag, output.ToString(), StringComparison.Ordinal);
     }
 
@@ -49,5 +49,15 @@ public sealed class OperatorCommandTests
         Assert.NotEqual(0, await parse.InvokeAsync());
         Assert.Contains("chatty", error.ToString(), StringComparison.Ordinal);
         Assert.Contains("warning", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Zero_cluster_steps_per_reconcile_is_refused_with_the_reason()
+    {
+        var error = new StringWriter();
+        var parse = Program.BuildRoot().Parse(["operator", "--kubeconfig", "/nonexistent", "--cluster-steps-per-reconcile", "0"]);
+        parse.InvocationConfiguration.Error = error;
+        Assert.Equal(2, await parse.InvokeAsync());
+        Assert.Contains("--cluster-steps-per-reconcile must be at least 1", error.ToString(), StringComparison.Ordinal);
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using k8s;
 using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
+using Talm.Engine.Model;
 using Talm.Operator;
 using Talm.Operator.Election;
 using Talm.Operator.Hosting;
@@ -42,6 +43,12 @@ public static class OperatorCommand
             Description = "ClusterGroupUpgrades reconciled at once",
             DefaultValueFactory = _ => 4,
         };
+        var clusterSteps = new Option<int>("--cluster-steps-per-reconcile")
+        {
+            Description = "Clusters that may start a backup or pre-cache step in one reconcile of a CGU; the rest follow at once. " +
+                "Smaller keeps the status closer to the fleet, larger writes the status less often",
+            DefaultValueFactory = _ => EngineSettings.DefaultClusterStepsPerDecision,
+        };
         var leaseNamespace = new Option<string?>("--leader-election-namespace")
         {
             Description = "Namespace of the Lease (default: the pod's namespace, else default)",
@@ -61,7 +68,7 @@ public static class OperatorCommand
 
         var command = new Command("operator",
             "Run the hub operator: reconcile ClusterGroupUpgrades (backup, batches, policies) against the hub's API server");
-        foreach (var o in new Option[] { kubeconfig, leaderElect, metricsBind, healthBind, workers, leaseNamespace, logFormat, logLevel })
+        foreach (var o in new Option[] { kubeconfig, leaderElect, metricsBind, healthBind, workers, clusterSteps, leaseNamespace, logFormat, logLevel })
             command.Options.Add(o);
 
         command.SetAction(async (ParseResult p, CancellationToken ct) =>
@@ -82,6 +89,11 @@ public static class OperatorCommand
             if (p.GetValue(workers) < 1)
             {
                 await stderr.WriteLineAsync("talm operator: --workers must be at least 1");
+                return 2;
+            }
+            if (p.GetValue(clusterSteps) < 1)
+            {
+                await stderr.WriteLineAsync("talm operator: --cluster-steps-per-reconcile must be at least 1 (with 0 no backup would ever start)");
                 return 2;
             }
 
@@ -129,6 +141,7 @@ public static class OperatorCommand
                 HealthBind = p.GetValue(healthBind),
                 MetricsBind = p.GetValue(metricsBind),
                 Workers = p.GetValue(workers),
+                ClusterStepsPerReconcile = p.GetValue(clusterSteps),
                 Instance = identity,
                 LeaderElection = p.GetValue(leaderElect)
                     ? new LeaderElectionOptions { Namespace = p.GetValue(leaseNamespace) ?? PodNamespace(), Identity = identity }
