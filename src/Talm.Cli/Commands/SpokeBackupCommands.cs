@@ -39,7 +39,8 @@ public static class SpokeBackupCommands
         var margin = new Option<string>("--space-margin") { Description = "Free space required beyond the estimate (default 10GiB)", DefaultValueFactory = _ => "10GiB" };
         var replace = new Option<bool>("--replace-existing") { Description = "If old and new backups do not both fit, drop the old one first instead of failing" };
         var parallelism = new Option<int>("--parallelism") { Description = "Files copied at once (default 8)", DefaultValueFactory = _ => 8 };
-        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism])
+        var verbose = new Option<bool>("--verbose") { Description = "Also log debug details, among them the time each phase took (scan, pin, copy, etcd snapshot, sync, commit...)" };
+        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism, verbose])
         {
             command.Options.Add(option);
         }
@@ -78,7 +79,7 @@ public static class SpokeBackupCommands
                 Program = CurrentProgram(),
                 ToolVersion = ToolVersion(),
             };
-            using var loggers = CliLogging.Create(error);
+            using var loggers = CliLogging.Create(error, parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
             var logger = loggers.CreateLogger("talm.backup");
             try
             {
