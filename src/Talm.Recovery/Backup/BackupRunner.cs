@@ -290,7 +290,8 @@ public sealed class BackupRunner
 
     private TreeCopier Scan(ReuseIndex? reuse, ProgressCounters counters)
     {
-        var copier = new TreeCopier(reuse, counters, _logger, _options.Parallelism);
+        var tuning = new CopyTuning { SmallFileParallelism = _options.Parallelism, LargeFileParallelism = _options.LargeFileParallelism, EarlyWriteback = _options.EarlyWriteback };
+        var copier = new TreeCopier(reuse, counters, _logger, tuning);
         copier.Scan(_host.Etc, BackupLayout.EtcDir);
         copier.Scan(_host.UsrLocal, BackupLayout.LocalDir);
         copier.Scan(_host.Kubelet, BackupLayout.KubeletDir);

@@ -18,21 +18,23 @@ namespace Talm.Recovery.Backup;
 public sealed class TreeCopier
 {
     private const int BufferSize = 1 << 20;
+    private const long WritebackChunk = 8L << 20;
 
     private readonly ReuseIndex? _reuse;
     private readonly ProgressCounters _counters;
     private readonly ILogger _logger;
-    private readonly int _parallelism;
+    private readonly CopyTuning _tuning;
     private readonly List<Item> _items = [];
     private readonly Dictionary<(ulong, ulong), string> _firstLink = [];
     private volatile bool _cloneUnsupported;
 
-    public TreeCopier(ReuseIndex? reuse, ProgressCounters counters, ILogger logger, int parallelism)
+    public TreeCopier(ReuseIndex? reuse, ProgressCounters counters, ILogger logger, CopyTuning tuning)
     {
+        ArgumentNullException.ThrowIfNull(tuning);
         _reuse = reuse;
         _counters = counters;
         _logger = logger;
-        _parallelism = Math.Max(1, parallelism);
+        _tuning = tuning;
     }
 
     /// <summary>Bytes of regular files that must be written (not reused from the previous backup, not hard links).</summary>
@@ -173,10 +175,15 @@ public sealed class TreeCopier
             entries[item.Rel] = Entry(item, EntryKind.Symlink, xattrs) with { LinkTarget = item.LinkTarget };
         }
 
+        // Two lanes at once: a few workers stream the large files (throughput-bound; more streams
+        // only make the disk seek), many workers take the small ones (latency-bound on a cold cache:
+        // each is an inode read, a data read and a create, and the disk serves a deep queue well).
         var files = _items.Where(i => i.Action is ItemAction.Copy or ItemAction.Reuse)
-            .OrderByDescending(i => i.Status.Size) // big files first: the tail of the run is many small ones, which balance well
+            .OrderByDescending(i => i.Status.Size)
             .ToList();
-        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, (item, ct) =>
+        var large = files.Where(i => i.Action == ItemAction.Copy && i.Status.Size >= _tuning.LargeFileThreshold).ToList();
+        var small = files.Where(i => !(i.Action == ItemAction.Copy && i.Status.Size >= _tuning.LargeFileThreshold)).ToList();
+        void CopyOne(Item item)
         {
             var entry = item.Action == ItemAction.Reuse
                 ? TryReuse(backupRoot, item) ?? CopyFile(backupRoot, item, destinationDevice)
@@ -187,8 +194,9 @@ public sealed class TreeCopier
             }
 
             _counters.AddFile();
-            return ValueTask.CompletedTask;
-        }).ConfigureAwait(false);
+        }
+
+        await Workers.RunAsync([(large, _tuning.LargeFileParallelism), (small, _tuning.SmallFileParallelism)], CopyOne, cancellationToken).ConfigureAwait(false);
 
         foreach (var item in _items.Where(i => i.Action == ItemAction.HardLink))
         {
@@ -316,12 +324,24 @@ public sealed class TreeCopier
             _cloneUnsupported = true;
         }
 
+        long flushed = 0;
         while ((read = RandomAccess.Read(input, buffer, offset)) > 0)
         {
             hash.AppendData(buffer, 0, read);
             RandomAccess.Write(output, new ReadOnlySpan<byte>(buffer, 0, read), offset);
             offset += read;
             _counters.AddBytes(read);
+            if (_tuning.EarlyWriteback && offset - flushed >= WritebackChunk)
+            {
+                // Hand the disk what is written so far; the final syncfs then has little left to wait for.
+                Posix.StartWriteback(output, flushed, offset - flushed);
+                flushed = offset;
+            }
+        }
+
+        if (_tuning.EarlyWriteback && offset > flushed)
+        {
+            Posix.StartWriteback(output, flushed, offset - flushed);
         }
 
         if (offset < status.Size)

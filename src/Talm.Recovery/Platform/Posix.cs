@@ -255,16 +255,18 @@ public static unsafe class Posix
     }
 
     /// <summary>
-    /// Starts writeback of a file's dirty pages without waiting (sync_file_range WRITE), so the disk
-    /// works while the next files are copied and the final flush has little left to do. Best effort.
+    /// Starts writeback of a range of a file's dirty pages without waiting for it to complete
+    /// (sync_file_range WRITE), so the disk works while the next files are copied and the final
+    /// syncfs has little left to do. It makes nothing durable by itself. Returns false when the
+    /// call failed (the data is still written by the final sync).
     /// </summary>
-    public static void StartWriteback(SafeFileHandle file)
+    public static bool StartWriteback(SafeFileHandle file, long offset = 0, long length = 0)
     {
         var added = false;
         try
         {
             file.DangerousAddRef(ref added);
-            _ = LibC.SyncFileRange(file.DangerousGetHandle(), 0, 0, 2 /* SYNC_FILE_RANGE_WRITE */);
+            return LibC.SyncFileRange(file.DangerousGetHandle(), offset, length, 2 /* SYNC_FILE_RANGE_WRITE */) == 0;
         }
         finally
         {

@@ -1,0 +1,103 @@
+using Talm.Recovery.Backup;
+using Talm.Recovery.Platform;
+using Talm.Recovery.Verify;
+
+namespace Talm.Recovery.Tests;
+
+public sealed class CopyMachineryTests
+{
+    [Fact]
+    public async Task Every_worker_of_a_lane_runs_at_once_beside_the_other_lane()
+    {
+        // 16 small-file workers and 2 large-file workers must all be inside their work together:
+        // on the thread pool (one thread per core to start with) this barrier would time out.
+        using var barrier = new Barrier(18);
+        var seen = 0;
+        await Workers.RunAsync<int>(
+            [(Enumerable.Range(0, 2).ToList(), 2), (Enumerable.Range(0, 16).ToList(), 16)],
+            _ =>
+            {
+                Assert.True(barrier.SignalAndWait(TimeSpan.FromSeconds(5)), "not every worker ran at the same time");
+                Interlocked.Increment(ref seen);
+            },
+            CancellationToken.None);
+        Assert.Equal(18, seen);
+    }
+
+    [Fact]
+    public async Task A_failing_item_stops_the_other_workers_and_its_error_is_what_surfaces()
+    {
+        var done = 0;
+        var error = await Assert.ThrowsAsync<IOException>(() => Workers.RunAsync<int>(
+            [(Enumerable.Range(0, 10_000).ToList(), 4)],
+            i =>
+            {
+                if (i == 50)
+                {
+                    throw new IOException("disk on fire");
+                }
+
+                Thread.Sleep(1);
+                Interlocked.Increment(ref done);
+            },
+            CancellationToken.None));
+        Assert.Equal("disk on fire", error.Message);
+        Assert.True(done < 5_000, $"{done} items ran after the failure");
+    }
+
+    [Fact]
+    public void Early_writeback_is_accepted_for_a_written_file_and_refused_for_a_pipe()
+    {
+        var dir = Directory.CreateTempSubdirectory("talm-wb-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "f");
+            using (var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write))
+            {
+                RandomAccess.Write(file, new byte[3 << 20], 0);
+                Assert.True(Posix.StartWriteback(file));
+                Assert.True(Posix.StartWriteback(file, 1 << 20, 1 << 20));
+            }
+
+            // sync_file_range refuses a pipe (ESPIPE): proof the call reaches the kernel.
+            var fifo = Path.Combine(dir.FullName, "fifo");
+            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)!)
+            {
+                mkfifo.WaitForExit();
+            }
+
+            // Read-write: opening a FIFO so does not wait for a peer.
+            using var pipe = File.OpenHandle(fifo, FileMode.Open, FileAccess.ReadWrite);
+            Assert.False(Posix.StartWriteback(pipe));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Large_and_small_files_copied_in_two_lanes_with_early_writeback_verify()
+    {
+        using var host = await TestHost.CreateAsync();
+        // A few files above the large-file threshold so that both lanes have work.
+        var blobs = Path.Combine(host.Root, "var/lib/kubelet/pods/blobs");
+        Directory.CreateDirectory(blobs);
+        var random = new Random(3);
+        for (var i = 0; i < 3; i++)
+        {
+            var content = new byte[(5 << 20) + (i * 4099)];
+            random.NextBytes(content);
+            await File.WriteAllBytesAsync(Path.Combine(blobs, $"blob-{i}"), content);
+        }
+
+        var outcome = await host.BackupAsync(host.Options() with { Parallelism = 16, LargeFileParallelism = 2, EarlyWriteback = true });
+        Assert.Equal(BackupStatus.Completed, outcome.Status);
+        var report = await BackupVerifier.VerifyAsync(host.BackupDir);
+        Assert.True(report.Intact, string.Join('\n', report.Problems));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(blobs, $"blob-{i}")), await File.ReadAllBytesAsync(Path.Combine(host.BackupDir, $"kubelet/pods/blobs/blob-{i}")));
+        }
+    }
+}
