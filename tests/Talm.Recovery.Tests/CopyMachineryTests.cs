@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Verify;
@@ -77,6 +78,55 @@ public sealed class CopyMachineryTests
     }
 
     [Fact]
+    public unsafe void Direct_writes_need_alignment_until_turned_off_and_keep_every_byte()
+    {
+        var dir = Directory.CreateTempSubdirectory("talm-direct-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "f");
+            var content = new byte[(1 << 20) + 123];
+            new Random(9).NextBytes(content);
+            var memory = NativeMemory.AlignedAlloc((nuint)content.Length + 4096, 4096);
+            try
+            {
+                var buffer = new Span<byte>(memory, content.Length + 4096);
+                content.CopyTo(buffer);
+                using (var file = Posix.TryCreateDirect(path))
+                {
+                    Assert.NotNull(file); // the temp directory is on ext4, which takes O_DIRECT
+                    // O_DIRECT is really on: an unaligned length is refused.
+                    var refused = false;
+                    try
+                    {
+                        RandomAccess.Write(file, buffer[..100], 0);
+                    }
+                    catch (IOException)
+                    {
+                        refused = true;
+                    }
+
+                    Assert.True(refused, "an unaligned write went through: the file is not in O_DIRECT mode");
+                    RandomAccess.Write(file, buffer[..(1 << 20)], 0);
+                    Posix.EndDirectWrites(file);
+                    RandomAccess.Write(file, buffer[(1 << 20)..content.Length], 1 << 20);
+                }
+
+                Assert.Equal(content, File.ReadAllBytes(path));
+                Assert.Equal(0x180, Posix.LStat(path).Permissions);
+                Assert.Throws<NativeException>(() => Posix.TryCreateDirect(path)); // O_EXCL: never over an existing file
+            }
+            finally
+            {
+                NativeMemory.AlignedFree(memory);
+            }
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Large_and_small_files_copied_in_two_lanes_with_early_writeback_verify()
     {
         using var host = await TestHost.CreateAsync();
@@ -91,7 +141,7 @@ public sealed class CopyMachineryTests
             await File.WriteAllBytesAsync(Path.Combine(blobs, $"blob-{i}"), content);
         }
 
-        var outcome = await host.BackupAsync(host.Options() with { Parallelism = 16, LargeFileParallelism = 2, EarlyWriteback = true });
+        var outcome = await host.BackupAsync(host.Options() with { Parallelism = 16, LargeFileParallelism = 2, EarlyWriteback = true, DirectWrites = true });
         Assert.Equal(BackupStatus.Completed, outcome.Status);
         var report = await BackupVerifier.VerifyAsync(host.BackupDir);
         Assert.True(report.Intact, string.Join('\n', report.Problems));

@@ -39,10 +39,11 @@ public static class SpokeBackupCommands
         var margin = new Option<string>("--space-margin") { Description = "Free space required beyond the estimate (default 10GiB)", DefaultValueFactory = _ => "10GiB" };
         var replace = new Option<bool>("--replace-existing") { Description = "If old and new backups do not both fit, drop the old one first instead of failing" };
         var parallelism = new Option<int>("--parallelism") { Description = "Small files copied at once (default 16)", DefaultValueFactory = _ => 16 };
-        var largeParallelism = new Option<int>("--large-file-parallelism") { Description = "Large files (4 MiB and more) streamed at once, beside the small ones (default 2)", DefaultValueFactory = _ => 2 };
+        var largeParallelism = new Option<int>("--large-file-parallelism") { Description = "Large files (4 MiB and more) streamed at once, beside the small ones (default 4)", DefaultValueFactory = _ => 4 };
         var lateWriteback = new Option<bool>("--late-writeback") { Description = "Leave all writeback to the final syncfs instead of starting it file by file", Hidden = true };
+        var cached = new Option<bool>("--cached-writes") { Description = "Write large files through the page cache instead of O_DIRECT", Hidden = true };
         var verbose = new Option<bool>("--verbose") { Description = "Also log debug details, among them the time each phase took (scan, pin, copy, etcd snapshot, sync, commit...)" };
-        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism, largeParallelism, lateWriteback, verbose])
+        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism, largeParallelism, lateWriteback, cached, verbose])
         {
             command.Options.Add(option);
         }
@@ -80,6 +81,7 @@ public static class SpokeBackupCommands
                 Parallelism = Math.Max(1, parse.GetValue(parallelism)),
                 LargeFileParallelism = Math.Max(1, parse.GetValue(largeParallelism)),
                 EarlyWriteback = !parse.GetValue(lateWriteback),
+                DirectWrites = !parse.GetValue(cached),
                 Program = CurrentProgram(),
                 ToolVersion = ToolVersion(),
             };

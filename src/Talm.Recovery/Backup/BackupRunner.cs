@@ -290,7 +290,7 @@ public sealed class BackupRunner
 
     private TreeCopier Scan(ReuseIndex? reuse, ProgressCounters counters)
     {
-        var tuning = new CopyTuning { SmallFileParallelism = _options.Parallelism, LargeFileParallelism = _options.LargeFileParallelism, EarlyWriteback = _options.EarlyWriteback };
+        var tuning = new CopyTuning { SmallFileParallelism = _options.Parallelism, LargeFileParallelism = _options.LargeFileParallelism, EarlyWriteback = _options.EarlyWriteback, DirectWrites = _options.DirectWrites };
         var copier = new TreeCopier(reuse, counters, _logger, tuning);
         copier.Scan(_host.Etc, BackupLayout.EtcDir);
         copier.Scan(_host.UsrLocal, BackupLayout.LocalDir);

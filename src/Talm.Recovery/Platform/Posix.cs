@@ -277,6 +277,53 @@ public static unsafe class Posix
         }
     }
 
+    /// <summary>
+    /// Creates a new file (mode 0600) opened for writes that bypass the page cache (O_DIRECT): the
+    /// data goes from the caller's buffer to the disk without being copied into freshly allocated
+    /// cache pages, and leaves nothing dirty for the final sync but the metadata. Null when the
+    /// filesystem refuses O_DIRECT (EINVAL). Writes need block-aligned buffers, offsets and lengths
+    /// until <see cref="EndDirectWrites"/>.
+    /// </summary>
+    public static SafeFileHandle? TryCreateDirect(string path)
+    {
+        var fd = LibC.OpenCreate(path, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_DIRECT | LibC.O_CLOEXEC, 0x180);
+        if (fd >= 0)
+        {
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == NativeException.EINVAL)
+        {
+            return null;
+        }
+
+        throw new NativeException("open O_DIRECT", path, errno);
+    }
+
+    /// <summary>Turns O_DIRECT off on an open file, so that an unaligned tail can be written through the cache.</summary>
+    public static void EndDirectWrites(SafeFileHandle file)
+    {
+        var added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            var fd = file.DangerousGetHandle();
+            var flags = LibC.Fcntl(fd, LibC.F_GETFL, 0);
+            if (flags < 0 || LibC.Fcntl(fd, LibC.F_SETFL, flags & ~LibC.O_DIRECT) != 0)
+            {
+                throw new NativeException("fcntl F_SETFL", "fd " + fd, Marshal.GetLastPInvokeError());
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Makes <paramref name="destination"/> share <paramref name="source"/>'s blocks (FICLONE); false when the filesystem cannot.</summary>
     public static bool TryClone(SafeFileHandle source, SafeFileHandle destination)
     {
