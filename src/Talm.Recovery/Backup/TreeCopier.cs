@@ -270,7 +270,8 @@ public sealed class TreeCopier
     private ManifestEntry? CopyFile(string backupRoot, Item item, ulong destinationDevice)
     {
         var dest = Path.Combine(backupRoot, item.Rel);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        // A small file needs a small buffer: 16 workers each holding 1 MiB would count in the peak memory.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(item.Status.Size + 1, 4096, BufferSize));
         try
         {
             string sha;
