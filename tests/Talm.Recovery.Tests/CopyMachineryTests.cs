@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Verify;
@@ -123,6 +125,41 @@ public sealed class CopyMachineryTests
         finally
         {
             dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Without_O_DIRECT_on_the_backup_filesystem_large_files_are_written_through_the_cache()
+    {
+        var work = Directory.CreateTempSubdirectory("talm-noodirect-");
+        var mount = Path.Combine(work.FullName, "ramfs");
+        var runner = new Processes.ProcessRunner();
+        try
+        {
+            var source = Path.Combine(work.FullName, "src");
+            Directory.CreateDirectory(source);
+            var content = new byte[(5 << 20) + 17];
+            new Random(4).NextBytes(content);
+            await File.WriteAllBytesAsync(Path.Combine(source, "blob.bin"), content);
+
+            // ramfs refuses O_DIRECT, and only after it has created the file.
+            Directory.CreateDirectory(mount);
+            await runner.RunAsync("mount", ["-t", "ramfs", "ramfs", mount]);
+            var probe = Path.Combine(mount, "probe");
+            Assert.Null(Posix.TryCreateDirect(probe));
+            Assert.False(File.Exists(probe));
+
+            var copier = new TreeCopier(null, new ProgressCounters(), NullLogger.Instance, new CopyTuning { DirectWrites = true, LargeFileThreshold = 1 << 20 });
+            copier.Scan(source, "tree");
+            var entries = await copier.CopyAsync(mount, CancellationToken.None);
+            var blob = Assert.Single(entries, e => e.Path == "tree/blob.bin");
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)), blob.Sha256);
+            Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(mount, "tree/blob.bin")));
+        }
+        finally
+        {
+            await runner.TryRunAsync("umount", ["-l", mount]);
+            work.Delete(recursive: true);
         }
     }
 

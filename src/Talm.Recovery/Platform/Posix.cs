@@ -295,6 +295,9 @@ public static unsafe class Posix
         var errno = Marshal.GetLastPInvokeError();
         if (errno == NativeException.EINVAL)
         {
+            // Linux creates the file before it finds that the filesystem has no O_DIRECT (ramfs,
+            // some FUSE): O_EXCL means the file is ours, so remove it for the caller's fallback.
+            _ = LibC.Unlink(path);
             return null;
         }
 
