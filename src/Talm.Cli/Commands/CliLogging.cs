@@ -6,12 +6,12 @@ namespace Talm.Cli.Commands;
 /// <summary>Console logging for the spoke commands: one line per message on standard error.</summary>
 public static class CliLogging
 {
-    public static ILoggerFactory Create(TextWriter error)
+    public static ILoggerFactory Create(TextWriter error, LogLevel minimum = LogLevel.Information)
     {
         if (error != Console.Error)
         {
             // Output redirected by a caller (tests): log to that writer instead.
-            return LoggerFactory.Create(b => b.AddProvider(new WriterLoggerProvider(error)).SetMinimumLevel(LogLevel.Information));
+            return LoggerFactory.Create(b => b.AddProvider(new WriterLoggerProvider(error, minimum)).SetMinimumLevel(minimum));
         }
 
         return LoggerFactory.Create(b => b
@@ -23,27 +23,32 @@ public static class CliLogging
                 o.UseUtcTimestamp = true;
             })
             .AddFilter("Microsoft", LogLevel.Warning)
-            .SetMinimumLevel(LogLevel.Information));
+            .SetMinimumLevel(minimum));
     }
 
-    private sealed class WriterLoggerProvider(TextWriter writer) : ILoggerProvider
+    private sealed class WriterLoggerProvider(TextWriter writer, LogLevel minimum) : ILoggerProvider
     {
-        public ILogger CreateLogger(string categoryName) => new WriterLogger(writer);
+        public ILogger CreateLogger(string categoryName) => new WriterLogger(writer, minimum);
 
         public void Dispose()
         {
         }
     }
 
-    private sealed class WriterLogger(TextWriter writer) : ILogger
+    private sealed class WriterLogger(TextWriter writer, LogLevel minimum) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => NullScope.Instance;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+
             lock (writer)
             {
                 writer.WriteLine($"{logLevel}: {formatter(state, exception)}");

@@ -38,8 +38,12 @@ public static class SpokeBackupCommands
         var images = new Option<bool>("--images") { Description = "Also save the container images in use into images/ (OCI layout)" };
         var margin = new Option<string>("--space-margin") { Description = "Free space required beyond the estimate (default 10GiB)", DefaultValueFactory = _ => "10GiB" };
         var replace = new Option<bool>("--replace-existing") { Description = "If old and new backups do not both fit, drop the old one first instead of failing" };
-        var parallelism = new Option<int>("--parallelism") { Description = "Files copied at once (default 8)", DefaultValueFactory = _ => 8 };
-        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism])
+        var parallelism = new Option<int>("--parallelism") { Description = "Small files copied at once (default 16)", DefaultValueFactory = _ => 16 };
+        var largeParallelism = new Option<int>("--large-file-parallelism") { Description = "Large files (4 MiB and more) streamed at once, beside the small ones (default 4)", DefaultValueFactory = _ => 4 };
+        var lateWriteback = new Option<bool>("--late-writeback") { Description = "Leave all writeback to the final syncfs instead of starting it file by file", Hidden = true };
+        var cached = new Option<bool>("--cached-writes") { Description = "Write large files through the page cache instead of O_DIRECT", Hidden = true };
+        var verbose = new Option<bool>("--verbose") { Description = "Also log debug details, among them the time each phase took (scan, pin, copy, etcd snapshot, sync, commit...)" };
+        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism, largeParallelism, lateWriteback, cached, verbose])
         {
             command.Options.Add(option);
         }
@@ -75,10 +79,13 @@ public static class SpokeBackupCommands
                 SpaceMargin = marginBytes,
                 ReplaceExisting = parse.GetValue(replace),
                 Parallelism = Math.Max(1, parse.GetValue(parallelism)),
+                LargeFileParallelism = Math.Max(1, parse.GetValue(largeParallelism)),
+                EarlyWriteback = !parse.GetValue(lateWriteback),
+                DirectWrites = !parse.GetValue(cached),
                 Program = CurrentProgram(),
                 ToolVersion = ToolVersion(),
             };
-            using var loggers = CliLogging.Create(error);
+            using var loggers = CliLogging.Create(error, parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
             var logger = loggers.CreateLogger("talm.backup");
             try
             {

@@ -19,7 +19,17 @@ public sealed record BackupOptions
     /// <summary>When old and new backups cannot both fit, drop the old one first instead of failing.</summary>
     public bool ReplaceExisting { get; init; }
 
-    public int Parallelism { get; init; } = 8;
+    /// <summary>Small files copied at once; also the workers removing a superseded backup.</summary>
+    public int Parallelism { get; init; } = 16;
+
+    /// <summary>Large files streamed at once, beside the small files.</summary>
+    public int LargeFileParallelism { get; init; } = 4;
+
+    /// <summary>Start writeback of each file as it is written (the final syncfs still makes it durable).</summary>
+    public bool EarlyWriteback { get; init; } = true;
+
+    /// <summary>Write large files with O_DIRECT where the filesystem allows (the final syncfs still makes them durable).</summary>
+    public bool DirectWrites { get; init; } = true;
 
     public required ProgramLocation Program { get; init; }
 

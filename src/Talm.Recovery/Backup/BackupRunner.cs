@@ -52,10 +52,14 @@ public sealed class BackupRunner
         using var lockFile = AcquireLock();
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
+        var timings = new PhaseTimings(_time);
         var generations = Path.Combine(_dir, BackupGenerations.GenerationsDir);
         Directory.CreateDirectory(generations);
         var previousGeneration = BackupGenerations.CurrentGeneration(_dir);
-        RemoveLeftovers(generations, previousGeneration);
+        using (timings.Measure("leftovers"))
+        {
+            RemoveLeftovers(generations, previousGeneration);
+        }
 
         var previousRoot = previousGeneration is null ? null : Path.Combine(generations, previousGeneration);
         var previous = previousRoot is null ? null : ManifestStore.TryRead(previousRoot);
@@ -67,11 +71,13 @@ public sealed class BackupRunner
         var counters = new ProgressCounters();
         using var ticker = new ProgressTicker(counters, _reporter, _time, _options.ProgressPeriod);
         counters.SetPhase("scanning");
+        var scan = timings.Measure("scan");
         var reuse = previous is null ? null : new ReuseIndex(previousRoot!, previous);
         var copier = Scan(reuse, counters);
         var revisionDirs = StaticPodRevisions.CurrentRevisionDirs(_host);
         var extras = ExtraFiles.Find(_host);
         var estimate = Estimate(copier, revisionDirs, extras);
+        scan.Dispose();
         var free = Posix.FreeBytes(_dir);
         _logger.LogInformation(
             "Space: {Needed} needed ({Trees} files to write, etcd {Etcd}, static pods {StaticPods}, extras {Extras}; {Reused} files reusable from the previous backup), {Margin} margin, {Free} free",
@@ -100,27 +106,40 @@ public sealed class BackupRunner
             }
         }
 
-        var ostree = await PinDeploymentAsync(cancellationToken).ConfigureAwait(false);
+        OstreeBackupInfo? ostree;
+        using (timings.Measure("pin"))
+        {
+            ostree = await PinDeploymentAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         counters.AddTotals(estimate.EtcdBytes, 0);
 
         var generation = startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var building = Path.Combine(generations, BackupGenerations.BuildingPrefix + generation);
         try
         {
-            var manifest = await BuildAsync(building, copier, counters, revisionDirs, extras, ostree, startedAt, started, cancellationToken).ConfigureAwait(false);
+            var manifest = await BuildAsync(building, copier, counters, timings, revisionDirs, extras, ostree, startedAt, started, cancellationToken).ConfigureAwait(false);
             counters.SetPhase("committing");
             var final = Path.Combine(generations, generation);
-            Posix.Rename(building, final);
-            Posix.Fsync(generations);
-            BackupGenerations.Commit(_dir, generation);
+            using (timings.Measure("commit"))
+            {
+                Posix.Rename(building, final);
+                Posix.Fsync(generations);
+                BackupGenerations.Commit(_dir, generation);
+            }
+
             _logger.LogInformation("Committed backup {Generation} in {Dir}", generation, _dir);
             if (previousRoot is not null && Directory.Exists(previousRoot))
             {
                 counters.SetPhase("removing the previous backup");
-                TreeRemover.Remove(previousRoot, _options.Parallelism);
+                using (timings.Measure("remove previous"))
+                {
+                    TreeRemover.Remove(previousRoot, _options.Parallelism);
+                }
             }
 
             counters.SetPhase("done");
+            _logger.LogDebug("Phase timings: {Phases}; total {Total:0.00} s", timings, _time.GetElapsedTime(started).TotalSeconds);
             return new BackupOutcome(BackupStatus.Completed, $"backup {generation} complete: {manifest.Totals.Files} files, {SpaceEstimate.Format(manifest.Totals.Bytes)}, {manifest.Totals.ReusedFiles} reused, {manifest.Totals.DurationSeconds:0.0} s", manifest, final, estimate);
         }
         catch (Exception e) when (IsOutOfSpace(e))
@@ -138,7 +157,7 @@ public sealed class BackupRunner
     }
 
     private async Task<BackupManifest> BuildAsync(
-        string building, TreeCopier copier, ProgressCounters counters, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
+        string building, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
         OstreeBackupInfo? ostree, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.Combine(building, BackupLayout.ClusterDir));
@@ -152,6 +171,7 @@ public sealed class BackupRunner
         var snapshotTask = Task.Run(
             async () =>
             {
+                using var phase = timings.Measure("etcd snapshot (concurrent)");
                 using var etcd = new EtcdClient(connection);
                 return await etcd.SnapshotAsync(Path.Combine(building, snapshotRel), counters.AddBytes, cancellationToken).ConfigureAwait(false);
             },
@@ -159,9 +179,17 @@ public sealed class BackupRunner
         List<ManifestEntry> entries;
         try
         {
-            await _runner.RunAsync(_options.Tar, ["-C", _host.KubernetesDir, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, archiveRel), .. NamesOrNothing(revisionDirs)], cancellationToken).ConfigureAwait(false);
-            Posix.Chmod(Path.Combine(building, archiveRel), 0x180);
-            entries = [.. await copier.CopyAsync(building, cancellationToken).ConfigureAwait(false)];
+            using (timings.Measure("static pods archive"))
+            {
+                await _runner.RunAsync(_options.Tar, ["-C", _host.KubernetesDir, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, archiveRel), .. NamesOrNothing(revisionDirs)], cancellationToken).ConfigureAwait(false);
+                Posix.Chmod(Path.Combine(building, archiveRel), 0x180);
+            }
+
+            using (timings.Measure("copy"))
+            {
+                entries = [.. await copier.CopyAsync(building, cancellationToken).ConfigureAwait(false)];
+            }
+
             _logger.LogInformation("Copied {Files} files ({Reused} reused from the previous backup)", copier.FilesScanned, copier.ReusedFiles);
         }
         finally
@@ -170,19 +198,27 @@ public sealed class BackupRunner
             await Task.WhenAny(snapshotTask).ConfigureAwait(false);
         }
 
-        var snapshot = await snapshotTask.ConfigureAwait(false);
+        SnapshotResult snapshot;
+        using (timings.Measure("snapshot wait"))
+        {
+            snapshot = await snapshotTask.ConfigureAwait(false);
+        }
+
         _logger.LogInformation("etcd snapshot: {Bytes} at revision {Revision}, SHA-256 trailer verified", SpaceEstimate.Format(snapshot.TotalBytes), snapshot.Revision);
         Posix.Chmod(Path.Combine(building, snapshotRel), 0x180);
 
         counters.SetPhase("extras");
+        var extrasPhase = timings.Measure("extras");
         await File.WriteAllLinesAsync(Path.Combine(building, BackupLayout.EtcExcludeList), EtcExclusions.Build(_host), cancellationToken).ConfigureAwait(false);
         await _runner.RunAsync(_options.Tar, ["-C", _host.Root, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, BackupLayout.ExtrasArchive), .. NamesOrNothing([.. extras.Select(e => e.TrimStart('/'))])], cancellationToken).ConfigureAwait(false);
         var generated = new List<string> { BackupLayout.ClusterDir, BackupLayout.EtcExcludeList, BackupLayout.ExtrasArchive, BackupLayout.RecoveryScript };
+        extrasPhase.Dispose();
 
         IReadOnlyList<string>? images = null;
         if (_options.Images)
         {
             counters.SetPhase("images");
+            using var imagesPhase = timings.Measure("images");
             images = await new ImageSaver(_runner, _logger, _options.Podman).SaveAsync(_host, Path.Combine(building, BackupLayout.ImagesDir), cancellationToken).ConfigureAwait(false);
             generated.Add(BackupLayout.ImagesDir);
         }
@@ -201,16 +237,24 @@ public sealed class BackupRunner
         Posix.Chmod(script, 0x1C0);
 
         var known = new Dictionary<string, string>(StringComparer.Ordinal) { [snapshotRel] = snapshot.FileSha256 };
-        foreach (var item in generated)
+        using (timings.Measure("describe"))
         {
-            entries.AddRange(await EntryDescriber.DescribeAsync(building, item, known, cancellationToken).ConfigureAwait(false));
+            foreach (var item in generated)
+            {
+                entries.AddRange(await EntryDescriber.DescribeAsync(building, item, known, cancellationToken).ConfigureAwait(false));
+            }
         }
 
         entries.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         var files = entries.Where(e => e.Kind == EntryKind.File).ToList();
 
         counters.SetPhase("syncing");
-        Posix.SyncFilesystem(building);
+        using (timings.Measure("sync"))
+        {
+            Posix.SyncFilesystem(building);
+        }
+
+        var manifestPhase = timings.Measure("manifest");
         var manifest = new BackupManifest
         {
             ToolVersion = _options.ToolVersion,
@@ -237,6 +281,7 @@ public sealed class BackupRunner
             },
         };
         ManifestStore.Write(building, manifest);
+        manifestPhase.Dispose();
         return manifest;
     }
 
@@ -245,7 +290,8 @@ public sealed class BackupRunner
 
     private TreeCopier Scan(ReuseIndex? reuse, ProgressCounters counters)
     {
-        var copier = new TreeCopier(reuse, counters, _logger, _options.Parallelism);
+        var tuning = new CopyTuning { SmallFileParallelism = _options.Parallelism, LargeFileParallelism = _options.LargeFileParallelism, EarlyWriteback = _options.EarlyWriteback, DirectWrites = _options.DirectWrites };
+        var copier = new TreeCopier(reuse, counters, _logger, tuning);
         copier.Scan(_host.Etc, BackupLayout.EtcDir);
         copier.Scan(_host.UsrLocal, BackupLayout.LocalDir);
         copier.Scan(_host.Kubelet, BackupLayout.KubeletDir);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
@@ -18,21 +19,26 @@ namespace Talm.Recovery.Backup;
 public sealed class TreeCopier
 {
     private const int BufferSize = 1 << 20;
+    private const long WritebackChunk = 8L << 20;
+    private const int DirectBufferSize = 4 << 20;
+    private const int DirectAlignment = 4096;
 
     private readonly ReuseIndex? _reuse;
     private readonly ProgressCounters _counters;
     private readonly ILogger _logger;
-    private readonly int _parallelism;
+    private readonly CopyTuning _tuning;
     private readonly List<Item> _items = [];
     private readonly Dictionary<(ulong, ulong), string> _firstLink = [];
     private volatile bool _cloneUnsupported;
+    private volatile bool _directUnsupported;
 
-    public TreeCopier(ReuseIndex? reuse, ProgressCounters counters, ILogger logger, int parallelism)
+    public TreeCopier(ReuseIndex? reuse, ProgressCounters counters, ILogger logger, CopyTuning tuning)
     {
+        ArgumentNullException.ThrowIfNull(tuning);
         _reuse = reuse;
         _counters = counters;
         _logger = logger;
-        _parallelism = Math.Max(1, parallelism);
+        _tuning = tuning;
     }
 
     /// <summary>Bytes of regular files that must be written (not reused from the previous backup, not hard links).</summary>
@@ -173,10 +179,15 @@ public sealed class TreeCopier
             entries[item.Rel] = Entry(item, EntryKind.Symlink, xattrs) with { LinkTarget = item.LinkTarget };
         }
 
+        // Two lanes at once: a few workers stream the large files (throughput-bound; more streams
+        // only make the disk seek), many workers take the small ones (latency-bound on a cold cache:
+        // each is an inode read, a data read and a create, and the disk serves a deep queue well).
         var files = _items.Where(i => i.Action is ItemAction.Copy or ItemAction.Reuse)
-            .OrderByDescending(i => i.Status.Size) // big files first: the tail of the run is many small ones, which balance well
+            .OrderByDescending(i => i.Status.Size)
             .ToList();
-        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, (item, ct) =>
+        var large = files.Where(i => i.Action == ItemAction.Copy && i.Status.Size >= _tuning.LargeFileThreshold).ToList();
+        var small = files.Where(i => !(i.Action == ItemAction.Copy && i.Status.Size >= _tuning.LargeFileThreshold)).ToList();
+        void CopyOne(Item item)
         {
             var entry = item.Action == ItemAction.Reuse
                 ? TryReuse(backupRoot, item) ?? CopyFile(backupRoot, item, destinationDevice)
@@ -187,8 +198,9 @@ public sealed class TreeCopier
             }
 
             _counters.AddFile();
-            return ValueTask.CompletedTask;
-        }).ConfigureAwait(false);
+        }
+
+        await Workers.RunAsync([(large, _tuning.LargeFileParallelism), (small, _tuning.SmallFileParallelism)], CopyOne, cancellationToken).ConfigureAwait(false);
 
         foreach (var item in _items.Where(i => i.Action == ItemAction.HardLink))
         {
@@ -258,7 +270,8 @@ public sealed class TreeCopier
     private ManifestEntry? CopyFile(string backupRoot, Item item, ulong destinationDevice)
     {
         var dest = Path.Combine(backupRoot, item.Rel);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        // A small file needs a small buffer: 16 workers each holding 1 MiB would count in the peak memory.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(item.Status.Size + 1, 4096, BufferSize));
         try
         {
             string sha;
@@ -295,6 +308,15 @@ public sealed class TreeCopier
     private (string Sha, long Size) CopyAndHash(string source, string dest, FileStatus status, byte[] buffer, bool tryClone)
     {
         using var input = File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        if (_tuning.DirectWrites && status.Size >= _tuning.LargeFileThreshold && !_directUnsupported && !(tryClone && !_cloneUnsupported))
+        {
+            var direct = TryCopyDirect(input, dest);
+            if (direct is not null)
+            {
+                return direct.Value;
+            }
+        }
+
         using var output = File.OpenHandle(dest, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.None);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long offset = 0;
@@ -316,12 +338,24 @@ public sealed class TreeCopier
             _cloneUnsupported = true;
         }
 
+        long flushed = 0;
         while ((read = RandomAccess.Read(input, buffer, offset)) > 0)
         {
             hash.AppendData(buffer, 0, read);
             RandomAccess.Write(output, new ReadOnlySpan<byte>(buffer, 0, read), offset);
             offset += read;
             _counters.AddBytes(read);
+            if (_tuning.EarlyWriteback && offset - flushed >= WritebackChunk)
+            {
+                // Hand the disk what is written so far; the final syncfs then has little left to wait for.
+                Posix.StartWriteback(output, flushed, offset - flushed);
+                flushed = offset;
+            }
+        }
+
+        if (_tuning.EarlyWriteback && offset > flushed)
+        {
+            Posix.StartWriteback(output, flushed, offset - flushed);
         }
 
         if (offset < status.Size)
@@ -331,6 +365,66 @@ public sealed class TreeCopier
         }
 
         return (Convert.ToHexStringLower(hash.GetHashAndReset()), offset);
+    }
+
+    /// <summary>
+    /// A large file written around the page cache (O_DIRECT) from an aligned buffer: no copy into
+    /// fresh cache pages (the costliest part of a cold copy here) and no dirty data left for the
+    /// final syncfs, which still makes the file's metadata and the disk's cache durable. The
+    /// unaligned tail is written through the cache. Null when the filesystem refuses O_DIRECT.
+    /// </summary>
+    private unsafe (string Sha, long Size)? TryCopyDirect(SafeFileHandle input, string dest)
+    {
+        using var output = Posix.TryCreateDirect(dest);
+        if (output is null)
+        {
+            _directUnsupported = true;
+            return null;
+        }
+
+        var memory = NativeMemory.AlignedAlloc(DirectBufferSize, DirectAlignment);
+        try
+        {
+            var buffer = new Span<byte>(memory, DirectBufferSize);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long offset = 0;
+            var direct = true;
+            int read;
+            while ((read = RandomAccess.Read(input, buffer, offset)) > 0)
+            {
+                hash.AppendData(buffer[..read]);
+                var aligned = direct ? read - (read % DirectAlignment) : 0;
+                if (aligned > 0)
+                {
+                    RandomAccess.Write(output, buffer[..aligned], offset);
+                }
+
+                if (aligned < read)
+                {
+                    if (direct)
+                    {
+                        Posix.EndDirectWrites(output);
+                        direct = false;
+                    }
+
+                    RandomAccess.Write(output, buffer[aligned..read], offset + aligned);
+                }
+
+                offset += read;
+                _counters.AddBytes(read);
+            }
+
+            if (!direct && _tuning.EarlyWriteback)
+            {
+                Posix.StartWriteback(output);
+            }
+
+            return (Convert.ToHexStringLower(hash.GetHashAndReset()), offset);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(memory);
+        }
     }
 
     private static IReadOnlyDictionary<string, byte[]>? ReadXattrs(string path)

@@ -1,0 +1,19 @@
+namespace Talm.Recovery.Backup;
+
+/// <summary>How the tree copy spreads its work (measured choices: see bench/backup/README.md).</summary>
+public sealed record CopyTuning
+{
+    /// <summary>Workers copying files below <see cref="LargeFileThreshold"/> (and reusing unchanged ones).</summary>
+    public int SmallFileParallelism { get; init; } = 16;
+
+    /// <summary>Workers streaming large files, at the same time as the small-file workers.</summary>
+    public int LargeFileParallelism { get; init; } = 4;
+
+    public long LargeFileThreshold { get; init; } = 4L << 20;
+
+    /// <summary>Start writeback of each file as it is written instead of leaving it all to the final syncfs.</summary>
+    public bool EarlyWriteback { get; init; } = true;
+
+    /// <summary>Write large files around the page cache (O_DIRECT) where the filesystem allows.</summary>
+    public bool DirectWrites { get; init; } = true;
+}
