@@ -64,7 +64,7 @@ public static class Program
         var last = results[^1];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Targets at {last.Spokes}: backup-phase writes/cluster {last.BackupWritesPerCluster:F1} (target <= 12, reference ~20); " +
-            $"view-to-status max {last.ViewToStatusMaxSeconds:F2}s (target <= 2s); operator peak RSS {Mib(last.OperatorPeakBytes)} (target < 500 MB)"));
+            $"view-to-status max {last.ViewToStatusMaxSeconds:F2}s (target <= 2s); operator peak RSS {Mib(last.OperatorPeakBytes)} = {last.OperatorPeakBytes / 1e6:F0} MB (target < 500 MB)"));
         return 0;
     }
 
