@@ -42,7 +42,6 @@ public static class Fleet
         // 70 % Active, 10 % Starting (job being created), 5 % Starting (namespace being created), 10 % Succeeded, 5 % failed.
         var states = new Dictionary<string, string>(n);
         var views = new List<ManagedClusterView>();
-        var actions = new List<ManagedClusterAction>();
         var nsPresent = Processing(true, "Watching resources successfully", """{"metadata":{"name":"openshift-talo-backup"}}""");
         var jobActive = Processing(true, "Watching resources successfully", """{"status":{"active":1}}""");
         var jobAbsent = Processing(false, "failed to get resource: jobs.batch \"backup-agent\" not found", null);
@@ -76,8 +75,6 @@ public static class Fleet
                 state = BackupStates.UnrecoverableError;
             }
             states[c] = state;
-            foreach (var a in new[] { "backup-ns-create", "backup-sa-create", "backup-crb-create", "backup-job-create" })
-                actions.Add(new ManagedClusterAction { Metadata = new ObjectMeta { Name = a, Namespace = c }, Spec = new ManagedClusterActionSpec { ActionType = "Create" } });
         }
 
         var cgu = new ClusterGroupUpgrade
@@ -107,12 +104,13 @@ public static class Fleet
             ManagedClusters = clusters,
             Policies = policies,
             Views = views,
-            Actions = actions,
             Settings = Settings,
         };
     }
 
-    public static readonly EngineSettings Settings = new() { RecoveryImage = "quay.io/openshift-kni/talm-recovery:4.16" };
+    // Every cluster may step in one decision: the worst case, and the figures stay comparable with
+    // those from before the operator bounded the steps per reconcile (200 by default).
+    public static readonly EngineSettings Settings = new() { RecoveryImage = "quay.io/openshift-kni/talm-recovery:4.16", ClusterStepsPerDecision = int.MaxValue };
 
     private static ManagedClusterViewStatus Processing(bool ok, string message, string? result) => new()
     {
