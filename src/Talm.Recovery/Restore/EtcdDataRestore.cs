@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Platform;
 
@@ -10,7 +9,7 @@ namespace Talm.Recovery.Restore;
 /// aside, never deleted, and where it went is recorded in the backup directory before the move, so a
 /// retried stage knows that the data directory it finds is its own unfinished restore.
 /// </summary>
-public sealed partial class EtcdDataRestore(NodeToolRunner tools, RecoveryLog log)
+public sealed class EtcdDataRestore(NodeToolRunner tools, RecoveryLog log)
 {
     public const string AsideRecord = "etcd-data-aside";
 
@@ -63,23 +62,4 @@ public sealed partial class EtcdDataRestore(NodeToolRunner tools, RecoveryLog lo
         Posix.Fsync(Path.GetDirectoryName(dataDir)!);
         return aside;
     }
-
-    /// <summary>The member name and peer URL the node's etcd pod uses, read from its manifest; defaults when it does not say.</summary>
-    public static (string Name, string PeerUrl) MemberIdentity(string? etcdPodManifest, string defaultName)
-    {
-        if (etcdPodManifest is null)
-        {
-            return (defaultName, "http://localhost:2380");
-        }
-
-        var peer = PeerUrl().Match(etcdPodManifest);
-        var name = NameFlag().Match(etcdPodManifest);
-        return (name.Success ? name.Groups[1].Value : defaultName, peer.Success ? peer.Value : "http://localhost:2380");
-    }
-
-    [GeneratedRegex(@"https?://[A-Za-z0-9.\-\[\]:]+:2380")]
-    private static partial Regex PeerUrl();
-
-    [GeneratedRegex(@"--name[= ]""?([A-Za-z0-9.\-]+)")]
-    private static partial Regex NameFlag();
 }

@@ -328,7 +328,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         var archive = Path.Combine(root, manifest.Etcd.StaticPodResourcesArchive);
         var archived = await ArchivedManifestsAsync(step, archive, cancellationToken).ConfigureAwait(false);
         var etcdYaml = archived.TryGetValue("etcd", out var etcdInArchive) ? null : (File.Exists(stashed) ? await File.ReadAllTextAsync(stashed, cancellationToken).ConfigureAwait(false) : null);
-        var (memberName, peerUrl) = EtcdDataRestore.MemberIdentity(etcdYaml ?? ReadArchivedEtcdManifest(archive, etcdInArchive), manifest.Host);
+        var (memberName, peerUrl) = EtcdMemberIdentity.FromManifest(etcdYaml ?? ReadArchivedEtcdManifest(archive, etcdInArchive), manifest.Host);
         var aside = await new EtcdDataRestore(tools, log).RestoreAsync(
             step, Path.Combine(root, manifest.Etcd.SnapshotFile), HostPath("/var/lib/etcd"), options.BackupDir, memberName, peerUrl, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (aside is not null)
