@@ -171,4 +171,21 @@ public sealed class PrecachingTests
         hub.Decide();
         Assert.Contains("PRECACHE_IMG", hub.Condition(ConditionTypes.PrecacheSpecValid)!.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void At_most_the_allowed_clusters_start_pre_caching_per_decision_and_all_finish()
+    {
+        var hub = Hub(clusters: 5);
+        hub.Settings = hub.Settings with { ClusterStepsPerDecision = 2 };
+        var d = hub.Decide();
+        var map = hub.Status.Precaching!.Status!;
+        Assert.Equal(["PreparingToStart", "PreparingToStart", "NotStarted", "NotStarted", "NotStarted"], map.Keys.Order().Select(k => map[k]));
+        Assert.Equal(TimeSpan.Zero, d.RequeueAfter);
+        Assert.DoesNotContain(d.Intents, i => i is ApplyIntent { Namespace: "c3" } or DeleteIntent { Namespace: "c3" });
+
+        var steps = hub.RunUntilTerminal(TimeSpan.FromSeconds(1), 300);
+        Assert.True(steps < 300, string.Join(", ", hub.Status.Precaching!.Status!.Select(p => $"{p.Key}={p.Value}")));
+        Assert.All(hub.Status.Precaching!.Status!.Values, s => Assert.Equal("Succeeded", s));
+        Assert.Equal("True", hub.Condition(ConditionTypes.Succeeded)!.Status);
+    }
 }

@@ -46,8 +46,6 @@ internal sealed class BackupMachine(DecisionContext ctx)
         // States change after the walk: a dictionary cannot be written while enumerated.
         List<(string Cluster, string State)>? changes = null;
         var lastSlot = -1;
-        var allowance = ctx.Snapshot.Settings.ClusterStepsPerDecision;
-        var deferred = false;
         foreach (var (cluster, state) in map)
         {
             if (state == BackupStates.Succeeded)
@@ -57,14 +55,12 @@ internal sealed class BackupMachine(DecisionContext ctx)
             }
             if (BackupStates.IsFinal(state))
                 continue;
-            var next = Step(cluster, state, canStartJobs, ref lastSlot, ref allowance, ref deferred);
+            var next = Step(cluster, state, canStartJobs, ref lastSlot);
             if (!BackupStates.IsFinal(next) && limitPassed)
                 next = BackupStates.BackupTimeout;
             if (next != state)
                 (changes ??= []).Add((cluster, next));
         }
-        if (deferred)
-            ctx.RequeueNow();
         if (changes is not null)
             backup.Status = map = new Dictionary<string, string>(map, StringComparer.Ordinal);
         foreach (var (cluster, next) in changes ?? [])
@@ -152,14 +148,12 @@ internal sealed class BackupMachine(DecisionContext ctx)
     }
 
     /// <param name="lastSlot">The slot of the cluster looked at before, to find this one's without hashing when the map follows the selection.</param>
-    /// <param name="allowance">How many more clusters may start a step that writes spoke-side objects in this decision.</param>
-    /// <param name="deferred">Set when a cluster had to wait for the next decision.</param>
-    private string Step(string cluster, string state, bool canStartJobs, ref int lastSlot, ref int allowance, ref bool deferred)
+    private string Step(string cluster, string state, bool canStartJobs, ref int lastSlot)
     {
         switch (state)
         {
             case BackupStates.PreparingToStart:
-                if (!Take(ref allowance, ref deferred))
+                if (!ctx.TryTakeStep())
                     return state;
                 DeleteViews(cluster);
                 DeleteCreateActions(cluster);
@@ -172,7 +166,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                     if (ns is ViewState.Missing or ViewState.Absent)
                     {
                         // Absent: the view was made and the actions with it; asking again costs no write.
-                        if (ns == ViewState.Missing && !Take(ref allowance, ref deferred))
+                        if (ns == ViewState.Missing && !ctx.TryTakeStep())
                             return state;
                         _nsTemplate ??= SpokeObjects.Namespace(Names.BackupNamespace, privileged: true);
                         _saTemplate ??= SpokeObjects.ServiceAccount(Names.BackupAgent, Names.BackupNamespace);
@@ -189,7 +183,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                     var job = ViewReader.Read(jobView);
                     if (job is ViewState.Missing or ViewState.Absent)
                     {
-                        if (canStartJobs && (job == ViewState.Absent || Take(ref allowance, ref deferred)))
+                        if (canStartJobs && (job == ViewState.Absent || ctx.TryTakeStep()))
                         {
                             _jobTemplate ??= BackupJob.Build(ctx.Snapshot.Settings.RecoveryImage!);
                             ctx.Create(SpokeObjects.View(cluster, Names.ViewBackupJob, "jobs", Names.BackupAgent, Names.BackupNamespace));
@@ -225,17 +219,6 @@ internal sealed class BackupMachine(DecisionContext ctx)
             default:
                 return state;
         }
-    }
-
-    private static bool Take(ref int allowance, ref bool deferred)
-    {
-        if (allowance > 0)
-        {
-            allowance--;
-            return true;
-        }
-        deferred = true;
-        return false;
     }
 
     /// <summary>

@@ -52,6 +52,26 @@ internal sealed class DecisionContext
     /// <summary>Ask to be looked at again at once: this decision left work for the next one.</summary>
     public void RequeueNow() => _requeue = TimeSpan.Zero;
 
+    private int _stepsLeft = -1;
+
+    /// <summary>
+    /// Whether one more cluster may start a step that writes spoke-side objects in this decision
+    /// (<see cref="EngineSettings.ClusterStepsPerDecision"/>, backups and pre-caching together). When
+    /// not, the decision asks to be followed at once and the cluster keeps its state.
+    /// </summary>
+    public bool TryTakeStep()
+    {
+        if (_stepsLeft < 0)
+            _stepsLeft = Math.Max(0, Snapshot.Settings.ClusterStepsPerDecision);
+        if (_stepsLeft > 0)
+        {
+            _stepsLeft--;
+            return true;
+        }
+        RequeueNow();
+        return false;
+    }
+
     private readonly Dictionary<(string Kind, string? Ns, string? Name), int> _applied = [];
 
     public void Create(IKubeObject body) => Apply(ApplyMode.Create, body);

@@ -99,6 +99,10 @@ internal sealed class PrecacheMachine(DecisionContext ctx)
 
     private string Step(string cluster, string state, PrecachingSpec spec)
     {
+        // A step that makes objects not there yet counts against the decision's steps; asking again
+        // for what was already made (a view that exists but is not answered) does not.
+        if (Writes(cluster, state) && !ctx.TryTakeStep())
+            return state;
         switch (state)
         {
             case PrecacheStates.NotStarted:
@@ -155,6 +159,17 @@ internal sealed class PrecacheMachine(DecisionContext ctx)
                 return state;
         }
     }
+
+    private static readonly string[] StartingViews =
+        [Names.ViewPrecacheNamespace, Names.ViewPrecacheServiceAccount, Names.ViewPrecacheClusterRoleBinding, Names.ViewPrecacheSpecConfigMap, Names.ViewPrecacheJob];
+
+    private bool Writes(string cluster, string state) => state switch
+    {
+        PrecacheStates.NotStarted => true,
+        PrecacheStates.PreparingToStart => ctx.Index.View(cluster, Names.ViewPrecacheNamespace) is null,
+        PrecacheStates.Starting => Array.Exists(StartingViews, v => ctx.Index.View(cluster, v) is null),
+        _ => false,
+    };
 
     /// <returns>True when the view shows the resource exists; otherwise makes sure it is being created.</returns>
     private bool Dependency(string cluster, string view, string viewResource, string name, string? ns, string action, string actionResource, Func<JsonElement> template)

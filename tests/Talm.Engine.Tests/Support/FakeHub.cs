@@ -20,6 +20,11 @@ public sealed class FakeHub
     private readonly Dictionary<string, ManagedCluster> _clusters = new(StringComparer.Ordinal);
     private readonly List<RootPolicy> _policies = [];
     private readonly Dictionary<(string Kind, string Ns, string Name), IKubeObject> _objects = [];
+
+    // When each object was created: RHACM runs actions in the order they arrive, and a dictionary's
+    // order is not that once entries have been removed.
+    private readonly Dictionary<(string Kind, string Ns, string Name), long> _createdAt = [];
+    private long _creations;
     private readonly HashSet<(string Ns, string Name)> _executed = [];
     private readonly Dictionary<string, Spoke> _spokes = new(StringComparer.Ordinal);
 
@@ -72,7 +77,14 @@ public sealed class FakeHub
     public T? Get<T>(string ns, string name) where T : class, IKubeObject =>
         _objects.Values.OfType<T>().FirstOrDefault(o => o.Metadata.Namespace == ns && o.Metadata.Name == name);
 
-    public void Put(IKubeObject o) => _objects[(o.Kind, o.Metadata.Namespace ?? "", o.Metadata.Name ?? "")] = o;
+    public void Put(IKubeObject o) => Store((o.Kind, o.Metadata.Namespace ?? "", o.Metadata.Name ?? ""), o);
+
+    private void Store((string Kind, string Ns, string Name) key, IKubeObject o)
+    {
+        if (!_objects.ContainsKey(key))
+            _createdAt[key] = ++_creations;
+        _objects[key] = o;
+    }
 
     public void Remove(string kind, string ns, string name) => _objects.Remove((kind, ns, name));
 
@@ -121,7 +133,7 @@ public sealed class FakeHub
                     var stored = (IKubeObject)JsonSerializer.Deserialize(a.ToJson().ToJsonString(), a.Body.GetType(), KubeJson.Options)!;
                     if (a.Mode == ApplyMode.Update || !_objects.ContainsKey(key))
                     {
-                        _objects[key] = stored;
+                        Store(key, stored);
                         if (a.Mode == ApplyMode.Create)
                             _executed.Remove((a.Namespace ?? "", a.Name));
                     }
@@ -150,7 +162,8 @@ public sealed class FakeHub
     /// <summary>RHACM and the spokes act once: actions run, jobs progress, views refresh, placed clusters remediate.</summary>
     public void Tick()
     {
-        foreach (var action in _objects.Values.OfType<ManagedClusterAction>().ToList())
+        foreach (var action in _objects.Values.OfType<ManagedClusterAction>()
+                     .OrderBy(a => _createdAt.GetValueOrDefault((a.Kind, a.Metadata.Namespace ?? "", a.Metadata.Name ?? ""))).ToList())
         {
             var cluster = action.Metadata.Namespace!;
             if (Unreachable.Contains(cluster) || !_executed.Add((cluster, action.Metadata.Name!)))
