@@ -1,10 +1,9 @@
-using System.Text.RegularExpressions;
 using Talm.Recovery.Etcd;
 
 namespace Talm.Recovery.Backup;
 
-/// <summary>Finds the loopback client URL of the host's etcd from its static pod, with the host's etcd client certificates.</summary>
-public static partial class EtcdEndpointDiscovery
+/// <summary>Finds the loopback client URL of the host's etcd from its static pod (see <see cref="EtcdPodManifest"/>), with the host's etcd client certificates.</summary>
+public static class EtcdEndpointDiscovery
 {
     public static EtcdConnection Discover(HostPaths host)
     {
@@ -13,10 +12,9 @@ public static partial class EtcdEndpointDiscovery
         var endpoint = new Uri("https://localhost:2379");
         if (File.Exists(manifest))
         {
-            var match = ListenClientUrls().Match(File.ReadAllText(manifest));
-            if (match.Success)
+            if (EtcdPodManifest.Parse(File.ReadAllText(manifest)).Flag("--listen-client-urls") is { } listen)
             {
-                var urls = match.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                var urls = listen.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri : null)
                     .OfType<Uri>()
                     .ToList();
@@ -49,7 +47,4 @@ public static partial class EtcdEndpointDiscovery
 
         return new EtcdConnection { Endpoint = endpoint, CaCertFile = ca, CertFile = cert, KeyFile = Path.ChangeExtension(cert, ".key") };
     }
-
-    [GeneratedRegex(@"--listen-client-urls[= ]""?([^\s""']+)")]
-    private static partial Regex ListenClientUrls();
 }
