@@ -41,20 +41,23 @@ public sealed class CguReconciler(
     {
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
+        var cgu = caches.Cgus.Get(ns, name);
+        if (cgu is null) return ReconcileResult.Done; // deleted, and its finalizer already done
+        // Read once for both passes: the first does not change the spec that names it.
+        var preCachingConfig = await PreCachingConfigAsync(cgu.As<ClusterGroupUpgrade>(KubeJson.Options), cancel).ConfigureAwait(false);
         var reportFirst = settings with { ClusterStepsPerDecision = 0 };
-        var first = await PassAsync(ns, name, reportFirst, cancel).ConfigureAwait(false);
-        return first is null ? ReconcileResult.Done : await PassAsync(ns, name, settings, cancel).ConfigureAwait(false) ?? ReconcileResult.Done;
+        var first = await PassAsync(ns, name, preCachingConfig, reportFirst, cancel).ConfigureAwait(false);
+        return first is null ? ReconcileResult.Done : await PassAsync(ns, name, preCachingConfig, settings, cancel).ConfigureAwait(false) ?? ReconcileResult.Done;
     }
 
     /// <summary>One decision applied; null when the CGU is gone.</summary>
-    private async Task<ReconcileResult?> PassAsync(string ns, string name, EngineSettings passSettings, CancellationToken cancel)
+    private async Task<ReconcileResult?> PassAsync(string ns, string name, PreCachingConfig? preCachingConfig, EngineSettings passSettings, CancellationToken cancel)
     {
         var key = $"{ns}/{name}";
         var cgu = caches.Cgus.Get(ns, name);
         if (cgu is null) return null; // deleted, and its finalizer already done
 
         var typed = cgu.As<ClusterGroupUpgrade>(KubeJson.Options);
-        var preCachingConfig = await PreCachingConfigAsync(typed, cancel).ConfigureAwait(false);
         var snapshot = SnapshotBuilder.Build(caches, cgu, preCachingConfig, passSettings);
         var decision = engine.Decide(snapshot, time.GetUtcNow());
 
