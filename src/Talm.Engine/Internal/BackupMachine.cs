@@ -18,6 +18,10 @@ internal sealed class BackupMachine(DecisionContext ctx)
     private JsonElement? _nsTemplate, _saTemplate, _crbTemplate, _jobTemplate;
     private HubIndex.ViewColumn? _nsViews, _jobViews;
 
+    private HubIndex.ViewColumn NsViews => _nsViews ??= ctx.Index.ViewsNamed(Names.ViewBackupNamespace);
+
+    private HubIndex.ViewColumn JobViews => _jobViews ??= ctx.Index.ViewsNamed(Names.ViewBackupJob);
+
     /// <summary>Advances every cluster's backup and sets BackupSuceeded.</summary>
     public PhaseOutcome Run(List<string> plan)
     {
@@ -40,9 +44,6 @@ internal sealed class BackupMachine(DecisionContext ctx)
         var startedAt = backup.StartedAt ?? ctx.Now;
         var limitPassed = ctx.Now - startedAt >= BackupJob.HubLimit;
         var canStartJobs = !string.IsNullOrEmpty(ctx.Snapshot.Settings.RecoveryImage);
-        _nsViews = ctx.Index.ViewsNamed(Names.ViewBackupNamespace);
-        _jobViews = ctx.Index.ViewsNamed(Names.ViewBackupJob);
-
         // States change after the walk: a dictionary cannot be written while enumerated.
         List<(string Cluster, string State)>? changes = null;
         var lastSlot = -1;
@@ -125,8 +126,6 @@ internal sealed class BackupMachine(DecisionContext ctx)
     {
         if (ctx.Status.Backup?.Status is not { } map)
             return;
-        _nsViews = ctx.Index.ViewsNamed(Names.ViewBackupNamespace);
-        _jobViews = ctx.Index.ViewsNamed(Names.ViewBackupJob);
         var lastSlot = -1;
         foreach (var (cluster, state) in map)
         {
@@ -142,7 +141,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
     private void CleanUpAfterSuccess(string cluster, ref int lastSlot)
     {
         var slot = ctx.Index.SlotOf(cluster, ref lastSlot);
-        if (_nsViews!.At(slot, cluster) is null && _jobViews!.At(slot, cluster) is null)
+        if (NsViews.At(slot, cluster) is null && JobViews.At(slot, cluster) is null)
             return;
         CleanUpAfterStatus(cluster);
     }
@@ -162,7 +161,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
             case BackupStates.Starting:
                 {
                     var slot = ctx.Index.SlotOf(cluster, ref lastSlot);
-                    var ns = ViewReader.Read(_nsViews!.At(slot, cluster));
+                    var ns = ViewReader.Read(NsViews.At(slot, cluster));
                     if (ns is ViewState.Missing or ViewState.Absent)
                     {
                         // Absent: the view was made and the actions with it; asking again costs no write.
@@ -179,7 +178,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                     }
                     if (ns == ViewState.Unknown)
                         return state;
-                    var jobView = _jobViews!.At(slot, cluster);
+                    var jobView = JobViews.At(slot, cluster);
                     var job = ViewReader.Read(jobView);
                     if (job is ViewState.Missing or ViewState.Absent)
                     {
@@ -195,7 +194,7 @@ internal sealed class BackupMachine(DecisionContext ctx)
                 }
             case BackupStates.Active:
                 {
-                    var jobView = _jobViews!.At(ctx.Index.SlotOf(cluster, ref lastSlot), cluster);
+                    var jobView = JobViews.At(ctx.Index.SlotOf(cluster, ref lastSlot), cluster);
                     return ViewReader.Read(jobView) == ViewState.Present ? FromJob(cluster, state, jobView) : state;
                 }
             default:
@@ -227,16 +226,19 @@ internal sealed class BackupMachine(DecisionContext ctx)
     /// </summary>
     private void CleanUpAfterStatus(string cluster)
     {
-        ctx.CreateAfterStatus(SpokeObjects.DeleteAction(cluster, Names.BackupNsDelete, "namespace", Names.BackupNamespace));
-        ctx.CreateAfterStatus(SpokeObjects.DeleteAction(cluster, Names.BackupCrbDelete, "clusterrolebinding", Names.BackupAgent));
-        ctx.DeleteAfterStatus(Kinds.ManagedClusterView, cluster, Names.ViewBackupJob);
-        ctx.DeleteAfterStatus(Kinds.ManagedClusterView, cluster, Names.ViewBackupNamespace);
+        CreateDeleteActions(cluster, afterStatus: true);
+        DeleteViews(cluster, afterStatus: true);
     }
 
-    private void DeleteViews(string cluster)
+    private void DeleteViews(string cluster, bool afterStatus = false)
     {
-        ctx.Delete(Kinds.ManagedClusterView, cluster, Names.ViewBackupJob);
-        ctx.Delete(Kinds.ManagedClusterView, cluster, Names.ViewBackupNamespace);
+        foreach (var view in (string[])[Names.ViewBackupJob, Names.ViewBackupNamespace])
+        {
+            if (afterStatus)
+                ctx.DeleteAfterStatus(Kinds.ManagedClusterView, cluster, view);
+            else
+                ctx.Delete(Kinds.ManagedClusterView, cluster, view);
+        }
     }
 
     private void DeleteCreateActions(string cluster)
@@ -247,10 +249,17 @@ internal sealed class BackupMachine(DecisionContext ctx)
         ctx.Delete(Kinds.ManagedClusterAction, cluster, Names.BackupJobCreate);
     }
 
-    private void CreateDeleteActions(string cluster)
+    private void CreateDeleteActions(string cluster, bool afterStatus = false)
     {
-        ctx.Create(SpokeObjects.DeleteAction(cluster, Names.BackupNsDelete, "namespace", Names.BackupNamespace));
-        ctx.Create(SpokeObjects.DeleteAction(cluster, Names.BackupCrbDelete, "clusterrolebinding", Names.BackupAgent));
+        foreach (var action in (IKubeObject[])[
+                     SpokeObjects.DeleteAction(cluster, Names.BackupNsDelete, "namespace", Names.BackupNamespace),
+                     SpokeObjects.DeleteAction(cluster, Names.BackupCrbDelete, "clusterrolebinding", Names.BackupAgent)])
+        {
+            if (afterStatus)
+                ctx.CreateAfterStatus(action);
+            else
+                ctx.Create(action);
+        }
     }
 
     /// <summary>§5.5: for each cluster whose backup did not succeed, remove what talm put there.</summary>
