@@ -54,6 +54,8 @@ public sealed class ObjectCache(CacheShape shape = CacheShape.Full)
     /// </summary>
     public void Remember(KubeObject obj)
     {
+        // Trimmed before the lock: writers of other objects need not wait for it (Upsert then finds nothing to drop).
+        obj = obj.Trimmed(shape);
         lock (_gate)
         {
             var current = Get(obj.Namespace, obj.Name);
