@@ -16,6 +16,10 @@ public sealed class EventRecorder(IKubernetes client, string component, string i
     public const string Normal = "Normal";
     public const string Warning = "Warning";
 
+    // Events of one reconcile are written side by side, often within one clock tick (always, under a
+    // test's fake clock): a random suffix alone let two of them take the same name, and the second was lost.
+    private static int _sequence = Random.Shared.Next();
+
     public async Task RecordAsync(EventSubject subject, string type, string reason, string message, CancellationToken cancel)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -24,7 +28,7 @@ public sealed class EventRecorder(IKubernetes client, string component, string i
             Metadata = new V1ObjectMeta
             {
                 // Same shape as client-go's recorder: <object>.<unique hex>.
-                Name = $"{subject.Name}.{now.Ticks:x}{Random.Shared.Next(0x1000):x3}",
+                Name = $"{subject.Name}.{now.Ticks:x}{(uint)Interlocked.Increment(ref _sequence):x8}",
                 NamespaceProperty = subject.Namespace,
             },
             InvolvedObject = new V1ObjectReference
