@@ -9,6 +9,7 @@ using Talm.Operator.Kube;
 using Talm.Operator.Metrics;
 using Talm.Operator.Queue;
 using Talm.Operator.Reconcile;
+using Talm.Operator.UpdateService;
 
 namespace Talm.Operator;
 
@@ -69,7 +70,7 @@ public sealed class OperatorHost : IDisposable
         foreach (var url in Probes.HealthUrls) _log.LogInformation("Serving /healthz and /readyz on {Url}", url);
         foreach (var url in Probes.MetricsUrls) _log.LogInformation("Serving /metrics on {Url}", url);
         if (_options.RecoveryImage is null)
-            _log.LogWarning("RECOVERY_IMG is not set: ClusterGroupUpgrades with backup: true will report that the backup image is missing");
+            _log.LogWarning("RECOVERY_IMG is not set: the backups of ClusterGroupUpgrades with backup: true cannot start; set it to the recovery image");
 
         var informers = Caches.RunAsync(stop.Token);
         try
@@ -105,7 +106,8 @@ public sealed class OperatorHost : IDisposable
                 ClusterStepsPerDecision = _options.ClusterStepsPerReconcile,
             };
             var events = new EventRecorder(_client, _options.Component, _options.Instance, _time, _logs.CreateLogger("Talm.Operator.Events"));
-            var reconciler = new CguReconciler(_client, Caches, _engine, settings, events, _metrics, _time,
+            using var graphs = new UpdateGraphClient(_options.InsecureUpdateGraph, _time, _logs.CreateLogger("Talm.Operator.UpdateGraph"));
+            var reconciler = new CguReconciler(_client, Caches, _engine, settings, events, _metrics, graphs, _time,
                 _logs.CreateLogger("Talm.Operator.Reconciler"));
             // Every CGU gets a first look when this replica starts leading.
             foreach (var cgu in Caches.Cgus.All()) _queue.Add(cgu.Key);

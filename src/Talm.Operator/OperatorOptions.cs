@@ -8,7 +8,7 @@ namespace Talm.Operator;
 /// <summary>Everything the operator needs from outside; the CLI fills it from flags and environment.</summary>
 public sealed record OperatorOptions
 {
-    /// <summary>RECOVERY_IMG: the backup Job's image. Absent: CGUs with backup get a condition saying so.</summary>
+    /// <summary>RECOVERY_IMG: the backup Job's image. Absent: backups cannot start (as with the reference).</summary>
     public string? RecoveryImage { get; init; }
 
     /// <summary>PRECACHE_IMG: the pre-cache Job's image.</summary>
@@ -21,7 +21,7 @@ public sealed record OperatorOptions
     public string? MetricsBind { get; init; } = ":8080";
 
     /// <summary>Reconciles running at once (different CGUs; one CGU is never in two).</summary>
-    public int Workers { get; init; } = 4;
+    public int Workers { get; init; } = 5;
 
     /// <summary>
     /// How many clusters may start a step that writes spoke-side objects in one reconcile of a CGU;
@@ -33,8 +33,11 @@ public sealed record OperatorOptions
     public InformerOptions Informers { get; init; } = new();
     public Backoff Backoff { get; init; } = Backoff.Default;
 
-    /// <summary>Events' source component; TALM's own name, which dashboards filter on.</summary>
-    public string Component { get; init; } = "cluster-group-upgrades-operator";
+    /// <summary>Events' reporting controller: the reference's name, which dashboards filter on.</summary>
+    public string Component { get; init; } = "ClusterGroupUpgrade";
+
+    /// <summary>INSECURE_GRAPH_CALL=true: do not check the update graph's certificate (as the reference allows).</summary>
+    public bool InsecureUpdateGraph { get; init; }
 
     /// <summary>This replica's name in Events and the Lease.</summary>
     public string Instance { get; init; } = Environment.MachineName;

@@ -115,6 +115,9 @@ public sealed record ClusterResult
     public string State { get; init; } = "";
     public PolicyStatusRef? CurrentPolicy { get; init; }
 
+    /// <summary>For a ManifestWork rollout that timed out: the template and the resource status it reached.</summary>
+    public JsonElement? CurrentManifestWork { get; init; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }
 }
@@ -155,6 +158,7 @@ public sealed record UpgradeProgress
 public sealed record ClusterRemediationProgress
 {
     public string State { get; init; } = RemediationStates.NotStarted;
+    public int? ManifestWorkIndex { get; init; }
     public int? PolicyIndex { get; init; }
     public DateTimeOffset? FirstCompliantAt { get; init; }
 

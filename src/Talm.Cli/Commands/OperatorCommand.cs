@@ -12,11 +12,18 @@ namespace Talm.Cli.Commands;
 
 /// <summary>
 /// <c>talm operator</c>: the hub operator. The only place its settings are read from the
-/// environment (RECOVERY_IMG, PRECACHE_IMG, POD_NAME, POD_NAMESPACE).
+/// environment (RECOVERY_IMG, PRECACHE_IMG, TALM_CGU_CTRL_WORKER_COUNT, INSECURE_GRAPH_CALL, POD_NAME,
+/// POD_NAMESPACE), the reference's knobs included.
 /// </summary>
 public static class OperatorCommand
 {
     private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+    private const int DefaultWorkers = 5;
+
+    /// <summary>The reference's TALM_CGU_CTRL_WORKER_COUNT; anything but a whole number of at least 1 gives its default.</summary>
+    public static int WorkersFromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("TALM_CGU_CTRL_WORKER_COUNT"), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : DefaultWorkers;
 
     public static Command Build()
     {
@@ -40,8 +47,8 @@ public static class OperatorCommand
         };
         var workers = new Option<int>("--workers")
         {
-            Description = "ClusterGroupUpgrades reconciled at once",
-            DefaultValueFactory = _ => 4,
+            Description = "ClusterGroupUpgrades reconciled at once (default: TALM_CGU_CTRL_WORKER_COUNT when it is a whole number of at least 1, else 5, as the reference)",
+            DefaultValueFactory = _ => WorkersFromEnvironment(),
         };
         var clusterSteps = new Option<int>("--cluster-steps-per-reconcile")
         {
@@ -138,6 +145,7 @@ public static class OperatorCommand
             {
                 RecoveryImage = NonEmpty(Environment.GetEnvironmentVariable("RECOVERY_IMG")),
                 PrecacheImage = NonEmpty(Environment.GetEnvironmentVariable("PRECACHE_IMG")),
+                InsecureUpdateGraph = Environment.GetEnvironmentVariable("INSECURE_GRAPH_CALL") == "true",
                 HealthBind = p.GetValue(healthBind),
                 MetricsBind = p.GetValue(metricsBind),
                 Workers = p.GetValue(workers),

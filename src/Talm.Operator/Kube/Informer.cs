@@ -73,6 +73,21 @@ public sealed class Informer
             {
                 return;
             }
+            catch (HttpOperationException e) when (Kind.Optional && mustList && e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Not served here (no CRD): nothing to cache; look again later for a CRD installed since.
+                if (!HasSynced)
+                    _log.LogInformation("{Resource} is not served by this API server; watching for it every {Delay}", Kind, _options.RetryMax);
+                _synced.TrySetResult();
+                try
+                {
+                    await Task.Delay(_options.RetryMax, cancel).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
             {
                 _log.LogInformation("Resource version of {Resource} too old (410 Gone); listing again", Kind);

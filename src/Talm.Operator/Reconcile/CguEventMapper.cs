@@ -25,8 +25,10 @@ public sealed class CguEventMapper(ObjectCache cgus)
             return obj.Namespace is null ? [] : ForCluster(obj.Namespace, selectorsToo: false);
         if (change.Kind == ResourceKind.Policy)
             return ForPolicy(obj);
-        if (change.Kind == ResourceKind.Placement || change.Kind == ResourceKind.PlacementBinding)
+        if (change.Kind == ResourceKind.Placement || change.Kind == ResourceKind.PlacementBinding || change.Kind == ResourceKind.ManifestWork)
             return obj.Label(CguLabel) is { } cgu && obj.Label(CguNamespaceLabel) is { } ns ? [$"{ns}/{cgu}"] : [];
+        if (change.Kind == ResourceKind.ManifestWorkReplicaSet)
+            return ForTemplate(obj);
         return [];
     }
 
@@ -84,6 +86,16 @@ public sealed class CguEventMapper(ObjectCache cgus)
             }
             interest.Policies.UnionWith(Strings(json, "spec", "managedPolicies"));
             return interest;
+        }
+    }
+
+    /// <summary>CGUs in the template's namespace that name it in manifestWorkTemplates.</summary>
+    private IEnumerable<string> ForTemplate(KubeObject template)
+    {
+        foreach (var cgu in cgus.All())
+        {
+            if (cgu.Namespace == template.Namespace && Strings(cgu.Json, "spec", "manifestWorkTemplates").Contains(template.Name))
+                yield return cgu.Key;
         }
     }
 

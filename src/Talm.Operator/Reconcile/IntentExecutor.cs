@@ -34,7 +34,7 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
         var run = new List<Intent>();
         foreach (var intent in intents)
         {
-            if (intent is ApplyIntent or DeleteIntent)
+            if (intent is ApplyIntent or DeleteIntent or DeleteCollectionIntent)
             {
                 run.Add(intent);
                 continue;
@@ -67,6 +67,7 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
     {
         ApplyIntent a => a.Namespace ?? "",
         DeleteIntent d => d.Namespace ?? "",
+        DeleteCollectionIntent c => c.Namespace,
         _ => "",
     };
 
@@ -80,6 +81,9 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
                 return null;
             case DeleteIntent delete:
                 await DeleteAsync(delete.KindInfo, delete.Namespace, delete.Name, cancel).ConfigureAwait(false);
+                return null;
+            case DeleteCollectionIntent collection:
+                await DeleteCollectionAsync(collection, cancel).ConfigureAwait(false);
                 return null;
             case ClusterMetadataIntent metadata:
                 await PatchClusterAsync(metadata, cancel).ConfigureAwait(false);
@@ -165,6 +169,23 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
             // Gone already: that is what a delete wants.
         }
         cache?.Forget(ns, name);
+    }
+
+    /// <summary>Every object of the kind in the namespace carrying the labels, as the reference's DeleteAllOf; found in the cache.</summary>
+    private async Task DeleteCollectionAsync(DeleteCollectionIntent intent, CancellationToken cancel)
+    {
+        var kind = intent.KindInfo;
+        var cache = caches.CacheFor(kind.Group, kind.Kind);
+        if (cache is null)
+        {
+            var selector = string.Join(',', intent.Labels.Select(p => $"{p.Key}={p.Value}"));
+            await client.CustomObjects.DeleteCollectionNamespacedCustomObjectAsync(kind.Group, kind.Version, intent.Namespace, kind.Plural,
+                labelSelector: selector, cancellationToken: cancel).ConfigureAwait(false);
+            return;
+        }
+        var matching = cache.All().Where(o => o.Namespace == intent.Namespace && intent.Labels.All(l => o.Label(l.Key) == l.Value)).ToList();
+        foreach (var obj in matching)
+            await DeleteAsync(kind, obj.Namespace, obj.Name, cancel).ConfigureAwait(false);
     }
 
     private async Task PatchClusterAsync(ClusterMetadataIntent intent, CancellationToken cancel)

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Talm.Api.Cgu;
 
-namespace Talm.Engine.Internal;
+namespace Talm.Engine.Reconcile;
 
 /// <summary>Structural equality of two statuses, without serializing 10,000-entry maps.</summary>
 internal static class StatusComparer
@@ -19,7 +19,7 @@ internal static class StatusComparer
         Map(a.SafeResourceNames, b.SafeResourceNames, string.Equals) &&
         Backup(a.Backup, b.Backup) &&
         Precaching(a.Precaching, b.Precaching) &&
-        Seq(a.Clusters, b.Clusters, (x, y) => x == y || (x.Name == y.Name && x.State == y.State && x.CurrentPolicy == y.CurrentPolicy)) &&
+        Seq(a.Clusters, b.Clusters, (x, y) => x == y || (x.Name == y.Name && x.State == y.State && x.CurrentPolicy == y.CurrentPolicy && JsonEquals(x.CurrentManifestWork, y.CurrentManifestWork))) &&
         Progress(a.Status, b.Status) &&
         Extra(a.Extra, b.Extra);
 
@@ -35,8 +35,11 @@ internal static class StatusComparer
         ReferenceEquals(a, b) || (a is not null && b is not null &&
             a.StartedAt == b.StartedAt && a.CompletedAt == b.CompletedAt && a.CurrentBatch == b.CurrentBatch &&
             a.CurrentBatchStartedAt == b.CurrentBatchStartedAt &&
-            Map(a.CurrentBatchRemediationProgress, b.CurrentBatchRemediationProgress, (x, y) => x == y || (x.State == y.State && x.PolicyIndex == y.PolicyIndex && x.FirstCompliantAt == y.FirstCompliantAt)) &&
+            Map(a.CurrentBatchRemediationProgress, b.CurrentBatchRemediationProgress, (x, y) => x == y || (x.State == y.State && x.PolicyIndex == y.PolicyIndex && x.ManifestWorkIndex == y.ManifestWorkIndex && x.FirstCompliantAt == y.FirstCompliantAt)) &&
             Extra(a.Extra, b.Extra));
+
+    private static bool JsonEquals(JsonElement? a, JsonElement? b) =>
+        a is null ? b is null : b is not null && a.Value.GetRawText() == b.Value.GetRawText();
 
     private static bool JsonEquals<T>(T? a, T? b) where T : class =>
         ReferenceEquals(a, b) || (a is not null && b is not null &&

@@ -1,14 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Talm.Engine.Internal;
+namespace Talm.Engine.Reconcile;
 
-/// <summary>The backup Job run on the spoke (hub-protocol §5.3).</summary>
+/// <summary>The backup Job run on the spoke, as the reference's backup-job-create action carries it.</summary>
 internal static class BackupJob
 {
     public const int ActiveDeadlineSeconds = 480;
 
-    /// <summary>Hub-side limit: the job deadline plus 720 s of grace for an unreachable cluster.</summary>
+    /// <summary>Hub-side limit on the whole backup phase: the Job's deadline plus 720 s of grace.</summary>
     public static readonly TimeSpan HubLimit = TimeSpan.FromSeconds(ActiveDeadlineSeconds + 720);
 
     private const string ManagementAnnotation = "target.workload.openshift.io/management";
@@ -54,8 +54,8 @@ internal static class BackupJob
             ["kind"] = "Job",
             ["metadata"] = new JsonObject
             {
-                ["name"] = Names.BackupAgent,
-                ["namespace"] = Names.BackupNamespace,
+                ["name"] = SpokeNames.BackupAgent,
+                ["namespace"] = SpokeNames.BackupNamespace,
                 ["annotations"] = new JsonObject { [ManagementAnnotation] = ManagementValue },
             },
             ["spec"] = new JsonObject
@@ -66,13 +66,13 @@ internal static class BackupJob
                 {
                     ["metadata"] = new JsonObject
                     {
-                        ["name"] = Names.BackupAgent,
+                        ["name"] = SpokeNames.BackupAgent,
                         ["annotations"] = new JsonObject { [ManagementAnnotation] = ManagementValue },
                     },
                     ["spec"] = new JsonObject
                     {
                         ["restartPolicy"] = "Never",
-                        ["serviceAccountName"] = Names.BackupAgent,
+                        ["serviceAccountName"] = SpokeNames.BackupAgent,
                         ["containers"] = new JsonArray(new JsonObject
                         {
                             ["name"] = "container-image",
