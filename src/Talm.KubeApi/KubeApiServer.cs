@@ -108,7 +108,7 @@ public sealed class KubeApiServer : IAsyncDisposable
                 ?? throw new InvalidDataException($"{file}: kind {kind} in {apiVersion} is not served; load its CRD first");
             var name = JsonUtil.MetaStr(doc, "name") ?? throw new InvalidDataException($"{file}: a {kind} has no metadata.name");
             var ns = type.Namespaced ? JsonUtil.MetaStr(doc, "namespace") ?? "default" : null;
-            if (service.Store.Get(type.Key, ns ?? string.Empty, name) is null)
+            if (service.Store.Get(type.StoreKey, ns ?? string.Empty, name) is null)
             {
                 service.Create(type, version, ns, doc).Durable.GetAwaiter().GetResult();
             }

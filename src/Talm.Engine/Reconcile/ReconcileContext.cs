@@ -21,8 +21,7 @@ internal sealed class ReconcileContext
     {
         Snapshot = snapshot;
         Cgu = snapshot.Cgu;
-        // The API server keeps times to the second: so does the engine, so that what it compares is what it wrote.
-        Now = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        Now = now;
         Suffixes = suffixes;
         Hub = new HubLookup(snapshot);
         Original = Cgu.Status;

@@ -212,7 +212,7 @@ public sealed class ApiHandler
         {
             var applied = YamlJson.ParseObject(Encoding.UTF8.GetString(bytes));
             JsonUtil.Metadata(applied).Remove("resourceVersion");
-            if (!statusOnly && _service.Store.Get(request.Type.Key, request.Namespace ?? string.Empty, request.Name!) is null)
+            if (!statusOnly && _service.Store.Get(request.Type.StoreKey, request.Namespace ?? string.Empty, request.Name!) is null)
             {
                 JsonUtil.Metadata(applied)["name"] ??= request.Name;
                 result = _service.Create(request.Type, request.Version, request.Namespace, applied, dryRun, fieldValidation);
@@ -258,7 +258,7 @@ public sealed class ApiHandler
         var q = ctx.Request.Query;
         var labels = LabelSelector.Parse(q["labelSelector"]);
         var fields = FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event");
-        var (items, rv) = _service.Store.List(request.Type.Key, request.Namespace);
+        var (items, rv) = _service.Store.List(request.Type.StoreKey, request.Namespace);
         string? after = null;
         if (q["continue"].ToString() is { Length: > 0 } token)
         {

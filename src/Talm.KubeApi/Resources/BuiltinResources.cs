@@ -10,6 +10,26 @@ public static class BuiltinResources
     /// <summary>A column showing how many entries a map or list holds, as kubectl shows for ConfigMap data.</summary>
     private static PrinterColumn Count(string name, string path) => new(name, "integer", path, Format: PrinterColumn.CountFormat);
 
+    private static readonly ResourceType CoreEvent = new()
+    {
+        Group = "", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"], Namespaced = true,
+        StorageVersion = "v1",
+        Versions = [V("v1", new PrinterColumn("Type", "string", ".type"), new PrinterColumn("Reason", "string", ".reason"),
+            new PrinterColumn("Message", "string", ".message"))],
+    };
+
+    /// <summary>events.k8s.io/v1: the same Events as core/v1, converted (see <see cref="EventConversion"/>).</summary>
+    private static readonly ResourceType EventsApi = new()
+    {
+        Group = "events.k8s.io", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"], Namespaced = true,
+        StorageVersion = "v1",
+        Versions = [V("v1", new PrinterColumn("Type", "string", ".type"), new PrinterColumn("Reason", "string", ".reason"),
+            new PrinterColumn("Note", "string", ".note"))],
+        StoredAs = CoreEvent,
+        ToStorage = EventConversion.ToCore,
+        FromStorage = EventConversion.FromCore,
+    };
+
     public static IReadOnlyList<ResourceType> All { get; } =
     [
         new()
@@ -33,20 +53,8 @@ public static class BuiltinResources
             Group = "", Kind = "ServiceAccount", Plural = "serviceaccounts", Singular = "serviceaccount", ShortNames = ["sa"],
             Namespaced = true, StorageVersion = "v1", Versions = [V("v1", Count("Secrets", ".secrets"))],
         },
-        new()
-        {
-            Group = "", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"], Namespaced = true,
-            StorageVersion = "v1",
-            Versions = [V("v1", new PrinterColumn("Type", "string", ".type"), new PrinterColumn("Reason", "string", ".reason"),
-                new PrinterColumn("Message", "string", ".message"))],
-        },
-        new()
-        {
-            Group = "events.k8s.io", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"], Namespaced = true,
-            StorageVersion = "v1",
-            Versions = [V("v1", new PrinterColumn("Type", "string", ".type"), new PrinterColumn("Reason", "string", ".reason"),
-                new PrinterColumn("Note", "string", ".note"))],
-        },
+        CoreEvent,
+        EventsApi,
         new()
         {
             Group = "coordination.k8s.io", Kind = "Lease", Plural = "leases", Singular = "lease", Namespaced = true,
