@@ -1,6 +1,6 @@
 using Talm.Api.Cgu;
 using Talm.Api.Rhacm;
-using Talm.Engine.Internal;
+using Talm.Engine.Reconcile;
 using Talm.Engine.Model;
 using Talm.Engine.Tests.Support;
 
@@ -17,7 +17,7 @@ public sealed class BatchTests
     [InlineData(0, 5, 240)]
     public void Batch_budget_is_the_remaining_time_shared_by_the_remaining_batches(int batchStartMinute, int batch, int expectedMinutes)
     {
-        var budget = Batches.BatchBudget(TimeSpan.FromMinutes(240), FakeHub.T0, FakeHub.T0.AddMinutes(batchStartMinute), 5, batch);
+        var budget = Batches.BatchTimeout(TimeSpan.FromMinutes(240), FakeHub.T0, FakeHub.T0.AddMinutes(batchStartMinute), 5, batch);
         Assert.Equal(TimeSpan.FromMinutes(expectedMinutes), budget);
     }
 
@@ -48,7 +48,7 @@ public sealed class BatchTests
         Assert.Equal(["c2"], hub.Status.Status.CurrentBatchRemediationProgress!.Keys);
         Assert.Equal("True", hub.Condition(ConditionTypes.Progressing)!.Status);
         // Batch 2 started at +48m01s: (240 - 48m01s) / 4.
-        hub.Clock.Advance(Batches.BatchBudget(TimeSpan.FromMinutes(240), FakeHub.T0, hub.Now, 5, 2));
+        hub.Clock.Advance(Batches.BatchTimeout(TimeSpan.FromMinutes(240), FakeHub.T0, hub.Now, 5, 2));
         hub.Decide();
         Assert.Equal(2, hub.Status.Status.CurrentBatch);
         hub.Clock.Advance(TimeSpan.FromSeconds(1));

@@ -7,6 +7,7 @@ using Talm.Operator.Events;
 using Talm.Operator.Kube;
 using Talm.Operator.Metrics;
 using Talm.Operator.Reconcile;
+using Talm.Operator.UpdateService;
 
 namespace Talm.Operator.Tests;
 
@@ -37,8 +38,9 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         using var metrics = new ControllerMetrics(meter);
         using var exporter = new PrometheusExporter(meter);
         var events = new EventRecorder(_hub.Client, "test", "test", _hub.Clock, NullLogger.Instance);
+        using var graphs = new UpdateGraphClient(false, _hub.Clock, NullLogger.Instance);
         var reconciler = new CguReconciler(_hub.Client, caches, new CguEngine(), new EngineSettings { RecoveryImage = Hub.RecoveryImage },
-            events, metrics, _hub.Clock, NullLogger.Instance);
+            events, metrics, graphs, _hub.Clock, NullLogger.Instance);
 
         await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // PreparingToStart -> Starting
         await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // asks for the namespace
