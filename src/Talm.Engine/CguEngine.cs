@@ -16,6 +16,13 @@ public sealed class CguEngine(INameSuffixSource suffixes)
     {
     }
 
+    /// <summary>
+    /// The CGU annotations a decision reads; a change to any other annotation (or to labels) cannot
+    /// change it, so a status decided before such a change may still be written.
+    /// </summary>
+    public static IReadOnlyList<string> AnnotationsRead { get; } =
+        [HubNames.NameSuffixAnnotation, HubNames.BlockingCompletionModeAnnotation, HubNames.BlockingClusterFilteringAnnotation];
+
     public Decision Decide(HubSnapshot snapshot, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(snapshot);

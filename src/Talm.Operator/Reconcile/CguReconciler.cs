@@ -177,8 +177,12 @@ public sealed class CguReconciler(
         static string Part(KubeObject o, string name) => o.Json.TryGetProperty(name, out var v) ? v.GetRawText() : "";
         static string Meta(KubeObject o, string name) =>
             o.Json.GetProperty("metadata").TryGetProperty(name, out var v) ? v.GetRawText() : "";
+        static string? Annotation(KubeObject o, string name) =>
+            o.Json.GetProperty("metadata").TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object &&
+            a.TryGetProperty(name, out var v) ? v.GetString() : null;
         return Part(decided, "spec") == Part(fresh, "spec") && Part(decided, "status") == Part(fresh, "status") &&
                Meta(decided, "deletionTimestamp") == Meta(fresh, "deletionTimestamp") &&
-               Meta(decided, "finalizers") == Meta(fresh, "finalizers") && Meta(decided, "annotations") == Meta(fresh, "annotations");
+               Meta(decided, "finalizers") == Meta(fresh, "finalizers") &&
+               CguEngine.AnnotationsRead.All(a => Annotation(decided, a) == Annotation(fresh, a));
     }
 }
