@@ -42,6 +42,10 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         var reconciler = new CguReconciler(_hub.Client, caches, new CguEngine(), new EngineSettings { RecoveryImage = Hub.RecoveryImage },
             events, metrics, graphs, _hub.Clock, NullLogger.Instance);
 
+        await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // adds the finalizer, nothing else
+        Assert.Null(Hub.BackupState((await _hub.Cgu("cgu"))!.Value, "spoke1"));
+        await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // computedMaxConcurrency, then again at once
+        Assert.Null(Hub.BackupState((await _hub.Cgu("cgu"))!.Value, "spoke1"));
         await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // PreparingToStart -> Starting
         await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // asks for the namespace
         Assert.Equal("Starting", Hub.BackupState((await _hub.Cgu("cgu"))!.Value, "spoke1"));

@@ -21,6 +21,7 @@ internal sealed class Hub : IAsyncDisposable
     public const string RecoveryImage = "quay.example/talm/recovery:test";
     public const string PolicyNs = "ztp-policies";
     public const string CguNs = "ztp-group";
+    public const string ReleaseImage = "quay.example/openshift/release@sha256:4181";
 
     private readonly List<(OperatorHost Host, Task Run, CancellationTokenSource Stop)> _operators = [];
 
@@ -177,7 +178,8 @@ internal sealed class Hub : IAsyncDisposable
                         {
                             ["apiVersion"] = "config.openshift.io/v1", ["kind"] = "ClusterVersion",
                             ["metadata"] = new JsonObject { ["name"] = "version" },
-                            ["spec"] = new JsonObject { ["desiredUpdate"] = new JsonObject { ["version"] = "4.18.1" } },
+                            // The release image given outright: the reference resolves only that, or upstream + channel + version through an update graph.
+                            ["spec"] = new JsonObject { ["desiredUpdate"] = new JsonObject { ["version"] = "4.18.1", ["image"] = ReleaseImage } },
                         },
                     }),
                 },
