@@ -38,9 +38,10 @@ public sealed class BackupStoryTests : IAsyncLifetime
         await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke1", "backup-ns-delete");
         await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke1", "backup-crb-delete");
 
+        // RHACM answers every view the operator asked: the CGU waits for all of them before it reads any.
+        foreach (var c in new[] { "spoke1", "spoke2" }) await _hub.NamespaceExistsOnSpokeAsync(c);
         foreach (var c in new[] { "spoke1", "spoke2" })
         {
-            await _hub.NamespaceExistsOnSpokeAsync(c);
             var job = await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, c, "backup-job-create");
             var container = job.GetProperty("spec").GetProperty("kube").GetProperty("template").GetProperty("spec")
                 .GetProperty("template").GetProperty("spec").GetProperty("containers")[0];

@@ -59,11 +59,18 @@ public sealed class ConcurrencyTests : IAsyncLifetime
             ["spec"] = new JsonObject { ["batchTimeoutAction"] = "Abort" },
         });
 
-        await _hub.NamespaceExistsOnSpokeAsync("spoke1");
-        await Eventually.TrueAsync(() => HasStatus(caches.Views.Get("spoke1", "view-backup-namespace")), "the namespace view in the cache");
-        await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // creates the job; status unchanged
-        await _hub.JobAsync("spoke1", Hub.JobActive());
-        await Eventually.TrueAsync(() => HasStatus(caches.Views.Get("spoke1", "view-backup-job")), "the job view in the cache");
+        // RHACM answers both clusters' views: a CGU waits for every answer before it reads any.
+        foreach (var c in new[] { "spoke1", "spoke2" })
+        {
+            await _hub.NamespaceExistsOnSpokeAsync(c);
+            await Eventually.TrueAsync(() => HasStatus(caches.Views.Get(c, "view-backup-namespace")), "the namespace view in the cache");
+        }
+        await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // creates the jobs; status unchanged
+        foreach (var c in new[] { "spoke1", "spoke2" })
+        {
+            await _hub.JobAsync(c, Hub.JobActive());
+            await Eventually.TrueAsync(() => HasStatus(caches.Views.Get(c, "view-backup-job")), "the job view in the cache");
+        }
 
         await Assert.ThrowsAsync<StatusConflictException>(() => reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None));
         Assert.Equal("Starting", Hub.BackupState((await _hub.Cgu("cgu"))!.Value, "spoke1")); // nothing half-written

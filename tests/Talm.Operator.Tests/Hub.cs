@@ -245,10 +245,35 @@ internal sealed class Hub : IAsyncDisposable
 
     // ---- RHACM's part: views ------------------------------------------------------------
 
+    /// <summary>The reference's short requeue: how long it waits before looking at a backup or pre-cache step again.</summary>
+    public static readonly TimeSpan ShortRequeue = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Waits for an object the operator creates. The reference creates some at its next timed
+    /// reconcile (30 s after the previous step, nothing else waking it): while the object is not
+    /// there, the fake clock moves on by that much every second of waiting.
+    /// </summary>
+    public async Task<JsonElement> WaitForCreatedAsync(ResourceKind kind, string ns, string name, double seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        var tick = DateTime.UtcNow.AddMilliseconds(500);
+        while (true)
+        {
+            if (await GetAsync(kind, ns, name) is { } found) return found;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {seconds}s waiting for {kind.Kind} {ns}/{name} to be created");
+            if (DateTime.UtcNow > tick)
+            {
+                Clock.Advance(ShortRequeue);
+                tick = DateTime.UtcNow.AddSeconds(1);
+            }
+            await Task.Delay(25);
+        }
+    }
+
     /// <summary>Waits for the view the operator creates, then fills its status as RHACM would.</summary>
     public async Task AnswerViewAsync(string cluster, string view, JsonObject? result, string? notFoundMessage = null)
     {
-        await WaitForAsync(ResourceKind.ManagedClusterView, cluster, view);
+        await WaitForCreatedAsync(ResourceKind.ManagedClusterView, cluster, view);
         var condition = result is not null
             ? new JsonObject { ["type"] = "Processing", ["status"] = "True", ["reason"] = "GetResourceProcessing", ["message"] = "Watching resources successfully" }
             : new JsonObject { ["type"] = "Processing", ["status"] = "False", ["reason"] = "GetResourceFailed", ["message"] = notFoundMessage ?? "failed to get resource: not found" };

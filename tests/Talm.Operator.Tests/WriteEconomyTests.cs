@@ -90,6 +90,7 @@ public sealed class WriteEconomyTests : IAsyncLifetime
         await Eventually.TrueAsync(() => recorder.On("spoke1").Any(w => w.Method == "DELETE" && w.Path.EndsWith("/view-backup-job", StringComparison.Ordinal)),
             "the stale job view deleted");
         await _hub.NamespaceExistsOnSpokeAsync("spoke1");
+        await _hub.NamespaceExistsOnSpokeAsync("spoke2");
         var cgu = await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke1", "backup-job-create");
         Assert.NotEqual("Succeeded", Hub.BackupState((await _hub.Cgu("cgu"))!.Value, "spoke1"));
         _ = cgu;

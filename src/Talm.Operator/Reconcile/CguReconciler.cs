@@ -34,16 +34,25 @@ public sealed class CguReconciler(
     private const int EventParallelism = 8;
     private const string OverridesConfigMap = "cluster-group-upgrade-overrides";
 
-    private readonly IntentExecutor _executor = new(client, caches, log);
+    private readonly IntentExecutor _executor = new(client, caches, log, unanswered: new UnansweredViews(caches.Views, time));
+
+    private UnansweredViews Unanswered => _executor.Unanswered!;
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancel)
     {
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
         var cgu = caches.Cgus.Get(ns, name);
-        if (cgu is null) return ReconcileResult.Done; // deleted, and its finalizer already done
+        if (cgu is null)
+        {
+            Unanswered.Forget(key);
+            return ReconcileResult.Done; // deleted, and its finalizer already done
+        }
 
         var typed = cgu.As<ClusterGroupUpgrade>(KubeJson.Options);
+        // Woken by one of RHACM's answers while others are still to come: wait for them (a deletion never waits).
+        if (typed.Metadata.DeletionTimestamp is null && Unanswered.WaitFor(key) is { } wait)
+            return ReconcileResult.After(wait);
         var extra = await ReadOnDemandAsync(typed, cancel).ConfigureAwait(false);
         var decision = engine.Decide(SnapshotBuilder.Build(caches, cgu, extra, settings), time.GetUtcNow());
         if (decision.NeedsUpdateGraphs.Count > 0)

@@ -18,9 +18,13 @@ namespace Talm.Operator.Reconcile;
 /// object the cache holds and a delete of one it does not hold cost no request: the caches are
 /// synced before any reconcile and every write of this process goes through them.
 /// </summary>
-public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger log, int parallelism = IntentExecutor.DefaultParallelism)
+public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger log, int parallelism = IntentExecutor.DefaultParallelism,
+    UnansweredViews? unanswered = null)
 {
     public const int DefaultParallelism = 16;
+
+    /// <summary>Where the views this executor creates are recorded until RHACM answers them.</summary>
+    public UnansweredViews? Unanswered => unanswered;
 
     /// <summary>
     /// Applies intents in their order where it matters: intents on one namespace (one cluster's
@@ -77,7 +81,7 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
         switch (intent)
         {
             case ApplyIntent apply:
-                await ApplyObjectAsync(apply, cancel).ConfigureAwait(false);
+                await ApplyObjectAsync(apply, cgu, cancel).ConfigureAwait(false);
                 return null;
             case DeleteIntent delete:
                 await DeleteAsync(delete.KindInfo, delete.Namespace, delete.Name, cancel).ConfigureAwait(false);
@@ -95,7 +99,7 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
         }
     }
 
-    private async Task ApplyObjectAsync(ApplyIntent apply, CancellationToken cancel)
+    private async Task ApplyObjectAsync(ApplyIntent apply, KubeObject cgu, CancellationToken cancel)
     {
         var kind = apply.KindInfo ?? throw new NotSupportedException($"the engine asked for a {apply.Kind} ({apply.ApiVersion}), which the operator cannot address");
         var cache = caches.CacheFor(kind.Group, kind.Kind);
@@ -109,6 +113,7 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
             {
                 var created = await CreateAsync(kind, apply.Namespace, body, cancel).ConfigureAwait(false);
                 cache?.Remember(created);
+                if (kind == Kinds.ManagedClusterView) unanswered?.Created(cgu.Key, created);
                 log.LogInformation("Created {Kind} {Namespace}/{Name}", kind.Kind, apply.Namespace, apply.Name);
                 return;
             }
