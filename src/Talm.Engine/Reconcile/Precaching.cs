@@ -63,6 +63,7 @@ internal static class Precaching
 
         var states = status.Status!;
         Dictionary<string, string>? changed = null;
+        var deferred = 0;
         foreach (var cluster in clusters)
         {
             var current = states.GetValueOrDefault(cluster) ?? PrecacheStates.NotStarted;
@@ -88,6 +89,8 @@ internal static class Precaching
             {
                 ctx.Intents.RemoveRange(mark, ctx.Intents.Count - mark);
                 next = current;
+                if (next == PrecacheStates.NotStarted)
+                    deferred++;
             }
             if (next != current || !states.ContainsKey(cluster))
             {
@@ -97,7 +100,7 @@ internal static class Precaching
         }
         if (changed is not null)
             status.Status = states = changed;
-        AllDone(ctx, states);
+        AllDone(ctx, states, deferred);
         return true;
     }
 
@@ -302,10 +305,14 @@ internal static class Precaching
         return null;
     }
 
-    /// <summary>checkAllPrecachingDone: NotStarted counts as failed, as in the reference.</summary>
-    private static void AllDone(ReconcileContext ctx, Dictionary<string, string> states)
+    /// <summary>
+    /// checkAllPrecachingDone: NotStarted counts as failed, as in the reference, where a cluster is NotStarted
+    /// after a reconcile only when its first step failed. Ours: a cluster held back by this decision's
+    /// step allowance (<see cref="ReconcileContext.TryTakeStep"/>) has not started yet and counts as in progress.
+    /// </summary>
+    private static void AllDone(ReconcileContext ctx, Dictionary<string, string> states, int deferred)
     {
-        int failed = 0, progressing = 0, succeeded = 0;
+        int failed = -deferred, progressing = deferred, succeeded = 0;
         foreach (var state in states.Values)
         {
             switch (state)
