@@ -36,6 +36,7 @@ internal static class Batches
         }
 
         var timeout = TimeSpan.FromMinutes(ctx.Spec.RemediationStrategy?.TimeoutMinutes ?? RemediationStrategy.DefaultTimeoutMinutes);
+        Deviations.LookAgainWhenTimeRunsOut(ctx, (p.StartedAt ?? ctx.Now) + timeout);
         if (ctx.Now - (p.StartedAt ?? ctx.Now) > timeout)
         {
             var message = RolloutTypes.TimeoutMessage(ctx.Rollout);
@@ -286,7 +287,10 @@ internal static class Batches
             return;
         var budget = BatchTimeout(timeout, plan.Count, p.CurrentBatch, batchStarted, p.StartedAt ?? batchStarted);
         if (ctx.Now - batchStarted <= budget)
+        {
+            Deviations.LookAgainWhenTimeRunsOut(ctx, batchStarted + budget);
             return;
+        }
         ctx.RequeueNow();
         var canaries = ctx.Spec.RemediationStrategy?.Canaries ?? [];
         if (canaries.Count != 0 && p.CurrentBatch <= canaries.Count)

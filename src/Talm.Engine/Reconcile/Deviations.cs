@@ -20,4 +20,17 @@ internal static class Deviations
         Reconciler.End(ctx, message);
         return true;
     }
+
+    /// <summary>
+    /// The reference looks at a running batch 5 minutes after it started, then every 5 minutes (or when
+    /// a policy's compliance changes), so it notices a timeout up to 5 minutes late; talm also looks
+    /// when the CGU's or the batch's time runs out. The same status, written when the time is up.
+    /// </summary>
+    public static void LookAgainWhenTimeRunsOut(ReconcileContext ctx, DateTimeOffset deadline)
+    {
+        // The timeouts are exceeded strictly after the deadline.
+        var left = deadline - ctx.Now + TimeSpan.FromSeconds(1);
+        if (left > TimeSpan.Zero)
+            ctx.RequeueNoLaterThan(left);
+    }
 }

@@ -64,6 +64,15 @@ internal sealed class ReconcileContext
 
     public void RequeueNow() => _requeue = TimeSpan.Zero;
 
+    /// <summary>Look again no later than <paramref name="after"/>, whatever else is decided.</summary>
+    public void RequeueNoLaterThan(TimeSpan after)
+    {
+        if (_requeueCap is null || after < _requeueCap)
+            _requeueCap = after;
+    }
+
+    private TimeSpan? _requeueCap;
+
     /// <summary>The graph at <paramref name="url"/>, or null (and the decision asks for it) when the snapshot lacks it.</summary>
     public UpdateGraph? Graph(string url)
     {
@@ -116,6 +125,8 @@ internal sealed class ReconcileContext
         var requeue = _requeue;
         if (_stepsDeferred && Error is null)
             requeue = TimeSpan.Zero;
+        if (_requeueCap is { } cap && (requeue is null || requeue > cap))
+            requeue = cap;
         return new Decision
         {
             Status = written ?? Original ?? new ClusterGroupUpgradeStatus(),
