@@ -78,6 +78,8 @@ public sealed class RolloutTests : IAsyncLifetime
         spec["clusters"] = Hub.Arr("spoke1", "spoke2");
         await _hub.CguAsync("cgu", spec);
         await _hub.WaitConditionAsync("cgu", "Progressing", "True", "InProgress");
+        // The batch starts on the reconcile after Progressing turns True: its clock starts then.
+        await _hub.WaitCguAsync("cgu", c => c.GetProperty("status").GetProperty("status").TryGetProperty("currentBatchStartedAt", out _), "batch 1 started");
 
         _hub.Clock.Advance(TimeSpan.FromMinutes(4)); // batch 1 of 2 has 5 of the 10 minutes
         await Task.Delay(300);
