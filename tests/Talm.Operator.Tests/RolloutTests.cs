@@ -105,6 +105,16 @@ public sealed class RolloutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_timeout_shorter_than_the_reference_s_five_minute_look_is_noticed_when_it_runs_out()
+    {
+        await _hub.CguAsync("cgu", Spec(3, timeout: 2));
+        await _hub.WaitCguAsync("cgu", c => c.GetProperty("status").GetProperty("status").TryGetProperty("currentBatchStartedAt", out _), "batch 1 started");
+        _hub.Clock.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(2));
+        var cgu = await _hub.WaitConditionAsync("cgu", "Succeeded", "False", "TimedOut", "Policy remediation took too long");
+        Assert.Equal(("False", "TimedOut", "Policy remediation took too long"), Hub.Condition(cgu, "Progressing"));
+    }
+
+    [Fact]
     public async Task Enable_false_holds_the_rollout_with_placements_ready_until_enabled()
     {
         var spec = Spec(3);
