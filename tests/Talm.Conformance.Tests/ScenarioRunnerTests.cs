@@ -101,6 +101,9 @@ public sealed class ScenarioRunnerTests : IAsyncLifetime
         Assert.Equal("01-check", outcome.FailingStep);
         Assert.Equal("ConfigMap default/made-by-kubectl: metadata.labels.step: want \"one\", got \"zero\"", outcome.Difference);
         Assert.InRange(outcome.Duration, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(20));
+        // The log shows the object as the hub had it, for whoever looks into the failure.
+        Assert.Contains("--- as the hub has ConfigMap default/made-by-kubectl:", _log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("\"step\": \"zero\"", _log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -101,6 +101,15 @@ public sealed class ObjectChecks(KubeClient kube, string testNamespace)
         };
     }
 
+    /// <summary>The objects an assert or errors entry is compared with: the named one, or all of its kind and labels.</summary>
+    public async Task<IReadOnlyList<JsonObject>> FindAsync(JsonObject source, CancellationToken ct)
+    {
+        var expected = (JsonObject)source.DeepClone();
+        var (resource, ns, name) = await PlaceAsync(expected, ct);
+        if (name.Length == 0) return await kube.ListAsync(resource, ns, Labels(expected), ct);
+        return await kube.GetAsync(resource, ns, name, ct) is { } actual ? [actual] : [];
+    }
+
     /// <summary>kuttl's Namespaced(): resolves the kind and fills in the test namespace where it belongs.</summary>
     private async Task<(ResourceInfo Resource, string? Namespace, string Name)> PlaceAsync(JsonObject obj, CancellationToken ct)
     {

@@ -53,6 +53,7 @@ public sealed class ScenarioRunner(KubeClient kube, CommandRunner commands, Step
                 }
                 log.WriteLine($"--- step {step.Label} failed:");
                 foreach (var d in differences) log.WriteLine("    " + d);
+                await WriteActualAsync(step, ct);
                 return new TestOutcome(false, time.GetElapsedTime(start), step.Label, differences[0], differences);
             }
             return new TestOutcome(true, time.GetElapsedTime(start), null, null, []);
@@ -115,6 +116,36 @@ public sealed class ScenarioRunner(KubeClient kube, CommandRunner commands, Step
             }
         }
     }
+
+    /// <summary>For whoever reads the log: the objects the failed step's asserts and errors name, as the hub has them.</summary>
+    private async Task WriteActualAsync(TestStep step, CancellationToken ct)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var expected in step.Asserts.Concat(step.Errors))
+        {
+            try
+            {
+                foreach (var actual in await _checks.FindAsync(expected, ct))
+                {
+                    var key = $"{KuttlJson.Kind(actual)} {(string?)actual["metadata"]?["namespace"]}/{(string?)actual["metadata"]?["name"]}";
+                    if (!seen.Add(key)) continue;
+                    actual["metadata"]?.AsObject().Remove("managedFields");
+                    log.WriteLine($"--- as the hub has {key}:");
+                    log.WriteLine(actual.ToJsonString(Pretty));
+                }
+            }
+            catch (Exception e) when (e is KubeApiException or HttpRequestException or InvalidDataException)
+            {
+                log.WriteLine($"--- cannot read {KuttlJson.Kind(expected)} {(string?)expected["metadata"]?["name"]}: {e.Message}");
+            }
+        }
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Pretty = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private async Task DeleteCreatedAsync(List<CreatedObject> created)
     {
