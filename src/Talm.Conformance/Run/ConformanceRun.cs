@@ -38,9 +38,19 @@ public sealed class ConformanceRun(ConformanceOptions options, IAnsiConsole cons
         foreach (var w in plan.Warnings) console.MarkupLineInterpolated($"  [yellow]warning: {w}[/]");
         console.WriteLine($"  logs: {plan.RunDir}");
 
-        var results = options.SharedHub
-            ? await RunSharedAsync(plan, ct)
-            : await RunFreshAsync(plan, ct);
+        List<ScenarioResult> results;
+        try
+        {
+            results = options.SharedHub
+                ? await RunSharedAsync(plan, ct)
+                : await RunFreshAsync(plan, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The hubs have been stopped on the way out; their logs stay.
+            console.MarkupLineInterpolated($"[yellow]interrupted; logs: {plan.RunDir}[/]");
+            return 130;
+        }
 
         var passed = results.Count(r => r.Passed);
         var elapsed = time.GetElapsedTime(start);
