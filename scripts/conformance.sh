@@ -16,11 +16,17 @@ fi
 # The launcher builds artifacts/cli/talm.dll when a source changed; the runner starts that dll for every hub.
 "$here/talm" --help >/dev/null
 out="$here/artifacts/conformance-runner"
-if ! build_log="$(dotnet build "$here/src/Talm.Conformance/Talm.Conformance.csproj" -c Release -o "$out" -nologo -v quiet 2>&1)"; then
+# Built aside and swapped in; the previous build stays in .prev, so that a run still going from it keeps its files.
+next="$out.next.$$"
+if ! build_log="$(dotnet build "$here/src/Talm.Conformance/Talm.Conformance.csproj" -c Release -o "$next" -nologo -v quiet 2>&1)"; then
+  rm -rf "$next"
   echo "$build_log" >&2
   echo "conformance: building the runner failed" >&2
   exit 1
 fi
+rm -rf "$out.prev"
+[[ ! -e "$out" ]] || mv "$out" "$out.prev"
+mv "$next" "$out"
 run=(dotnet "$out/talm-conformance.dll" --repo "$here" --talm "$here/artifacts/cli/talm.dll" "$@")
 if [[ "${TALM_CONFORMANCE_NETNS:-1}" != 0 ]] && command -v unshare >/dev/null 2>&1 && command -v ip >/dev/null 2>&1; then
   userns=()
