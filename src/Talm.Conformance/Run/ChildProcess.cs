@@ -79,8 +79,11 @@ public sealed class ChildProcess : IAsyncDisposable
         limit.CancelAfter(timeout);
         var exited = _process.WaitForExitAsync(limit.Token);
         var first = await Task.WhenAny(found.Task, exited, Task.Delay(Timeout.Infinite, limit.Token)).ConfigureAwait(false);
+        // Ends the waits that lost the race.
+        await limit.CancelAsync().ConfigureAwait(false);
         if (first == found.Task) return await found.Task.ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
+        lock (_waiters) _waiters.RemoveAll(w => w.Found == found);
         if (_process.HasExited)
         {
             await _pumps.ConfigureAwait(false);
