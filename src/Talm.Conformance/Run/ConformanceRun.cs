@@ -5,6 +5,7 @@ using Spectre.Console;
 using Talm.Conformance.Kuttl;
 using Talm.Conformance.Overrides;
 using Talm.Conformance.Report;
+using Talm.Conformance.UpdateGraph;
 
 namespace Talm.Conformance.Run;
 
@@ -31,10 +32,49 @@ public sealed class ConformanceRun(ConformanceOptions options, IAnsiConsole cons
             return 2;
         }
 
+        var graphLog = TextWriter.Synchronized(new StreamWriter(Path.Combine(plan.RunDir, "update-graph.log"), append: true) { AutoFlush = true });
+        int exit;
+        using (var ca = RunCertificateAuthority.Create(time))
+        await using (var graph = UpdateGraphStandIn.Start(plan.Graph, ca, time, graphLog))
+        {
+            var bundle = Path.Combine(plan.RunDir, "update-graph-ca.pem");
+            ca.WriteTrustBundle(bundle, RunCertificateAuthority.FindSystemBundle());
+            var network = NetworkEnvironment(graph.ProxyUri, bundle);
+            plan = plan with { Hub = plan.Hub with { NetworkEnvironment = network } };
+            exit = await RunPlanAsync(plan, network, ct);
+        }
+        await graphLog.DisposeAsync();
+        if (exit == 0 && !options.KeepLogs) TryDelete(plan.RunDir);
+        return exit;
+    }
+
+    /// <summary>
+    /// The operator reaches the update graph as on a hub behind a proxy: HTTPS_PROXY (the stand-in), NO_PROXY for the
+    /// lab's API server on loopback, and the system's roots plus the run's CA. The lower-case twins are set too,
+    /// since .NET reads those first and one inherited from the caller's shell would win.
+    /// </summary>
+    private static Dictionary<string, string> NetworkEnvironment(Uri proxy, string bundle)
+    {
+        var proxyUrl = proxy.ToString().TrimEnd('/');
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["HTTPS_PROXY"] = proxyUrl,
+            ["https_proxy"] = proxyUrl,
+            ["NO_PROXY"] = "127.0.0.1,localhost",
+            ["no_proxy"] = "127.0.0.1,localhost",
+            ["SSL_CERT_FILE"] = bundle,
+        };
+    }
+
+    private async Task<int> RunPlanAsync(Plan plan, IReadOnlyDictionary<string, string> network, CancellationToken ct)
+    {
         var start = time.GetTimestamp();
         console.WriteLine($"conformance: {plan.Tests.Count} scenario(s) of {options.ReferenceDir}{(plan.Commit is null ? string.Empty : $" ({plan.Commit})")}, " +
                           $"{(options.SharedHub ? "one shared hub" : "a fresh hub each")}, step timeout {plan.Steps.StepTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s");
         console.WriteLine($"  operator environment: {string.Join(' ', plan.Hub.OperatorEnvironment.Select(e => $"{e.Key}={e.Value}"))}");
+        var versions = plan.Graph.VersionCount;
+        console.WriteLine($"  update graph: stand-in for {plan.Graph.Host}, {versions} version{(versions == 1 ? string.Empty : "s")} ({GraphFile}); " +
+                          string.Join(' ', ((string[])["HTTPS_PROXY", "NO_PROXY", "SSL_CERT_FILE"]).Select(k => $"{k}={network[k]}")));
         foreach (var w in plan.Warnings) console.MarkupLineInterpolated($"  [yellow]warning: {w}[/]");
         console.WriteLine($"  logs: {plan.RunDir}");
 
@@ -70,7 +110,6 @@ public sealed class ConformanceRun(ConformanceOptions options, IAnsiConsole cons
             await File.WriteAllTextAsync(reportFile, report.ToJson() + "\n", ct);
             console.WriteLine($"report: {Path.GetFullPath(reportFile)}");
         }
-        if (!options.KeepLogs && results.All(r => r.Passed)) TryDelete(plan.RunDir);
         return passed == results.Count ? 0 : 1;
     }
 
@@ -82,7 +121,11 @@ public sealed class ConformanceRun(ConformanceOptions options, IAnsiConsole cons
         string RunDir,
         IReadOnlyDictionary<string, string> BaseEnvironment,
         IReadOnlyList<string> Warnings,
-        string? Commit);
+        string? Commit,
+        UpdateGraphData Graph);
+
+    /// <summary>What the update-graph stand-in answers, in our repository.</summary>
+    public const string GraphFile = "conformance/update-graph.json";
 
     private Plan Prepare()
     {
@@ -104,16 +147,17 @@ public sealed class ConformanceRun(ConformanceOptions options, IAnsiConsole cons
         }
 
         var overrides = options.NoOverrides ? OverrideSet.Empty : LoadOverrides();
-        foreach (var scenario in overrides.Entries.Select(e => e.Scenario).Distinct().Where(s => all.All(t => t.Name != s)))
-            warnings.Add($"overrides for {scenario}: the reference has no such scenario");
+        var stale = overrides.Entries.Where(e => all.All(t => t.Name != e.Scenario))
+            .Select(e => $"override {e.Name}: the reference has no scenario {e.Scenario}").ToList();
 
         var unknown = options.Only.Where(o => all.All(t => t.Name != o)).ToList();
         if (unknown.Count > 0)
             throw new InvalidDataException($"no scenario named {string.Join(", ", unknown)}; the reference has: {string.Join(' ', all.Select(t => t.Name))}");
         var selected = options.Only.Count == 0 ? all : all.Where(t => options.Only.Contains(t.Name)).ToList();
-        var unused = new List<string>();
-        selected = selected.Select(t => overrides.Apply(t, unused)).ToList();
-        warnings.AddRange(unused);
+        var ns = suite.Namespace.Length > 0 ? suite.Namespace : "default";
+        selected = selected.Select(t => overrides.Apply(t, ns, stale)).ToList();
+        if (stale.Count > 0)
+            throw new InvalidDataException($"{string.Join("; ", stale)} (conformance/overrides/index.yaml; has the reference changed? --no-overrides runs without them)");
 
         var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
         var kubectl = CommandRunner.Resolve("kubectl", reference, path)
@@ -154,7 +198,7 @@ public sealed class ConformanceRun(ConformanceOptions options, IAnsiConsole cons
             },
             new StepSettings
             {
-                Namespace = suite.Namespace.Length > 0 ? suite.Namespace : "default",
+                Namespace = ns,
                 CommandTimeout = suite.Timeout,
                 StepTimeout = TimeSpan.FromSeconds(stepTimeout),
                 PollInterval = options.PollInterval,
@@ -163,7 +207,8 @@ public sealed class ConformanceRun(ConformanceOptions options, IAnsiConsole cons
             runDir,
             env,
             warnings,
-            GitCommit(reference));
+            GitCommit(reference),
+            UpdateGraphData.Load(Path.Combine(options.RepoDir, GraphFile)));
     }
 
     private OverrideSet LoadOverrides()

@@ -20,6 +20,12 @@ public sealed record HubSettings
     /// <summary>The environment the reference's deployment gives its operator (PRECACHE_IMG, RECOVERY_IMG, ...).</summary>
     public required IReadOnlyDictionary<string, string> OperatorEnvironment { get; init; }
 
+    /// <summary>
+    /// What the hub's network gives the operator on top of the reference's environment: the update graph's proxy
+    /// (HTTPS_PROXY, NO_PROXY) and the roots it trusts (SSL_CERT_FILE), see <see cref="UpdateGraph.UpdateGraphStandIn"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> NetworkEnvironment { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>kubectl proxy's port: the reference's scripts patch status through http://localhost:8001.</summary>
     public int ProxyPort { get; init; } = 8001;
 }
@@ -79,6 +85,7 @@ public sealed class Hub : IAsyncDisposable
         await InstallCrdsAsync(settings.CrdFiles, ct);
 
         var operatorEnv = new Dictionary<string, string>(settings.OperatorEnvironment, StringComparer.Ordinal);
+        foreach (var (k, v) in settings.NetworkEnvironment) operatorEnv[k] = v;
         Operator = Add(ChildProcess.Start("talm operator", settings.TalmProgram,
             [.. settings.TalmPrefix, "operator", "--kubeconfig", KubeconfigPath, "--metrics-bind", "0", "--health-bind", "0", "--log-format", "text"],
             operatorEnv, Path.Combine(Dir, "operator.log"), grace: TimeSpan.FromSeconds(10)));
