@@ -142,6 +142,7 @@ public sealed class FakeHub
         var policies = new List<Policy>();
         foreach (var p in _policies)
             policies.AddRange(p.Objects());
+        policies.AddRange(All<Policy>());
         return new HubSnapshot
         {
             Cgu = Cgu,
