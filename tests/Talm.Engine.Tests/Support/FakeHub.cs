@@ -67,6 +67,9 @@ public sealed class FakeHub
     /// <summary>Clusters whose ManifestWorks never become available.</summary>
     public HashSet<string> StuckWorks { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>RHACM removes a ManagedClusterAction once it ran successfully (the reference relies on it).</summary>
+    public bool RemoveExecutedActions { get; set; } = true;
+
     /// <summary>Clusters whose klusterlet does not answer: actions not run, views not refreshed, not Available.</summary>
     public HashSet<string> Unreachable { get; } = new(StringComparer.Ordinal);
 
@@ -298,6 +301,15 @@ public sealed class FakeHub
             var cluster = action.Metadata.Namespace!;
             if (Unreachable.Contains(cluster) || !_spokes.TryGetValue(cluster, out var spoke) || !_executed.Add((cluster, action.Metadata.Name!)))
                 continue;
+            if (Execute(spoke, cluster, action) && RemoveExecutedActions)
+                Remove(action.Kind, cluster, action.Metadata.Name!);
+        }
+    }
+
+    /// <returns>False when the action failed on the spoke (its namespace is not there).</returns>
+    private bool Execute(Spoke spoke, string cluster, ManagedClusterAction action)
+    {
+        {
             var kube = action.Spec.Kube!;
             var resource = Resource(kube.Resource);
             if (action.Spec.ActionType == ActionTypes.Delete)
@@ -312,18 +324,18 @@ public sealed class FakeHub
                 {
                     spoke.Resources.Remove((resource, kube.Namespace ?? "", kube.Name ?? ""));
                 }
-                continue;
+                return true;
             }
             if (action.Spec.ActionType == ActionTypes.Update)
             {
                 spoke.Updated.Add((resource, kube.Namespace ?? "", action.Metadata.Name!));
-                continue;
+                return true;
             }
             var template = kube.Template!.Value;
             var name = template.GetProperty("metadata").GetProperty("name").GetString()!;
             var ns = resource is "namespace" or "clusterrolebinding" ? "" : kube.Namespace ?? (template.GetProperty("metadata").TryGetProperty("namespace", out var n) ? n.GetString()! : "");
             if (ns.Length > 0 && !spoke.Resources.Contains(("namespace", "", ns)))
-                continue; // the namespace is not there: the create fails
+                return false; // the namespace is not there: the create fails
             if (resource == "job")
             {
                 if (!spoke.Jobs.ContainsKey((ns, name)))
@@ -336,6 +348,7 @@ public sealed class FakeHub
             {
                 spoke.Resources.Add((resource, ns, name));
             }
+            return true;
         }
     }
 
