@@ -125,6 +125,13 @@ public sealed class FakeHub
 
     public void Remove(string kind, string ns, string name) => _objects.Remove((kind, ns, name));
 
+    /// <summary>RHACM fills a view's status: the view keeps its metadata and spec when it exists.</summary>
+    public void Fill(ManagedClusterView view)
+    {
+        var existing = Get<ManagedClusterView>(view.Metadata.Namespace!, view.Metadata.Name!);
+        Put(existing is null ? view : existing with { Status = view.Status });
+    }
+
     private void Store((string Kind, string Ns, string Name) key, IKubeObject o)
     {
         if (!_objects.ContainsKey(key))
