@@ -69,14 +69,18 @@ internal static class Precaching
             var current = states.GetValueOrDefault(cluster) ?? PrecacheStates.NotStarted;
             if (current is PrecacheStates.Succeeded or PrecacheStates.PrecacheTimeout or PrecacheStates.UnrecoverableError)
                 continue;
+            if (!PrecacheStates.IsProgressing(current))
+            {
+                ctx.Fail($"[precachingFsm] unknown state {current}");
+                return false;
+            }
             var mark = ctx.Intents.Count;
             var (next, error) = current switch
             {
                 PrecacheStates.NotStarted => NotStarted(ctx, cluster),
                 PrecacheStates.PreparingToStart => Preparing(ctx, cluster),
                 PrecacheStates.Starting => Starting(ctx, status, cluster),
-                PrecacheStates.Active => Active(ctx, cluster),
-                _ => (current, $"[precachingFsm] unknown state {current}"),
+                _ => Active(ctx, cluster),
             };
             if (error is not null && ctx.Spec.IsEnabled)
                 next = PrecacheStates.UnrecoverableError;
