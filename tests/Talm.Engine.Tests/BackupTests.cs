@@ -149,6 +149,16 @@ public sealed class BackupTests
     }
 
     [Fact]
+    public void An_unknown_state_fails_the_reconcile()
+    {
+        var hub = InState("Starting", clusters: 2);
+        hub.PatchStatus(s => s.Backup!.Status!["c2"] = "Bogus");
+        var d = hub.Decide();
+        Assert.Equal("[triggerBackup] unknown state Bogus", d.Error);
+        Assert.False(d.StatusChanged);
+    }
+
+    [Fact]
     public void The_backup_job_is_the_references()
     {
         var hub = InState("Starting");

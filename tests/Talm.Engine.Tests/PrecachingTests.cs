@@ -275,6 +275,17 @@ public sealed class PrecachingTests
     }
 
     [Fact]
+    public void An_unknown_state_fails_the_reconcile()
+    {
+        var hub = Hub(enable: true);
+        hub.Settle();
+        hub.PatchStatus(s => s.Precaching!.Status!["c2"] = "Bogus");
+        var d = hub.Decide();
+        Assert.Equal("[precachingFsm] unknown state Bogus", d.Error);
+        Assert.False(d.StatusChanged);
+    }
+
+    [Fact]
     public void The_dependencies_and_the_job_are_the_references()
     {
         var hub = Hub(clusters: 2);
