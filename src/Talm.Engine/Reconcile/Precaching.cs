@@ -63,19 +63,24 @@ internal static class Precaching
 
         var states = status.Status!;
         Dictionary<string, string>? changed = null;
+        HashSet<string>? waiting = null;
         foreach (var cluster in clusters)
         {
             var current = states.GetValueOrDefault(cluster) ?? PrecacheStates.NotStarted;
             if (current is PrecacheStates.Succeeded or PrecacheStates.PrecacheTimeout or PrecacheStates.UnrecoverableError)
                 continue;
+            if (!PrecacheStates.IsProgressing(current))
+            {
+                ctx.Fail($"[precachingFsm] unknown state {current}");
+                return false;
+            }
             var mark = ctx.Intents.Count;
             var (next, error) = current switch
             {
                 PrecacheStates.NotStarted => NotStarted(ctx, cluster),
                 PrecacheStates.PreparingToStart => Preparing(ctx, cluster),
                 PrecacheStates.Starting => Starting(ctx, status, cluster),
-                PrecacheStates.Active => Active(ctx, cluster),
-                _ => (current, $"[precachingFsm] unknown state {current}"),
+                _ => Active(ctx, cluster),
             };
             if (error is not null && ctx.Spec.IsEnabled)
                 next = PrecacheStates.UnrecoverableError;
@@ -88,6 +93,8 @@ internal static class Precaching
             {
                 ctx.Intents.RemoveRange(mark, ctx.Intents.Count - mark);
                 next = current;
+                if (current == PrecacheStates.NotStarted)
+                    (waiting ??= new HashSet<string>(StringComparer.Ordinal)).Add(cluster);
             }
             if (next != current || !states.ContainsKey(cluster))
             {
@@ -97,7 +104,7 @@ internal static class Precaching
         }
         if (changed is not null)
             status.Status = states = changed;
-        AllDone(ctx, states);
+        AllDone(ctx, states, waiting);
         return true;
     }
 
@@ -302,12 +309,21 @@ internal static class Precaching
         return null;
     }
 
-    /// <summary>checkAllPrecachingDone: NotStarted counts as failed, as in the reference.</summary>
-    private static void AllDone(ReconcileContext ctx, Dictionary<string, string> states)
+    /// <summary>
+    /// checkAllPrecachingDone: NotStarted counts as failed, as in the reference; but a cluster the step
+    /// bound kept back this decision (<paramref name="waiting"/>, ours) is still to do, not failed, or the
+    /// CGU would go on without the clusters at the end of a large fleet.
+    /// </summary>
+    private static void AllDone(ReconcileContext ctx, Dictionary<string, string> states, HashSet<string>? waiting)
     {
         int failed = 0, progressing = 0, succeeded = 0;
-        foreach (var state in states.Values)
+        foreach (var (cluster, state) in states)
         {
+            if (waiting is not null && waiting.Contains(cluster))
+            {
+                progressing++;
+                continue;
+            }
             switch (state)
             {
                 case PrecacheStates.Succeeded: succeeded++; break;
