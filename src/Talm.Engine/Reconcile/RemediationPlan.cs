@@ -23,7 +23,7 @@ internal static class RemediationPlan
                 plan.Add([canary]);
                 canaries.Add(canary);
             }
-            else
+            else if (Deviations.CanaryCountsAsComplete(canary, clusters))
             {
                 compliant.Add(canary);
             }
