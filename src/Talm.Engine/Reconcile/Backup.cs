@@ -37,13 +37,17 @@ internal static class Backup
             var current = states.GetValueOrDefault(cluster) ?? BackupStates.PreparingToStart;
             if (BackupStates.IsFinal(current))
                 continue;
+            if (!BackupStates.IsProgressing(current))
+            {
+                ctx.Fail($"[triggerBackup] unknown state {current}");
+                return;
+            }
             var mark = ctx.Intents.Count;
             var next = current switch
             {
                 BackupStates.PreparingToStart => Preparing(ctx, cluster),
                 BackupStates.Starting => Starting(ctx, cluster, current),
-                BackupStates.Active => Active(ctx, cluster),
-                _ => current,
+                _ => Active(ctx, cluster),
             };
             if (timedOut && BackupStates.IsProgressing(next))
                 next = BackupStates.BackupTimeout;

@@ -36,7 +36,12 @@ internal static class BackupJob
         ("sys-fs-cgroup", "/sys/fs/cgroup", true, "Directory"),
     ];
 
-    public static JsonElement Build(string image)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonElement> Built = new(StringComparer.Ordinal);
+
+    /// <summary>The Job for <paramref name="image"/>, built once: an immutable element shared by every cluster's action.</summary>
+    public static JsonElement Build(string image) => Built.GetOrAdd(image, Create);
+
+    private static JsonElement Create(string image)
     {
         var volumes = new JsonArray(new JsonObject { ["name"] = "host", ["emptyDir"] = new JsonObject() });
         var mounts = new JsonArray(new JsonObject { ["name"] = "host", ["mountPath"] = "/host" });

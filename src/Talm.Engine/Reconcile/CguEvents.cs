@@ -157,17 +157,18 @@ internal static class CguEvents
                 continue;
             var shrink = total + Truncated.Length + key.Length - MaxAnnotationBytes;
             var max = value.Length - shrink;
-            var kept = new List<string>();
-            foreach (var item in value.Split(','))
+            // truncateListString keeps the names whose joined length fits; counted as it goes, not re-joined per name.
+            var items = value.Split(',');
+            int kept = 0, length = 0;
+            foreach (var item in items)
             {
-                kept.Add(item);
-                if (string.Join(',', kept).Length > max)
-                {
-                    kept.RemoveAt(kept.Count - 1);
+                var next = kept == 0 ? item.Length : length + 1 + item.Length;
+                if (next > max)
                     break;
-                }
+                length = next;
+                kept++;
             }
-            annotations[key] = string.Join(',', kept);
+            annotations[key] = string.Join(',', items, 0, kept);
             annotations[Truncated] = key;
             break;
         }

@@ -26,9 +26,17 @@ internal sealed class HubLookup(HubSnapshot snapshot)
 
     public IReadOnlyList<ManagedCluster> AllClusters => snapshot.ManagedClusters;
 
-    public ManagedCluster? Cluster(string name) =>
-        (_clusters ??= snapshot.ManagedClusters.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal))
-        .GetValueOrDefault(name);
+    public ManagedCluster? Cluster(string name)
+    {
+        if (_clusters is null)
+        {
+            // The last of a name wins, as a re-listed cluster would.
+            _clusters = new Dictionary<string, ManagedCluster>(snapshot.ManagedClusters.Count, StringComparer.Ordinal);
+            foreach (var c in snapshot.ManagedClusters)
+                _clusters[c.Name] = c;
+        }
+        return _clusters.GetValueOrDefault(name);
+    }
 
     public Policy? Policy(string ns, string name) => Policies.GetValueOrDefault((ns, name));
 

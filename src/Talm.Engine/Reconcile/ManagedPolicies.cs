@@ -30,15 +30,20 @@ internal static class ManagedPolicies
         var namespaces = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var enforced = new HashSet<string>(StringComparer.Ordinal);
         var hubTemplates = new HashSet<string>(StringComparer.Ordinal);
+        // Every cluster's child of a root has the same name: split each name once, not once per cluster.
+        var roots = new Dictionary<string, (string Ns, string Name)?>(StringComparer.Ordinal);
         foreach (var cluster in clusters)
         {
             foreach (var child in ctx.Hub.ChildPolicies(cluster))
             {
                 var childName = child.Metadata.Name ?? "";
-                var dot = childName.IndexOf('.', StringComparison.Ordinal);
-                if (dot < 0)
+                if (!roots.TryGetValue(childName, out var root))
+                {
+                    var dot = childName.IndexOf('.', StringComparison.Ordinal);
+                    roots[childName] = root = dot < 0 ? null : (childName[..dot], childName[(dot + 1)..]);
+                }
+                if (root is not var (ns, name))
                     continue;
-                var (ns, name) = (childName[..dot], childName[(dot + 1)..]);
                 if (string.Equals(child.Spec.RemediationAction, "enforce", StringComparison.OrdinalIgnoreCase))
                 {
                     enforced.Add(name);
@@ -46,7 +51,8 @@ internal static class ManagedPolicies
                 }
                 foreach (var template in child.Spec.PolicyTemplates ?? [])
                 {
-                    if (template.ObjectDefinition is { } def && def.GetRawText().Contains("{{hub", StringComparison.Ordinal))
+                    // Read in place: one string per child policy is tens of MB per decision at fleet scale.
+                    if (template.ObjectDefinition is { } def && System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(def).IndexOf("{{hub"u8) >= 0)
                         hubTemplates.Add(name);
                 }
                 rootNamespace[name] = ns;

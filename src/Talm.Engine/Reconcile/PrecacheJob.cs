@@ -35,7 +35,12 @@ internal static class PrecacheJob
         ("sys-fs-cgroup", "/sys/fs/cgroup", true, "Directory"),
     ];
 
-    public static JsonElement Build(string image, long activeDeadlineSeconds)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, long), JsonElement> Built = new();
+
+    /// <summary>The Job for this image and deadline, built once: an immutable element shared by every cluster's action.</summary>
+    public static JsonElement Build(string image, long activeDeadlineSeconds) => Built.GetOrAdd((image, activeDeadlineSeconds), k => Create(k.Item1, k.Item2));
+
+    private static JsonElement Create(string image, long activeDeadlineSeconds)
     {
         var mounts = new JsonArray(
             new JsonObject { ["mountPath"] = "/etc/config", ["name"] = "config-volume", ["readOnly"] = true },

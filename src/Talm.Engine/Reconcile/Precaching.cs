@@ -63,20 +63,24 @@ internal static class Precaching
 
         var states = status.Status!;
         Dictionary<string, string>? changed = null;
-        var deferred = 0;
+        HashSet<string>? waiting = null;
         foreach (var cluster in clusters)
         {
             var current = states.GetValueOrDefault(cluster) ?? PrecacheStates.NotStarted;
             if (current is PrecacheStates.Succeeded or PrecacheStates.PrecacheTimeout or PrecacheStates.UnrecoverableError)
                 continue;
+            if (!PrecacheStates.IsProgressing(current))
+            {
+                ctx.Fail($"[precachingFsm] unknown state {current}");
+                return false;
+            }
             var mark = ctx.Intents.Count;
             var (next, error) = current switch
             {
                 PrecacheStates.NotStarted => NotStarted(ctx, cluster),
                 PrecacheStates.PreparingToStart => Preparing(ctx, cluster),
                 PrecacheStates.Starting => Starting(ctx, status, cluster),
-                PrecacheStates.Active => Active(ctx, cluster),
-                _ => (current, $"[precachingFsm] unknown state {current}"),
+                _ => Active(ctx, cluster),
             };
             if (error is not null && ctx.Spec.IsEnabled)
                 next = PrecacheStates.UnrecoverableError;
@@ -89,8 +93,8 @@ internal static class Precaching
             {
                 ctx.Intents.RemoveRange(mark, ctx.Intents.Count - mark);
                 next = current;
-                if (next == PrecacheStates.NotStarted)
-                    deferred++;
+                if (current == PrecacheStates.NotStarted)
+                    (waiting ??= new HashSet<string>(StringComparer.Ordinal)).Add(cluster);
             }
             if (next != current || !states.ContainsKey(cluster))
             {
@@ -100,7 +104,7 @@ internal static class Precaching
         }
         if (changed is not null)
             status.Status = states = changed;
-        AllDone(ctx, states, deferred);
+        AllDone(ctx, states, waiting);
         return true;
     }
 
@@ -306,15 +310,20 @@ internal static class Precaching
     }
 
     /// <summary>
-    /// checkAllPrecachingDone: NotStarted counts as failed, as in the reference, where a cluster is NotStarted
-    /// after a reconcile only when its first step failed. Ours: a cluster held back by this decision's
-    /// step allowance (<see cref="ReconcileContext.TryTakeStep"/>) has not started yet and counts as in progress.
+    /// checkAllPrecachingDone: NotStarted counts as failed, as in the reference; but a cluster the step
+    /// bound kept back this decision (<paramref name="waiting"/>, ours) is still to do, not failed, or the
+    /// CGU would go on without the clusters at the end of a large fleet.
     /// </summary>
-    private static void AllDone(ReconcileContext ctx, Dictionary<string, string> states, int deferred)
+    private static void AllDone(ReconcileContext ctx, Dictionary<string, string> states, HashSet<string>? waiting)
     {
-        int failed = -deferred, progressing = deferred, succeeded = 0;
-        foreach (var state in states.Values)
+        int failed = 0, progressing = 0, succeeded = 0;
+        foreach (var (cluster, state) in states)
         {
+            if (waiting is not null && waiting.Contains(cluster))
+            {
+                progressing++;
+                continue;
+            }
             switch (state)
             {
                 case PrecacheStates.Succeeded: succeeded++; break;

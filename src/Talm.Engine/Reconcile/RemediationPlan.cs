@@ -23,7 +23,7 @@ internal static class RemediationPlan
                 plan.Add([canary]);
                 canaries.Add(canary);
             }
-            else
+            else if (Deviations.CanaryCountsAsComplete(canary, clusters))
             {
                 compliant.Add(canary);
             }
@@ -70,8 +70,14 @@ internal static class RemediationPlan
             var compliance = policies.Select(ctx.Hub.ComplianceOf).ToList();
             foreach (var cluster in clusters)
             {
-                if (compliance.Any(c => c.Of(cluster) == Compliance.NonCompliant))
-                    needs.Add(cluster);
+                foreach (var c in compliance)
+                {
+                    if (c.Of(cluster) == Compliance.NonCompliant)
+                    {
+                        needs.Add(cluster);
+                        break;
+                    }
+                }
             }
         }
         else if (ctx.Spec.ManifestWorkTemplates is { Count: > 0 })

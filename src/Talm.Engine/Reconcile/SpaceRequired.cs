@@ -3,8 +3,9 @@ using System.Globalization;
 namespace Talm.Engine.Reconcile;
 
 /// <summary>
-/// spaceRequired as the reference reads it (docker's go-units): "40GiB" or "40 Gi" in powers of 1024
-/// when the text has an "i", "40GB" in powers of 1000 otherwise; written as whole GiB, rounded up.
+/// spaceRequired as the reference reads it (docker's go-units): "40GiB" or "40 GiB" in powers of 1024
+/// when the text has an "i", "40GB" or "40 G" in powers of 1000 otherwise ("40 Gi" is refused, as
+/// go-units refuses it); written as whole GiB, rounded up.
 /// </summary>
 internal static class SpaceRequired
 {

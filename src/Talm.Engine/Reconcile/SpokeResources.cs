@@ -63,33 +63,39 @@ internal static class SpokeResources
 
     // ---- actions -------------------------------------------------------------------------------
 
-    public static ManagedClusterAction CreateNamespace(string cluster, string action, string ns) => CreateAction(cluster, action, "namespace", null, new JsonObject
-    {
-        ["apiVersion"] = "v1",
-        ["kind"] = "Namespace",
-        ["metadata"] = new JsonObject
+    // The dependency templates are the same for every cluster: built once, shared as immutable elements.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Kind, string Name, string Account, string Ns), JsonElement> Templates = new();
+
+    public static ManagedClusterAction CreateNamespace(string cluster, string action, string ns) => CreateAction(cluster, action, "namespace", null,
+        Templates.GetOrAdd(("Namespace", ns, "", ""), static k => JsonSerializer.SerializeToElement(new JsonObject
         {
-            ["name"] = ns,
-            ["labels"] = new JsonObject { ["pod-security.kubernetes.io/enforce"] = "privileged" },
-            ["annotations"] = new JsonObject { ["workload.openshift.io/allowed"] = "management" },
-        },
-    });
+            ["apiVersion"] = "v1",
+            ["kind"] = "Namespace",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = k.Name,
+                ["labels"] = new JsonObject { ["pod-security.kubernetes.io/enforce"] = "privileged" },
+                ["annotations"] = new JsonObject { ["workload.openshift.io/allowed"] = "management" },
+            },
+        })));
 
-    public static ManagedClusterAction CreateServiceAccount(string cluster, string action, string name, string ns) => CreateAction(cluster, action, "serviceaccount", null, new JsonObject
-    {
-        ["apiVersion"] = "v1",
-        ["kind"] = "ServiceAccount",
-        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
-    });
+    public static ManagedClusterAction CreateServiceAccount(string cluster, string action, string name, string ns) => CreateAction(cluster, action, "serviceaccount", null,
+        Templates.GetOrAdd(("ServiceAccount", name, "", ns), static k => JsonSerializer.SerializeToElement(new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ServiceAccount",
+            ["metadata"] = new JsonObject { ["name"] = k.Name, ["namespace"] = k.Ns },
+        })));
 
-    public static ManagedClusterAction CreateClusterAdminBinding(string cluster, string action, string name, string serviceAccount, string ns) => CreateAction(cluster, action, "clusterrolebinding", null, new JsonObject
-    {
-        ["apiVersion"] = "rbac.authorization.k8s.io/v1",
-        ["kind"] = "ClusterRoleBinding",
-        ["metadata"] = new JsonObject { ["name"] = name },
-        ["roleRef"] = new JsonObject { ["apiGroup"] = "rbac.authorization.k8s.io", ["kind"] = "ClusterRole", ["name"] = "cluster-admin" },
-        ["subjects"] = new JsonArray(new JsonObject { ["kind"] = "ServiceAccount", ["name"] = serviceAccount, ["namespace"] = ns }),
-    });
+    public static ManagedClusterAction CreateClusterAdminBinding(string cluster, string action, string name, string serviceAccount, string ns) => CreateAction(cluster, action, "clusterrolebinding", null,
+        Templates.GetOrAdd(("ClusterRoleBinding", name, serviceAccount, ns), static k => JsonSerializer.SerializeToElement(new JsonObject
+        {
+            ["apiVersion"] = "rbac.authorization.k8s.io/v1",
+            ["kind"] = "ClusterRoleBinding",
+            ["metadata"] = new JsonObject { ["name"] = k.Name },
+            ["roleRef"] = new JsonObject { ["apiGroup"] = "rbac.authorization.k8s.io", ["kind"] = "ClusterRole", ["name"] = "cluster-admin" },
+            ["subjects"] = new JsonArray(new JsonObject { ["kind"] = "ServiceAccount", ["name"] = k.Account, ["namespace"] = k.Ns }),
+        })));
 
     public static ManagedClusterAction CreateJob(string cluster, string action, string ns, JsonElement job) => new()
     {
@@ -111,13 +117,16 @@ internal static class SpokeResources
         },
     };
 
-    public static ManagedClusterAction CreateAction(string cluster, string action, string resource, string? ns, JsonObject template) => new()
+    public static ManagedClusterAction CreateAction(string cluster, string action, string resource, string? ns, JsonObject template) =>
+        CreateAction(cluster, action, resource, ns, JsonSerializer.SerializeToElement(template));
+
+    public static ManagedClusterAction CreateAction(string cluster, string action, string resource, string? ns, JsonElement template) => new()
     {
         Metadata = new ObjectMeta { Name = action, Namespace = cluster },
         Spec = new ManagedClusterActionSpec
         {
             ActionType = ActionTypes.Create,
-            Kube = new KubeWork { Resource = resource, Namespace = ns, Template = JsonSerializer.SerializeToElement(template) },
+            Kube = new KubeWork { Resource = resource, Namespace = ns, Template = template },
         },
     };
 

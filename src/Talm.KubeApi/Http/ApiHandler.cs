@@ -75,6 +75,13 @@ public sealed class ApiHandler
         var method = ctx.Request.Method;
         if (method == "GET")
         {
+            if (segments is ["openapi", "v2"])
+            {
+                var (contentType, body) = OpenApiDocuments.V2(ctx.Request.Headers.Accept.ToString());
+                ctx.Response.ContentType = contentType;
+                await ctx.Response.Body.WriteAsync(body);
+                return;
+            }
             var doc = Static(segments);
             if (doc is not null)
             {
@@ -196,7 +203,6 @@ public sealed class ApiHandler
         ["openapi", "v3"] => OpenApiDocuments.Root(_service.Registry),
         ["openapi", "v3", "api", var v] => OpenApiDocuments.GroupVersion(_service.Registry, string.Empty, v) ?? throw NoSpec(),
         ["openapi", "v3", "apis", var g, var v] => OpenApiDocuments.GroupVersion(_service.Registry, g, v) ?? throw NoSpec(),
-        ["openapi", "v2"] => throw new ApiException(404, "NotFound", "OpenAPI v2 is not served; this server publishes OpenAPI v3 under /openapi/v3"),
         _ => null,
     };
 
