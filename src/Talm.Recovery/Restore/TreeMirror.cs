@@ -492,32 +492,54 @@ public sealed class TreeMirror(int parallelism)
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    /// <summary>One thread's view: the directory it used last stays open (siblings come together in the manifest's order).</summary>
+    /// <summary>
+    /// One thread's view of the target: the chain of directories down to the one it used last stays open,
+    /// so in the manifest's (depth-first) order each directory is opened once, one name at a time, never
+    /// through a symlink.
+    /// </summary>
     private sealed class Worker(ConfinedDirectory target) : IDisposable
     {
-        private string? _openRel;
-        private ConfinedDirectory? _open;
+        private readonly List<(string Rel, ConfinedDirectory Dir)> _chain = [];
 
         public Counters Counters { get; } = new();
 
-        /// <summary>The directory holding <paramref name="rel"/>, opened beneath the target without following any symlink.</summary>
+        /// <summary>The directory holding <paramref name="rel"/>; <paramref name="name"/> is its last name.</summary>
         public ConfinedDirectory DirectoryOf(string rel, out string name)
         {
             var slash = rel.LastIndexOf('/');
             var parent = slash < 0 ? "" : rel[..slash];
             name = rel[(slash + 1)..];
-            if (_open is null || _openRel != parent)
+            while (_chain.Count > 0 && !(_chain[^1].Rel.Length == 0 || parent == _chain[^1].Rel || parent.StartsWith(_chain[^1].Rel + "/", StringComparison.Ordinal)))
             {
-                _open?.Dispose();
-                _open = null;
-                _open = target.OpenDirectory(parent);
-                _openRel = parent;
+                _chain[^1].Dir.Dispose();
+                _chain.RemoveAt(_chain.Count - 1);
             }
 
-            return _open;
+            if (_chain.Count == 0)
+            {
+                _chain.Add(("", target.OpenDirectory("")));
+            }
+
+            while (_chain[^1].Rel != parent)
+            {
+                var (topRel, top) = _chain[^1];
+                var rest = topRel.Length == 0 ? parent : parent[(topRel.Length + 1)..];
+                var next = rest.Split('/', 2)[0];
+                _chain.Add((topRel.Length == 0 ? next : topRel + "/" + next, top.OpenDirectory(next)));
+            }
+
+            return _chain[^1].Dir;
         }
 
-        public void Dispose() => _open?.Dispose();
+        public void Dispose()
+        {
+            foreach (var (_, dir) in _chain)
+            {
+                dir.Dispose();
+            }
+
+            _chain.Clear();
+        }
     }
 
     private sealed class Counters
