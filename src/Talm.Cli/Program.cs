@@ -8,7 +8,11 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         var root = BuildRoot();
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        var parse = root.Parse(args);
+
+        // A command line that does not parse prints its errors and usage, and is told apart from a failure.
+        var code = await parse.InvokeAsync().ConfigureAwait(false);
+        return parse.Errors.Count > 0 ? Commands.ExitCodes.BadInput : code;
     }
 
     /// <summary>The whole command tree; each group lives in its own file under Commands/.</summary>

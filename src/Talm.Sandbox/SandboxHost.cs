@@ -22,6 +22,7 @@ public sealed class SandboxHost
     private readonly string _root;
     private readonly SandboxProfile _profile;
     private readonly Random _random;
+    private readonly int _seed;
     private readonly ProcessRunner _runner;
     private readonly ILogger _logger;
 
@@ -30,6 +31,7 @@ public sealed class SandboxHost
         _root = Path.GetFullPath(root);
         _profile = profile;
         _random = new Random(seed);
+        _seed = seed;
         _logger = logger ?? NullLogger.Instance;
         _runner = new ProcessRunner(_logger);
     }
@@ -144,6 +146,9 @@ public sealed class SandboxHost
     private void WriteEtc()
     {
         WriteText("/etc/hostname", "sno-sandbox\n");
+
+        // Made once at install, as on a node; from the seed, not the random stream, so the rest of the host is as before.
+        WriteText("/etc/machine-id", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"machine-id {_seed}")))[..32] + "\n", 0x124);
         WriteText("/etc/.updated", "# ostree /etc update marker\n");
         WriteText("/etc/os-release", "NAME=\"Red Hat Enterprise Linux CoreOS\"\nVERSION=\"416.94\"\nID=\"rhcos\"\n");
         for (var i = 0; i < _profile.EtcFiles; i++)

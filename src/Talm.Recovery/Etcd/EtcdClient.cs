@@ -24,6 +24,11 @@ public sealed class EtcdClient : IDisposable
     public EtcdClient(EtcdConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        if (EtcdConnectionCheck.Problem(connection) is { } problem)
+        {
+            throw new EtcdException(problem);
+        }
+
         _endpoint = connection.Endpoint.ToString();
         _timeout = connection.CallTimeout;
 

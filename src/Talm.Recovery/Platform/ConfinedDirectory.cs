@@ -115,6 +115,61 @@ public sealed unsafe class ConfinedDirectory : IDisposable
         }
     }
 
+    /// <summary>
+    /// The content of the file at <paramref name="relative"/>, every symlink on the way (the last one
+    /// included) followed as the node would with this directory as '/'; null when it is not there or is not
+    /// a regular file. Refuses files larger than <paramref name="maxBytes"/>.
+    /// </summary>
+    public byte[]? TryReadFileInRoot(string relative, int maxBytes)
+    {
+        for (var hops = 0; hops <= MaxSymlinkHops; hops++)
+        {
+            var slash = relative.TrimEnd('/').LastIndexOf('/');
+            var parent = slash < 0 ? "" : relative[..slash];
+            var name = relative[(slash + 1)..];
+            if (name is "" or "." or "..")
+            {
+                return null;
+            }
+
+            ConfinedDirectory dir;
+            try
+            {
+                dir = OpenDirectory(parent, SymlinkPolicy.InRoot);
+            }
+            catch (NativeException e) when (e.Errno is NativeException.ENOENT or NativeException.ENOTDIR)
+            {
+                return null;
+            }
+
+            using (dir)
+            {
+                var status = dir.TryStat(name);
+                switch (status?.Kind)
+                {
+                    case FileKind.Symlink:
+                        var target = dir.ReadLink(name);
+                        relative = target.StartsWith('/') || dir.Relative.Length == 0 ? target : dir.Relative + "/" + target;
+                        continue;
+                    case FileKind.Regular when status.Size <= maxBytes:
+                        using (var handle = dir.OpenFile(name))
+                        {
+                            var buffer = new byte[status.Size];
+                            var read = RandomAccess.Read(handle, buffer, 0);
+                            return buffer[..read];
+                        }
+
+                    case FileKind.Regular:
+                        throw new IOException($"{dir.Child(name)} is larger than {maxBytes} bytes");
+                    default:
+                        return null;
+                }
+            }
+        }
+
+        throw new NativeException("resolve", Child(relative), NativeException.ELOOP);
+    }
+
     /// <summary>lstat of one name in this directory; null when absent.</summary>
     public FileStatus? TryStat(string name)
     {

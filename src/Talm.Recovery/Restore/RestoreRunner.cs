@@ -39,22 +39,38 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     {
         var stages = PreChecks();
         using var host = OpenHostRoot();
-        var root = BackupGenerations.CurrentRoot(options.BackupDir)
-            ?? throw new RestoreFailedException($"Required backup content not found in {options.BackupDir} (no {BackupLayout.Manifest}: the backup is incomplete); take a new backup with 'talm recovery backup'");
-        var manifest = ReadManifest(root);
-
-        if (stages.Count == 0)
+        string root;
+        BackupManifest manifest;
+        try
         {
-            CheckPinned();
+            root = BackupGenerations.CurrentRoot(options.BackupDir)
+                ?? throw new RestoreFailedException($"Required backup content not found in {options.BackupDir} (no {BackupLayout.Manifest}: the backup is incomplete); take a new backup with 'talm recovery backup'");
+            manifest = ReadManifest(root);
+
+            if (stages.Count == 0)
+            {
+                var active = ActiveDeployment();
+                CheckPinned(active);
+                CheckOrigin(manifest, host, active);
+            }
+            else
+            {
+                CheckSameHostRoot();
+            }
+
+            await VerifyBackupAsync(stages.Count == 0, manifest.Totals.Bytes, cancellationToken).ConfigureAwait(false);
+
+            if (stages.Count == 0)
+            {
+                _progress.RecordHostRoot(options.HostRoot);
+                _progress.Append(RestoreStage.Started);
+                stages = [RestoreStage.Started];
+                log.Info($"Restore started from the backup of {manifest.Host} taken {manifest.CompletedAt:yyyy-MM-dd HH:mm:ss} UTC");
+            }
         }
-
-        await VerifyBackupAsync(stages.Count == 0, manifest.Totals.Bytes, cancellationToken).ConfigureAwait(false);
-
-        if (stages.Count == 0)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _progress.Append(RestoreStage.Started);
-            stages = [RestoreStage.Started];
-            log.Info($"Restore started from the backup of {manifest.Host} taken {manifest.CompletedAt:yyyy-MM-dd HH:mm:ss} UTC");
+            throw new RestoreFailedException($"{e.Message}; the restore cannot start. Nothing on the node was changed.", e);
         }
 
         while (true)
@@ -89,16 +105,39 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
                         return RestoreOutcome.Complete;
                 }
             }
-            catch (Exception e) when (e is NodeToolException or IOException or NativeException or TimeoutException or OstreeException
-                                          or UnauthorizedAccessException or InvalidDataException)
+            catch (Exception e) when (e is not RestoreFailedException)
             {
+                // Whatever went wrong (a tool, the disk, a bug), the node is partly restored and the answer is the same.
+                var cause = Cause(e, cancellationToken);
                 throw new RestoreFailedException(
-                    $"Stage {next} failed: {e.Message}\n" +
+                    $"Stage {next} failed: {cause}\n" +
                     $"Completed stages: {string.Join(", ", _progress.Read())}. Fix the cause above, then run '{ProgramName} --resume' to retry stage {next}, " +
                     $"or '{ProgramName} --restart' to start the restore over.",
-                    e);
+                    e,
+                    RestoreFailure.StageFailed);
             }
         }
+    }
+
+    /// <summary>The one line that says what went wrong: the first real error inside parallel work, and whether there were more.</summary>
+    private static string Cause(Exception e, CancellationToken cancellationToken)
+    {
+        if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            return "interrupted";
+        }
+
+        var more = 0;
+        while (e is AggregateException aggregate)
+        {
+            var inner = aggregate.Flatten().InnerExceptions;
+            more += inner.Count - 1;
+            e = inner[0];
+        }
+
+        var known = e is NodeToolException or IOException or TimeoutException or OstreeException or UnauthorizedAccessException or InvalidDataException;
+        var text = known ? e.Message : $"unexpected {e.GetType().Name}: {e.Message} (please report this)";
+        return more > 0 ? $"{text} (and {more} more error(s) like it)" : text;
     }
 
     private List<string> PreChecks()
@@ -153,7 +192,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         }
         catch (NativeException e)
         {
-            throw new RestoreFailedException($"The host root {options.HostRoot} cannot be used ({e.Message}); check --host-root. Nothing on the node was changed.", e);
+            throw new RestoreFailedException($"The host root {options.HostRoot} cannot be used ({e.Message}); check --host-root. Nothing on the node was changed.", e, RestoreFailure.BadInput);
         }
     }
 
@@ -182,27 +221,30 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         }
     }
 
-    private void CheckPinned()
+    /// <summary>The deployment the node runs (the booted one, or the default under a host root); null when it cannot be told and --force allows going on.</summary>
+    private OstreeDeployment? ActiveDeployment()
     {
-        const string message = "Active ostree deployment is not pinned and should be rolled back.";
-        OstreeDeployment? active;
         try
         {
             using var sysroot = OstreeSysroot.Open(PlatformRollback.SysrootOf(options.HostRoot));
             var deployments = sysroot.Deployments();
-            active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
+            return deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
         }
         catch (OstreeException e)
         {
             if (options.Force)
             {
                 log.Warn($"{e.Message}; continuing because of --force");
-                return;
+                return null;
             }
 
             throw new RestoreFailedException($"{e.Message}; cannot tell whether the active deployment is the pinned one (use --force to go on anyway)", e);
         }
+    }
 
+    private void CheckPinned(OstreeDeployment? active)
+    {
+        const string message = "Active ostree deployment is not pinned and should be rolled back.";
         if (active is { Pinned: true })
         {
             return;
@@ -215,6 +257,49 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         }
 
         throw new RestoreFailedException($"{message}\nRun 'talm recovery rollback' (or 'rpm-ostree rollback -r'), reboot, then run '{ProgramName}' again; or use --force to restore onto this OS anyway.");
+    }
+
+    /// <summary>The backup must be of this node and of the OS it runs, before anything is changed.</summary>
+    private void CheckOrigin(BackupManifest manifest, ConfinedDirectory host, OstreeDeployment? active)
+    {
+        var origin = BackupOrigin.Compare(manifest, NodeIdentity.Read(host, options.HostRoot == "/"), active);
+        if (origin.Mismatches.Count > 0)
+        {
+            var list = string.Join("\n", origin.Mismatches.Select(m => "  - " + m));
+            if (!options.Force)
+            {
+                throw new RestoreFailedException(
+                    $"This backup is not of this node, or not of the OS it runs:\n{list}\n" +
+                    "Nothing on the node was changed. Restore this node's own backup ('talm recovery status' shows whose this one is), " +
+                    $"after 'talm recovery rollback' if the OS differs; only if you are sure it is right, run '{ProgramName} --force'.");
+            }
+
+            log.Warn("--force: THIS BACKUP IS NOT OF THIS NODE, or not of the OS it runs; restoring it anyway:");
+            foreach (var mismatch in origin.Mismatches)
+            {
+                log.Warn("  " + mismatch);
+            }
+
+            log.Warn("--force: /etc, /usr/local, /var/lib/kubelet and etcd are about to be replaced by this backup's");
+        }
+        else if (!origin.Confirmed)
+        {
+            log.Warn($"Cannot confirm that this backup is of this node: neither side records its {string.Join(", ", origin.Unconfirmed)}");
+        }
+    }
+
+    /// <summary>--resume continues a restore only on the host root it began on.</summary>
+    private void CheckSameHostRoot()
+    {
+        var recorded = _progress.RecordedHostRoot();
+        if (recorded is null || recorded == options.HostRoot)
+        {
+            return;
+        }
+
+        throw new RestoreFailedException(
+            $"The restore in {options.BackupDir} began on the host root {recorded}, not {options.HostRoot}; nothing was changed. " +
+            $"Run '{ProgramName} --host-root {recorded} --resume' to continue it there, or '--restart' to start over on {options.HostRoot}.");
     }
 
     private async Task VerifyBackupAsync(bool beforeAnyChange, long totalBytes, CancellationToken cancellationToken)
