@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Talm.Cli.Commands;
 
 namespace Talm.Cli;
@@ -10,9 +11,23 @@ public static class Program
         var root = BuildRoot();
         var parse = root.Parse(args);
 
-        // A command line that does not parse prints its errors and usage, and is told apart from a failure.
+        // A spoke command line that does not parse prints its errors and usage, and exits with the bad-input
+        // code: 1 is the backup's "insufficient disk space".
         var code = await parse.InvokeAsync().ConfigureAwait(false);
-        return parse.Errors.Count > 0 ? Commands.ExitCodes.BadInput : code;
+        return parse.Errors.Count > 0 && IsSpokeCommand(parse.CommandResult) ? Commands.ExitCodes.BadInput : code;
+    }
+
+    private static bool IsSpokeCommand(CommandResult? result)
+    {
+        for (var command = result; command is not null; command = command.Parent as CommandResult)
+        {
+            if (command.Command.Name is "recovery" or SpokeBackupCommands.LaunchBackup)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The whole command tree; each group lives in its own file under Commands/.</summary>

@@ -111,11 +111,23 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
                 var cause = Cause(e, cancellationToken);
                 throw new RestoreFailedException(
                     $"Stage {next} failed: {cause}\n" +
-                    $"Completed stages: {string.Join(", ", _progress.Read())}. Fix the cause above, then run '{ProgramName} --resume' to retry stage {next}, " +
+                    $"Completed stages: {CompletedStages()}. Fix the cause above, then run '{ProgramName} --resume' to retry stage {next}, " +
                     $"or '{ProgramName} --restart' to start the restore over.",
                     e,
                     RestoreFailure.StageFailed);
             }
+        }
+    }
+
+    private string CompletedStages()
+    {
+        try
+        {
+            return string.Join(", ", _progress.Read());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return $"unknown ({e.Message})";
         }
     }
 
