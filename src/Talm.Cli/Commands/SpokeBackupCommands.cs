@@ -118,9 +118,10 @@ public static class SpokeBackupCommands
                             return ExitCodes.Success;
                     }
                 }
-                catch (Exception e) when (e is BackupException or EtcdException or ProcessFailedException or IOException or InvalidDataException or UnauthorizedAccessException
-                                              || (e is OperationCanceledException && ct.IsCancellationRequested))
+                catch (Exception caught) when (CommandGuard.Unwrap(caught) is BackupException or EtcdException or ProcessFailedException or IOException or InvalidDataException or UnauthorizedAccessException
+                                                   || (caught is OperationCanceledException && ct.IsCancellationRequested))
                 {
+                    var e = CommandGuard.Unwrap(caught);
                     var message = e is OperationCanceledException ? "interrupted; the last good backup is kept" : CommandGuard.OneLine(e.Message);
                     logger.LogError("Backup failed: {Error}", message);
                     loggers.Dispose();

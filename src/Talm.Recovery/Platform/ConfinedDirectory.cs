@@ -177,6 +177,21 @@ public sealed unsafe class ConfinedDirectory : IDisposable
         return Posix.StatAt(Fd, name, LibC.AT_SYMLINK_NOFOLLOW, Child(name));
     }
 
+    /// <summary>
+    /// lstat of a path below this directory in one call, for decisions only: the kernel walks the names
+    /// before the last without refusing symlinks, so nothing may be changed on the strength of this alone
+    /// (every change goes through <see cref="OpenDirectory"/>, which refuses them). Null when absent.
+    /// </summary>
+    public FileStatus? TryStatBelow(string relative)
+    {
+        foreach (var name in relative.Split('/'))
+        {
+            CheckName(name, relative);
+        }
+
+        return Posix.StatAt(Fd, relative, LibC.AT_SYMLINK_NOFOLLOW, Child(relative));
+    }
+
     /// <summary>The status of this directory itself.</summary>
     public FileStatus Stat() => Posix.StatAt(Fd, "", LibC.AT_EMPTY_PATH, Path) ?? throw new NativeException("lstat", Path, NativeException.ENOENT);
 

@@ -115,13 +115,18 @@ public sealed class TreeMirror(int parallelism)
                     continue;
                 }
 
-                var dir = sequential.DirectoryOf(rel, out var name);
-                var status = dir.TryStat(name);
+                // A plain lstat decides; only a change goes through the confined parent (and checks again there).
+                var status = target.TryStatBelow(rel);
                 if (status?.Kind != FileKind.Directory)
                 {
-                    dir.Delete(name, status);
-                    dir.CreateDirectory(name);
-                    counters.Copied++;
+                    var dir = sequential.DirectoryOf(rel, out var name);
+                    status = dir.TryStat(name);
+                    if (status?.Kind != FileKind.Directory)
+                    {
+                        dir.Delete(name, status);
+                        dir.CreateDirectory(name);
+                        counters.Copied++;
+                    }
                 }
                 else if (status.MtimeNs == entry.MtimeNs && status.CtimeNs <= backupStartNs)
                 {
