@@ -39,7 +39,7 @@ public sealed record NodeIdentity
             hostName = Environment.MachineName;
         }
 
-        var osRelease = root.TryReadFileInRoot("etc/os-release", 64 << 10) ?? root.TryReadFileInRoot("usr/lib/os-release", 64 << 10);
+        var osRelease = TryRead(root, "etc/os-release", 64 << 10) ?? TryRead(root, "usr/lib/os-release", 64 << 10);
         var fields = osRelease is null ? [] : ParseOsRelease(Encoding.UTF8.GetString(osRelease));
         return new NodeIdentity
         {
@@ -50,9 +50,22 @@ public sealed record NodeIdentity
         };
     }
 
+    /// <summary>The identity is advisory: a file that cannot be read leaves its fact unknown, it never fails the caller.</summary>
+    private static byte[]? TryRead(ConfinedDirectory root, string relative, int maxBytes)
+    {
+        try
+        {
+            return root.TryReadFileInRoot(relative, maxBytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private static string? FirstLine(ConfinedDirectory root, string relative)
     {
-        var bytes = root.TryReadFileInRoot(relative, 4096);
+        var bytes = TryRead(root, relative, 4096);
         var line = bytes is null ? null : Encoding.UTF8.GetString(bytes).Split('\n')[0].Trim();
         return string.IsNullOrEmpty(line) ? null : line;
     }
