@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Processes;
@@ -82,25 +83,11 @@ public sealed class SandboxHost
             chattr?.WaitForExit();
         }
 
-        var runRoot = PodmanRunRoot(Path.Combine(root, "var/lib/containers/storage"));
-        if (Directory.Exists(runRoot))
-        {
-            Directory.Delete(runRoot, recursive: true);
-        }
-
+        PodmanRunRoot.RemoveFor(root);
         Directory.Delete(root, recursive: true);
     }
 
     private string P(string hostPath) => Path.Join(_root, hostPath.TrimStart('/'));
-
-    /// <summary>
-    /// Where the sandbox's podman keeps its run root (locks, sockets): podman refuses one longer than 50
-    /// characters, so not under the host root, which may be anywhere, but under /run, named for the
-    /// storage it serves. podman's database records it; later podman calls on this storage (the backup's
-    /// image saver) take it from there.
-    /// </summary>
-    public static string PodmanRunRoot(string storage) =>
-        Path.Combine(Directory.Exists("/run") ? "/run/talm-podman" : Path.Combine(Path.GetTempPath(), "talm-podman"), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(storage))))[..12]);
 
     private void Write(string hostPath, byte[] content, int mode = 0x1A4, int uid = 0, int gid = 0)
     {
@@ -374,7 +361,7 @@ public sealed class SandboxHost
             await File.WriteAllTextAsync(Path.Combine(rootfs, "bin/pause"), "#!/bin/sh\nsleep infinity\n", cancellationToken).ConfigureAwait(false);
             var tarball = Path.Combine(work, "rootfs.tar");
             await _runner.RunAsync("tar", ["-C", rootfs, "-cf", tarball, "."], cancellationToken).ConfigureAwait(false);
-            var runRoot = PodmanRunRoot(storage);
+            var runRoot = PodmanRunRoot.For(storage);
             Directory.CreateDirectory(runRoot);
             string[] common = ["--root", storage, "--runroot", runRoot, "--storage-driver", "vfs"];
             const string image = "localhost/sno/pause:4.16";
