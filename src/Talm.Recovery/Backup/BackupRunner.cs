@@ -42,6 +42,11 @@ public sealed class BackupRunner
 
     public async Task<BackupOutcome> RunAsync(CancellationToken cancellationToken = default)
     {
+        if (_options.HostRootFromVolumes)
+        {
+            JobVolumes.Check(_host, _dir, NeededHostPaths(), MountTable.Current());
+        }
+
         if (File.Exists(Path.Combine(_dir, BackupLayout.ProgressFile)))
         {
             _logger.LogWarning(RecoveryInProgressMessage);
@@ -61,6 +66,7 @@ public sealed class BackupRunner
             RemoveLeftovers(generations, previousGeneration);
         }
 
+        var connection = FindEtcd();
         var previousRoot = previousGeneration is null ? null : Path.Combine(generations, previousGeneration);
         var previous = previousRoot is null ? null : ManifestStore.TryRead(previousRoot);
         if (previousRoot is not null && previous is null)
@@ -113,7 +119,7 @@ public sealed class BackupRunner
         var pin = new PinRecord();
         try
         {
-            var manifest = await BuildAsync(building, copier, counters, timings, revisionDirs, extras, pin, startedAt, started, cancellationToken).ConfigureAwait(false);
+            var manifest = await BuildAsync(building, connection, copier, counters, timings, revisionDirs, extras, pin, startedAt, started, cancellationToken).ConfigureAwait(false);
             counters.SetPhase("committing");
             var final = Path.Combine(generations, generation);
             using (timings.Measure("commit"))
@@ -154,7 +160,7 @@ public sealed class BackupRunner
     }
 
     private async Task<BackupManifest> BuildAsync(
-        string building, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
+        string building, EtcdConnection connection, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
         PinRecord pin, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.Combine(building, BackupLayout.ClusterDir));
@@ -164,7 +170,6 @@ public sealed class BackupRunner
 
         // The etcd snapshot streams over the network while the files are copied: neither waits for the other.
         counters.SetPhase("etcd snapshot and files");
-        var connection = _options.Etcd ?? EtcdEndpointDiscovery.Discover(_host);
         var snapshotTask = Task.Run(
             async () =>
             {
@@ -289,6 +294,40 @@ public sealed class BackupRunner
         ManifestStore.Write(building, manifest);
         manifestPhase.Dispose();
         return manifest;
+    }
+
+    /// <summary>Every node path the backup reads or writes (besides the backup directory), and why.</summary>
+    private IEnumerable<(string, string)> NeededHostPaths()
+    {
+        yield return ("/etc", "copied into etc/; static pods, etcd certificates, machine config");
+        yield return ("/usr/local", "copied into local/");
+        yield return ("/var/lib/kubelet", "copied into kubelet/");
+        yield return ("/var/lib/etcd", "etcd's database, for the space estimate");
+        yield return ("/sysroot", "the ostree deployments pinned and undeployed");
+        foreach (var extra in ExtraFiles.Listed(_host))
+        {
+            yield return (extra, "a machine-config file outside /etc, /usr/local and /var/lib/kubelet, for extras.tgz");
+        }
+
+        if (_options.Images)
+        {
+            yield return ("/var/lib/containers/storage", "container images, for --images");
+            yield return ("/run/containers/storage", "container storage's run root, for --images");
+        }
+    }
+
+    private EtcdConnection FindEtcd()
+    {
+        if (_options.Etcd is { } given)
+        {
+            _logger.LogInformation("etcd: {Endpoint} (--etcd-endpoint)", given.Endpoint);
+            return given;
+        }
+
+        var found = EtcdEndpointDiscovery.Discover(_host, NetworkNamespaces.SharesNetworkWithNode(_host.Proc));
+        _logger.LogInformation("etcd: {Endpoint} ({Source}){Certificate}", found.Connection.Endpoint, found.Source,
+            found.Connection.CertFile is { } cert ? ", client certificate " + cert : "");
+        return found.Connection;
     }
 
     // GNU tar refuses to create an empty archive from an empty name list; an empty -T list is fine.
