@@ -97,16 +97,17 @@ public static class SpokeBackupCommands
             var plain = inJob || Console.IsOutputRedirected || Console.IsErrorRedirected || output != Console.Out;
             using var loggers = CliLogging.Create(error, parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information, plain);
             var logger = loggers.CreateLogger("talm.backup");
+            string Stamp() => plain ? DateTimeOffset.UtcNow.ToString(CliLogging.PlainTimestampFormat, System.Globalization.CultureInfo.InvariantCulture) : "";
             try
             {
                 var outcome = await RunWithProgressAsync(options, logger, output, plain, ct).ConfigureAwait(false);
                 switch (outcome.Status)
                 {
                     case BackupStatus.InsufficientSpace:
-                        await error.WriteLineAsync(outcome.Message).ConfigureAwait(false);
+                        await error.WriteLineAsync(Stamp() + outcome.Message).ConfigureAwait(false);
                         break;
                     default:
-                        await output.WriteLineAsync(outcome.Message).ConfigureAwait(false);
+                        await output.WriteLineAsync(Stamp() + outcome.Message).ConfigureAwait(false);
                         break;
                 }
 
@@ -116,7 +117,7 @@ public static class SpokeBackupCommands
             {
                 logger.LogError("Backup failed: {Error}", e.Message);
                 loggers.Dispose();
-                await error.WriteLineAsync($"talm: backup failed: {e.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync($"{Stamp()}talm: backup failed: {e.Message}").ConfigureAwait(false);
                 return 2;
             }
         });
