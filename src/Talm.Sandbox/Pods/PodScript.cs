@@ -33,11 +33,6 @@ internal static class PodScript
             done
 
             """);
-        foreach (var path in image.Paths.Where(p => !p.StartsWith("/usr/", StringComparison.Ordinal) && !p.StartsWith("/etc/", StringComparison.Ordinal)))
-        {
-            s.Append($"image_dir {Shell.Quote(path)}\n");
-        }
-
         s.Append($$"""
             mkdir -p "$root/proc" "$root/dev" "$root/sys" "$root/tmp" "$root/run" "$root/root" "$root/var/tmp"
             mount -t proc proc "$root/proc"
@@ -45,6 +40,15 @@ internal static class PodScript
             mount --rbind /sys "$root/sys"
             mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
             mount -t tmpfs -o mode=0755 tmpfs "$root/run"
+
+            """);
+        // The image's own directories after /tmp and /run, which would hide one below them.
+        foreach (var path in image.Paths.Where(p => !p.StartsWith("/usr/", StringComparison.Ordinal) && !p.StartsWith("/etc/", StringComparison.Ordinal)))
+        {
+            s.Append($"image_dir {Shell.Quote(path)}\n");
+        }
+
+        s.Append($$"""
             sysroot={{Shell.Quote(Path.Join(hostRoot, "sysroot"))}}
             if [ -d "$sysroot" ]; then mount --bind "$sysroot" "$sysroot"; mount -o remount,bind,ro "$sysroot"; fi
             volume() { # source target ro|rw
