@@ -104,7 +104,7 @@ public sealed class SandboxNode : IDisposable
               done
               cp "$h/etc/kubernetes/static-pod-resources/$pod-pod-$rev/$pod-pod.yaml" "$h/etc/kubernetes/manifests/$pod-pod.yaml"
             done
-            mkdir -p "$h/etc/kubernetes/static-pod-resources/bin"; cp /usr/bin/etcdctl "$h/etc/kubernetes/static-pod-resources/bin/etcdctl"
+            mkdir -p "$h/etc/kubernetes/static-pod-resources/bin"; ln -s /usr/bin/etcdctl "$h/etc/kubernetes/static-pod-resources/bin/etcdctl"
             echo 'd /etc/pki/ca-trust/extracted/tmpfiles-owned 0755 root root -' > "$h/etc/tmpfiles.d/ca.conf"
             echo 'runtime' > "$h/etc/pki/ca-trust/extracted/tmpfiles-owned/runtime.pem"
             echo 'Port 22' > "$h/etc/ssh/sshd_config"; chmod 600 "$h/etc/ssh/sshd_config"

@@ -126,6 +126,45 @@ public sealed class ParserTests
     }
 
     [Fact]
+    public void Mount_points_are_read_from_mountinfo_with_their_escapes()
+    {
+        var table = Platform.MountTable.Parse("""
+            22 27 0:21 / /proc rw,relatime - proc proc rw
+            30 27 0:40 / /host rw - tmpfs host rw
+            31 30 253:0 /etc /host/etc rw - xfs /dev/vda4 rw
+            32 30 253:0 /var/lib /host/var/lib rw - xfs /dev/vda4 rw
+            33 30 253:0 /srv/a\040b /host/srv/a\040b ro - xfs /dev/vda4 rw
+            """);
+
+        Assert.True(table.IsMountPoint("/host"));
+        Assert.True(table.IsMountPoint("/host/srv/a b"));
+        Assert.True(table.HasMountsBelow("/host"));
+        Assert.False(table.HasMountsBelow("/host/etc"));
+        Assert.True(table.IsUnderMountBelow("/host", "/host/var/lib/etcd/member"));
+        Assert.True(table.IsUnderMountBelow("/host", "/host/etc"));
+        Assert.False(table.IsUnderMountBelow("/host", "/host/var/recovery"));
+        Assert.False(table.IsUnderMountBelow("/host", "/host/var/libx"));
+        Assert.Null(Platform.NetworkNamespaces.SharesNetworkWithNode("/nonexistent"));
+    }
+
+    [Fact]
+    public async Task The_node_network_is_shared_only_when_the_nodes_first_process_is_in_ours()
+    {
+        using var dir = new TempHostRoot();
+        var proc = Path.Combine(dir.Host.Root, "proc");
+        Directory.CreateDirectory(Path.Combine(proc, "1", "ns"));
+        var own = (await new Processes.ProcessRunner().RunAsync("readlink", [$"/proc/{Environment.ProcessId}/ns/net"])).StandardOutput.Trim();
+        Assert.StartsWith("net:[", own, StringComparison.Ordinal);
+
+        // The node's procfs names pid 1's namespace as a link text: the same as ours (host network) or another (pod network).
+        File.CreateSymbolicLink(Path.Combine(proc, "1", "ns", "net"), own);
+        Assert.True(Platform.NetworkNamespaces.SharesNetworkWithNode(proc));
+        File.Delete(Path.Combine(proc, "1", "ns", "net"));
+        File.CreateSymbolicLink(Path.Combine(proc, "1", "ns", "net"), "net:[1]");
+        Assert.False(Platform.NetworkNamespaces.SharesNetworkWithNode(proc));
+    }
+
+    [Fact]
     public void Etcd_env_values_are_unquoted_as_go_quotes_them()
     {
         var env = Etcd.EtcdScriptsEnv.Parse("# comment\nexport A=\"x \\\"y\\\" \\\\z\"\nB=plain\nexport C='single'\n\nnot a line\n");

@@ -29,6 +29,19 @@ public sealed partial class AgentInPodTests
         Assert.Equal(2, loopback.ExitCode);
         Assert.Contains("etcd at https://localhost:2379/", loopback.Log, StringComparison.Ordinal);
 
+        // A node that names only a loopback URL (the old discovery's answer): refused in the pod, whose loopback is its own.
+        var envFile = Path.Combine(host.Root, "etc/kubernetes/static-pod-resources/etcd-certs/configmaps/etcd-scripts/etcd.env");
+        var manifest = Path.Combine(host.Root, "etc/kubernetes/manifests/etcd-pod.yaml");
+        var (env, pod) = (await File.ReadAllTextAsync(envFile), await File.ReadAllTextAsync(manifest));
+        File.Delete(envFile);
+        await File.WriteAllTextAsync(manifest, "spec:\n  containers:\n  - name: etcd\n    command: [\"etcd\", \"--listen-client-urls=https://localhost:2379\"]\n");
+        var loopbackOnly = await host.RunAsync(PodHost.BackupJob());
+        await File.WriteAllTextAsync(envFile, env);
+        await File.WriteAllTextAsync(manifest, pod);
+        Assert.Equal(2, loopbackOnly.ExitCode);
+        Assert.Contains("the only etcd client URL found is https://localhost:2379/", loopbackOnly.Log, StringComparison.Ordinal);
+        Assert.Contains("does not run in the node's network namespace", loopbackOnly.Log, StringComparison.Ordinal);
+
         // ostree on the Job's /host/sysroot without the remount: RHCOS's read-only /sysroot.
         var noRemount = await host.RunAsync(PodHost.BackupJobRunning(["ostree"], "admin", "undeploy", "--sysroot=/host/sysroot", "1"));
         Assert.NotEqual(0, noRemount.ExitCode);

@@ -14,15 +14,11 @@ public static class NetworkNamespaces
         return own is null || node is null ? null : own == node;
     }
 
-    private static string? LinkOf(string path)
+    // readlink(2) itself: the ns files are "magic" links (net:[4026531840]) that .NET's link APIs do not report.
+    private static unsafe string? LinkOf(string path)
     {
-        try
-        {
-            return new FileInfo(path).LinkTarget;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        var buffer = stackalloc byte[256];
+        var length = LibC.Readlink(path, buffer, 256);
+        return length <= 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, (int)length);
     }
 }
