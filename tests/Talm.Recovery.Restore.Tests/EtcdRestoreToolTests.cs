@@ -55,7 +55,9 @@ public sealed class EtcdRestoreToolTests : IDisposable
         _node.SimulateUpgrade();
         await new RollbackTests.Runner().RollbackAsync(_node.Host);
         var harness = new RestoreHarness(_node) { ContainerTimeout = TimeSpan.FromSeconds(2), HeartbeatPeriod = TimeSpan.FromMilliseconds(400) };
+        File.WriteAllText(Path.Combine(_node.StandIns.State, "slow-systemctl-stop"), "1");
         Assert.Equal(RestoreOutcome.RebootRequired, await harness.RunAsync());
+        Assert.Contains("still waiting for 'systemctl stop kubelet' to finish: 0s so far", harness.Output.ToString(), StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(_node.StandIns.State, "kubelet-stuck"), "");
 
         var failure = await harness.FailsAsync(resume: true);

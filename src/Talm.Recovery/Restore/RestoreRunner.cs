@@ -225,8 +225,12 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             "\nRun 'talm recovery verify --dir " + options.BackupDir + "' for the full list; restore from an intact copy of the backup.");
     }
 
-    private async Task Tool(string step, string name, params string[] args) =>
+    private async Task Tool(string step, string name, params string[] args)
+    {
+        // Stopping kubelet or removing every pod can take minutes: say so while it runs.
+        using var beat = Heartbeat.Start(log, time, options.HeartbeatPeriod, $"'{string.Join(' ', args.Prepend(name))}' to finish");
         await tools.RunAsync(step, name, args).ConfigureAwait(false);
+    }
 
     private async Task RestoreFilesAsync(BackupManifest manifest, string root, CancellationToken cancellationToken)
     {
