@@ -33,6 +33,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     public async Task<RestoreOutcome> RunAsync(CancellationToken cancellationToken)
     {
         var stages = PreChecks();
+        var etcdTool = EtcdRestoreTool.Find(options.EtcdRestore, options.HostRoot, tools.SearchPath);
         var root = BackupGenerations.CurrentRoot(options.BackupDir)
             ?? throw new RestoreFailedException($"Required backup content not found in {options.BackupDir} (no {BackupLayout.Manifest}: the backup is incomplete); take a new backup with 'talm recovery backup'");
         var manifest = ReadManifest(root);
@@ -69,7 +70,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
                         log.Info($"Please reboot now with 'systemctl reboot', then run '{ProgramName} --resume'");
                         return RestoreOutcome.RebootRequired;
                     case RestoreStage.RestoreCluster:
-                        await RestoreClusterAsync(manifest, root, cancellationToken).ConfigureAwait(false);
+                        await RestoreClusterAsync(manifest, root, etcdTool, cancellationToken).ConfigureAwait(false);
                         if (options.Step)
                         {
                             log.Info($"Stage {RestoreStage.RestoreCluster} complete (--step); run '{ProgramName} --step' or '{ProgramName} --resume' to continue with the redeployment");
@@ -224,8 +225,12 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             "\nRun 'talm recovery verify --dir " + options.BackupDir + "' for the full list; restore from an intact copy of the backup.");
     }
 
-    private async Task Tool(string step, string name, params string[] args) =>
+    private async Task Tool(string step, string name, params string[] args)
+    {
+        // Stopping kubelet or removing every pod can take minutes: say so while it runs.
+        using var beat = Heartbeat.Start(log, time, options.HeartbeatPeriod, $"'{string.Join(' ', args.Prepend(name))}' to finish");
         await tools.RunAsync(step, name, args).ConfigureAwait(false);
+    }
 
     private async Task RestoreFilesAsync(BackupManifest manifest, string root, CancellationToken cancellationToken)
     {
@@ -294,7 +299,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         return path;
     }
 
-    private async Task RestoreClusterAsync(BackupManifest manifest, string root, CancellationToken cancellationToken)
+    private async Task RestoreClusterAsync(BackupManifest manifest, string root, EtcdRestoreTool etcdTool, CancellationToken cancellationToken)
     {
         const string step = RestoreStage.RestoreCluster;
         log.Info($"Stage {step}: restoring /var/lib/kubelet and etcd");
@@ -306,12 +311,56 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             await Tool(step, "systemctl", "start", "crio").ConfigureAwait(false);
         }
 
-        var containers = new NodeContainers(tools, log, time);
+        var containers = new NodeContainers(tools, log, time, options.HeartbeatPeriod);
         var oldIds = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in NodeContainers.Watched)
         {
             oldIds[name] = await containers.RunningIdAsync(step, name, cancellationToken).ConfigureAwait(false);
         }
+
+        if (etcdTool.Method == EtcdRestoreMethod.ClusterRestoreScript)
+        {
+            await RunClusterRestoreScriptAsync(step, etcdTool, root, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await RestoreEtcdAsync(step, manifest, root, etcdTool, cancellationToken).ConfigureAwait(false);
+        }
+
+        await Tool(step, "systemctl", "enable", "kubelet").ConfigureAwait(false);
+        await Tool(step, "systemctl", "restart", "crio").ConfigureAwait(false);
+        await Tool(step, "systemctl", "restart", "kubelet").ConfigureAwait(false);
+        foreach (var name in NodeContainers.Watched)
+        {
+            await containers.WaitForNewIdAsync(step, name, oldIds[name], options.ContainerTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+
+        _progress.Append(step);
+        log.Info($"Stage {step} complete");
+    }
+
+    /// <summary>
+    /// The reference's way: OpenShift's <c>cluster-restore.sh</c> with the backup's cluster directory. It stops the
+    /// etcd static pod, moves the data directory's member to /var/lib/etcd-backup and brings etcd back from the
+    /// snapshot (and, in its newer versions, the other static pods).
+    /// </summary>
+    private async Task RunClusterRestoreScriptAsync(string step, EtcdRestoreTool script, string root, CancellationToken cancellationToken)
+    {
+        var cluster = Path.Combine(root, BackupLayout.ClusterDir);
+        log.Info($"Restoring etcd and the static pods with {script.Path} {cluster} (OpenShift's restore script)");
+        using (Heartbeat.Start(log, time, options.HeartbeatPeriod, "cluster-restore.sh"))
+        {
+            var result = await tools.RunAsync(step, script.Path, [cluster], cancellationToken).ConfigureAwait(false);
+            foreach (var line in result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(10))
+            {
+                log.Info("  cluster-restore.sh: " + line);
+            }
+        }
+    }
+
+    private async Task RestoreEtcdAsync(string step, BackupManifest manifest, string root, EtcdRestoreTool etcdTool, CancellationToken cancellationToken)
+    {
+        var containers = new NodeContainers(tools, log, time, options.HeartbeatPeriod);
 
         var manifests = HostPath("/etc/kubernetes/manifests");
         // Kept in the backup directory, not under /etc/kubernetes, so the restored /etc stays an exact mirror.
@@ -329,8 +378,8 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         var archived = await ArchivedManifestsAsync(step, archive, cancellationToken).ConfigureAwait(false);
         var etcdYaml = archived.TryGetValue("etcd", out var etcdInArchive) ? null : (File.Exists(stashed) ? await File.ReadAllTextAsync(stashed, cancellationToken).ConfigureAwait(false) : null);
         var (memberName, peerUrl) = EtcdMemberIdentity.FromManifest(etcdYaml ?? ReadArchivedEtcdManifest(archive, etcdInArchive), manifest.Host);
-        var aside = await new EtcdDataRestore(tools, log).RestoreAsync(
-            step, Path.Combine(root, manifest.Etcd.SnapshotFile), HostPath("/var/lib/etcd"), options.BackupDir, memberName, peerUrl, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var aside = await new EtcdDataRestore(tools, log, time, options.HeartbeatPeriod).RestoreAsync(
+            step, etcdTool, Path.Combine(root, manifest.Etcd.SnapshotFile), HostPath("/var/lib/etcd"), options.BackupDir, memberName, peerUrl, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (aside is not null)
         {
             log.Info($"The pre-recovery etcd data is kept in {aside}");
@@ -361,17 +410,6 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
                 File.Delete(stashed);
             }
         }
-
-        await Tool(step, "systemctl", "enable", "kubelet").ConfigureAwait(false);
-        await Tool(step, "systemctl", "restart", "crio").ConfigureAwait(false);
-        await Tool(step, "systemctl", "restart", "kubelet").ConfigureAwait(false);
-        foreach (var name in NodeContainers.Watched)
-        {
-            await containers.WaitForNewIdAsync(step, name, oldIds[name], options.ContainerTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
-        }
-
-        _progress.Append(step);
-        log.Info($"Stage {step} complete");
     }
 
     /// <summary>Which static pod manifests the resources archive holds: pod → path relative to /etc/kubernetes.</summary>
@@ -424,7 +462,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         const string step = RestoreStage.Final;
         log.Info($"Final stage: forcing redeployment of the control plane from the restored state");
         var reason = "recovery-" + time.GetUtcNow().ToString("yyyy-MM-dd_HHmmss", CultureInfo.InvariantCulture);
-        await new Redeployment(tools, log, time).RunAsync(step, reason, options.RedeployTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
+        await new Redeployment(tools, log, time, options.HeartbeatPeriod).RunAsync(step, reason, options.RedeployTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
 
         var status = await tools.TryRunAsync(step, "oc", ["get", "clusterversion,nodes,clusteroperator"], cancellationToken).ConfigureAwait(false);
         if (status.Succeeded)
