@@ -51,6 +51,12 @@ public sealed class KubeApiServer : IAsyncDisposable
         var store = new ObjectStore(options.WatchWindow, options.DataDirectory, options.SnapshotAfterRecords);
         try
         {
+            if (store.TornTailBytes > 0)
+            {
+                loggerFactory.CreateLogger("Talm.KubeApi").LogWarning(
+                    "Left out a torn last record ({Bytes} bytes) of the write-ahead log in {Directory}: a crash cut its write short, so it was never acknowledged",
+                    store.TornTailBytes, options.DataDirectory);
+            }
             var service = new ObjectService(store, new Resources.ResourceRegistry(), options.TimeProvider);
             service.RegisterStoredCrds();
             service.EnsureSystemNamespaces();
@@ -65,7 +71,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             builder.Services.Configure<KestrelServerOptions>(k =>
             {
                 k.Listen(options.Address, options.Port, l => l.Protocols = HttpProtocols.Http1AndHttp2);
-                k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
+                k.Limits.MaxRequestBodySize = RequestGuard.MaxBodyBytes + 1;
                 k.AddServerHeader = false;
             });
             var app = builder.Build();
