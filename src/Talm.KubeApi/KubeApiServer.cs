@@ -47,6 +47,9 @@ public sealed class KubeApiServer : IAsyncDisposable
     public static async Task<KubeApiServer> StartAsync(KubeApiServerOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // No authentication, plain HTTP: never reachable from another machine (see docs/lab.md, Security).
+        if (!System.Net.IPAddress.IsLoopback(options.Address))
+            throw new ArgumentException($"the lab API server listens only on a loopback address, not {options.Address}", nameof(options));
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var store = new ObjectStore(options.WatchWindow, options.DataDirectory, options.SnapshotAfterRecords);
         try

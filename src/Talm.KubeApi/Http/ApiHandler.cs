@@ -117,9 +117,11 @@ public sealed class ApiHandler
                 await _watches.StreamAsync(ctx, request);
                 break;
             case "GET" when request.Name is null:
+                CheckReached(q);
                 await ListAsync(ctx, request);
                 break;
             case "GET":
+                CheckReached(q);
                 await WriteObjectAsync(ctx, request, _service.Get(request.Type, request.Namespace, request.Name), 200);
                 break;
             case "POST" when request.Name is null:
@@ -300,6 +302,16 @@ public sealed class ApiHandler
         }
         buffer.Position = 0;
         await buffer.CopyToAsync(ctx.Response.Body);
+    }
+
+    /// <summary>A read at a resourceVersion is at least that fresh: one the store has not reached is 504, as on the real server.</summary>
+    private void CheckReached(IQueryCollection q)
+    {
+        if (q["resourceVersion"].ToString() is not { Length: > 0 } text || text == "0") return;
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var rv))
+            throw ApiException.BadRequest($"resourceVersion \"{text}\" is not a valid version");
+        var current = _service.Store.CurrentResourceVersion;
+        if (rv > current) throw ApiException.TooLargeResourceVersion(rv, current);
     }
 
     private static string EncodeContinue(long rv, string key) =>

@@ -169,7 +169,8 @@ public sealed class ObjectStore : IDisposable
 
     /// <summary>
     /// Opens a watch. Without <paramref name="fromResourceVersion"/> the current objects come first as ADDED
-    /// events; with it, every retained event after it is replayed; a version older than the window is 410 Gone.
+    /// events; with it, every retained event after it is replayed; a version older than the window is 410 Gone,
+    /// one newer than the store's is 504 "Too large resource version".
     /// </summary>
     public WatchSubscription Subscribe(string resourceKey, string? ns, long? fromResourceVersion, out long startResourceVersion)
     {
@@ -188,6 +189,9 @@ public sealed class ObjectStore : IDisposable
             }
             else
             {
+                // No watch cache lags behind here (the real server waits up to 3 s for its cache first):
+                // a version beyond the newest was never issued by this store, e.g. it restarted without its data.
+                if (from > _rv) throw ApiException.TooLargeResourceVersion(from, _rv);
                 if (from < _compactedRv)
                 {
                     throw ApiException.Gone(
