@@ -234,7 +234,8 @@ public sealed class ApiHandler
         {
             Func<JsonObject, JsonObject> apply = contentType switch
             {
-                "application/merge-patch+json" => current => (JsonObject)Patches.MergePatch(current, ParseNode(bytes))!,
+                "application/merge-patch+json" => current => Patches.MergePatch(current, ParseNode(bytes)) as JsonObject
+                    ?? throw ApiException.BadRequest("a merge patch must be a JSON object: anything else would replace the whole object"),
                 "application/json-patch+json" => current => Patches.JsonPatch(current, ParseNode(bytes) ?? new JsonArray()),
                 "application/strategic-merge-patch+json" when request.Type.IsCustom => throw new ApiException(415, "UnsupportedMediaType",
                     "strategic merge patch is not supported for custom resources; use --type merge or --type json"),
