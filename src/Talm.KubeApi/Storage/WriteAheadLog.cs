@@ -119,7 +119,7 @@ public sealed class WriteAheadLog : IDisposable
                 rv = Long(head, "rv", dir, SnapshotFile, number);
                 format = head["format"] is null ? 1 : (int)Long(head, "format", dir, SnapshotFile, number);
                 if (format > Format)
-                    throw new InvalidDataException($"{Path.Combine(dir, SnapshotFile)} is in format {format}, newer than this talm reads ({Format}); use a newer talm");
+                    throw new InvalidDataException($"the data directory {dir} was written by a newer talm (format {format}; this one reads up to {Format}): use that talm or a newer one");
                 expected = head["objects"] is null ? null : Long(head, "objects", dir, SnapshotFile, number);
                 continue;
             }
