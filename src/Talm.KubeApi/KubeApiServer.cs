@@ -51,7 +51,8 @@ public sealed class KubeApiServer : IAsyncDisposable
         if (!System.Net.IPAddress.IsLoopback(options.Address))
             throw new ArgumentException($"the lab API server listens only on a loopback address, not {options.Address}", nameof(options));
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        var store = new ObjectStore(options.WatchWindow, options.DataDirectory, options.SnapshotAfterRecords);
+        var store = new ObjectStore(options.WatchWindow, options.DataDirectory, options.SnapshotAfterRecords,
+            firstResourceVersion: options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds() * 1000);
         try
         {
             if (store.TornTailBytes > 0)

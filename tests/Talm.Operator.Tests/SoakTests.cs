@@ -184,7 +184,12 @@ public sealed class SoakTests(Xunit.Abstractions.ITestOutputHelper output) : IAs
         // versions the new server never reached) must see it and run the new CGU to its end.
         foreach (var name in new[] { "third", "fourth" })
         {
+            var lists = _hub.Operator.Caches.Informers.Select(i => i.Lists).ToList();
             await RestartAsync(keepData: false);
+            // The state is applied again once the operator has listed the new server (as a pipeline would after
+            // the hub is back): a CGU decided on caches from before the loss would see the old compliance.
+            await Eventually.TrueAsync(() => _hub.Operator.Caches.Informers.Select((i, n) => i.Lists > lists[n]).All(x => x),
+                "every informer to list the new server", seconds: 30);
             await SeedAsync();
             await _hub.CguAsync(name, Spec());
             await InProgressAsync(name);

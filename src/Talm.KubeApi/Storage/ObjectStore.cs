@@ -22,11 +22,20 @@ public sealed class ObjectStore : IDisposable
 
     private readonly long _rotateAfterRecords;
 
-    public ObjectStore(int windowSize, string? dataDirectory, long rotateAfterRecords = 200_000)
+    /// <param name="firstResourceVersion">
+    /// Where an in-memory store's versions start (ignored with a data directory, whose versions go on from
+    /// the stored ones). The server passes its start time in microseconds, so that a client of an earlier
+    /// run never resumes from a version this run issues again for something else: it gets 410 and relists.
+    /// </param>
+    public ObjectStore(int windowSize, string? dataDirectory, long rotateAfterRecords = 200_000, long firstResourceVersion = 0)
     {
         _windowSize = Math.Max(1, windowSize);
         _rotateAfterRecords = Math.Max(1, rotateAfterRecords);
-        if (dataDirectory is null) return;
+        if (dataDirectory is null)
+        {
+            _rv = _compactedRv = Math.Max(0, firstResourceVersion);
+            return;
+        }
         var (rv, objects, torn) = WriteAheadLog.Load(dataDirectory);
         TornTailBytes = torn;
         foreach (var obj in objects)
