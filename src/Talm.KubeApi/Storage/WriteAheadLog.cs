@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Win32.SafeHandles;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -8,9 +9,9 @@ namespace Talm.KubeApi.Storage;
 
 /// <summary>
 /// Durable state under a data directory: <c>snapshot.jsonl</c> (all objects at one resourceVersion) plus
-/// <c>wal.jsonl</c> (every later write, one JSON line each, sealed with a CRC, see <see cref="RecordLines"/>). A dedicated thread writes queued records and
-/// fsyncs once per batch (group commit), so a write is acknowledged only after it is on disk while many
-/// concurrent writes share one fsync.
+/// <c>wal.jsonl</c> (every later write, one JSON line each, sealed with a CRC, see <see cref="RecordLines"/>).
+/// Each record reaches the file as it is made; a dedicated thread fsyncs once per batch (group commit),
+/// so a write is acknowledged only after it is on disk while many concurrent writes share one fsync.
 /// </summary>
 public sealed class WriteAheadLog : IDisposable
 {
@@ -18,16 +19,18 @@ public sealed class WriteAheadLog : IDisposable
     private const string LogFile = "wal.jsonl";
     private readonly string _dir;
     private readonly object _queueGate = new();
-    private List<(byte[] Line, TaskCompletionSource? Done)> _pending = [];
+    private List<TaskCompletionSource> _pending = [];
     private readonly Thread _writer;
-    private FileStream _log;
+    private SafeFileHandle _log;
+    private long _logLength;
+    private IOException? _failed;
     private bool _stopping;
     private bool _writing;
 
     /// <summary>Records appended since the last snapshot; the store rotates the log when it grows large.</summary>
     public long RecordsSinceSnapshot { get; private set; }
 
-    private WriteAheadLog(string dir, FileStream log)
+    private WriteAheadLog(string dir, SafeFileHandle log)
     {
         _dir = dir;
         _log = log;
@@ -186,10 +189,10 @@ public sealed class WriteAheadLog : IDisposable
     }
 
     /// <summary>Empties the log, only once the snapshot that covers it is durably in place.</summary>
-    private static FileStream EmptyLog(string dir)
+    private static SafeFileHandle EmptyLog(string dir)
     {
-        var log = new FileStream(Path.Combine(dir, LogFile), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
-        log.Flush(true);
+        var log = File.OpenHandle(Path.Combine(dir, LogFile), FileMode.Create, FileAccess.Write, FileShare.Read);
+        RandomAccess.FlushToDisk(log);
         return log;
     }
 
@@ -218,7 +221,13 @@ public sealed class WriteAheadLog : IDisposable
         DirectorySync.Fsync(dir);
     }
 
-    /// <summary>Queues a record; called under the store's lock so the log order is the resourceVersion order.</summary>
+    /// <summary>
+    /// Writes a record to the log file at once (so a crash of this process, which keeps what the kernel
+    /// holds, cannot lose a write that readers and watchers may already have seen) and queues its fsync;
+    /// the task completes once the record is on disk. Called under the store's lock, so the log order is
+    /// the resourceVersion order. After a failed write every later one fails too: nothing is written past
+    /// a gap.
+    /// </summary>
     public Task Append(long rv, string resourceKey, string ns, string name, byte[]? objectJson)
     {
         var head = JsonUtil.Serialize(new JsonObject { ["rv"] = rv, ["r"] = resourceKey, ["ns"] = ns, ["name"] = name });
@@ -230,22 +239,33 @@ public sealed class WriteAheadLog : IDisposable
             buffer.Write(objectJson);
         }
         RecordLines.Seal(buffer);
-        var line = buffer.WrittenSpan.ToArray();
+        if (_failed is not null) return Task.FromException(_failed);
+        try
+        {
+            RandomAccess.Write(_log, buffer.WrittenSpan, _logLength);
+            _logLength += buffer.WrittenCount;
+        }
+        catch (IOException e)
+        {
+            _failed = e;
+            return Task.FromException(e);
+        }
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_queueGate)
         {
-            _pending.Add((line, done));
+            _pending.Add(done);
             RecordsSinceSnapshot++;
             Monitor.PulseAll(_queueGate);
         }
         return done.Task;
     }
 
+    /// <summary>Group commit: one fsync for every record written since the last one.</summary>
     private void WriterLoop()
     {
         while (true)
         {
-            List<(byte[] Line, TaskCompletionSource? Done)> batch;
+            List<TaskCompletionSource> batch;
             lock (_queueGate)
             {
                 while (_pending.Count == 0 && !_stopping) Monitor.Wait(_queueGate);
@@ -256,13 +276,12 @@ public sealed class WriteAheadLog : IDisposable
             }
             try
             {
-                foreach (var (line, _) in batch) _log.Write(line);
-                _log.Flush(true);
-                foreach (var (_, done) in batch) done?.TrySetResult();
+                RandomAccess.FlushToDisk(_log);
+                foreach (var done in batch) done.TrySetResult();
             }
             catch (IOException e)
             {
-                foreach (var (_, done) in batch) done?.TrySetException(e);
+                foreach (var done in batch) done.TrySetException(e);
             }
             lock (_queueGate)
             {
@@ -283,7 +302,7 @@ public sealed class WriteAheadLog : IDisposable
             while (_pending.Count > 0 || _writing) Monitor.Wait(_queueGate);
             WriteSnapshot(_dir, rv, objects);
             _log.Dispose();
-            _log = EmptyLog(_dir);
+            (_log, _logLength) = (EmptyLog(_dir), 0);
             RecordsSinceSnapshot = 0;
         }
     }
@@ -294,7 +313,7 @@ public sealed class WriteAheadLog : IDisposable
         Stop();
         WriteSnapshot(_dir, rv, objects);
         _log.Dispose();
-        _log = EmptyLog(_dir);
+        (_log, _logLength) = (EmptyLog(_dir), 0);
     }
 
     private void Stop()

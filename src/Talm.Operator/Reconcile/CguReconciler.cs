@@ -156,7 +156,7 @@ public sealed class CguReconciler(
                 metrics.StatusConflict();
                 var fresh = KubeObject.FromJson((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group,
                     kind.Version, cgu.Namespace, kind.Plural, cgu.Name, cancel).ConfigureAwait(false));
-                caches.Cgus.Remember(fresh);
+                caches.Cgus.Replace(fresh);
                 // A change the engine does not read (labels, other annotations) does not invalidate the
                 // decision: write it on the new version at once. Anything else: decide again.
                 if (attempt >= 5 || !SameInputs(cgu, fresh)) throw new StatusConflictException(cgu.Key);
