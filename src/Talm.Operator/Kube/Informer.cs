@@ -7,7 +7,7 @@ namespace Talm.Operator.Kube;
 
 /// <summary>
 /// List, then watch from the list's resourceVersion, with bookmarks; on 410 Gone or 504 "Too large
-/// resource version" (a server that restarted without its data) list again (and report what changed
+/// resource version" (a server that came back with older data than this informer saw) list again (and report what changed
 /// meanwhile as events); a watchdog cancels a watch that has been silent too
 /// long, since a half-open connection otherwise waits forever. Keeps an <see cref="ObjectCache"/>
 /// and calls the handlers for every change, on the informer's own loop (handlers must be quick).

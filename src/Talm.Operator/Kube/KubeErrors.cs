@@ -17,7 +17,7 @@ public static class KubeErrors
 
     /// <summary>
     /// Whether the server asks for a list without a resourceVersion: 410 Gone (the version is compacted away)
-    /// or 504 "Too large resource version" (the server has not reached it, e.g. it restarted without its
+    /// or 504 "Too large resource version" (the server has not reached it, e.g. it came back with older
     /// data), in a watch's ERROR event or as the response itself, as client-go's reflector recognises them.
     /// </summary>
     public static bool MustRelist(Exception e) => e switch
