@@ -35,7 +35,14 @@ public static class RestoreCommands
         var restart = new Option<bool>("--restart") { Description = "Forget the progress file and start the restore over" };
         var step = new Option<bool>("--step") { Description = "Stop after each stage (also continues a started restore)" };
         var force = new Option<bool>("--force") { Description = "Restore even if the active ostree deployment is not the pinned one, or the backup's host or OS is not this node's (warnings only)" };
-        foreach (var option in (Option[])[hostRoot, dir, resume, restart, step, force])
+        var etcdRestore = new Option<string>("--etcd-restore")
+        {
+            Description = "How etcd's snapshot is put back: etcdctl (default: etcdutl/etcdctl from /etc/kubernetes/static-pod-resources/bin, the data directory kept aside) " +
+                          "or cluster-restore.sh (OpenShift's /usr/local/bin/cluster-restore.sh, as the reference's utility does)",
+            DefaultValueFactory = _ => "etcdctl",
+        };
+        etcdRestore.AcceptOnlyFromAmong("etcdctl", "cluster-restore.sh");
+        foreach (var option in (Option[])[hostRoot, dir, resume, restart, step, force, etcdRestore])
         {
             command.Options.Add(option);
         }
@@ -54,6 +61,7 @@ public static class RestoreCommands
                 Step = parse.GetValue(step),
                 Force = parse.GetValue(force),
                 Kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG"),
+                EtcdRestore = parse.GetValue(etcdRestore) == "cluster-restore.sh" ? EtcdRestoreMethod.ClusterRestoreScript : EtcdRestoreMethod.Etcdctl,
             };
             var tools = Tools(options.Kubeconfig);
             var log = Log(output, error, tools);

@@ -19,18 +19,24 @@ public static class SpokeBackupCommands
     {
         ArgumentNullException.ThrowIfNull(recovery);
         ArgumentNullException.ThrowIfNull(root);
-        var backup = CreateBackup("backup", "/", "Take a complete, verified backup of this node before an upgrade (etcd, static pod resources, /etc, /usr/local, /var/lib/kubelet, extras); pins the ostree deployment.");
+        var backup = CreateBackup("backup", "/", "Take a complete, verified backup of this node before an upgrade (etcd, static pod resources, /etc, /usr/local, /var/lib/kubelet, extras); pins the ostree deployment.", inJob: false);
         recovery.Subcommands.Add(backup);
         // The hub's backup Job runs the agent with `args: [launchBackup]` and the host mounted at /host.
-        root.Subcommands.Add(CreateBackup(LaunchBackup, BackupLayout.JobHostRoot, "The backup Job's entry point: `talm recovery backup` with the host root at /host."));
+        root.Subcommands.Add(CreateBackup(LaunchBackup, BackupLayout.JobHostRoot,
+            "The backup Job's entry point: `talm recovery backup` in the Job's pod, with the node at /host (its hostPath volumes), the backup in /host/var/recovery and plain log lines.", inJob: true));
         recovery.Subcommands.Add(CreateVerify());
     }
 
-    private static Command CreateBackup(string name, string defaultHostRoot, string description)
+    private static Command CreateBackup(string name, string defaultHostRoot, string description, bool inJob)
     {
         var command = new Command(name, description);
         var hostRoot = new Option<string>("--host-root") { Description = $"Where the host's filesystem is mounted (default {defaultHostRoot})", DefaultValueFactory = _ => defaultHostRoot };
-        var dir = new Option<string>("--dir") { Description = "Backup directory (default /var/recovery)", DefaultValueFactory = _ => BackupLayout.DefaultBackupDir };
+        var dir = new Option<string?>("--dir")
+        {
+            Description = inJob
+                ? "Backup directory (default <host-root>/var/recovery: the node's /var/recovery, the Job's host-var-recovery volume)"
+                : "Backup directory (default /var/recovery)",
+        };
         var endpoint = new Option<string?>("--etcd-endpoint") { Description = "etcd client URL (default: from the host's etcd static pod)" };
         var caCert = new Option<string?>("--etcd-cacert") { Description = "CA bundle for etcd's serving certificate" };
         var cert = new Option<string?>("--etcd-cert") { Description = "etcd client certificate" };
@@ -89,7 +95,8 @@ public static class SpokeBackupCommands
             var options = new BackupOptions
             {
                 HostRoot = root,
-                BackupDir = parse.GetValue(dir)!,
+                BackupDir = parse.GetValue(dir) ?? (inJob ? Path.Join(root, BackupLayout.DefaultBackupDir) : BackupLayout.DefaultBackupDir),
+                HostRootFromVolumes = inJob,
                 Etcd = etcd,
                 Images = parse.GetValue(images),
                 SpaceMargin = marginBytes,
@@ -101,20 +108,23 @@ public static class SpokeBackupCommands
                 Program = CurrentProgram(),
                 ToolVersion = ToolVersion(),
             };
-            using var loggers = CliLogging.Create(error, parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
+            // A Job's log (`oc logs`) gets plain lines even though the Job allocates a TTY (`tty: true`).
+            var plain = inJob || Console.IsOutputRedirected || Console.IsErrorRedirected || output != Console.Out;
+            using var loggers = CliLogging.Create(error, parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information, plain);
             var logger = loggers.CreateLogger("talm.backup");
+            string Stamp() => plain ? DateTimeOffset.UtcNow.ToString(CliLogging.PlainTimestampFormat, System.Globalization.CultureInfo.InvariantCulture) : "";
             return await CommandGuard.RunAsync(error, "backup", async () =>
             {
                 try
                 {
-                    var outcome = await RunWithProgressAsync(options, logger, output, ct).ConfigureAwait(false);
+                    var outcome = await RunWithProgressAsync(options, logger, output, plain, ct).ConfigureAwait(false);
                     switch (outcome.Status)
                     {
                         case BackupStatus.InsufficientSpace:
-                            await error.WriteLineAsync(outcome.Message).ConfigureAwait(false);
+                            await error.WriteLineAsync(Stamp() + outcome.Message).ConfigureAwait(false);
                             return ExitCodes.InsufficientSpace;
                         default:
-                            await output.WriteLineAsync(outcome.Message).ConfigureAwait(false);
+                            await output.WriteLineAsync(Stamp() + outcome.Message).ConfigureAwait(false);
                             return ExitCodes.Success;
                     }
                 }
@@ -125,7 +135,7 @@ public static class SpokeBackupCommands
                     var message = e is OperationCanceledException ? "interrupted; the last good backup is kept" : CommandGuard.OneLine(e.Message);
                     logger.LogError("Backup failed: {Error}", message);
                     loggers.Dispose();
-                    await error.WriteLineAsync($"talm: backup failed: {message}").ConfigureAwait(false);
+                    await error.WriteLineAsync($"{Stamp()}talm: backup failed: {message}").ConfigureAwait(false);
                     return ExitCodes.BackupFailed;
                 }
             }).ConfigureAwait(false);
@@ -133,12 +143,12 @@ public static class SpokeBackupCommands
         return command;
     }
 
-    private static async Task<BackupOutcome> RunWithProgressAsync(BackupOptions options, ILogger logger, TextWriter output, CancellationToken ct)
+    private static async Task<BackupOutcome> RunWithProgressAsync(BackupOptions options, ILogger logger, TextWriter output, bool plain, CancellationToken ct)
     {
         var runner = new ProcessRunner(logger);
-        if (Console.IsOutputRedirected || Console.IsErrorRedirected || output != Console.Out)
+        if (plain)
         {
-            var reporter = new PlainProgressReporter(output, TimeSpan.FromSeconds(5));
+            var reporter = new PlainProgressReporter(output, TimeSpan.FromSeconds(5), TimeProvider.System);
             return await new BackupRunner(options, runner, logger, TimeProvider.System, reporter).RunAsync(ct).ConfigureAwait(false);
         }
 

@@ -131,6 +131,12 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "copy_file_range", SetLastError = true)]
     public static partial nint CopyFileRange(nint fdIn, long* offIn, nint fdOut, long* offOut, nuint length, uint flags);
 
+    [LibraryImport(Lib, EntryPoint = "readlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint Readlink(string path, byte* buffer, nuint size);
+
+    [LibraryImport(Lib, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mount(string? source, string target, string? fileSystemType, ulong flags, string? data);
+
     [LibraryImport(Lib, EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(nint fd, ulong request, nint arg);
 }

@@ -29,6 +29,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     private static ConfinedDirectory HostDirectory(ConfinedDirectory host, string hostPath, bool create = false) =>
         host.OpenDirectory(hostPath.TrimStart('/'), SymlinkPolicy.InRoot, create);
 
+
     public static string DefaultProgramName(string backupDir)
     {
         var script = Path.Combine(backupDir, BackupLayout.RecoveryScript);
@@ -39,6 +40,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     {
         var stages = PreChecks();
         using var host = OpenHostRoot();
+        var etcdTool = EtcdRestoreTool.Find(options.EtcdRestore, options.HostRoot, tools.SearchPath);
         string root;
         BackupManifest manifest;
         try
@@ -91,7 +93,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
                         log.Info($"Please reboot now with 'systemctl reboot', then run '{ProgramName} --resume'");
                         return RestoreOutcome.RebootRequired;
                     case RestoreStage.RestoreCluster:
-                        await RestoreClusterAsync(manifest, root, host, cancellationToken).ConfigureAwait(false);
+                        await RestoreClusterAsync(manifest, root, host, etcdTool, cancellationToken).ConfigureAwait(false);
                         if (options.Step)
                         {
                             log.Info($"Stage {RestoreStage.RestoreCluster} complete (--step); run '{ProgramName} --step' or '{ProgramName} --resume' to continue with the redeployment");
@@ -339,8 +341,12 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             "\nRun 'talm recovery verify --dir " + options.BackupDir + "' for the full list; restore from an intact copy of the backup.");
     }
 
-    private async Task Tool(string step, string name, params string[] args) =>
+    private async Task Tool(string step, string name, params string[] args)
+    {
+        // Stopping kubelet or removing every pod can take minutes: say so while it runs.
+        using var beat = Heartbeat.Start(log, time, options.HeartbeatPeriod, $"'{string.Join(' ', args.Prepend(name))}' to finish");
         await tools.RunAsync(step, name, args).ConfigureAwait(false);
+    }
 
     private async Task RestoreFilesAsync(BackupManifest manifest, string root, ConfinedDirectory host, CancellationToken cancellationToken)
     {
@@ -415,7 +421,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         }
     }
 
-    private async Task RestoreClusterAsync(BackupManifest manifest, string root, ConfinedDirectory host, CancellationToken cancellationToken)
+    private async Task RestoreClusterAsync(BackupManifest manifest, string root, ConfinedDirectory host, EtcdRestoreTool etcdTool, CancellationToken cancellationToken)
     {
         const string step = RestoreStage.RestoreCluster;
         log.Info($"Stage {step}: restoring /var/lib/kubelet and etcd");
@@ -427,12 +433,56 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             await Tool(step, "systemctl", "start", "crio").ConfigureAwait(false);
         }
 
-        var containers = new NodeContainers(tools, log, time);
+        var containers = new NodeContainers(tools, log, time, options.HeartbeatPeriod);
         var oldIds = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in NodeContainers.Watched)
         {
             oldIds[name] = await containers.RunningIdAsync(step, name, cancellationToken).ConfigureAwait(false);
         }
+
+        if (etcdTool.Method == EtcdRestoreMethod.ClusterRestoreScript)
+        {
+            await RunClusterRestoreScriptAsync(step, etcdTool, root, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await RestoreEtcdAsync(step, manifest, root, host, etcdTool, cancellationToken).ConfigureAwait(false);
+        }
+
+        await Tool(step, "systemctl", "enable", "kubelet").ConfigureAwait(false);
+        await Tool(step, "systemctl", "restart", "crio").ConfigureAwait(false);
+        await Tool(step, "systemctl", "restart", "kubelet").ConfigureAwait(false);
+        foreach (var name in NodeContainers.Watched)
+        {
+            await containers.WaitForNewIdAsync(step, name, oldIds[name], options.ContainerTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+
+        _progress.Append(step);
+        log.Info($"Stage {step} complete");
+    }
+
+    /// <summary>
+    /// The reference's way: OpenShift's <c>cluster-restore.sh</c> with the backup's cluster directory. It stops the
+    /// etcd static pod, moves the data directory's member to /var/lib/etcd-backup and brings etcd back from the
+    /// snapshot (and, in its newer versions, the other static pods).
+    /// </summary>
+    private async Task RunClusterRestoreScriptAsync(string step, EtcdRestoreTool script, string root, CancellationToken cancellationToken)
+    {
+        var cluster = Path.Combine(root, BackupLayout.ClusterDir);
+        log.Info($"Restoring etcd and the static pods with {script.Path} {cluster} (OpenShift's restore script)");
+        using (Heartbeat.Start(log, time, options.HeartbeatPeriod, "cluster-restore.sh"))
+        {
+            var result = await tools.RunAsync(step, script.Path, [cluster], cancellationToken).ConfigureAwait(false);
+            foreach (var line in result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(10))
+            {
+                log.Info("  cluster-restore.sh: " + line);
+            }
+        }
+    }
+
+    private async Task RestoreEtcdAsync(string step, BackupManifest manifest, string root, ConfinedDirectory host, EtcdRestoreTool etcdTool, CancellationToken cancellationToken)
+    {
+        var containers = new NodeContainers(tools, log, time, options.HeartbeatPeriod);
 
         // /etc/kubernetes is inside the restored /etc: no symlink is followed below it.
         using var kubernetes = HostDirectory(host, "/etc").OpenDirectory("kubernetes");
@@ -456,7 +506,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         string etcdData;
         using (var varLib = HostDirectory(host, "/var/lib"))
         {
-            // etcdutl takes a path: the data directory's parent is resolved beneath the host root, and the
+            // The etcd tools take a path: the data directory's parent is resolved beneath the host root, and the
             // data directory itself must not be a symlink (it is renamed, never followed).
             if (varLib.TryStat("etcd") is { Kind: FileKind.Symlink })
             {
@@ -466,8 +516,8 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             etcdData = varLib.Child("etcd");
         }
 
-        var aside = await new EtcdDataRestore(tools, log).RestoreAsync(
-            step, Path.Combine(root, manifest.Etcd.SnapshotFile), etcdData, options.BackupDir, memberName, peerUrl, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var aside = await new EtcdDataRestore(tools, log, time, options.HeartbeatPeriod).RestoreAsync(
+            step, etcdTool, Path.Combine(root, manifest.Etcd.SnapshotFile), etcdData, options.BackupDir, memberName, peerUrl, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (aside is not null)
         {
             log.Info($"The pre-recovery etcd data is kept in {aside}");
@@ -496,17 +546,6 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
 
             File.Delete(stashed);
         }
-
-        await Tool(step, "systemctl", "enable", "kubelet").ConfigureAwait(false);
-        await Tool(step, "systemctl", "restart", "crio").ConfigureAwait(false);
-        await Tool(step, "systemctl", "restart", "kubelet").ConfigureAwait(false);
-        foreach (var name in NodeContainers.Watched)
-        {
-            await containers.WaitForNewIdAsync(step, name, oldIds[name], options.ContainerTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
-        }
-
-        _progress.Append(step);
-        log.Info($"Stage {step} complete");
     }
 
     /// <summary>Moves a host file out into the backup directory (a copy when they are on different filesystems).</summary>
@@ -589,7 +628,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         const string step = RestoreStage.Final;
         log.Info($"Final stage: forcing redeployment of the control plane from the restored state");
         var reason = "recovery-" + time.GetUtcNow().ToString("yyyy-MM-dd_HHmmss", CultureInfo.InvariantCulture);
-        await new Redeployment(tools, log, time).RunAsync(step, reason, options.RedeployTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
+        await new Redeployment(tools, log, time, options.HeartbeatPeriod).RunAsync(step, reason, options.RedeployTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
 
         var status = await tools.TryRunAsync(step, "oc", ["get", "clusterversion,nodes,clusteroperator"], cancellationToken).ConfigureAwait(false);
         if (status.Succeeded)
