@@ -40,7 +40,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     {
         var stages = PreChecks();
         using var host = OpenHostRoot();
-        var etcdTool = EtcdRestoreTool.Find(options.EtcdRestore, options.HostRoot, tools.SearchPath);
+        EtcdRestoreTool etcdTool;
         string root;
         BackupManifest manifest;
         try
@@ -60,6 +60,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
                 CheckSameHostRoot();
             }
 
+            etcdTool = EtcdRestoreTool.Find(options.EtcdRestore, options.HostRoot, tools.SearchPath);
             await VerifyBackupAsync(stages.Count == 0, manifest.Totals.Bytes, cancellationToken).ConfigureAwait(false);
 
             if (stages.Count == 0)
