@@ -8,6 +8,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 declare -A tools=(
   [etcd]=etcd-server [etcdctl]=etcd-client [ostree]=ostree [podman]=podman [skopeo]=skopeo
   [rsync]=rsync [getfattr]=attr [kubectl]=kubectl
+  # The pod sandbox (namespaces, veth pairs, a terminal for tty: true) and the recovery's journal lines.
+  [ip]=iproute2 [unshare]=util-linux [nsenter]=util-linux [pivot_root]=util-linux [mount]=mount [findmnt]=util-linux
+  [script]=bsdutils [logger]=bsdutils
 )
 missing=()
 for cmd in "${!tools[@]}"; do

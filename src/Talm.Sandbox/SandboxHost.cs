@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Processes;
@@ -22,6 +23,7 @@ public sealed class SandboxHost
     private readonly string _root;
     private readonly SandboxProfile _profile;
     private readonly Random _random;
+    private readonly int _seed;
     private readonly ProcessRunner _runner;
     private readonly ILogger _logger;
 
@@ -30,11 +32,35 @@ public sealed class SandboxHost
         _root = Path.GetFullPath(root);
         _profile = profile;
         _random = new Random(seed);
+        _seed = seed;
         _logger = logger ?? NullLogger.Instance;
         _runner = new ProcessRunner(_logger);
     }
 
-    public static readonly IReadOnlyList<string> ExtraPaths = ["/var/lib/mco/kubelet-tuning.conf", "/var/opt/site/ntp-extra.conf", "/opt/site/bin/collect.sh"];
+    public const string DefaultNodeName = "sno-sandbox";
+
+    /// <summary>A private address, as SNO lab installs use; it exists only inside the node's network namespace (see <c>Pods.SandboxNode</c>).</summary>
+    public const string DefaultNodeIp = "192.168.126.10";
+
+    /// <summary>Machine-config files outside the three copied trees, all on the backup Job's volumes (/var/lib, /var/tmp is not used by MCO).</summary>
+    public static readonly IReadOnlyList<string> ExtraPaths = ["/var/lib/mco/kubelet-tuning.conf", "/var/lib/site/ntp-extra.conf", "/var/lib/site/bin/collect.sh"];
+
+    /// <summary>What OpenShift's etcd operator writes for this node in etcd.env and the etcd pod's environment.</summary>
+    private static IEnumerable<(string Name, string Value)> EtcdEnvironment(string node, string ip)
+    {
+        var safe = Talm.Recovery.Backup.EtcdEndpointDiscovery.EnvSafe(node);
+        yield return ("ALL_ETCD_ENDPOINTS", $"https://{ip}:2379");
+        yield return ("ETCDCTL_API", "3");
+        yield return ("ETCDCTL_CACERT", "/etc/kubernetes/static-pod-certs/configmaps/etcd-serving-ca/ca-bundle.crt");
+        yield return ("ETCDCTL_CERT", "/etc/kubernetes/static-pod-certs/secrets/etcd-all-certs/etcd-peer-NODE_NAME.crt");
+        yield return ("ETCDCTL_ENDPOINTS", $"https://{ip}:2379");
+        yield return ("ETCDCTL_KEY", "/etc/kubernetes/static-pod-certs/secrets/etcd-all-certs/etcd-peer-NODE_NAME.key");
+        yield return ("ETCD_DATA_DIR", "/var/lib/etcd");
+        yield return ("ETCD_IMAGE", "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:5a1e2f1b0c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7");
+        yield return ($"NODE_{safe}_ETCD_NAME", node);
+        yield return ($"NODE_{safe}_ETCD_URL_HOST", ip);
+        yield return ($"NODE_{safe}_IP", ip);
+    }
 
     public async Task<SandboxSeed> CreateAsync(CancellationToken cancellationToken = default)
     {
@@ -46,13 +72,15 @@ public sealed class SandboxHost
         Directory.CreateDirectory(_root);
         _logger.LogInformation("Making a {Profile} host in {Root}", _profile.Name, _root);
         WriteEtc();
+        WriteEtcdNode();
         WriteExtras();
         WriteUsrLocal();
         WriteKubelet();
+        WriteJobHostPaths();
         await MakeSysrootAsync(cancellationToken).ConfigureAwait(false);
         var seed = await SeedEtcdAsync(cancellationToken).ConfigureAwait(false);
         var image = await MakeImageAsync(cancellationToken).ConfigureAwait(false);
-        seed = seed with { Image = image };
+        seed = seed with { Image = image, NodeName = DefaultNodeName, NodeIp = DefaultNodeIp };
         await File.WriteAllTextAsync(Path.Combine(_root, SandboxSeed.FileName), JsonSerializer.Serialize(seed), cancellationToken).ConfigureAwait(false);
         return seed;
     }
@@ -80,6 +108,7 @@ public sealed class SandboxHost
             chattr?.WaitForExit();
         }
 
+        PodmanRunRoot.RemoveFor(root);
         Directory.Delete(root, recursive: true);
     }
 
@@ -128,7 +157,10 @@ public sealed class SandboxHost
 
     private void WriteEtc()
     {
-        WriteText("/etc/hostname", "sno-sandbox\n");
+        WriteText("/etc/hostname", DefaultNodeName + "\n");
+
+        // Made once at install, as on a node; from the seed, not the random stream, so the rest of the host is as before.
+        WriteText("/etc/machine-id", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"machine-id {_seed}")))[..32] + "\n", 0x124);
         WriteText("/etc/.updated", "# ostree /etc update marker\n");
         WriteText("/etc/os-release", "NAME=\"Red Hat Enterprise Linux CoreOS\"\nVERSION=\"416.94\"\nID=\"rhcos\"\n");
         for (var i = 0; i < _profile.EtcFiles; i++)
@@ -166,10 +198,6 @@ public sealed class SandboxHost
         }
 
         WriteText("/etc/kubernetes/static-pod-resources/bin/cluster-backup.sh", "#!/bin/sh\necho backup\n", 0x1ED);
-        Write("/etc/kubernetes/static-pod-resources/bin/etcdctl", Bytes(256 << 10), 0x1ED);
-        WriteText("/etc/kubernetes/static-pod-resources/etcd-certs/configmaps/etcd-serving-ca/ca-bundle.crt", Pem("CERTIFICATE"));
-        WriteText("/etc/kubernetes/static-pod-resources/etcd-certs/secrets/etcd-all-certs/etcd-peer-sno-sandbox.crt", Pem("CERTIFICATE"));
-        WriteText("/etc/kubernetes/static-pod-resources/etcd-certs/secrets/etcd-all-certs/etcd-peer-sno-sandbox.key", Pem("PRIVATE KEY"), 0x180);
         WriteText("/etc/kubernetes/kubelet-ca.crt", Pem("CERTIFICATE"));
 
         WriteText("/etc/tmpfiles.d/sno.conf",
@@ -203,11 +231,116 @@ public sealed class SandboxHost
     private string Pem(string kind) =>
         $"-----BEGIN {kind}-----\n{Convert.ToBase64String(Bytes(900), Base64FormattingOptions.InsertLineBreaks).Replace("\r", "", StringComparison.Ordinal)}\n-----END {kind}-----\n";
 
-    private static string PodManifest(string component, int revision) =>
-        $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {component}\n  namespace: openshift-{component}\n  labels:\n    revision: \"{revision}\"\n" +
-        $"spec:\n  containers:\n  - name: {component}\n    command: [\"/bin/sh\", \"-c\", \"exec {component}" +
-        (component == "etcd" ? " --listen-client-urls=https://0.0.0.0:2379,https://localhost:2379" : "") +
-        "\"]\n  volumes:\n  - hostPath:\n      path: /etc/kubernetes/static-pod-resources/" + $"{component}-pod-{revision}\n    name: resource-dir\n";
+    private static string PodManifest(string component, int revision) => component == "etcd"
+        ? EtcdPodManifest(DefaultNodeName, DefaultNodeIp, revision)
+        : $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {component}\n  namespace: openshift-{component}\n  labels:\n    revision: \"{revision}\"\n" +
+          $"spec:\n  containers:\n  - name: {component}\n    command: [\"/bin/sh\", \"-c\", \"exec {component}\"]\n  volumes:\n  - hostPath:\n      path: /etc/kubernetes/static-pod-resources/" +
+          $"{component}-pod-{revision}\n    name: resource-dir\n";
+
+    /// <summary>
+    /// The etcd static pod as OpenShift's installer writes it for a node (REVISION, NODE_NAME and
+    /// NODE_ENVVAR_NAME substituted): the member name and node IP come from the container's environment.
+    /// </summary>
+    private static string EtcdPodManifest(string node, string ip, int revision)
+    {
+        var safe = Talm.Recovery.Backup.EtcdEndpointDiscovery.EnvSafe(node);
+        const string certs = "/etc/kubernetes/static-pod-certs";
+        var env = string.Concat(EtcdEnvironment(node, ip).Select(e => $"    - name: \"{e.Name}\"\n      value: \"{e.Value.Replace("NODE_NAME", node, StringComparison.Ordinal)}\"\n"));
+        return $$"""
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: etcd
+              namespace: openshift-etcd
+              labels:
+                app: etcd
+                etcd: "true"
+                k8s-app: etcd
+                revision: "{{revision}}"
+            spec:
+              containers:
+              - name: etcd
+                command:
+                - /bin/sh
+                - -c
+                - |
+                  #!/bin/sh
+                  set -euo pipefail
+                  export ETCD_NAME=${NODE_{{safe}}_ETCD_NAME}
+                  exec nice -n -19 ionice -c2 -n0 etcd                     --logger=zap                     --initial-advertise-peer-urls=https://${NODE_{{safe}}_IP}:2380                     --cert-file={{certs}}/secrets/etcd-all-certs/etcd-serving-{{node}}.crt                     --key-file={{certs}}/secrets/etcd-all-certs/etcd-serving-{{node}}.key                     --trusted-ca-file={{certs}}/configmaps/etcd-serving-ca/ca-bundle.crt                     --client-cert-auth=true                     --peer-cert-file={{certs}}/secrets/etcd-all-certs/etcd-peer-{{node}}.crt                     --peer-key-file={{certs}}/secrets/etcd-all-certs/etcd-peer-{{node}}.key                     --peer-trusted-ca-file={{certs}}/configmaps/etcd-peer-client-ca/ca-bundle.crt                     --peer-client-cert-auth=true                     --advertise-client-urls=https://${NODE_{{safe}}_IP}:2379                     --listen-client-urls=https://0.0.0.0:2379,unixs://${NODE_{{safe}}_IP}:0                     --listen-peer-urls=https://0.0.0.0:2380                     --metrics=extensive                     --listen-metrics-urls=https://0.0.0.0:9978
+                env:
+            {{env}}    - name: "ETCD_STATIC_POD_VERSION"
+                  value: "{{revision}}"
+                volumeMounts:
+                - mountPath: /etc/kubernetes/manifests
+                  name: static-pod-dir
+                - mountPath: /etc/kubernetes/static-pod-resources
+                  name: resource-dir
+                - mountPath: /etc/kubernetes/static-pod-certs
+                  name: cert-dir
+                - mountPath: /var/lib/etcd/
+                  name: data-dir
+              hostNetwork: true
+              priorityClassName: system-node-critical
+              volumes:
+              - hostPath:
+                  path: /etc/kubernetes/manifests
+                name: static-pod-dir
+              - hostPath:
+                  path: /etc/kubernetes/static-pod-resources/etcd-pod-{{revision}}
+                name: resource-dir
+              - hostPath:
+                  path: /etc/kubernetes/static-pod-resources/etcd-certs
+                name: cert-dir
+              - hostPath:
+                  path: /var/lib/etcd
+                  type: ""
+                name: data-dir
+
+            """.ReplaceLineEndings("\n");
+    }
+
+    /// <summary>
+    /// What OpenShift's etcd operator puts on a node besides the pod: the certificates, the scripts'
+    /// etcd.env (the file cluster-backup.sh sources; NODE_NAME left as the operator writes it) and the
+    /// etcdctl its dl_etcdctl extracts from the etcd image into static-pod-resources/bin (a node has no
+    /// etcdctl on PATH; here the machine's own is copied there).
+    /// </summary>
+    private void WriteEtcdNode()
+    {
+        EtcdCertificates.Write(_root, DefaultNodeName, System.Net.IPAddress.Parse(DefaultNodeIp));
+        WriteText(EtcdCertificates.CertDir + "/configmaps/etcd-scripts/etcd.env",
+            string.Concat(EtcdEnvironment(DefaultNodeName, DefaultNodeIp).Select(e => $"export {e.Name}=\"{e.Value}\"\n")));
+        foreach (var tool in (string[])["etcdctl", "etcdutl"])
+        {
+            var found = ((string[])["/usr/local/bin", "/usr/bin"]).Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
+            if (found is not null)
+            {
+                var target = P("/etc/kubernetes/static-pod-resources/bin/" + tool);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(found, target);
+                Posix.Chmod(target, 0x1ED);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The node paths the backup Job mounts as hostPath volumes that a kubelet checks before starting the pod
+    /// (type Directory or Socket) and that the trees above do not already make: /boot, /dev/log (a socket, as
+    /// journald's), /proc, /run (with RHCOS's /run/ostree-booted flag), /sys/fs/cgroup, /tmp, /usr/bin, /usr/lib,
+    /// /usr/lib64, /usr/libexec, /usr/share/containers, /var/tmp.
+    /// </summary>
+    private void WriteJobHostPaths()
+    {
+        foreach (var dir in (string[])["/boot", "/proc", "/run", "/sys/fs/cgroup", "/tmp", "/usr/bin", "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/share/containers", "/var/tmp", "/var/recovery"])
+        {
+            Directory.CreateDirectory(P(dir));
+        }
+
+        WriteText("/run/ostree-booted", "");
+        Directory.CreateDirectory(P("/dev"));
+        SocketFile.Create(P("/dev/log"));
+    }
 
     private void WriteExtras()
     {
@@ -354,7 +487,7 @@ public sealed class SandboxHost
             await File.WriteAllTextAsync(Path.Combine(rootfs, "bin/pause"), "#!/bin/sh\nsleep infinity\n", cancellationToken).ConfigureAwait(false);
             var tarball = Path.Combine(work, "rootfs.tar");
             await _runner.RunAsync("tar", ["-C", rootfs, "-cf", tarball, "."], cancellationToken).ConfigureAwait(false);
-            var runRoot = P("/run/containers/storage");
+            var runRoot = PodmanRunRoot.For(storage);
             Directory.CreateDirectory(runRoot);
             string[] common = ["--root", storage, "--runroot", runRoot, "--storage-driver", "vfs"];
             const string image = "localhost/sno/pause:4.16";

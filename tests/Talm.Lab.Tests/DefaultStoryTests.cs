@@ -36,7 +36,7 @@ public sealed class DefaultStoryTests
             {
                 var full = (FullSpoke)spoke;
                 spokeState[name] = (spoke.Get(SpokeObjectKey.Of("jobs", "openshift-talo-backup", "backup-agent")),
-                    await EtcdKeys.ReadAsync(full.EtcdUrl, default));
+                    await EtcdKeys.ReadAsync(full.Etcd, default));
             }
         });
 
@@ -81,6 +81,14 @@ public sealed class DefaultStoryTests
         Assert.False(File.Exists(skipped.UpgradeMarker));
         Assert.DoesNotContain("/kubernetes.io/configmaps/openshift-config/upgrade-4.18.9", spokeState["cnfdb2"].Etcd.Keys);
         Assert.Equal("skipped (backup UnrecoverableError)", result.Clusters.Single(c => c.Name == "cnfdb2").Result);
+
+        // The backups ran in the Job's pod on each spoke's node: etcd over TLS on the node's IP, /sysroot remounted;
+        // cnfdb2's pod network could not reach its node.
+        var podLog = await File.ReadAllTextAsync(upgraded.PodLog);
+        Assert.Contains("etcd: https://192.168.126.10:2379/ (ETCDCTL_ENDPOINTS in /host/etc/kubernetes/", podLog, StringComparison.Ordinal);
+        Assert.Contains("Remounted /host/sysroot read-write", podLog, StringComparison.Ordinal);
+        var failedLog = await File.ReadAllTextAsync(skipped.PodLog);
+        Assert.True(failedLog.Contains("Backup failed: etcd at https://192.168.126.10:2379/", StringComparison.Ordinal), failedLog);
         Assert.Contains("kubectl get cgu -A", LabSummary.Render(result), StringComparison.Ordinal);
     }
 }

@@ -26,7 +26,7 @@ public sealed class RecoverTests
         Assert.NotEmpty(broken.EtcdProblems);
 
         var output = new StringWriter();
-        var proof = await new LabRecovery(LabHarness.Talm, output, Environment.GetEnvironmentVariable("PATH")).RecoverAsync(lab.Dir, "cnfdb1", default);
+        var proof = await new LabRecovery(LabHarness.Talm, output).RecoverAsync(lab.Dir, "cnfdb1", default);
         Assert.True(proof.Ok, output.ToString());
         Assert.True(proof.EtcdKeys > 100);
         Assert.Contains("cnfdb1 is recovered.", output.ToString(), StringComparison.Ordinal);
@@ -40,7 +40,7 @@ public sealed class RecoverTests
     {
         await using var lab = new LabHarness();
         var e = await Assert.ThrowsAsync<LabRecoveryException>(() =>
-            new LabRecovery(LabHarness.Talm, new StringWriter(), null).RecoverAsync(lab.Dir, "cnfdb9", default));
+            new LabRecovery(LabHarness.Talm, new StringWriter()).RecoverAsync(lab.Dir, "cnfdb9", default));
         Assert.Contains("--fail-upgrade cnfdb9", e.Message, StringComparison.Ordinal);
     }
 }

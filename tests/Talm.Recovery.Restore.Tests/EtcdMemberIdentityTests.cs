@@ -52,6 +52,18 @@ public sealed class EtcdMemberIdentityTests
     }
 
     [Fact]
+    public void The_exported_etcd_name_of_openshifts_pod_is_the_member_name()
+    {
+        var exported = OpenShiftManifest.Replace("--name=${NODE_sno_example_com_ETCD_NAME} \\", "--snapshot-count=10000 \\", StringComparison.Ordinal)
+            .Replace("set -euo pipefail", "set -euo pipefail\n      export ETCD_NAME=${NODE_sno_example_com_ETCD_NAME}", StringComparison.Ordinal);
+        Assert.Equal(("sno.example.com", "https://192.0.2.10:2380"), EtcdMemberIdentity.FromManifest(exported, "fallback"));
+
+        // No name anywhere in the command: the one node's NODE_<node>_ETCD_NAME.
+        var unnamed = exported.Replace("export ETCD_NAME=${NODE_sno_example_com_ETCD_NAME}", "", StringComparison.Ordinal);
+        Assert.Equal("sno.example.com", EtcdMemberIdentity.FromManifest(unnamed, "fallback").Name);
+    }
+
+    [Fact]
     public void Literal_flags_are_read_as_they_are()
     {
         const string manifest = """

@@ -12,6 +12,12 @@ public sealed class RestoreHarness(string host, string backupDir, string kubecon
 
     public StringWriter Output { get; } = new();
 
+    public EtcdRestoreMethod EtcdRestore { get; init; } = EtcdRestoreMethod.Etcdctl;
+
+    public TimeSpan ContainerTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan HeartbeatPeriod { get; init; } = NodeTools.Heartbeat.DefaultPeriod;
+
     public async Task<RestoreOutcome> RunAsync(bool resume = false, bool restart = false, bool step = false, bool force = false, string? kubeconfig = "")
     {
         var options = new RestoreOptions
@@ -23,7 +29,9 @@ public sealed class RestoreHarness(string host, string backupDir, string kubecon
             Step = step,
             Force = force,
             Kubeconfig = kubeconfig == "" ? kubeconfigPath : kubeconfig,
-            ContainerTimeout = TimeSpan.FromSeconds(5),
+            ContainerTimeout = ContainerTimeout,
+            HeartbeatPeriod = HeartbeatPeriod,
+            EtcdRestore = EtcdRestore,
             RedeployTimeout = TimeSpan.FromSeconds(5),
             PollInterval = TimeSpan.FromMilliseconds(50),
             Parallelism = 2,

@@ -67,6 +67,9 @@ public sealed class RestoreProcedureTests : IDisposable
         Assert.Equal(RestoreOutcome.Complete, await harness.RunAsync(resume: true));
 
         AssertRestored();
+        // As on an OpenShift node: no etcdctl on PATH, the one in static-pod-resources/bin restores the snapshot.
+        Assert.Null(_node.StandIns.SearchPath.Split(':').Select(d => Path.Combine(d, "etcdctl")).FirstOrDefault(File.Exists));
+        Assert.Contains($"into a fresh data directory with {Path.Combine(_node.Host, "etc/kubernetes/static-pod-resources/bin/etcdctl")}", harness.Output.ToString(), StringComparison.Ordinal);
         var calls = _node.StandIns.Calls().Where(c => !c.StartsWith("crictl ps", StringComparison.Ordinal)).ToList();
         Assert.Equal(StageTwoCalls.Length + FinalCalls.Length, calls.Count);
         Assert.Equal(StageTwoCalls, calls.Take(StageTwoCalls.Length));

@@ -57,6 +57,35 @@ public sealed class SandboxNode : IDisposable
     /// <summary>The committed generation's directory (what <c>current</c> points to).</summary>
     public string BackupRoot => BackupGenerations.CurrentRoot(BackupDir)!;
 
+    /// <summary>
+    /// A stand-in for OpenShift's cluster-restore.sh on a single node (it cannot run here: it pulls the etcd
+    /// image), doing what it does with the node's tools: it sources etcd.env, takes the newest snapshot of the
+    /// directory it is given, checks it with the etcdctl of static-pod-resources/bin, stops the etcd static pod
+    /// by moving its manifest to /home/core/assets/manifests-stopped, moves the data directory's member to
+    /// /var/lib/etcd-backup (dropping an earlier one), restores the snapshot into a fresh /var/lib/etcd and
+    /// puts the manifest back. Paths are under the node root it sits in (its own /usr/local/bin/..).
+    /// </summary>
+    public const string ClusterRestoreStandIn = """
+        #!/bin/bash
+        set -euo pipefail
+        root="$(cd "$(dirname "$0")/../../.." && pwd)"
+        echo "cluster-restore.sh $*" >> "$root/../state/calls.log"
+        [ -d "$1" ] || { echo "Path to the directory containing backup files is required"; exit 1; }
+        env_file="$root/etc/kubernetes/static-pod-resources/etcd-certs/configmaps/etcd-scripts/etcd.env"
+        [ ! -f "$env_file" ] || source "$env_file"
+        PATH="$PATH:$root/etc/kubernetes/static-pod-resources/bin"
+        snapshot=$(ls -vd "$1"/snapshot*.db | tail -1)
+        etcdctl snapshot status "$snapshot" -w json
+        mkdir -p "$root/home/core/assets/manifests-stopped" "$root/var/lib/etcd-backup"
+        mv "$root/etc/kubernetes/manifests/etcd-pod.yaml" "$root/home/core/assets/manifests-stopped/"
+        rm -rf "$root/var/lib/etcd-backup/member"
+        if [ -d "$root/var/lib/etcd/member" ]; then mv "$root/var/lib/etcd/member" "$root/var/lib/etcd-backup/"; fi
+        rm -rf "$root/var/lib/etcd"
+        echo "starting snapshot restore through etcdctl..."
+        etcdctl snapshot restore "$snapshot" --data-dir="$root/var/lib/etcd"
+        mv "$root/home/core/assets/manifests-stopped/etcd-pod.yaml" "$root/etc/kubernetes/manifests/etcd-pod.yaml"
+        """;
+
     public static readonly string[] ExcludeLines = ["kubernetes/manifests", ".updated", "pki/ca-trust/extracted/tmpfiles-owned"];
 
     private void MakeHost()
@@ -75,17 +104,23 @@ public sealed class SandboxNode : IDisposable
               done
               cp "$h/etc/kubernetes/static-pod-resources/$pod-pod-$rev/$pod-pod.yaml" "$h/etc/kubernetes/manifests/$pod-pod.yaml"
             done
-            mkdir -p "$h/etc/kubernetes/static-pod-resources/bin"; echo tool > "$h/etc/kubernetes/static-pod-resources/bin/tool"
+            mkdir -p "$h/etc/kubernetes/static-pod-resources/bin"; ln -s /usr/bin/etcdctl "$h/etc/kubernetes/static-pod-resources/bin/etcdctl"
             echo 'd /etc/pki/ca-trust/extracted/tmpfiles-owned 0755 root root -' > "$h/etc/tmpfiles.d/ca.conf"
             echo 'runtime' > "$h/etc/pki/ca-trust/extracted/tmpfiles-owned/runtime.pem"
             echo 'Port 22' > "$h/etc/ssh/sshd_config"; chmod 600 "$h/etc/ssh/sshd_config"
             echo 'sno-node' > "$h/etc/hostname"
+            echo '0123456789abcdef0123456789abcdef' > "$h/etc/machine-id"
+            printf 'NAME="Red Hat Enterprise Linux CoreOS"\nID="rhcos"\nVERSION_ID="4.14"\n' > "$h/etc/os-release"
             echo 'stamp' > "$h/etc/.updated"
             echo '{"spec": {"config": {"storage": {"files": [{"path": "/var/lib/managed/node.conf"} ] } } } }' > "$h/etc/machine-config-daemon/currentconfig"
             ln -s ../hostname "$h/etc/ssh/hostname-link"
             echo 'labelled' > "$h/etc/labelled.conf"; setfattr -n user.selinux-like -v 'system_u:object_r:etc_t:s0' "$h/etc/labelled.conf"
             mkdir -p "$h/usr/local/bin" "$h/usr/local/share/doc"
             printf '#!/bin/sh\necho tool v1\n' > "$h/usr/local/bin/tool"; chmod 755 "$h/usr/local/bin/tool"
+            cat > "$h/usr/local/bin/cluster-restore.sh" <<'SCRIPT'
+            {{ClusterRestoreStandIn}}
+            SCRIPT
+            chmod 755 "$h/usr/local/bin/cluster-restore.sh"
             echo 'doc' > "$h/usr/local/share/doc/README"; ln "$h/usr/local/share/doc/README" "$h/usr/local/share/doc/README.hardlink"
             for p in 1 2 3; do
               v="$h/var/lib/kubelet/pods/pod-$p/volumes/kubernetes.io~configmap/cm"
@@ -126,6 +161,7 @@ public sealed class SandboxNode : IDisposable
         {
             ToolVersion = "test",
             Host = "sno-node",
+            Node = NodeIdentity.Read(Host),
             StartedAt = startedAt,
             CompletedAt = DateTimeOffset.UtcNow,
             Timestamp = Timestamp,

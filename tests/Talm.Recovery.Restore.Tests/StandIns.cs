@@ -5,7 +5,8 @@ namespace Talm.Recovery.Restore.Tests;
 /// first on PATH. Each appends its command line to calls.log. crictl reports one running container per
 /// name whose ID changes each time kubelet is restarted (and no etcd while its manifest is out); oc keeps
 /// each operator's revisions and rolls one out when patched. A file <c>fail-&lt;tool&gt;-&lt;arg1&gt;</c> in the state
-/// directory makes that call fail.
+/// directory makes that call fail, a file <c>slow-&lt;tool&gt;-&lt;arg1&gt;</c> makes it take that many seconds; a file
+/// <c>kubelet-stuck</c> keeps every container's ID across kubelet restarts.
 /// </summary>
 public sealed class StandIns
 {
@@ -22,13 +23,14 @@ public sealed class StandIns
             tool="$(basename "$0")"
             echo "$tool $*" >> "$state/calls.log"
             if [[ -e "$state/fail-$tool-${1:-}" ]]; then echo "$tool: injected failure ($*)" >&2; exit 1; fi
+            if [[ -e "$state/slow-$tool-${1:-}" ]]; then sleep "$(cat "$state/slow-$tool-${1:-}")"; fi
 
             """;
         Write("setenforce", common + "exit 0\n");
         Write("crio", common + "exit 0\n");
         Write("rpm-ostree", common + "exit 0\n");
         Write("systemctl", common + """
-            if [[ "$1" == restart && "$2" == kubelet ]]; then
+            if [[ "$1" == restart && "$2" == kubelet && ! -e "$state/kubelet-stuck" ]]; then
               gen=$(cat "$state/gen" 2>/dev/null || echo 0); echo $((gen + 1)) > "$state/gen"
             fi
             exit 0
@@ -62,7 +64,11 @@ public sealed class StandIns
 
     public string State { get; }
 
-    public string SearchPath => Bin + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /// <summary>The stand-ins, then a node's system programs: no etcd tools on PATH, as on an OpenShift node.</summary>
+    public string SearchPath => Bin + ":" + NodeSystem.Value;
+
+    private static readonly Lazy<string> NodeSystem = new(() =>
+        Talm.Sandbox.NodeSearchPath.Create(Path.Combine(Path.GetTempPath(), "talm-node-path")));
 
     public IReadOnlyList<string> Calls()
     {

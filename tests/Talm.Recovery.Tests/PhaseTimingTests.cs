@@ -16,7 +16,7 @@ public sealed class PhaseTimingTests
         Assert.True(verbose.ExitCode == 0, verbose.Error);
         var line = Assert.Single(verbose.Error.Split('\n'), l => l.Contains("Phase timings:", StringComparison.Ordinal));
         // Every phase of a second backup, in the order they end, each with its seconds.
-        string[] phases = ["scan", "pin", "static pods archive", "copy", "snapshot wait", "extras", "describe", "sync", "manifest", "commit", "remove previous"];
+        string[] phases = ["scan", "static pods archive", "copy", "snapshot wait", "extras", "describe", "pin", "sync", "manifest", "commit", "remove previous"];
         var at = 0;
         foreach (var phase in phases)
         {

@@ -102,6 +102,23 @@ public sealed class SafetyTests
     }
 
     [Fact]
+    public async Task A_backup_whose_etcd_snapshot_fails_keeps_every_deployment_and_pins_nothing()
+    {
+        using var host = await TestHost.CreateAsync();
+        var ostree = new Ostree.OstreeCli(new ProcessRunner(), Path.Combine(host.Root, "sysroot"));
+        var before = await ostree.StatusAsync();
+
+        var (code, _, error) = await TestHost.RunCliAsync("recovery", "backup", "--host-root", host.Root, "--dir", host.BackupDir, "--etcd-endpoint", "http://127.0.0.1:1", "--space-margin", "0");
+
+        Assert.Equal(Cli.Commands.ExitCodes.BackupFailed, code);
+        Assert.Contains("127.0.0.1:1", error, StringComparison.Ordinal);
+        var after = await ostree.StatusAsync();
+        Assert.Equal(before.Select(d => d.Id), after.Select(d => d.Id));
+        Assert.DoesNotContain(after, d => d.Pinned);
+        Assert.Null(BackupGenerations.CurrentRoot(host.BackupDir));
+    }
+
+    [Fact]
     public async Task Space_shortage_exits_1_and_keeps_the_old_backup()
     {
         using var host = await TestHost.CreateAsync();

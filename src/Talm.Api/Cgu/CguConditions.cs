@@ -37,6 +37,12 @@ public static class ConditionReasons
     public const string TimedOut = "TimedOut";
     public const string PrecacheSpecIsWellFormed = "PrecacheSpecIsWellFormed";
     public const string PrecacheSpecIncomplete = "PrecacheSpecIncomplete";
+
+    /// <summary>
+    /// Ours (Validated False): a spec value the CRD admits but talm cannot act on, such as a timeout beyond
+    /// the integer range; the reference has no reason for it (it would overflow silently).
+    /// </summary>
+    public const string InvalidSpec = "InvalidSpec";
 }
 
 /// <summary>Per-cluster backup states.</summary>

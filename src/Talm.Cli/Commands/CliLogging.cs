@@ -1,12 +1,17 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Talm.Cli.Commands;
 
 /// <summary>Console logging for the spoke commands: one line per message on standard error.</summary>
 public static class CliLogging
 {
-    public static ILoggerFactory Create(TextWriter error, LogLevel minimum = LogLevel.Information)
+    /// <summary>How plain log and progress lines begin: the UTC time, to the second.</summary>
+    public const string PlainTimestampFormat = "yyyy-MM-ddTHH:mm:ssZ ";
+
+    /// <param name="plain">No colours (nor any other terminal control), full timestamps: for a Job's log even on a TTY.</param>
+    public static ILoggerFactory Create(TextWriter error, LogLevel minimum = LogLevel.Information, bool plain = false)
     {
         if (error != Console.Error)
         {
@@ -19,8 +24,9 @@ public static class CliLogging
             .AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
+                o.TimestampFormat = plain ? PlainTimestampFormat : "HH:mm:ss ";
                 o.UseUtcTimestamp = true;
+                o.ColorBehavior = plain ? LoggerColorBehavior.Disabled : LoggerColorBehavior.Default;
             })
             .AddFilter("Microsoft", LogLevel.Warning)
             .SetMinimumLevel(minimum));

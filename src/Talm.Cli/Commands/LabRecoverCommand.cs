@@ -20,7 +20,7 @@ public static class LabRecoverCommand
         command.SetAction(async (ParseResult p, CancellationToken ct) =>
         {
             var output = p.InvocationConfiguration.Output;
-            var recovery = new LabRecovery(LabPaths.TalmSettings(), output, Environment.GetEnvironmentVariable("PATH"));
+            var recovery = new LabRecovery(LabPaths.TalmSettings(), output);
             try
             {
                 var proof = await recovery.RecoverAsync(p.GetValue(dir)!.FullName, p.GetValue(name)!, ct);

@@ -4,18 +4,23 @@ using Talm.Recovery.Backup;
 
 namespace Talm.Cli.Commands;
 
-/// <summary>Plain progress lines for logs (the Job, a pipe): one every <c>period</c>, plus the last one.</summary>
+/// <summary>
+/// Plain progress lines for logs (the Job, a pipe): one every <c>period</c> and at each new phase, each
+/// stamped with the UTC time, with no cursor movement or colour.
+/// </summary>
 public sealed class PlainProgressReporter : IBackupProgressReporter
 {
     private readonly TextWriter _writer;
     private readonly TimeSpan _period;
+    private readonly TimeProvider _time;
     private TimeSpan? _last;
     private string _lastPhase = "";
 
-    public PlainProgressReporter(TextWriter writer, TimeSpan period)
+    public PlainProgressReporter(TextWriter writer, TimeSpan period, TimeProvider time)
     {
         _writer = writer;
         _period = period;
+        _time = time;
     }
 
     public void Report(BackupProgress progress)
@@ -27,7 +32,7 @@ public sealed class PlainProgressReporter : IBackupProgressReporter
 
         _last = progress.Elapsed;
         _lastPhase = progress.Phase;
-        _writer.WriteLine(Format(progress));
+        _writer.WriteLine(_time.GetUtcNow().ToString(CliLogging.PlainTimestampFormat, CultureInfo.InvariantCulture) + Format(progress));
         _writer.Flush();
     }
 

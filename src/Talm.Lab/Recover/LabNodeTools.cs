@@ -22,7 +22,8 @@ public sealed class LabNodeTools
 
     public IReadOnlyList<string> Calls() => File.Exists(CallsLog) ? File.ReadAllLines(CallsLog) : [];
 
-    public string SearchPath(string? inherited) => Bin + ":" + (inherited ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    /// <summary>The stand-ins, then the node's system programs: like an OpenShift node, no etcd tools on PATH (they are in static-pod-resources/bin).</summary>
+    public string SearchPath() => Bin + ":" + Talm.Sandbox.NodeSearchPath.Create(Path.Combine(Path.GetDirectoryName(Bin)!, "system"));
 
     public static LabNodeTools Create(string root, string hostRoot)
     {

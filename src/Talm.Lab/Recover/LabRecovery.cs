@@ -10,7 +10,7 @@ namespace Talm.Lab.Recover;
 /// the spoke is back: the pinned deployment is the default, the trees equal the backup's manifest, and
 /// etcd holds exactly the pre-upgrade keys and values.
 /// </summary>
-public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output, string? inheritedPath)
+public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output)
 {
     public async Task<RecoveryProof> RecoverAsync(string labDir, string name, CancellationToken ct)
     {
@@ -30,7 +30,7 @@ public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output, strin
         var kubeconfig = Path.Combine(spoke.Root, "kubeconfig");
         if (!File.Exists(kubeconfig))
             await File.WriteAllTextAsync(kubeconfig, "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n", ct);
-        var env = new Dictionary<string, string> { ["PATH"] = tools.SearchPath(inheritedPath), ["KUBECONFIG"] = kubeconfig };
+        var env = new Dictionary<string, string> { ["PATH"] = tools.SearchPath(), ["KUBECONFIG"] = kubeconfig };
 
         await Step("1/4 platform rollback: make the pinned deployment the default", ["recovery", "rollback", "--host-root", spoke.Host], env, spoke, ct);
         await Step("2/4 restore files (stage restore_files)", ["recovery", "restore", "--host-root", spoke.Host, "--dir", spoke.Backup], env, spoke, ct);
@@ -73,7 +73,7 @@ public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output, strin
 
         var want = await EtcdKeys.LoadAsync(spoke.PreUpgradeKeys, ct);
         await using var etcd = await SpokeEtcd.StartAsync(spoke.EtcdData, spoke.EtcdLog, ct);
-        var have = await EtcdKeys.ReadAsync(etcd.Url, ct);
+        var have = await EtcdKeys.ReadAsync(etcd.Etcdctl, ct);
         return new RecoveryProof(pinnedIsDefault, first is null ? "(none)" : $"{first.Checksum[..Math.Min(12, first.Checksum.Length)]} {first.Version}".Trim(),
             trees, have.Count, EtcdKeys.Diff(want, have));
     }

@@ -5,14 +5,17 @@ using System.Text.Json.Nodes;
 
 namespace Talm.Lab.Spokes;
 
+/// <summary>Runs etcdctl with these arguments against one etcd, whose endpoint and credentials it already knows.</summary>
+public delegate Task<ChildProcess.Result> Etcdctl(IReadOnlyList<string> args, CancellationToken ct);
+
 /// <summary>Every key of an etcd with a hash of its value: what "etcd is back as it was" is checked against.</summary>
 public static class EtcdKeys
 {
-    public static async Task<SortedDictionary<string, string>> ReadAsync(Uri endpoint, CancellationToken ct)
+    public static async Task<SortedDictionary<string, string>> ReadAsync(Etcdctl etcdctl, CancellationToken ct)
     {
-        var r = await ChildProcess.RunAsync("etcdctl", ["--endpoints", endpoint.ToString().TrimEnd('/'), "get", "", "--prefix", "-w", "json"], ct,
-            new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
-        if (r.ExitCode != 0) throw new InvalidOperationException($"cannot read etcd at {endpoint}: {r.Error.Trim()}");
+        ArgumentNullException.ThrowIfNull(etcdctl);
+        var r = await etcdctl(["get", "", "--prefix", "-w", "json"], ct);
+        if (r.ExitCode != 0) throw new InvalidOperationException($"cannot read etcd: {r.Error.Trim()}");
         var doc = JsonNode.Parse(r.Output);
         var keys = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var kv in doc?["kvs"]?.AsArray() ?? [])
@@ -24,11 +27,11 @@ public static class EtcdKeys
         return keys;
     }
 
-    public static async Task PutAsync(Uri endpoint, string key, string value, CancellationToken ct)
+    public static async Task PutAsync(Etcdctl etcdctl, string key, string value, CancellationToken ct)
     {
-        var r = await ChildProcess.RunAsync("etcdctl", ["--endpoints", endpoint.ToString().TrimEnd('/'), "put", key, value], ct,
-            new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
-        if (r.ExitCode != 0) throw new InvalidOperationException($"cannot write {key} to etcd at {endpoint}: {r.Error.Trim()}");
+        ArgumentNullException.ThrowIfNull(etcdctl);
+        var r = await etcdctl(["put", key, value], ct);
+        if (r.ExitCode != 0) throw new InvalidOperationException($"cannot write {key} to etcd: {r.Error.Trim()}");
     }
 
     public static Task SaveAsync(string file, SortedDictionary<string, string> keys, CancellationToken ct) =>

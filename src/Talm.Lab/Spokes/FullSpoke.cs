@@ -1,35 +1,48 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Talm.Lab.Hub;
+using Talm.Sandbox.Pods;
 
 namespace Talm.Lab.Spokes;
 
 /// <summary>
-/// A spoke that is a real (small) sandbox host: its own etcd on a loopback port, a real ostree
-/// sysroot, and the real backup agent run as a child process when its backup Job is created.
-/// Enforcing the upgrade policy upgrades the host for real (new ostree commit deployed, files in
-/// /etc and /var/lib/kubelet changed, etcd keys written), or, when asked to fail, breaks it.
+/// A spoke that is a real (small) sandbox host brought up as a node (<see cref="SandboxNode"/>): its own
+/// network namespace with the node's IP, its etcd serving TLS there as OpenShift's static pod does, a
+/// real ostree sysroot; its backup Job's pod runs through the <see cref="PodSandbox"/> as a kubelet would
+/// run it (the real agent, <c>talm launchBackup</c>, in its own network and mount namespaces with the Job's
+/// volumes and a read-only /sysroot). Enforcing the upgrade policy upgrades the host for real (new ostree
+/// commit deployed, files in /etc and /var/lib/kubelet changed, etcd keys written), or, when asked to fail,
+/// breaks it. A failing backup is a broken pod network: the agent cannot reach the node's etcd.
 /// </summary>
 public sealed class FullSpoke : SimulatedSpoke
 {
     public const string UpgradeVersion = "418.94.202503050000-0";
     private readonly FullSpokeSettings _settings;
     private readonly ILogger _log;
-    private readonly SpokeEtcd _etcd;
+    private readonly SandboxNode _node;
 
-    private FullSpoke(string name, SpokeFaults faults, SpokeDirectory dir, SpokeEtcd etcd, FullSpokeSettings settings, TimeProvider time, ILogger log)
+    private FullSpoke(string name, SpokeFaults faults, SpokeDirectory dir, SandboxNode node, FullSpokeSettings settings, TimeProvider time, ILogger log)
         : base(name, faults, time)
     {
         Directory = dir;
-        _etcd = etcd;
+        _node = node;
         _settings = settings;
         _log = log;
     }
 
     public SpokeDirectory Directory { get; }
 
-    public Uri EtcdUrl => _etcd.Url;
+    /// <summary>The spoke's node (its network namespace and etcd).</summary>
+    public SandboxNode Node => _node;
+
+    /// <summary>etcdctl against the spoke's etcd: on its node's network, over TLS with the node's client certificate.</summary>
+    public Etcdctl Etcd => async (args, ct) =>
+    {
+        var r = await _node.EtcdctlAsync(ct, [.. args]);
+        return new ChildProcess.Result(r.ExitCode, r.StandardOutput, r.StandardError);
+    };
 
     public static async Task<FullSpoke> CreateAsync(string name, SpokeFaults faults, string dir, FullSpokeSettings settings,
         TimeProvider time, ILogger log, CancellationToken ct)
@@ -43,8 +56,9 @@ public sealed class FullSpoke : SimulatedSpoke
             if (r.ExitCode != 0)
                 throw new InvalidOperationException($"Making the sandbox host of {name} failed (exit {r.ExitCode}); see {layout.Log}");
         }
-        var etcd = await SpokeEtcd.StartAsync(layout.EtcdData, layout.EtcdLog, ct, layout.EtcdPid);
-        return new FullSpoke(name, faults, layout, etcd, settings, time, log);
+        var node = await SandboxNode.StartAsync(layout.Host, layout.EtcdLog, ct);
+        await File.WriteAllTextAsync(layout.EtcdPid, node.EtcdPid?.ToString(CultureInfo.InvariantCulture) ?? "", ct);
+        return new FullSpoke(name, faults, layout, node, settings, time, log);
     }
 
     protected override async Task<int> RunJobPodAsync(JsonObject job, CancellationToken ct)
@@ -56,31 +70,36 @@ public sealed class FullSpoke : SimulatedSpoke
             await Task.Delay(_settings.Precache, Time, ct);
             return 0;
         }
-        // A failing backup is a real failure of the real agent: the spoke's etcd cannot be reached.
-        var etcd = Faults.FailBackup ? SpokeEtcd.DeadUrl() : _etcd.Url;
+        var pod = JobPod.FromJob(job);
         var started = Stopwatch.StartNew();
-        var r = await ChildProcess.RunAsync(_settings.TalmFile,
-            [.. _settings.TalmPrefix, "launchBackup", "--host-root", Directory.Host, "--dir", Directory.Backup,
-             "--etcd-endpoint", etcd.ToString().TrimEnd('/')],
-            ct, logFile: Directory.Log);
+        var result = await PodSandbox.RunAsync(_node, pod, new PodRunOptions
+        {
+            // The recovery image is this very talm.
+            Images = new Dictionary<string, ContainerImage> { [pod.Image] = ContainerImage.ForProgram(_settings.TalmFile, _settings.TalmPrefix) },
+            LogFile = Directory.PodLog,
+            NodeUnreachable = Faults.FailBackup,
+        }, ct);
         if (Faults.SlowBackup) await Task.Delay(TimeSpan.FromSeconds(20), Time, ct);
-        LastBackup = new BackupRecord(started.Elapsed, r.ExitCode == 0 ? DirectorySize(Directory.Backup) : 0, r.ExitCode,
-            r.ExitCode == 0 ? null : LastLine(r.Error) ?? LastLine(r.Output));
-        if (r.ExitCode != 0)
-            _log.LogInformation("Backup agent on {Spoke} exited {Code}: {Detail}", Name, r.ExitCode, LastBackup.Detail);
-        return r.ExitCode;
+        var exit = result.Succeeded ? 0 : Math.Max(1, result.ExitCode);
+        LastBackup = new BackupRecord(started.Elapsed, result.Succeeded ? DirectorySize(Directory.Backup) : 0, exit,
+            result.Succeeded ? null : $"{result.Reason}: {LastLine(result.Log)}");
+        if (!result.Succeeded)
+            _log.LogInformation("Backup pod {Pod} on {Spoke} ended {Reason} (exit {Code}): {Detail}", result.PodName, Name, result.Reason, result.ExitCode, LastLine(result.Log));
+        if (result.Reason == "DeadlineExceeded")
+            throw new JobDeadlineExceededException($"pod {result.PodName} was killed after the Job's activeDeadlineSeconds ({pod.ActiveDeadlineSeconds} s)");
+        return exit;
     }
 
     protected override async Task<bool> RemediateAsync(string policy, CancellationToken ct)
     {
         if (!File.Exists(Directory.PreUpgradeKeys))
-            await EtcdKeys.SaveAsync(Directory.PreUpgradeKeys, await EtcdKeys.ReadAsync(_etcd.Url, ct), ct);
+            await EtcdKeys.SaveAsync(Directory.PreUpgradeKeys, await EtcdKeys.ReadAsync(Etcd, ct), ct);
         await DeployNewOsAsync(ct);
         var broken = Faults.FailUpgrade;
         await ChangeFilesAsync(broken, ct);
-        await EtcdKeys.PutAsync(_etcd.Url, "/kubernetes.io/config.openshift.io/clusterversions/version",
+        await EtcdKeys.PutAsync(Etcd, "/kubernetes.io/config.openshift.io/clusterversions/version",
             broken ? "{\"status\":{\"history\":[{\"state\":\"Partial\",\"version\":\"4.18.9\"}]}}" : "{\"status\":{\"history\":[{\"state\":\"Completed\",\"version\":\"4.18.9\"}]}}", ct);
-        await EtcdKeys.PutAsync(_etcd.Url, "/kubernetes.io/configmaps/openshift-config/upgrade-4.18.9", broken ? "\u0000corrupt" : "done", ct);
+        await EtcdKeys.PutAsync(Etcd, "/kubernetes.io/configmaps/openshift-config/upgrade-4.18.9", broken ? "\u0000corrupt" : "done", ct);
         await File.WriteAllTextAsync(Directory.UpgradeMarker, broken ? "broken\n" : "upgraded\n", ct);
         return !broken;
     }
@@ -137,6 +156,7 @@ public sealed class FullSpoke : SimulatedSpoke
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        await _etcd.DisposeAsync();
+        await _node.DisposeAsync();
+        File.Delete(Directory.EtcdPid);
     }
 }

@@ -185,7 +185,7 @@ public abstract class SimulatedSpoke : IAsyncDisposable
             {
                 exit = await RunJobPodAsync(job, run.Token);
             }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cts.IsCancellationRequested)
+            catch (Exception e) when ((e is OperationCanceledException && deadline.IsCancellationRequested && !cts.IsCancellationRequested) || e is JobDeadlineExceededException)
             {
                 status = Finished(started, failed: failed + 1, "Failed", "DeadlineExceeded", "Job was active longer than specified deadline");
                 break;

@@ -4,8 +4,7 @@ namespace Talm.Lab.Spokes;
 public sealed record SpokeDirectory(string Root)
 {
     /// <summary>
-    /// The sandbox host root (what a node's / is). Kept short: podman refuses a run root
-    /// (host/run/containers/storage) longer than 50 characters.
+    /// The sandbox host root (what a node's / is). Kept short, so that the paths in logs stay readable.
     /// </summary>
     public string Host => Path.Combine(Root, "h");
 
@@ -18,11 +17,14 @@ public sealed record SpokeDirectory(string Root)
 
     public string EtcdLog => Path.Combine(Root, "etcd.log");
 
-    /// <summary>The pid of the etcd the lab runs for this spoke, while it runs.</summary>
+    /// <summary>The pid of the spoke node's etcd, while it runs.</summary>
     public string EtcdPid => Path.Combine(Root, "etcd.pid");
 
     /// <summary>Stand-ins for the node-only tools (systemctl, crictl, crio, setenforce, oc, rpm-ostree).</summary>
     public string NodeTools => Path.Combine(Root, "node-tools");
+
+    /// <summary>The logs of the spoke's backup Job pods (what <c>oc logs</c> would show).</summary>
+    public string PodLog => Path.Combine(Root, "pods.log");
 
     /// <summary>Everything the real tools printed for this spoke.</summary>
     public string Log => Path.Combine(Root, "spoke.log");

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 
 namespace Talm.Lab.Spokes;
 
-/// <summary>A spoke's own real etcd, on free loopback ports, over the host's /var/lib/etcd.</summary>
+/// <summary>A real etcd on free loopback ports over a spoke's /var/lib/etcd: for checking a recovered spoke's data (its node is down).</summary>
 public sealed class SpokeEtcd : IAsyncDisposable
 {
     private readonly Process _process;
@@ -17,6 +17,10 @@ public sealed class SpokeEtcd : IAsyncDisposable
     }
 
     public Uri Url { get; }
+
+    /// <summary>This machine's etcdctl against this etcd.</summary>
+    public Etcdctl Etcdctl => (args, ct) => ChildProcess.RunAsync("etcdctl", ["--endpoints", Url.ToString().TrimEnd('/'), .. args], ct,
+        new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
 
     public static async Task<SpokeEtcd> StartAsync(string dataDir, string logFile, CancellationToken ct, string? pidFile = null)
     {
@@ -52,9 +56,6 @@ public sealed class SpokeEtcd : IAsyncDisposable
                 throw new InvalidOperationException($"etcd over {dataDir} did not become healthy; see {logFile}");
         }
     }
-
-    /// <summary>A loopback URL nothing listens on: what a backup agent sees when the spoke's etcd is down.</summary>
-    public static Uri DeadUrl() => new($"http://127.0.0.1:{FreePort()}");
 
     private static int FreePort()
     {

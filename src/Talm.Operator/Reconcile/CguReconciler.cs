@@ -48,8 +48,11 @@ public sealed class CguReconciler(
             Unanswered.Forget(key);
             return ReconcileResult.Done; // deleted, and its finalizer already done
         }
-
         var typed = cgu.As<ClusterGroupUpgrade>(KubeJson.Options);
+        // A clean-up (deletion) never depends on the values at fault, so it still runs.
+        if (typed.Metadata.DeletionTimestamp is null && SpecLimits.Problems(cgu.Json) is { Count: > 0 } problems)
+            return await ReportInvalidSpecAsync(cgu, typed, problems, cancel).ConfigureAwait(false);
+
         // Woken by one of RHACM's answers while others are still to come: wait for them (a deletion never waits).
         if (typed.Metadata.DeletionTimestamp is null && Unanswered.WaitFor(key) is { } wait)
             return ReconcileResult.After(wait);
@@ -87,6 +90,36 @@ public sealed class CguReconciler(
         if (decision.Error is { } error)
             throw new ReconcileFailedException(key, error);
         return decision.RequeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// A spec with values the model cannot hold is not decided on: it gets <c>Validated</c> False with each
+    /// field and its limit (and the reference's validation failure Event when that changes), and waits
+    /// for its spec to change. Other CGUs read it tolerantly and are not held up by it.
+    /// </summary>
+    private async Task<ReconcileResult> ReportInvalidSpecAsync(KubeObject cgu, ClusterGroupUpgrade typed, IReadOnlyList<string> problems,
+        CancellationToken cancel)
+    {
+        var status = (typed.Status ?? new ClusterGroupUpgradeStatus()).DeepCopy();
+        status.Conditions ??= [];
+        var message = "Invalid spec: " + string.Join("; ", problems);
+        var before = Conditions.Find(status.Conditions, ConditionTypes.Validated)?.Message;
+        var current = cgu;
+        if (Conditions.Set(status.Conditions, ConditionTypes.Validated, false, ConditionReasons.InvalidSpec, message, time.GetUtcNow()))
+            current = await WriteStatusAsync(cgu, status, cancel).ConfigureAwait(false);
+        if (before != message)
+        {
+            log.LogWarning("CGU {Cgu} not acted on: {Message}", cgu.Key, message);
+            var subject = new EventSubject(typed.ApiVersion, typed.Kind, cgu.Namespace!, cgu.Name, typed.Metadata.Uid, current.ResourceVersion);
+            await events.RecordAsync(subject, new EngineEvent
+            {
+                Type = EngineEvent.Warning,
+                Reason = "CguValidationFailure",
+                Action = "RemediationOnHoldDueToValidationFailure",
+                Note = $"ClusterGroupUpgrade {cgu.Name}: validation failure (invalid spec): {string.Join(", ", problems)}",
+            }, cancel).ConfigureAwait(false);
+        }
+        return ReconcileResult.Done;
     }
 
     private async Task RecordAsync(EventSubject subject, EngineEvent evt, Dictionary<string, TimeSpan> durations, CancellationToken cancel)
@@ -169,7 +202,7 @@ public sealed class CguReconciler(
                 metrics.StatusConflict();
                 var fresh = KubeObject.FromJson((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group,
                     kind.Version, cgu.Namespace, kind.Plural, cgu.Name, cancel).ConfigureAwait(false));
-                caches.Cgus.Remember(fresh);
+                caches.Cgus.Replace(fresh);
                 // A change the engine does not read (labels, other annotations) does not invalidate the
                 // decision: write it on the new version at once. Anything else: decide again.
                 if (attempt >= 5 || !SameInputs(cgu, fresh)) throw new StatusConflictException(cgu.Key);

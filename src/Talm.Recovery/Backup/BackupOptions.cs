@@ -13,6 +13,12 @@ public sealed record BackupOptions
 
     public bool Images { get; init; }
 
+    /// <summary>
+    /// The host root is the backup Job's <c>/host</c>, assembled from hostPath volumes: every node path the
+    /// backup reads or writes must lie on one of them (see <see cref="JobVolumes"/>).
+    /// </summary>
+    public bool HostRootFromVolumes { get; init; }
+
     /// <summary>Free space required beyond the estimate (reference: 10 GiB).</summary>
     public long SpaceMargin { get; init; } = 10L << 30;
 

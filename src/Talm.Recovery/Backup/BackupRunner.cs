@@ -42,6 +42,11 @@ public sealed class BackupRunner
 
     public async Task<BackupOutcome> RunAsync(CancellationToken cancellationToken = default)
     {
+        if (_options.HostRootFromVolumes)
+        {
+            JobVolumes.Check(_host, _dir, NeededHostPaths(), MountTable.Current());
+        }
+
         if (File.Exists(Path.Combine(_dir, BackupLayout.ProgressFile)))
         {
             _logger.LogWarning(RecoveryInProgressMessage);
@@ -61,6 +66,7 @@ public sealed class BackupRunner
             RemoveLeftovers(generations, previousGeneration);
         }
 
+        var connection = FindEtcd();
         var previousRoot = previousGeneration is null ? null : Path.Combine(generations, previousGeneration);
         var previous = previousRoot is null ? null : ManifestStore.TryRead(previousRoot);
         if (previousRoot is not null && previous is null)
@@ -84,7 +90,7 @@ public sealed class BackupRunner
             SpaceEstimate.Format(estimate.Total), SpaceEstimate.Format(estimate.TreeBytes), SpaceEstimate.Format(estimate.EtcdBytes),
             SpaceEstimate.Format(estimate.StaticPodBytes), SpaceEstimate.Format(estimate.ExtrasBytes), copier.ReusableFiles,
             SpaceEstimate.Format(_options.SpaceMargin), SpaceEstimate.Format(free));
-        if (free <= estimate.Total + _options.SpaceMargin)
+        if (free <= estimate.WithMargin(_options.SpaceMargin))
         {
             if (previousRoot is not null && _options.ReplaceExisting)
             {
@@ -97,7 +103,7 @@ public sealed class BackupRunner
                 free = Posix.FreeBytes(_dir);
             }
 
-            if (free <= estimate.Total + _options.SpaceMargin)
+            if (free <= estimate.WithMargin(_options.SpaceMargin))
             {
                 var message = $"{InsufficientSpaceMessage}: {SpaceEstimate.Format(estimate.Total)} needed plus a {SpaceEstimate.Format(_options.SpaceMargin)} margin, {SpaceEstimate.Format(free)} free in {_dir}"
                     + (previousRoot is null ? "; free space on that filesystem" : "; the last good backup is kept: free space, or pass --replace-existing to drop it first");
@@ -106,19 +112,14 @@ public sealed class BackupRunner
             }
         }
 
-        OstreeBackupInfo? ostree;
-        using (timings.Measure("pin"))
-        {
-            ostree = await PinDeploymentAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         counters.AddTotals(estimate.EtcdBytes, 0);
 
         var generation = startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var building = Path.Combine(generations, BackupGenerations.BuildingPrefix + generation);
+        var pin = new PinRecord();
         try
         {
-            var manifest = await BuildAsync(building, copier, counters, timings, revisionDirs, extras, ostree, startedAt, started, cancellationToken).ConfigureAwait(false);
+            var manifest = await BuildAsync(building, connection, copier, counters, timings, revisionDirs, extras, pin, startedAt, started, cancellationToken).ConfigureAwait(false);
             counters.SetPhase("committing");
             var final = Path.Combine(generations, generation);
             using (timings.Measure("commit"))
@@ -145,6 +146,7 @@ public sealed class BackupRunner
         catch (Exception e) when (IsOutOfSpace(e))
         {
             RemoveQuietly(building);
+            await UndoPinAsync(pin).ConfigureAwait(false);
             var message = $"{InsufficientSpaceMessage}: the backup filesystem filled up while writing ({e.Message}); the last good backup is kept";
             _logger.LogError("{Message}", message);
             return new BackupOutcome(BackupStatus.InsufficientSpace, message);
@@ -152,13 +154,14 @@ public sealed class BackupRunner
         catch
         {
             RemoveQuietly(building);
+            await UndoPinAsync(pin).ConfigureAwait(false);
             throw;
         }
     }
 
     private async Task<BackupManifest> BuildAsync(
-        string building, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
-        OstreeBackupInfo? ostree, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
+        string building, EtcdConnection connection, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
+        PinRecord pin, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.Combine(building, BackupLayout.ClusterDir));
         var timestamp = startedAt.ToString("yyyy-MM-dd_HHmmss", CultureInfo.InvariantCulture);
@@ -167,7 +170,6 @@ public sealed class BackupRunner
 
         // The etcd snapshot streams over the network while the files are copied: neither waits for the other.
         counters.SetPhase("etcd snapshot and files");
-        var connection = _options.Etcd ?? EtcdEndpointDiscovery.Discover(_host);
         var snapshotTask = Task.Run(
             async () =>
             {
@@ -248,6 +250,15 @@ public sealed class BackupRunner
         entries.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         var files = entries.Where(e => e.Kind == EntryKind.File).ToList();
 
+        // The only step that cannot be taken back (undeploy) waits until everything else of the backup is
+        // written and the etcd snapshot verified: a backup that fails earlier leaves the node's deployments as they were.
+        counters.SetPhase("pinning the deployment");
+        OstreeBackupInfo? ostree;
+        using (timings.Measure("pin"))
+        {
+            ostree = await PinDeploymentAsync(pin, cancellationToken).ConfigureAwait(false);
+        }
+
         counters.SetPhase("syncing");
         using (timings.Measure("sync"))
         {
@@ -259,6 +270,7 @@ public sealed class BackupRunner
         {
             ToolVersion = _options.ToolVersion,
             Host = ReadHostName(),
+            Node = NodeIdentity.Read(_host.Root),
             StartedAt = startedAt,
             CompletedAt = _time.GetUtcNow(),
             Timestamp = timestamp,
@@ -285,6 +297,40 @@ public sealed class BackupRunner
         return manifest;
     }
 
+    /// <summary>Every node path the backup reads or writes (besides the backup directory), and why.</summary>
+    private IEnumerable<(string, string)> NeededHostPaths()
+    {
+        yield return ("/etc", "copied into etc/; static pods, etcd certificates, machine config");
+        yield return ("/usr/local", "copied into local/");
+        yield return ("/var/lib/kubelet", "copied into kubelet/");
+        yield return ("/var/lib/etcd", "etcd's database, for the space estimate");
+        yield return ("/sysroot", "the ostree deployments pinned and undeployed");
+        foreach (var extra in ExtraFiles.Listed(_host))
+        {
+            yield return (extra, "a machine-config file outside /etc, /usr/local and /var/lib/kubelet, for extras.tgz");
+        }
+
+        if (_options.Images)
+        {
+            yield return ("/var/lib/containers/storage", "container images, for --images");
+            yield return ("/run/containers/storage", "container storage's run root, for --images");
+        }
+    }
+
+    private EtcdConnection FindEtcd()
+    {
+        if (_options.Etcd is { } given)
+        {
+            _logger.LogInformation("etcd: {Endpoint} (--etcd-endpoint)", given.Endpoint);
+            return given;
+        }
+
+        var found = EtcdEndpointDiscovery.Discover(_host, NetworkNamespaces.SharesNetworkWithNode(_host.Proc));
+        _logger.LogInformation("etcd: {Endpoint} ({Source}){Certificate}", found.Connection.Endpoint, found.Source,
+            found.Connection.CertFile is { } cert ? ", client certificate " + cert : "");
+        return found.Connection;
+    }
+
     // GNU tar refuses to create an empty archive from an empty name list; an empty -T list is fine.
     private static string[] NamesOrNothing(IReadOnlyList<string> names) => names.Count == 0 ? ["-T", "/dev/null"] : ["--", .. names];
 
@@ -309,7 +355,7 @@ public sealed class BackupRunner
         revisionDirs.Sum(d => SpaceEstimate.SizeOf(Path.Combine(_host.KubernetesDir, d))),
         extras.Sum(e => SpaceEstimate.SizeOf(_host.Combine(e))));
 
-    private async Task<OstreeBackupInfo?> PinDeploymentAsync(CancellationToken cancellationToken)
+    private async Task<OstreeBackupInfo?> PinDeploymentAsync(PinRecord pin, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(Path.Combine(_host.Sysroot, "ostree")))
         {
@@ -320,6 +366,7 @@ public sealed class BackupRunner
         var ostree = new OstreeCli(_runner, _host.Sysroot, _options.Ostree);
         try
         {
+            using var writable = SysrootWriteAccess.Acquire(_host.Sysroot, _logger);
             var deployments = await ostree.StatusAsync(cancellationToken).ConfigureAwait(false);
             var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault()
                 ?? throw new BackupException($"{PinFailedMessage}: no deployment in {_host.Sysroot}");
@@ -333,15 +380,46 @@ public sealed class BackupRunner
             if (!now.Pinned)
             {
                 await ostree.PinAsync(now.Index, cancellationToken).ConfigureAwait(false);
+                pin.PinnedByUs = active.Id;
             }
 
             _logger.LogInformation("Pinned deployment {Deployment} ({Version})", active.Id, active.Version);
             return new OstreeBackupInfo { Checksum = active.Checksum, Version = active.Version, OsName = active.OsName, DeploySerial = active.Serial };
         }
-        catch (Exception e) when (e is ProcessFailedException or InvalidOperationException)
+        catch (Exception e) when (e is ProcessFailedException or InvalidOperationException or IOException)
         {
             throw new BackupException($"{PinFailedMessage}: {e.Message}", e);
         }
+    }
+
+    /// <summary>A backup that fails after pinning takes its pin back (the removed deployments cannot come back; see PinDeploymentAsync).</summary>
+    private async Task UndoPinAsync(PinRecord pin)
+    {
+        if (pin.PinnedByUs is not { } id)
+        {
+            return;
+        }
+
+        try
+        {
+            var ostree = new OstreeCli(_runner, _host.Sysroot, _options.Ostree);
+            using var writable = SysrootWriteAccess.Acquire(_host.Sysroot, _logger);
+            if ((await ostree.StatusAsync().ConfigureAwait(false)).FirstOrDefault(d => d.Id == id) is { Pinned: true } pinned)
+            {
+                await ostree.UnpinAsync(pinned.Index).ConfigureAwait(false);
+                _logger.LogWarning("The backup failed after pinning deployment {Deployment}: unpinned it again", id);
+            }
+        }
+        catch (Exception e) when (e is ProcessFailedException or InvalidOperationException or IOException)
+        {
+            _logger.LogWarning("The backup failed after pinning deployment {Deployment}, and unpinning it failed too: {Error}", id, e.Message);
+        }
+    }
+
+    /// <summary>What the pin step changed, so that a failure after it can be undone.</summary>
+    private sealed class PinRecord
+    {
+        public string? PinnedByUs { get; set; }
     }
 
     private FileStream AcquireLock()

@@ -14,6 +14,13 @@ public static class ExtraFiles
     public static IReadOnlyList<string> Find(HostPaths host)
     {
         ArgumentNullException.ThrowIfNull(host);
+        return [.. Listed(host).Where(path => File.Exists(host.Combine(path)) || Directory.Exists(host.Combine(path)))];
+    }
+
+    /// <summary>Host-absolute paths named in the current machine config, outside the copied trees, whether they exist or not.</summary>
+    public static IReadOnlyList<string> Listed(HostPaths host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
         if (!File.Exists(host.MachineConfig))
         {
             return [];
@@ -50,10 +57,7 @@ public static class ExtraFiles
                         continue;
                     }
 
-                    if (File.Exists(host.Combine(path)) || Directory.Exists(host.Combine(path)))
-                    {
-                        result.Add(path);
-                    }
+                    result.Add(path);
                 }
             }
 

@@ -21,6 +21,15 @@ public sealed record HostPaths(string Root)
 
     public string EtcdCerts => Combine("etc/kubernetes/static-pod-resources/etcd-certs");
 
+    /// <summary>The environment OpenShift's etcd scripts source (ETCDCTL_ENDPOINTS, ETCDCTL_CACERT, NODE_&lt;node&gt;_IP...).</summary>
+    public string EtcdScriptsEnv => Combine("etc/kubernetes/static-pod-resources/etcd-certs/configmaps/etcd-scripts/etcd.env");
+
+    /// <summary>Where etcd's tools live on a node (OpenShift's dl_etcdctl puts etcdctl and etcdutl there; not on PATH).</summary>
+    public string StaticPodBin => Combine("etc/kubernetes/static-pod-resources/bin");
+
+    /// <summary>The node's procfs (the Job mounts it read-only at /host/proc).</summary>
+    public string Proc => Combine("proc");
+
     public string MachineConfig => Combine("etc/machine-config-daemon/currentconfig");
 
     public string TmpfilesDir => Combine("etc/tmpfiles.d");
@@ -28,8 +37,6 @@ public sealed record HostPaths(string Root)
     public string Sysroot => Combine("sysroot");
 
     public string ContainerStorage => Combine("var/lib/containers/storage");
-
-    public string ContainerRunRoot => Combine("run/containers/storage");
 
     public string Hostname => Combine("etc/hostname");
 

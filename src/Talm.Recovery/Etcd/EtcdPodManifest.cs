@@ -53,6 +53,9 @@ public sealed partial class EtcdPodManifest
         return new EtcdPodManifest(Text(container), environment);
     }
 
+    /// <summary>The etcd container's literal environment (<c>env[].value</c>; <c>valueFrom</c> entries are left out).</summary>
+    public IReadOnlyDictionary<string, string> Environment => _environment;
+
     /// <summary>The value of a flag such as <c>--name</c>, with ${VAR} and $VAR expanded; null when absent or not fully resolved.</summary>
     public string? Flag(string flag)
     {

@@ -23,6 +23,9 @@ public sealed class NodeToolRunner
         _runner = new ProcessRunner(environment: env);
     }
 
+    /// <summary>The PATH the tools are looked up on.</summary>
+    public string SearchPath => _searchPath;
+
     /// <summary>Full path of a tool on the search path, or null.</summary>
     public string? Find(string name)
     {

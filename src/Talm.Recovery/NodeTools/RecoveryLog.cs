@@ -3,14 +3,16 @@ using System.Diagnostics;
 namespace Talm.Recovery.NodeTools;
 
 /// <summary>
-/// What the engineer at the console reads, line by line, also sent to the system journal
-/// (<c>logger -t upgrade-recovery</c>) when the node has one, so a lost terminal loses nothing.
+/// What the engineer at the console reads, line by line, also sent to the system journal when the node
+/// has one, so a lost terminal loses nothing. The entries are tagged and worded as the reference's
+/// utility writes them (<c>logger -t upgrade-recovery.sh --id=PID "INFO: ..."</c>), so its runbooks'
+/// <c>journalctl -t upgrade-recovery.sh</c> finds them.
 /// </summary>
 public sealed class RecoveryLog(TextWriter output, TextWriter errors, string? loggerPath, TimeProvider time)
 {
     private readonly Lock _gate = new();
 
-    public const string JournalTag = "upgrade-recovery";
+    public const string JournalTag = "upgrade-recovery.sh";
 
     public void Info(string message) => Write(output, "info", message);
 
@@ -37,10 +39,11 @@ public sealed class RecoveryLog(TextWriter output, TextWriter errors, string? lo
             var start = new ProcessStartInfo(loggerPath) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             start.ArgumentList.Add("-t");
             start.ArgumentList.Add(JournalTag);
+            start.ArgumentList.Add("--id=" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             start.ArgumentList.Add("-p");
             start.ArgumentList.Add(level == "info" ? "user.info" : level == "warning" ? "user.warning" : "user.err");
             start.ArgumentList.Add("--");
-            start.ArgumentList.Add(message);
+            start.ArgumentList.Add($"{level.ToUpperInvariant()}: {message}");
             using var process = Process.Start(start);
             process?.WaitForExit(5000);
         }

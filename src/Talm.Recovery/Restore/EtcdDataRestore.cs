@@ -9,14 +9,14 @@ namespace Talm.Recovery.Restore;
 /// aside, never deleted, and where it went is recorded in the backup directory before the move, so a
 /// retried stage knows that the data directory it finds is its own unfinished restore.
 /// </summary>
-public sealed class EtcdDataRestore(NodeToolRunner tools, RecoveryLog log)
+public sealed class EtcdDataRestore(NodeToolRunner tools, RecoveryLog log, TimeProvider time, TimeSpan heartbeat)
 {
     public const string AsideRecord = "etcd-data-aside";
 
     public static string AsideRecordPath(string backupDir) => Path.Combine(backupDir, AsideRecord);
 
     /// <summary>Restores <paramref name="snapshot"/> into <paramref name="dataDir"/>; returns where the old data directory now is (null if there was none).</summary>
-    public async Task<string?> RestoreAsync(string step, string snapshot, string dataDir, string backupDir, string memberName, string peerUrl, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<string?> RestoreAsync(string step, EtcdRestoreTool tool, string snapshot, string dataDir, string backupDir, string memberName, string peerUrl, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var record = AsideRecordPath(backupDir);
         string? aside = null;
@@ -47,8 +47,7 @@ public sealed class EtcdDataRestore(NodeToolRunner tools, RecoveryLog log)
         }
 
         // etcdutl is the offline tool of etcd 3.5+; 3.4 has only etcdctl, which verifies the snapshot's hash trailer as it restores.
-        var tool = tools.Find("etcdutl") is not null ? "etcdutl" : "etcdctl";
-        log.Info($"Restoring the etcd snapshot {Path.GetFileName(snapshot)} into a fresh data directory with {tool}");
+        log.Info($"Restoring the etcd snapshot {Path.GetFileName(snapshot)} into a fresh data directory with {tool.Path}");
         string[] args =
         [
             "snapshot", "restore", snapshot,
@@ -57,7 +56,11 @@ public sealed class EtcdDataRestore(NodeToolRunner tools, RecoveryLog log)
             "--initial-cluster", $"{memberName}={peerUrl}",
             "--initial-advertise-peer-urls", peerUrl,
         ];
-        await tools.RunAsync(step, tool, args, cancellationToken).ConfigureAwait(false);
+        using (Heartbeat.Start(log, time, heartbeat, $"{tool.Name} snapshot restore"))
+        {
+            await tools.RunAsync(step, tool.Path, args, cancellationToken).ConfigureAwait(false);
+        }
+
         Posix.Rename(fresh, dataDir);
         Posix.Fsync(Path.GetDirectoryName(dataDir)!);
         return aside;

@@ -18,7 +18,15 @@ public static partial class EtcdMemberIdentity
         if (etcdPodManifest is null) return (defaultName, DefaultPeerUrl);
         var manifest = EtcdPodManifest.Parse(etcdPodManifest);
         var peer = manifest.Flag("--initial-advertise-peer-urls")?.Split(',')[0];
-        return (manifest.Flag("--name") ?? defaultName, peer is not null && PeerUrl().IsMatch(peer) ? peer : DefaultPeerUrl);
+        // OpenShift's pod exports the name (`export ETCD_NAME=${NODE_<node>_ETCD_NAME}`) rather than passing --name.
+        var name = manifest.Flag("--name") ?? manifest.Flag("ETCD_NAME") ?? OnlyNodeEtcdName(manifest);
+        return (name ?? defaultName, peer is not null && PeerUrl().IsMatch(peer) ? peer : DefaultPeerUrl);
+    }
+
+    private static string? OnlyNodeEtcdName(EtcdPodManifest manifest)
+    {
+        var names = manifest.Environment.Where(kv => kv.Key.StartsWith("NODE_", StringComparison.Ordinal) && kv.Key.EndsWith("_ETCD_NAME", StringComparison.Ordinal)).Select(kv => kv.Value).Distinct().ToList();
+        return names.Count == 1 ? names[0] : null;
     }
 
     [GeneratedRegex(@"^https?://[A-Za-z0-9.\-\[\]:]+:[0-9]+$")]

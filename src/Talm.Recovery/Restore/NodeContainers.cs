@@ -3,7 +3,7 @@ using Talm.Recovery.NodeTools;
 namespace Talm.Recovery.Restore;
 
 /// <summary>The control-plane containers the restore watches through <c>crictl</c>.</summary>
-public sealed class NodeContainers(NodeToolRunner tools, RecoveryLog log, TimeProvider time)
+public sealed class NodeContainers(NodeToolRunner tools, RecoveryLog log, TimeProvider time, TimeSpan heartbeat)
 {
     /// <summary>The five containers that must come back with a new ID (spec §3.2).</summary>
     public static readonly IReadOnlyList<string> Watched =
@@ -21,6 +21,7 @@ public sealed class NodeContainers(NodeToolRunner tools, RecoveryLog log, TimePr
     public async Task WaitForNewIdAsync(string step, string name, string oldId, TimeSpan timeout, TimeSpan poll, CancellationToken cancellationToken)
     {
         log.Info($"Waiting (up to {timeout.TotalMinutes:0} min) for container {name} to run with a new ID");
+        using var beat = Heartbeat.Start(log, time, heartbeat, $"container {name} to run with a new ID", timeout);
         var deadline = time.GetUtcNow() + timeout;
         while (true)
         {
@@ -43,6 +44,7 @@ public sealed class NodeContainers(NodeToolRunner tools, RecoveryLog log, TimePr
 
     public async Task WaitGoneAsync(string step, string name, TimeSpan timeout, TimeSpan poll, CancellationToken cancellationToken)
     {
+        using var beat = Heartbeat.Start(log, time, heartbeat, $"container {name} to stop", timeout);
         var deadline = time.GetUtcNow() + timeout;
         while ((await RunningIdAsync(step, name, cancellationToken).ConfigureAwait(false)).Length > 0)
         {

@@ -7,7 +7,7 @@ namespace Talm.Recovery.Restore;
 /// Final stage: force a new revision of each control-plane operand so it is rolled out from the
 /// restored state, and wait until the node runs it.
 /// </summary>
-public sealed class Redeployment(NodeToolRunner tools, RecoveryLog log, TimeProvider time)
+public sealed class Redeployment(NodeToolRunner tools, RecoveryLog log, TimeProvider time, TimeSpan heartbeat)
 {
     public static readonly IReadOnlyList<string> Operators = ["etcd", "kubeapiserver", "kubecontrollermanager", "kubescheduler"];
 
@@ -20,6 +20,7 @@ public sealed class Redeployment(NodeToolRunner tools, RecoveryLog log, TimeProv
             await tools.RunAsync(step, "oc", ["patch", name, "cluster", "--type=merge", "-p", $$$"""{"spec":{"forceRedeploymentReason":"{{{reason}}}"}}"""], cancellationToken).ConfigureAwait(false);
             var target = latest + 1;
             log.Info($"Waiting (up to {timeout.TotalMinutes:0} min) for the node to run {name} revision {target} or later");
+            using var beat = Heartbeat.Start(log, time, heartbeat, $"the node to run {name} revision {target}", timeout);
             var deadline = time.GetUtcNow() + timeout;
             while (true)
             {
@@ -45,6 +46,7 @@ public sealed class Redeployment(NodeToolRunner tools, RecoveryLog log, TimeProv
     /// <summary>Reads a revision, retrying while the API server is still coming up.</summary>
     private async Task<int> ReadRevisionAsync(string step, string name, string path, TimeSpan timeout, TimeSpan poll, CancellationToken cancellationToken)
     {
+        using var beat = Heartbeat.Start(log, time, heartbeat, $"the API server to report {name}'s revision", timeout);
         var deadline = time.GetUtcNow() + timeout;
         while (true)
         {

@@ -31,5 +31,11 @@ public sealed record RestoreOptions
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest silence while waiting (capped at 30 s).</summary>
+    public TimeSpan HeartbeatPeriod { get; init; } = NodeTools.Heartbeat.DefaultPeriod;
+
+    /// <summary>How etcd's snapshot is put back (see <see cref="EtcdRestoreTool"/>).</summary>
+    public EtcdRestoreMethod EtcdRestore { get; init; } = EtcdRestoreMethod.Etcdctl;
+
     public int Parallelism { get; init; } = 8;
 }
