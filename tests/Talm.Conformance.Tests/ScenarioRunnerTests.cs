@@ -73,8 +73,8 @@ public sealed class ScenarioRunnerTests : IAsyncLifetime
               labels: {step: zero}
             data: {a: b}
             """);
-        _dir.Write("t/01-apply.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: applied}\ndata: {x: y}\n");
-        _dir.Write("t/01-assert.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: applied}\ndata: {x: y}\n");
+        _dir.Write("t/01-apply.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: applied}\ndata: {x: z}\n");
+        _dir.Write("t/01-assert.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: applied}\ndata: {x: z}\n");
         _dir.Write("t/01-errors.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: made-by-kubectl}\ndata: {a: not-b}\n");
 
         var outcome = await RunAsync("t");
