@@ -79,7 +79,8 @@ public sealed class RolloutTests : IAsyncLifetime
         await _hub.CguAsync("cgu", spec);
         await _hub.WaitConditionAsync("cgu", "Progressing", "True", "InProgress");
         // The batch starts on the reconcile after Progressing turns True: its clock starts then.
-        await _hub.WaitCguAsync("cgu", c => c.GetProperty("status").GetProperty("status").TryGetProperty("currentBatchStartedAt", out _), "batch 1 started");
+        await _hub.WaitCguAsync("cgu", c => c.TryGetProperty("status", out var st) && st.TryGetProperty("status", out var progress) &&
+            progress.TryGetProperty("currentBatchStartedAt", out _), "batch 1 started");
 
         _hub.Clock.Advance(TimeSpan.FromMinutes(4)); // batch 1 of 2 has 5 of the 10 minutes
         await Task.Delay(300);
@@ -108,7 +109,8 @@ public sealed class RolloutTests : IAsyncLifetime
     public async Task A_timeout_shorter_than_the_reference_s_five_minute_look_is_noticed_when_it_runs_out()
     {
         await _hub.CguAsync("cgu", Spec(3, timeout: 2));
-        await _hub.WaitCguAsync("cgu", c => c.GetProperty("status").GetProperty("status").TryGetProperty("currentBatchStartedAt", out _), "batch 1 started");
+        await _hub.WaitCguAsync("cgu", c => c.TryGetProperty("status", out var st) && st.TryGetProperty("status", out var progress) &&
+            progress.TryGetProperty("currentBatchStartedAt", out _), "batch 1 started");
         _hub.Clock.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(2));
         var cgu = await _hub.WaitConditionAsync("cgu", "Succeeded", "False", "TimedOut", "Policy remediation took too long");
         Assert.Equal(("False", "TimedOut", "Policy remediation took too long"), Hub.Condition(cgu, "Progressing"));

@@ -53,8 +53,9 @@ public sealed class CguReconciler(
         if (typed.Metadata.DeletionTimestamp is null && SpecLimits.Problems(cgu.Json) is { Count: > 0 } problems)
             return await ReportInvalidSpecAsync(cgu, typed, problems, cancel).ConfigureAwait(false);
 
-        // Woken by one of RHACM's answers while others are still to come: wait for them (a deletion never waits).
-        if (typed.Metadata.DeletionTimestamp is null && Unanswered.WaitFor(key) is { } wait)
+        // Woken by one of RHACM's answers while others are still to come: wait for them where reading an
+        // unanswered view would end a cluster (an enabled CGU's pre-caching); elsewhere it only waits a turn.
+        if (typed.Metadata.DeletionTimestamp is null && PrecachingWhileEnabled(typed) && Unanswered.WaitFor(key) is { } wait)
             return ReconcileResult.After(wait);
         var extra = await ReadOnDemandAsync(typed, cancel).ConfigureAwait(false);
         var decision = engine.Decide(SnapshotBuilder.Build(caches, cgu, extra, settings), time.GetUtcNow());
@@ -91,6 +92,10 @@ public sealed class CguReconciler(
             throw new ReconcileFailedException(key, error);
         return decision.RequeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
     }
+
+    private static bool PrecachingWhileEnabled(ClusterGroupUpgrade cgu) =>
+        cgu.Spec.IsPreCaching && cgu.Spec.IsEnabled &&
+        Conditions.Find(cgu.Status?.Conditions, ConditionTypes.PrecachingSucceeded) is not { IsTrue: true };
 
     /// <summary>
     /// A spec with values the model cannot hold is not decided on: it gets <c>Validated</c> False with each

@@ -9,8 +9,9 @@ namespace Talm.Operator.Reconcile;
 /// conditions). The reference reads its views at its next timed reconcile, 30 seconds or more after
 /// creating them, when RHACM has long answered; it treats a view without conditions as an error
 /// (for an enabled CGU's pre-caching, as the end of that cluster). This operator reconciles as soon as
-/// RHACM answers a view, which would read the CGU's other fresh views before their answers. So a CGU
-/// with unanswered views waits for them, never longer than the reference's 30-second requeue.
+/// RHACM answers a view, which would read the CGU's other fresh views before their answers. So an
+/// enabled CGU that is pre-caching waits for its unanswered views, never longer than the reference's
+/// 30-second requeue (elsewhere an unanswered view only costs a turn, and the CGU is not held).
 /// </summary>
 public sealed class UnansweredViews(ObjectCache views, TimeProvider time)
 {
