@@ -23,6 +23,9 @@ public static class ExitCodes
     /// <summary>backup: failed while it ran (etcd, a node tool, the disk); the last good backup is kept.</summary>
     public const int BackupFailed = 3;
 
+    /// <summary>verify --deep: the files are intact, but this machine cannot run the etcd restore check (no etcd tool, no room).</summary>
+    public const int DeepCheckImpossible = 3;
+
     /// <summary>restore: refused before its next stage (pre-checks, a damaged backup, another node or OS, another host root); this run changed nothing.</summary>
     public const int RestoreRefused = 4;
 

@@ -168,7 +168,13 @@ public static class SpokeBackupCommands
     {
         var command = new Command("verify", "Re-hash every file of a backup against its manifest and check the etcd snapshot; exit 0 only if all is intact.");
         var dir = new Option<string>("--dir") { Description = "Backup directory (default /var/recovery)", DefaultValueFactory = _ => BackupLayout.DefaultBackupDir };
+        var deep = new Option<bool>("--deep")
+        {
+            Description = "Also prove the etcd snapshot restores: restore it into a temporary directory (under TMPDIR) with the restore's etcdutl/etcdctl, " +
+                          "start etcd on loopback against it and compare its revision and key count with the manifest; exit 3 if this machine cannot run the check",
+        };
         command.Options.Add(dir);
+        command.Options.Add(deep);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -189,7 +195,7 @@ public static class SpokeBackupCommands
                 if (report.Intact)
                 {
                     await output.WriteLineAsync($"backup {report.BackupRoot} is intact: {report.FilesChecked} files, {SpaceEstimate.Format(report.BytesChecked)} re-hashed, etcd snapshot trailer verified").ConfigureAwait(false);
-                    return ExitCodes.Success;
+                    return parse.GetValue(deep) ? await DeepVerifyAsync(report.BackupRoot, output, error, ct).ConfigureAwait(false) : ExitCodes.Success;
                 }
 
                 foreach (var problem in report.Problems)
@@ -202,6 +208,43 @@ public static class SpokeBackupCommands
             }).ConfigureAwait(false);
         });
         return command;
+    }
+
+    private static async Task<int> DeepVerifyAsync(string root, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var options = new EtcdRestoreCheckOptions { SearchPath = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
+        var check = new EtcdRestoreCheck(options, line =>
+        {
+            lock (output)
+            {
+                output.WriteLine(line);
+                output.Flush();
+            }
+        });
+        // A temporary etcd must not outlive us: Ctrl+C and SIGTERM (kill, a Job's deletion) stop it and remove its directory first.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+        var result = await check.RunAsync(root, ManifestStore.Read(root), stop.Token).ConfigureAwait(false);
+        switch (result.Outcome)
+        {
+            case DeepCheckOutcome.Matches:
+                await output.WriteLineAsync(result.Message).ConfigureAwait(false);
+                return ExitCodes.Success;
+            case DeepCheckOutcome.Differs:
+                await output.WriteLineAsync(result.Message).ConfigureAwait(false);
+                await output.WriteLineAsync($"backup {root} is NOT intact: its etcd snapshot does not restore to what the manifest records; take a new backup before upgrading").ConfigureAwait(false);
+                return ExitCodes.NotIntact;
+            default:
+                await error.WriteLineAsync($"talm: verify --deep: cannot prove the etcd snapshot restores on this machine: {result.Message} (the files are intact, see above)").ConfigureAwait(false);
+                return ExitCodes.DeepCheckImpossible;
+        }
     }
 
     /// <summary>The running talm, to be saved with the backup: the app directory under `dotnet talm.dll`, or a single executable.</summary>

@@ -175,7 +175,8 @@ public sealed class BackupRunner
             {
                 using var phase = timings.Measure("etcd snapshot (concurrent)");
                 using var etcd = new EtcdClient(connection);
-                return await etcd.SnapshotAsync(Path.Combine(building, snapshotRel), counters.AddBytes, cancellationToken).ConfigureAwait(false);
+                var taken = await etcd.SnapshotAsync(Path.Combine(building, snapshotRel), counters.AddBytes, cancellationToken).ConfigureAwait(false);
+                return await SnapshotFacts.CompleteAsync(etcd, Path.Combine(building, snapshotRel), taken, _logger, cancellationToken).ConfigureAwait(false);
             },
             cancellationToken);
         List<ManifestEntry> entries;
@@ -206,7 +207,7 @@ public sealed class BackupRunner
             snapshot = await snapshotTask.ConfigureAwait(false);
         }
 
-        _logger.LogInformation("etcd snapshot: {Bytes} at revision {Revision}, SHA-256 trailer verified", SpaceEstimate.Format(snapshot.TotalBytes), snapshot.Revision);
+        _logger.LogInformation("etcd snapshot: {Bytes} at revision {Revision} ({Keys} keys), SHA-256 trailer verified", SpaceEstimate.Format(snapshot.TotalBytes), snapshot.Revision, snapshot.KeyCount?.ToString(CultureInfo.InvariantCulture) ?? "unknown number of");
         Posix.Chmod(Path.Combine(building, snapshotRel), 0x180);
 
         counters.SetPhase("extras");
@@ -279,6 +280,7 @@ public sealed class BackupRunner
                 SnapshotFile = snapshotRel,
                 SnapshotDbSha256 = snapshot.DbSha256,
                 Revision = snapshot.Revision,
+                KeyCount = snapshot.KeyCount,
                 StaticPodResourcesArchive = archiveRel,
             },
             Ostree = ostree,

@@ -78,6 +78,15 @@ public sealed class EtcdClient : IDisposable
         return response.Count;
     }
 
+    /// <summary>How many keys etcd holds at <paramref name="revision"/> (0: now), counted by etcd itself.</summary>
+    public async Task<long> CountAllAsync(long revision = 0, CancellationToken cancellationToken = default)
+    {
+        // Key "\0" with range end "\0" is every key.
+        var all = ByteString.CopyFrom(0);
+        var response = await Call(() => _kv.RangeAsync(new RangeRequest { Key = all, RangeEnd = all, CountOnly = true, Revision = revision }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return response.Count;
+    }
+
     /// <summary>
     /// Streams a snapshot into <paramref name="path"/> (flushed to disk), then checks that its last 32
     /// bytes are the SHA-256 of everything before; a mismatch deletes the file and throws.

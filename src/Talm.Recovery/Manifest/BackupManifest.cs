@@ -50,7 +50,11 @@ public sealed record EtcdBackupInfo
     /// <summary>Hex SHA-256 of the database part of the snapshot (the value of its 32-byte trailer).</summary>
     public required string SnapshotDbSha256 { get; init; }
 
+    /// <summary>The revision etcd serves once restored from the snapshot (read from the snapshot's database).</summary>
     public required long Revision { get; init; }
+
+    /// <summary>How many keys etcd held at <see cref="Revision"/>; absent in backups of older talm (then <c>verify --deep</c> cannot compare it).</summary>
+    public long? KeyCount { get; init; }
 
     /// <summary>Relative path of the static pod resources archive.</summary>
     public required string StaticPodResourcesArchive { get; init; }
