@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Talm.Recovery.Etcd;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Restore;
@@ -42,7 +43,13 @@ public static class RestoreCommands
             DefaultValueFactory = _ => "etcdctl",
         };
         etcdRestore.AcceptOnlyFromAmong("etcdctl", "cluster-restore.sh");
-        foreach (var option in (Option[])[hostRoot, dir, resume, restart, step, force, etcdRestore])
+        var dryRun = new Option<bool>("--dry-run")
+        {
+            Description = "Change nothing; print per tree (/usr/local, /etc, /var/lib/kubelet) the files the restore would rewrite, create and delete with their bytes, " +
+                          "whether extras.tgz would be unpacked, the etcd revision change, the rollback needed and what would stop the restore (exit 4 if anything would)",
+        };
+        var etcdEndpoint = new Option<string?>("--etcd-endpoint") { Description = "With --dry-run: the live etcd's client URL to read its revision from (default: found as the backup finds it)" };
+        foreach (var option in (Option[])[hostRoot, dir, resume, restart, step, force, etcdRestore, dryRun, etcdEndpoint])
         {
             command.Options.Add(option);
         }
@@ -52,6 +59,11 @@ public static class RestoreCommands
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             var backupDir = Path.GetFullPath(parse.GetValue(dir)!);
+            if (parse.GetValue(dryRun))
+            {
+                return await DryRunAsync(Path.GetFullPath(parse.GetValue(hostRoot)!), backupDir, parse.GetValue(etcdEndpoint), output, error, ct).ConfigureAwait(false);
+            }
+
             var options = new RestoreOptions
             {
                 HostRoot = Path.GetFullPath(parse.GetValue(hostRoot)!),
@@ -85,6 +97,36 @@ public static class RestoreCommands
             }).ConfigureAwait(false);
         });
         return command;
+    }
+
+    private static async Task<int> DryRunAsync(string hostRoot, string backupDir, string? endpoint, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        EtcdConnection? etcd = null;
+        if (endpoint is not null)
+        {
+            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || EtcdConnectionCheck.Problem(etcd = new EtcdConnection { Endpoint = uri }) is not null)
+            {
+                await error.WriteLineAsync($"talm: --etcd-endpoint '{endpoint}' is not an http:// or https:// URL; use e.g. https://localhost:2379").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+        }
+
+        return await CommandGuard.RunAsync(error, "restore --dry-run", async () =>
+        {
+            RestorePreview preview;
+            try
+            {
+                preview = await RestoreDryRun.RunAsync(new RestoreDryRunOptions { HostRoot = hostRoot, BackupDir = backupDir, Etcd = etcd }, ct).ConfigureAwait(false);
+            }
+            catch (RestoreFailedException e)
+            {
+                await error.WriteLineAsync("talm: " + CommandGuard.OneLine(e.Message)).ConfigureAwait(false);
+                return e.Kind == RestoreFailure.BadInput ? ExitCodes.BadInput : ExitCodes.RestoreRefused;
+            }
+
+            await output.WriteAsync(RestorePreviewText.Render(preview)).ConfigureAwait(false);
+            return preview.Refusals.Count > 0 ? ExitCodes.RestoreRefused : ExitCodes.Success;
+        }).ConfigureAwait(false);
     }
 
     private static Command CreateRollback()

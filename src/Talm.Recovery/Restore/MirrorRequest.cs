@@ -30,6 +30,29 @@ public sealed record MirrorResult(
     public string Phases { get; init; } = "";
 
     public long BytesHashed { get; init; }
+
+    /// <summary>Every entry created, rewritten, removed or whose metadata was fixed (or, from a plan, would be), in path order.</summary>
+    public IReadOnlyList<MirrorChange> Changes { get; init; } = [];
 }
+
+public enum MirrorChangeKind
+{
+    /// <summary>Not on the host: written from the backup.</summary>
+    Create,
+
+    /// <summary>On the host with other content (or of another kind): replaced from the backup.</summary>
+    Rewrite,
+
+    /// <summary>On the host, not in the backup: removed (a directory with all it holds).</summary>
+    Delete,
+
+    /// <summary>Same content; owner, mode, extended attributes or modification time put back.</summary>
+    Metadata,
+}
+
+/// <param name="Path">Relative to the tree ("" is the tree's own directory).</param>
+/// <param name="Kind">What the entry is (for a delete, what is on the host; null for a socket or device node).</param>
+/// <param name="Bytes">Create and rewrite: file content written (0 for directories, symlinks, hard links); delete: bytes of the files removed.</param>
+public sealed record MirrorChange(MirrorChangeKind Change, string Path, EntryKind? Kind, long Bytes);
 
 public sealed record MirrorProgress(string Name, long Done, long Total);

@@ -26,7 +26,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     /// A host directory, resolved as the node resolves it (RHCOS's <c>/usr/local -&gt; ../var/usrlocal</c>) but never
     /// outside the host root, and opened: every operation below it goes through the handle.
     /// </summary>
-    private static ConfinedDirectory HostDirectory(ConfinedDirectory host, string hostPath, bool create = false) =>
+    internal static ConfinedDirectory HostDirectory(ConfinedDirectory host, string hostPath, bool create = false) =>
         host.OpenDirectory(hostPath.TrimStart('/'), SymlinkPolicy.InRoot, create);
 
 
@@ -362,8 +362,10 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             await Tool(step, "systemctl", "stop", "crio").ConfigureAwait(false);
             await Tool(step, "crio", "wipe", "-f").ConfigureAwait(false);
 
-            Mirror(host, "/usr/local", BackupLayout.LocalDir, ExcludeList.Empty, manifest, root, cancellationToken);
-            Mirror(host, "/etc", BackupLayout.EtcDir, ExcludeList.Load(Path.Combine(root, BackupLayout.EtcExcludeList)), manifest, root, cancellationToken);
+            foreach (var tree in RestoredTree.All.Where(t => t.Stage == step))
+            {
+                Mirror(host, tree, manifest, root, cancellationToken);
+            }
 
             var extras = Path.Combine(root, BackupLayout.ExtrasArchive);
             if (File.Exists(extras))
@@ -390,12 +392,13 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         log.Info($"Stage {step} complete");
     }
 
-    private void Mirror(ConfinedDirectory host, string hostPath, string backupName, ExcludeList excludes, BackupManifest manifest, string root, CancellationToken cancellationToken)
+    private void Mirror(ConfinedDirectory host, RestoredTree tree, BackupManifest manifest, string root, CancellationToken cancellationToken)
     {
+        var hostPath = tree.HostPath;
         using var target = HostDirectory(host, hostPath, create: true);
         var resolved = "/" + target.Relative;
-        log.Info($"Restoring {hostPath}{(resolved == hostPath ? "" : $" (that is {resolved})")} from {backupName}/ (only what differs is rewritten)");
-        var request = new MirrorRequest(hostPath, Path.Combine(root, backupName), target.Path, backupName, manifest.Entries, excludes, manifest.StartedAt);
+        log.Info($"Restoring {hostPath}{(resolved == hostPath ? "" : $" (that is {resolved})")} from {tree.BackupName}/ (only what differs is rewritten)");
+        var request = tree.Request(root, manifest, target.Path);
         var result = new TreeMirror(options.Parallelism).Mirror(request, target, new SynchronousProgress(log), cancellationToken);
         log.Info($"Restored {hostPath}: {result.Entries} entries, {result.Copied} rewritten ({result.BytesCopied / (1024.0 * 1024.0):0.0} MiB), " +
                  $"{result.MetadataFixed} metadata fixed, {result.Deleted} removed, {result.Hashed} hashed, in {result.Duration.TotalSeconds:0.0}s");
@@ -426,7 +429,10 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     {
         const string step = RestoreStage.RestoreCluster;
         log.Info($"Stage {step}: restoring /var/lib/kubelet and etcd");
-        Mirror(host, "/var/lib/kubelet", BackupLayout.KubeletDir, ExcludeList.Empty, manifest, root, cancellationToken);
+        foreach (var tree in RestoredTree.All.Where(t => t.Stage == step))
+        {
+            Mirror(host, tree, manifest, root, cancellationToken);
+        }
 
         var crio = await tools.TryRunAsync(step, "systemctl", ["is-active", "crio"], cancellationToken).ConfigureAwait(false);
         if (!crio.Succeeded)

@@ -14,6 +14,9 @@ namespace Talm.Recovery.Restore;
 /// Replaced files are written beside the target and renamed over it, so a crash never leaves a half file.
 /// Every operation goes through <see cref="ConfinedDirectory"/>: nothing outside the target directory is
 /// ever reached, whatever the manifest says or a symlink on the host points to.
+/// <see cref="Plan"/> takes every one of these decisions the same way and only records them (the restore's
+/// <c>--dry-run</c>); <see cref="Mirror(MirrorRequest, ConfinedDirectory, IProgress{MirrorProgress}?, CancellationToken)"/>
+/// records the same list of what it changed, so the two cannot disagree.
 /// </summary>
 public sealed class TreeMirror(int parallelism)
 {
@@ -30,8 +33,21 @@ public sealed class TreeMirror(int parallelism)
     /// <summary>Mirrors into an already opened directory (the restore resolves it beneath the host root); nothing outside it is touched.</summary>
     public MirrorResult Mirror(MirrorRequest request, ConfinedDirectory target, IProgress<MirrorProgress>? progress, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(target);
+        return Run(request, target, progress, apply: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// What <see cref="Mirror(MirrorRequest, ConfinedDirectory, IProgress{MirrorProgress}?, CancellationToken)"/> would change, changing nothing
+    /// (files whose size matches but whose ctime is newer than the backup are read and hashed, as the restore does).
+    /// A null <paramref name="target"/> is a tree that does not exist yet: everything would be created.
+    /// </summary>
+    public MirrorResult Plan(MirrorRequest request, ConfinedDirectory? target, CancellationToken cancellationToken) =>
+        Run(request, target, null, apply: false, cancellationToken);
+
+    private MirrorResult Run(MirrorRequest request, ConfinedDirectory? target, IProgress<MirrorProgress>? progress, bool apply, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
         var prefix = request.ManifestPrefix + "/";
         var backupStartNs = (request.BackupStartedAt.ToUnixTimeMilliseconds() * 1_000_000L) - 1;
@@ -75,6 +91,19 @@ public sealed class TreeMirror(int parallelism)
         }
 
         var counters = new Counters();
+        var changes = new System.Collections.Concurrent.ConcurrentBag<MirrorChange>();
+
+        // Directories that do not exist yet (or are not directories): everything below them is created, nothing there is read.
+        var absent = new HashSet<string>(StringComparer.Ordinal);
+        if (target is null)
+        {
+            absent.Add("");
+        }
+
+        bool ParentAbsent(string rel) => absent.Contains(ManifestPath.Parent(rel));
+
+        // The copied files and hard-link targets, whose inode is new after the run.
+        var copied = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         long done = 0;
         var total = ordered.Count;
         void Tick()
@@ -90,7 +119,7 @@ public sealed class TreeMirror(int parallelism)
         var workers = new System.Collections.Concurrent.ConcurrentBag<Worker>();
         Worker NewWorker()
         {
-            var worker = new Worker(target);
+            var worker = new Worker(target!);
             workers.Add(worker);
             return worker;
         }
@@ -101,10 +130,18 @@ public sealed class TreeMirror(int parallelism)
             //    mtime matches the manifest and whose ctime predates the backup has had no entry added,
             //    removed or renamed since: its listing needs no second look.
             var unchangedDirs = new HashSet<string>(StringComparer.Ordinal);
-            var rootStatus = target.Stat();
-            if (rootEntry is not null && rootStatus.MtimeNs == rootEntry.MtimeNs && rootStatus.CtimeNs <= backupStartNs)
+
+            // Each existing directory as found, before this run changed anything below it: its metadata change is
+            // reported against this, so a directory whose mtime the run disturbs and puts back is not listed.
+            var foundDirs = new Dictionary<string, FileStatus>(StringComparer.Ordinal);
+            if (target is not null)
             {
-                unchangedDirs.Add("");
+                var rootStatus = target.Stat();
+                foundDirs[""] = rootStatus;
+                if (rootEntry is not null && rootStatus.MtimeNs == rootEntry.MtimeNs && rootStatus.CtimeNs <= backupStartNs)
+                {
+                    unchangedDirs.Add("");
+                }
             }
 
             var sequential = NewWorker();
@@ -115,20 +152,40 @@ public sealed class TreeMirror(int parallelism)
                     continue;
                 }
 
+                if (ParentAbsent(rel))
+                {
+                    absent.Add(rel);
+                    changes.Add(new MirrorChange(MirrorChangeKind.Create, rel, EntryKind.Directory, 0));
+                    counters.Copied++;
+                    continue;
+                }
+
                 // A plain lstat decides; only a change goes through the confined parent (and checks again there).
-                var status = target.TryStatBelow(rel);
+                var status = target!.TryStatBelow(rel);
                 if (status?.Kind != FileKind.Directory)
                 {
                     var dir = sequential.DirectoryOf(rel, out var name);
                     status = dir.TryStat(name);
                     if (status?.Kind != FileKind.Directory)
                     {
-                        dir.Delete(name, status);
-                        dir.CreateDirectory(name);
+                        if (apply)
+                        {
+                            dir.Delete(name, status);
+                            dir.CreateDirectory(name);
+                        }
+                        else
+                        {
+                            absent.Add(rel);
+                        }
+
+                        changes.Add(new MirrorChange(status is null ? MirrorChangeKind.Create : MirrorChangeKind.Rewrite, rel, EntryKind.Directory, 0));
                         counters.Copied++;
+                        continue;
                     }
                 }
-                else if (status.MtimeNs == entry.MtimeNs && status.CtimeNs <= backupStartNs)
+
+                foundDirs[rel] = status;
+                if (status.MtimeNs == entry.MtimeNs && status.CtimeNs <= backupStartNs)
                 {
                     unchangedDirs.Add(rel);
                 }
@@ -138,8 +195,9 @@ public sealed class TreeMirror(int parallelism)
 
             // 2. What the backup does not hold goes, so stale files never survive a restore.
             // Only directories whose listing changed since the backup are read; they are independent, so in parallel.
-            var changedDirs = ordered.Where(e => e.Entry.Kind == EntryKind.Directory && !unchangedDirs.Contains(e.Rel)).Select(e => e.Rel).ToList();
-            if (!unchangedDirs.Contains(""))
+            // A directory made by this run (or, in a plan, still to be made) has nothing to remove.
+            var changedDirs = ordered.Where(e => e.Entry.Kind == EntryKind.Directory && foundDirs.ContainsKey(e.Rel) && !unchangedDirs.Contains(e.Rel)).Select(e => e.Rel).ToList();
+            if (target is not null && !unchangedDirs.Contains(""))
             {
                 changedDirs.Add("");
             }
@@ -147,7 +205,7 @@ public sealed class TreeMirror(int parallelism)
             Parallel.ForEach(
                 changedDirs,
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
-                dir => Interlocked.Add(ref counters.Deleted, DeleteExtras(request, target, wanted, dir)));
+                dir => Interlocked.Add(ref counters.Deleted, DeleteExtras(request, target!, wanted, dir, apply, changes)));
 
             phases.Add(("deletions", clock.Elapsed));
 
@@ -179,14 +237,29 @@ public sealed class TreeMirror(int parallelism)
                 NewWorker,
                 (item, _, worker) =>
                 {
-                    var dir = worker.DirectoryOf(item.Rel, out var name);
-                    if (item.Entry.Kind == EntryKind.Symlink)
+                    var bytes = item.Entry.Kind == EntryKind.File ? item.Entry.Size : 0;
+                    MirrorChangeKind? change;
+                    if (ParentAbsent(item.Rel))
                     {
-                        RestoreSymlink(dir, name, item.Entry, backupStartNs, worker.Counters);
+                        change = MirrorChangeKind.Create;
+                        worker.Counters.Copied++;
+                        worker.Counters.BytesCopied += bytes;
                     }
                     else
                     {
-                        RestoreFile(dir, name, Path.Combine(request.SourceDir, item.Rel), item.Entry, backupStartNs, worker.Counters);
+                        var dir = worker.DirectoryOf(item.Rel, out var name);
+                        change = item.Entry.Kind == EntryKind.Symlink
+                            ? RestoreSymlink(dir, name, item.Entry, backupStartNs, worker.Counters, apply)
+                            : RestoreFile(dir, name, Path.Combine(request.SourceDir, item.Rel), item.Entry, backupStartNs, worker.Counters, apply);
+                    }
+
+                    if (change is { } kind)
+                    {
+                        changes.Add(new MirrorChange(kind, item.Rel, item.Entry.Kind, kind == MirrorChangeKind.Metadata ? 0 : bytes));
+                        if (kind != MirrorChangeKind.Metadata)
+                        {
+                            copied[item.Rel] = true;
+                        }
                     }
 
                     Tick();
@@ -198,21 +271,41 @@ public sealed class TreeMirror(int parallelism)
 
             // 4. Hard links, once the files they share an inode with are in place.
             var peers = NewWorker();
-            foreach (var (rel, _, linkTo) in linked)
+            foreach (var (rel, entry, linkTo) in linked)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (ParentAbsent(rel))
+                {
+                    changes.Add(new MirrorChange(MirrorChangeKind.Create, rel, EntryKind.File, 0));
+                    counters.Copied++;
+                    Tick();
+                    continue;
+                }
+
                 var dir = sequential.DirectoryOf(rel, out var name);
-                var peerDir = peers.DirectoryOf(linkTo, out var peerName);
                 var status = dir.TryStat(name);
-                var peerStatus = peerDir.TryStat(peerName) ?? throw new IOException($"{peerDir.Child(peerName)} vanished before {dir.Child(name)} could be linked to it");
-                if (status is { Kind: FileKind.Regular } && status.Inode == peerStatus.Inode && status.Device == peerStatus.Device)
+
+                // In a plan the peer may still be to write: a new inode, so the link is made again.
+                var peerStatus = !apply && copied.ContainsKey(linkTo) ? null : peers.DirectoryOf(linkTo, out var peerName).TryStat(peerName);
+                if (apply && peerStatus is null)
+                {
+                    throw new IOException($"{linkTo} vanished before {dir.Child(name)} could be linked to it");
+                }
+
+                if (status is { Kind: FileKind.Regular } && peerStatus is not null && status.Inode == peerStatus.Inode && status.Device == peerStatus.Device)
                 {
                     counters.Unchanged++;
                 }
                 else
                 {
-                    dir.Delete(name, status);
-                    dir.CreateHardLink(name, peerDir, peerName);
+                    if (apply)
+                    {
+                        var peerDir = peers.DirectoryOf(linkTo, out var peer);
+                        dir.Delete(name, status);
+                        dir.CreateHardLink(name, peerDir, peer);
+                    }
+
+                    changes.Add(new MirrorChange(status is null ? MirrorChangeKind.Create : MirrorChangeKind.Rewrite, rel, entry.Kind, 0));
                     counters.Copied++;
                 }
 
@@ -230,9 +323,23 @@ public sealed class TreeMirror(int parallelism)
                     continue;
                 }
 
-                var dir = sequential.DirectoryOf(rel, out var name);
-                var status = dir.TryStat(name) is { Kind: FileKind.Directory } s ? s : throw new IOException($"{dir.Child(name)} is no longer a directory");
-                if (!UntouchedSinceBackup(status, entry, backupStartNs) && FixMetadata(dir, name, status, entry, isSymlink: false))
+                // Reported only when the directory as found differs: the net change, the same whether applied or planned.
+                var found = foundDirs.GetValueOrDefault(rel);
+                if (found is not null && !UntouchedSinceBackup(found, entry, backupStartNs) && MetadataDiffers(target!, rel, found, entry))
+                {
+                    changes.Add(new MirrorChange(MirrorChangeKind.Metadata, rel, EntryKind.Directory, 0));
+                }
+
+                if (apply)
+                {
+                    var dir = sequential.DirectoryOf(rel, out var name);
+                    var status = dir.TryStat(name) is { Kind: FileKind.Directory } s ? s : throw new IOException($"{dir.Child(name)} is no longer a directory");
+                    if (!UntouchedSinceBackup(status, entry, backupStartNs) && FixMetadata(dir, name, status, entry, isSymlink: false, apply: true))
+                    {
+                        counters.MetadataFixed++;
+                    }
+                }
+                else if (found is not null && !UntouchedSinceBackup(found, entry, backupStartNs) && MetadataDiffers(target!, rel, found, entry))
                 {
                     counters.MetadataFixed++;
                 }
@@ -240,14 +347,25 @@ public sealed class TreeMirror(int parallelism)
                 Tick();
             }
 
-            if (rootEntry is not null)
+            if (rootEntry is not null && target is not null)
             {
-                FixMetadata(target, ".", target.Stat(), rootEntry, isSymlink: false);
+                if (!UntouchedSinceBackup(foundDirs[""], rootEntry, backupStartNs) && MetadataDiffers(target, "", foundDirs[""], rootEntry))
+                {
+                    changes.Add(new MirrorChange(MirrorChangeKind.Metadata, "", EntryKind.Directory, 0));
+                }
+
+                if (apply)
+                {
+                    FixMetadata(target, ".", target.Stat(), rootEntry, isSymlink: false, apply: true);
+                }
             }
 
             phases.Add(("directory metadata", clock.Elapsed));
-            target.SyncFilesystem();
-            phases.Add(("sync", clock.Elapsed));
+            if (apply)
+            {
+                target!.SyncFilesystem();
+                phases.Add(("sync", clock.Elapsed));
+            }
         }
         finally
         {
@@ -278,11 +396,24 @@ public sealed class TreeMirror(int parallelism)
         {
             Phases = string.Join(", ", timings),
             BytesHashed = counters.BytesHashed,
+            Changes = [.. changes.OrderBy(c => c.Path, StringComparer.Ordinal)],
         };
     }
 
+    /// <summary>Whether <paramref name="rel"/>'s owner, mode, xattrs or mtime differ from the manifest's (read only).</summary>
+    private static bool MetadataDiffers(ConfinedDirectory target, string rel, FileStatus status, ManifestEntry entry)
+    {
+        if (rel.Length == 0)
+        {
+            return FixMetadata(target, ".", status, entry, isSymlink: false, apply: false);
+        }
+
+        using var parent = target.OpenDirectory(ManifestPath.Parent(rel));
+        return FixMetadata(parent, Path.GetFileName(rel), status, entry, isSymlink: false, apply: false);
+    }
+
     /// <summary>Removes what the backup does not hold from one directory (its wanted subdirectories are visited on their own).</summary>
-    private static int DeleteExtras(MirrorRequest request, ConfinedDirectory target, Dictionary<string, ManifestEntry> wanted, string relDir)
+    private static int DeleteExtras(MirrorRequest request, ConfinedDirectory target, Dictionary<string, ManifestEntry> wanted, string relDir, bool apply, System.Collections.Concurrent.ConcurrentBag<MirrorChange> changes)
     {
         var deleted = 0;
         using var dir = target.OpenDirectory(relDir);
@@ -302,43 +433,85 @@ public sealed class TreeMirror(int parallelism)
                 continue;
             }
 
-            dir.Delete(name, status);
+            changes.Add(new MirrorChange(MirrorChangeKind.Delete, rel, KindOf(status), BytesBelow(dir, name, status)));
+            if (apply)
+            {
+                dir.Delete(name, status);
+            }
+
             deleted++;
         }
 
         return deleted;
     }
 
-    private static void RestoreSymlink(ConfinedDirectory dir, string name, ManifestEntry entry, long backupStartNs, Counters counters)
+    private static EntryKind? KindOf(FileStatus? status) => status?.Kind switch
+    {
+        FileKind.Regular => EntryKind.File,
+        FileKind.Directory => EntryKind.Directory,
+        FileKind.Symlink => EntryKind.Symlink,
+        _ => null,
+    };
+
+    /// <summary>The bytes of the regular files a delete removes (all of a directory's, never following a symlink).</summary>
+    private static long BytesBelow(ConfinedDirectory dir, string name, FileStatus? status)
+    {
+        if (status is null)
+        {
+            return 0;
+        }
+
+        if (status.Kind != FileKind.Directory)
+        {
+            return status.Kind == FileKind.Regular ? status.Size : 0;
+        }
+
+        using var below = dir.OpenDirectory(name);
+        long bytes = 0;
+        foreach (var child in below.Names())
+        {
+            bytes += BytesBelow(below, child, below.TryStat(child));
+        }
+
+        return bytes;
+    }
+
+    /// <returns>What changes (or, with <paramref name="apply"/> false, would change); null if nothing.</returns>
+    private static MirrorChangeKind? RestoreSymlink(ConfinedDirectory dir, string name, ManifestEntry entry, long backupStartNs, Counters counters, bool apply)
     {
         var status = dir.TryStat(name);
         if (status is { Kind: FileKind.Symlink } && UntouchedSinceBackup(status, entry, backupStartNs))
         {
             counters.Unchanged++;
-            return;
+            return null;
         }
 
         if (status is { Kind: FileKind.Symlink } && dir.ReadLink(name) == entry.LinkTarget)
         {
-            if (FixMetadata(dir, name, status, entry, isSymlink: true))
+            if (FixMetadata(dir, name, status, entry, isSymlink: true, apply))
             {
                 counters.MetadataFixed++;
-            }
-            else
-            {
-                counters.Unchanged++;
+                return MirrorChangeKind.Metadata;
             }
 
-            return;
+            counters.Unchanged++;
+            return null;
         }
 
-        dir.Delete(name, status);
-        dir.CreateSymlink(entry.LinkTarget ?? throw new InvalidDataException($"manifest entry {entry.Path} is a symlink without a target"), name);
-        FixMetadata(dir, name, dir.TryStat(name)!, entry, isSymlink: true);
+        var linkTarget = entry.LinkTarget ?? throw new InvalidDataException($"manifest entry {entry.Path} is a symlink without a target");
+        if (apply)
+        {
+            dir.Delete(name, status);
+            dir.CreateSymlink(linkTarget, name);
+            FixMetadata(dir, name, dir.TryStat(name)!, entry, isSymlink: true, apply: true);
+        }
+
         counters.Copied++;
+        return status is null ? MirrorChangeKind.Create : MirrorChangeKind.Rewrite;
     }
 
-    private static void RestoreFile(ConfinedDirectory dir, string name, string source, ManifestEntry entry, long backupStartNs, Counters counters)
+    /// <returns>What changes (or, with <paramref name="apply"/> false, would change); null if nothing.</returns>
+    private static MirrorChangeKind? RestoreFile(ConfinedDirectory dir, string name, string source, ManifestEntry entry, long backupStartNs, Counters counters, bool apply)
     {
         var status = dir.TryStat(name);
         var same = false;
@@ -347,7 +520,7 @@ public sealed class TreeMirror(int parallelism)
             if (UntouchedSinceBackup(status, entry, backupStartNs))
             {
                 counters.Unchanged++;
-                return;
+                return null;
             }
             else
             {
@@ -360,16 +533,22 @@ public sealed class TreeMirror(int parallelism)
 
         if (same)
         {
-            if (FixMetadata(dir, name, status!, entry, isSymlink: false))
+            if (FixMetadata(dir, name, status!, entry, isSymlink: false, apply))
             {
                 counters.MetadataFixed++;
-            }
-            else
-            {
-                counters.Unchanged++;
+                return MirrorChangeKind.Metadata;
             }
 
-            return;
+            counters.Unchanged++;
+            return null;
+        }
+
+        var change = status is null ? MirrorChangeKind.Create : MirrorChangeKind.Rewrite;
+        if (!apply)
+        {
+            counters.Copied++;
+            counters.BytesCopied += entry.Size;
+            return change;
         }
 
         if (status is { Kind: FileKind.Directory or FileKind.Special })
@@ -405,6 +584,7 @@ public sealed class TreeMirror(int parallelism)
 
         counters.Copied++;
         counters.BytesCopied += entry.Size;
+        return change;
     }
 
     private static bool IsSorted(List<(string Rel, ManifestEntry Entry)> entries)
@@ -438,33 +618,45 @@ public sealed class TreeMirror(int parallelism)
         dir.SetTimes(name, entry.MtimeNs, entry.MtimeNs);
     }
 
-    /// <summary>Brings owner, mode, xattrs and mtime in line with the manifest; true if anything changed.</summary>
-    private static bool FixMetadata(ConfinedDirectory dir, string name, FileStatus status, ManifestEntry entry, bool isSymlink)
+    /// <summary>Brings owner, mode, xattrs and mtime in line with the manifest; true if anything changed (or, without <paramref name="apply"/>, differs).</summary>
+    private static bool FixMetadata(ConfinedDirectory dir, string name, FileStatus status, ManifestEntry entry, bool isSymlink, bool apply)
     {
         var changed = false;
         if (status.Uid != entry.Uid || status.Gid != entry.Gid)
         {
-            dir.SetOwner(name, entry.Uid, entry.Gid);
+            if (apply)
+            {
+                dir.SetOwner(name, entry.Uid, entry.Gid);
+            }
+
             changed = true;
         }
 
         if (!isSymlink && (changed || status.Permissions != entry.Mode))
         {
-            dir.SetMode(name, entry.Mode);
+            if (apply)
+            {
+                dir.SetMode(name, entry.Mode);
+            }
+
             changed = true;
         }
 
-        changed |= ApplyXattrs(dir, name, entry);
+        changed |= ApplyXattrs(dir, name, entry, apply);
         if (changed || status.MtimeNs != entry.MtimeNs)
         {
-            dir.SetTimes(name, status.AtimeNs, entry.MtimeNs);
+            if (apply)
+            {
+                dir.SetTimes(name, status.AtimeNs, entry.MtimeNs);
+            }
+
             changed = true;
         }
 
         return changed;
     }
 
-    private static bool ApplyXattrs(ConfinedDirectory dir, string name, ManifestEntry entry)
+    private static bool ApplyXattrs(ConfinedDirectory dir, string name, ManifestEntry entry, bool apply = true)
     {
         var current = dir.GetXattrs(name);
         var changed = false;
@@ -474,7 +666,11 @@ public sealed class TreeMirror(int parallelism)
             var value = Convert.FromBase64String(base64);
             if (!current.TryGetValue(attribute, out var have) || !have.AsSpan().SequenceEqual(value))
             {
-                dir.SetXattr(name, attribute, value);
+                if (apply)
+                {
+                    dir.SetXattr(name, attribute, value);
+                }
+
                 changed = true;
             }
         }
@@ -483,7 +679,11 @@ public sealed class TreeMirror(int parallelism)
         {
             if (!desired.ContainsKey(attribute))
             {
-                dir.RemoveXattr(name, attribute);
+                if (apply)
+                {
+                    dir.RemoveXattr(name, attribute);
+                }
+
                 changed = true;
             }
         }
