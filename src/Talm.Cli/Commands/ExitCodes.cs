@@ -32,6 +32,15 @@ public static class ExitCodes
     /// <summary>restore: a stage failed part way; fix the cause, then <c>--resume</c> repeats it.</summary>
     public const int RestoreStageFailed = 5;
 
+    /// <summary>backup --dry-run: the previous backup does not verify.</summary>
+    public const int PreviousBackupDamaged = 6;
+
+    /// <summary>backup --dry-run: the active deployment cannot be pinned (no sysroot, no deployment, a read-only sysroot this process cannot remount).</summary>
+    public const int PinImpossible = 7;
+
+    /// <summary>backup --dry-run: a restore is under way; the backup would be skipped.</summary>
+    public const int RecoveryUnderWay = 8;
+
     /// <summary>A bug: something talm did not expect. One line says what; <c>TALM_TRACE=1</c> adds where.</summary>
     public const int InternalError = 70;
 

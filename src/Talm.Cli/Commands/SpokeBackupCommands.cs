@@ -49,7 +49,12 @@ public static class SpokeBackupCommands
         var lateWriteback = new Option<bool>("--late-writeback") { Description = "Leave all writeback to the final syncfs instead of starting it file by file", Hidden = true };
         var cached = new Option<bool>("--cached-writes") { Description = "Write large files through the page cache instead of O_DIRECT", Hidden = true };
         var verbose = new Option<bool>("--verbose") { Description = "Also log debug details, among them the time each phase took (scan, pin, copy, etcd snapshot, sync, commit...)" };
-        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism, largeParallelism, lateWriteback, cached, verbose])
+        var dryRun = new Option<bool>("--dry-run")
+        {
+            Description = "Pre-flight, writing nothing: space needed against free (with the margin) and the partition, etcd reachable with the endpoint and certificates found, " +
+                          "the previous backup verifies, the deployment can be pinned; one line per check; exit 1 space, 3 etcd, 6 previous backup, 7 pin, 8 a restore under way (the first that fails)",
+        };
+        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism, largeParallelism, lateWriteback, cached, verbose, dryRun])
         {
             command.Options.Add(option);
         }
@@ -112,6 +117,11 @@ public static class SpokeBackupCommands
             var plain = inJob || Console.IsOutputRedirected || Console.IsErrorRedirected || output != Console.Out;
             using var loggers = CliLogging.Create(error, parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information, plain);
             var logger = loggers.CreateLogger("talm.backup");
+            if (parse.GetValue(dryRun))
+            {
+                return await CommandGuard.RunAsync(error, "backup --dry-run", () => PreflightAsync(options, logger, output, ct)).ConfigureAwait(false);
+            }
+
             string Stamp() => plain ? DateTimeOffset.UtcNow.ToString(CliLogging.PlainTimestampFormat, System.Globalization.CultureInfo.InvariantCulture) : "";
             return await CommandGuard.RunAsync(error, "backup", async () =>
             {
@@ -141,6 +151,35 @@ public static class SpokeBackupCommands
             }).ConfigureAwait(false);
         });
         return command;
+    }
+
+    private static async Task<int> PreflightAsync(BackupOptions options, ILogger logger, TextWriter output, CancellationToken ct)
+    {
+        var findings = await new BackupRunner(options, new ProcessRunner(logger), logger, TimeProvider.System, NullProgressReporter.Instance).PreflightAsync(ct).ConfigureAwait(false);
+        foreach (var finding in findings)
+        {
+            var name = finding.Check switch
+            {
+                PreflightCheck.Recovery => "recovery",
+                PreflightCheck.Space => "space",
+                PreflightCheck.Etcd => "etcd",
+                PreflightCheck.Previous => "previous backup",
+                _ => "pin",
+            };
+            await output.WriteLineAsync($"{(finding.Ok ? "ok  " : "FAIL")} {name}: {finding.Message}").ConfigureAwait(false);
+        }
+
+        var failed = findings.FirstOrDefault(f => !f.Ok);
+        await output.WriteLineAsync(failed is null ? "pre-flight: the backup can run; nothing was written" : "pre-flight: the backup would not succeed as things are; nothing was written").ConfigureAwait(false);
+        return failed?.Check switch
+        {
+            null => ExitCodes.Success,
+            PreflightCheck.Space => ExitCodes.InsufficientSpace,
+            PreflightCheck.Etcd => ExitCodes.BackupFailed,
+            PreflightCheck.Previous => ExitCodes.PreviousBackupDamaged,
+            PreflightCheck.Pin => ExitCodes.PinImpossible,
+            _ => ExitCodes.RecoveryUnderWay,
+        };
     }
 
     private static async Task<BackupOutcome> RunWithProgressAsync(BackupOptions options, ILogger logger, TextWriter output, bool plain, CancellationToken ct)

@@ -13,7 +13,7 @@ namespace Talm.Recovery.Backup;
 /// <c>talm recovery backup</c> / <c>launchBackup</c> (docs/backup-format.md): builds a new backup
 /// beside the last good one, makes it durable, commits it with one rename, and only then drops the old.
 /// </summary>
-public sealed class BackupRunner
+public sealed partial class BackupRunner
 {
     public const string RecoveryInProgressMessage = "Cannot take backup. Recovery is currently in progress";
     public const string InsufficientSpaceMessage = "insufficient disk space to trigger backup";

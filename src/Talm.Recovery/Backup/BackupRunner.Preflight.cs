@@ -1,0 +1,143 @@
+using Talm.Recovery.Etcd;
+using Talm.Recovery.Manifest;
+using Talm.Recovery.Platform;
+using Talm.Recovery.Rollback;
+using Talm.Recovery.Verify;
+
+namespace Talm.Recovery.Backup;
+
+/// <summary>
+/// <c>talm recovery backup --dry-run</c>: the checks a backup depends on, made the way the backup makes them
+/// (its own scan, estimate and etcd discovery), writing nothing: no directory, no lock, no pin, no remount.
+/// </summary>
+public sealed partial class BackupRunner
+{
+    public async Task<IReadOnlyList<PreflightFinding>> PreflightAsync(CancellationToken cancellationToken = default)
+    {
+        var findings = new List<PreflightFinding>();
+        if (File.Exists(Path.Combine(_dir, BackupLayout.ProgressFile)))
+        {
+            findings.Add(new PreflightFinding(PreflightCheck.Recovery, false, $"{RecoveryInProgressMessage}: a restore is under way in {_dir}; the backup would be skipped"));
+        }
+
+        var previousRoot = Directory.Exists(_dir) ? BackupGenerations.CurrentRoot(_dir) : null;
+        var previous = previousRoot is null ? null : ManifestStore.TryRead(previousRoot);
+        findings.Add(Space(previous is null ? null : new ReuseIndex(previousRoot!, previous)));
+        findings.Add(await EtcdAsync(cancellationToken).ConfigureAwait(false));
+        findings.Add(await PreviousAsync(previousRoot, cancellationToken).ConfigureAwait(false));
+        findings.Add(Pin());
+        return findings;
+    }
+
+    private PreflightFinding Space(ReuseIndex? reuse)
+    {
+        var copier = Scan(reuse, new ProgressCounters());
+        var estimate = Estimate(copier, StaticPodRevisions.CurrentRevisionDirs(_host), ExtraFiles.Find(_host));
+
+        // The directory may not exist yet: the backup creates it on the filesystem of its nearest existing parent.
+        var existing = _dir;
+        while (!Directory.Exists(existing))
+        {
+            existing = Path.GetDirectoryName(existing)!;
+        }
+
+        var free = Posix.FreeBytes(existing);
+        var mounts = MountTable.Current();
+        var mount = existing;
+        while (!mounts.IsMountPoint(mount) && Path.GetDirectoryName(mount) is { } parent)
+        {
+            mount = parent;
+        }
+
+        var required = estimate.WithMargin(_options.SpaceMargin);
+        var facts = $"{SpaceEstimate.Format(estimate.Total)} needed ({copier.ReusableFiles} files reusable from the previous backup) plus a {SpaceEstimate.Format(_options.SpaceMargin)} margin, " +
+                    $"{SpaceEstimate.Format(free)} free on the filesystem mounted at {mount} (holding {_dir})";
+        return free > required
+            ? new PreflightFinding(PreflightCheck.Space, true, facts)
+            : new PreflightFinding(PreflightCheck.Space, false, $"{InsufficientSpaceMessage}: {facts}");
+    }
+
+    private async Task<PreflightFinding> EtcdAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var found = _options.Etcd is { } given
+                ? new DiscoveredEtcd(given, "--etcd-endpoint")
+                : EtcdEndpointDiscovery.Discover(_host, NetworkNamespaces.SharesNetworkWithNode(_host.Proc));
+            var (connection, source) = (found.Connection, found.Source);
+            var certificate = connection.CertFile is { } cert ? $", client certificate {cert}" : "";
+            using var client = new EtcdClient(connection);
+            var status = await client.StatusAsync(cancellationToken).ConfigureAwait(false);
+            return new PreflightFinding(PreflightCheck.Etcd, true, $"{connection.Endpoint} ({source}){certificate} answers: etcd {status.Version}, revision {status.Revision}, database {SpaceEstimate.Format(status.DbSize)}");
+        }
+        catch (Exception e) when (e is EtcdException or IOException or InvalidDataException or System.Security.Cryptography.CryptographicException)
+        {
+            return new PreflightFinding(PreflightCheck.Etcd, false, e.Message);
+        }
+    }
+
+    private static async Task<PreflightFinding> PreviousAsync(string? previousRoot, CancellationToken cancellationToken)
+    {
+        if (previousRoot is null)
+        {
+            return new PreflightFinding(PreflightCheck.Previous, true, "none yet: the first backup copies everything");
+        }
+
+        var report = await BackupVerifier.VerifyAsync(previousRoot, Math.Max(2, Environment.ProcessorCount), null, cancellationToken).ConfigureAwait(false);
+        return report.Intact
+            ? new PreflightFinding(PreflightCheck.Previous, true, $"{previousRoot} verifies: {report.FilesChecked} files, {SpaceEstimate.Format(report.BytesChecked)}")
+            : new PreflightFinding(PreflightCheck.Previous, false,
+                $"{previousRoot} does NOT verify ({report.Problems.Count} problem(s), first: {report.Problems[0]}); the backup copies afresh what it cannot trust, but the last good backup is not good");
+    }
+
+    private PreflightFinding Pin()
+    {
+        if (!Directory.Exists(Path.Combine(_host.Sysroot, "ostree")))
+        {
+            return new PreflightFinding(PreflightCheck.Pin, false, $"no ostree sysroot at {_host.Sysroot}: nothing to pin, so no rollback would be possible");
+        }
+
+        try
+        {
+            using var sysroot = OstreeSysroot.Open(_host.Sysroot);
+            var deployments = sysroot.Deployments();
+            var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
+            if (active is null)
+            {
+                return new PreflightFinding(PreflightCheck.Pin, false, $"{PinFailedMessage}: no deployment in {_host.Sysroot}");
+            }
+
+            var others = deployments.Count - 1;
+            var write = !Mounts.IsReadOnly(_host.Sysroot)
+                ? "the sysroot is writable"
+                : CanRemount() ? "the sysroot is mounted read-only; the backup remounts it read-write for the pin (this process may)" : null;
+            return write is null
+                ? new PreflightFinding(PreflightCheck.Pin, false, $"{PinFailedMessage}: {_host.Sysroot} is read-only and this process lacks CAP_SYS_ADMIN to remount it")
+                : new PreflightFinding(PreflightCheck.Pin, true,
+                    $"{active.Id} ({active.Version ?? "no version"}) would be pinned{(active.Pinned ? " (it already is)" : "")} and {others} other deployment(s) removed; {write}");
+        }
+        catch (OstreeException e)
+        {
+            return new PreflightFinding(PreflightCheck.Pin, false, $"{PinFailedMessage}: {e.Message}");
+        }
+    }
+
+    /// <summary>CAP_SYS_ADMIN (bit 21) in this process's effective set: what a remount needs.</summary>
+    private static bool CanRemount()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("CapEff:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["CapEff:".Length..].Trim(), 16) & (1UL << 21)) != 0;
+    }
+}
+
+/// <summary>What <c>backup --dry-run</c> checks, in the order it reports them.</summary>
+public enum PreflightCheck
+{
+    Recovery,
+    Space,
+    Etcd,
+    Previous,
+    Pin,
+}
+
+public sealed record PreflightFinding(PreflightCheck Check, bool Ok, string Message);
