@@ -88,7 +88,6 @@ internal sealed class Hub : IAsyncDisposable
         MetricsBind = "127.0.0.1:0",
         Workers = 2,
         Backoff = new Backoff(TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(1)),
-        MeterName = "talm-test-" + Guid.NewGuid(),
         LeaderElection = election,
         Instance = instance ?? "operator-" + Guid.NewGuid().ToString("n")[..6],
     };

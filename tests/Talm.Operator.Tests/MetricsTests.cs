@@ -4,14 +4,12 @@ using Talm.Operator.Queue;
 
 namespace Talm.Operator.Tests;
 
-public sealed class PrometheusExporterTests
+public sealed class MetricsTests
 {
     [Fact]
     public async Task Renders_controller_runtime_and_workqueue_metrics_in_text_format()
     {
-        var meterName = "test-" + Guid.NewGuid();
-        using var metrics = new ControllerMetrics(meterName);
-        using var exporter = new PrometheusExporter(meterName);
+        var metrics = new ControllerMetrics();
         var clock = new FakeTimeProvider();
         using var queue = new WorkQueue("clustergroupupgrade", clock, metrics: metrics.Queue);
         queue.Add("a");
@@ -29,7 +27,7 @@ public sealed class PrometheusExporterTests
         metrics.BackupFinished("BackupTimeout");
         metrics.SetMaxWorkers(4);
 
-        var text = exporter.Render();
+        var text = metrics.Render();
 
         Assert.Contains("# TYPE controller_runtime_reconcile_total counter\n", text, StringComparison.Ordinal);
         Assert.Contains("controller_runtime_reconcile_total{controller=\"clustergroupupgrade\",result=\"success\"} 2\n", text, StringComparison.Ordinal);
@@ -51,6 +49,6 @@ public sealed class PrometheusExporterTests
 
         // Gauges are read afresh at every scrape.
         _ = await queue.GetAsync(CancellationToken.None);
-        Assert.Contains("workqueue_depth{name=\"clustergroupupgrade\"} 0\n", exporter.Render(), StringComparison.Ordinal);
+        Assert.Contains("workqueue_depth{name=\"clustergroupupgrade\"} 0\n", metrics.Render(), StringComparison.Ordinal);
     }
 }
