@@ -74,6 +74,14 @@ public sealed class OperatorCommandTests
     }
 
     [Fact]
+    public async Task Secure_metrics_on_the_probes_address_is_refused()
+    {
+        var (code, err) = await RunAsync("operator", "--kubeconfig", "/nonexistent/kubeconfig", "--metrics-bind", "127.0.0.1:9443", "--health-bind", "127.0.0.1:9443");
+        Assert.Equal(2, code);
+        Assert.Contains("--metrics-secure=false", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Help_lists_the_operator_flags()
     {
         var output = new StringWriter();

@@ -102,6 +102,13 @@ public static class OperatorCommand
                     return HubExitCodes.BadInput;
                 }
             }
+            if (p.GetValue(metricsSecure) && !BindAddress.IsDisabled(p.GetValue(metricsBind)) && !BindAddress.IsDisabled(p.GetValue(healthBind))
+                && BindAddress.Parse(p.GetValue(metricsBind)!) is { Port: > 0 } m && m.Equals(BindAddress.Parse(p.GetValue(healthBind)!)))
+            {
+                await stderr.WriteLineAsync("talm operator: --metrics-bind and --health-bind are the same address, but the probes are plain HTTP " +
+                    "and the secure metrics HTTPS; give them different ports (or --metrics-secure=false)");
+                return HubExitCodes.BadInput;
+            }
             if (p.GetValue(metricsCertDir) is { } certDir && p.GetValue(metricsSecure))
             {
                 foreach (var file in new[] { ServingCertificate.CertificateFile, ServingCertificate.KeyFile })
