@@ -66,7 +66,8 @@ public sealed class KubeApiServer : IAsyncDisposable
             service.EnsureSystemNamespaces();
             foreach (var file in options.ManifestFiles) ApplyManifestFile(service, file);
             var requests = new RequestMetrics();
-            var handler = new ApiHandler(service, options.TimeProvider, options.BookmarkInterval, loggerFactory.CreateLogger("Talm.KubeApi"), requests);
+            var reviews = new Auth.Reviews(new Auth.StaticTokens(options.TokenAuthFile), new Auth.RbacAuthorizer(store));
+            var handler = new ApiHandler(service, options.TimeProvider, options.BookmarkInterval, loggerFactory.CreateLogger("Talm.KubeApi"), requests, reviews);
 
             // The empty builder reads no environment variables or appsettings files: the embedder decides everything.
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });

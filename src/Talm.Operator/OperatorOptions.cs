@@ -18,7 +18,16 @@ public sealed record OperatorOptions
     public LeaderElectionOptions? LeaderElection { get; init; }
 
     public string? HealthBind { get; init; } = ":8081";
-    public string? MetricsBind { get; init; } = ":8080";
+    public string? MetricsBind { get; init; } = ":8443";
+
+    /// <summary>
+    /// /metrics over HTTPS, only for callers whose bearer token passes a TokenReview and whose user may
+    /// get /metrics (SubjectAccessReview), as controller-runtime's secure metrics. Off: plain HTTP, open.
+    /// </summary>
+    public bool MetricsSecure { get; init; } = true;
+
+    /// <summary>Directory with tls.crt and tls.key for the secure metrics; null makes a self-signed certificate at start.</summary>
+    public string? MetricsCertDir { get; init; }
 
     /// <summary>Reconciles running at once (different CGUs; one CGU is never in two).</summary>
     public int Workers { get; init; } = 5;
@@ -48,7 +57,4 @@ public sealed record OperatorOptions
     /// measure the difference (bench/hub-reaction).
     /// </summary>
     public bool ReactToSpokeObjects { get; init; } = true;
-
-    /// <summary>Meter name for metrics; tests give each operator its own.</summary>
-    public string MeterName { get; init; } = Metrics.ControllerMetrics.MeterName;
 }

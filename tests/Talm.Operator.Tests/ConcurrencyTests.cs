@@ -34,9 +34,7 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         var runs = caches.Informers.Select(i => i.RunAsync(i == cguInformer ? stopCgus.Token : stopAll.Token)).ToList();
         await caches.WhenSynced.WaitAsync(TimeSpan.FromSeconds(10));
 
-        var meter = "talm-test-" + Guid.NewGuid();
-        using var metrics = new ControllerMetrics(meter);
-        using var exporter = new PrometheusExporter(meter);
+        var metrics = new ControllerMetrics();
         var events = new EventRecorder(_hub.Client, "test", "test", _hub.Clock, NullLogger.Instance);
         using var graphs = new UpdateGraphClient(false, _hub.Clock, NullLogger.Instance);
         var reconciler = new CguReconciler(_hub.Client, caches, new CguEngine(), new EngineSettings { RecoveryImage = Hub.RecoveryImage },
@@ -74,7 +72,7 @@ public sealed class ConcurrencyTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<StatusConflictException>(() => reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None));
         Assert.Equal("Starting", Hub.BackupState((await _hub.Cgu("cgu"))!.Value, "spoke1")); // nothing half-written
-        Assert.Contains("talm_status_update_conflicts_total{controller=\"clustergroupupgrade\"} 1\n", exporter.Render(), StringComparison.Ordinal);
+        Assert.Contains("talm_status_update_conflicts_total{controller=\"clustergroupupgrade\"} 1\n", metrics.Render(), StringComparison.Ordinal);
 
         // The conflict refreshed the cached CGU: the retry decides on the user's version and succeeds.
         Assert.Equal("ran", caches.Cgus.Get(Hub.CguNs, "cgu")?.Label("team"));
@@ -99,7 +97,7 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         cgu = (await _hub.Cgu("cgu"))!.Value;
         Assert.Equal("Succeeded", Hub.BackupState(cgu, "spoke1"));
         Assert.Equal("ran-2", cgu.GetProperty("metadata").GetProperty("labels").GetProperty("team").GetString());
-        Assert.Contains("talm_status_update_conflicts_total{controller=\"clustergroupupgrade\"} 2\n", exporter.Render(), StringComparison.Ordinal);
+        Assert.Contains("talm_status_update_conflicts_total{controller=\"clustergroupupgrade\"} 2\n", metrics.Render(), StringComparison.Ordinal);
         await views.CancelAsync();
         await viewRun;
         stopCgus.Dispose();

@@ -62,12 +62,12 @@ internal sealed class Hub : IAsyncDisposable
         return hub;
     }
 
-    public static async Task<Hub> StartAsync()
+    public static async Task<Hub> StartAsync(string? tokenAuthFile = null)
     {
         var root = RepoRoot;
         var crds = Directory.GetFiles(Path.Combine(root, "deploy", "crds"), "*.yaml")
             .Concat(Directory.GetFiles(Path.Combine(root, "deploy", "lab-crds"), "*.yaml")).ToList();
-        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { ManifestFiles = crds });
+        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { ManifestFiles = crds, TokenAuthFile = tokenAuthFile });
         var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
         var hub = new Hub(server, server.KubeconfigPath, client, new FakeTimeProvider(DateTimeOffset.UtcNow));
         await hub.NamespaceAsync(PolicyNs);
@@ -88,7 +88,6 @@ internal sealed class Hub : IAsyncDisposable
         MetricsBind = "127.0.0.1:0",
         Workers = 2,
         Backoff = new Backoff(TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(1)),
-        MeterName = "talm-test-" + Guid.NewGuid(),
         LeaderElection = election,
         Instance = instance ?? "operator-" + Guid.NewGuid().ToString("n")[..6],
     };

@@ -124,6 +124,14 @@ public sealed class RbacTests : IAsyncLifetime
         await _hub.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("ran.openshift.io", "v1alpha1", Hub.CguNs, "clustergroupupgrades", "precache");
         await Eventually.TrueAsync(() => _hub.Cgu("precache").Result is null, "the pre-caching CGU gone");
 
+        // A scrape of the secure /metrics: the operator asks the API server who the caller is and whether they may.
+        using (var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator }))
+        {
+            using var scrape = new HttpRequestMessage(HttpMethod.Get, new Uri(op.Probes!.MetricsUrls.Single(), "/metrics"));
+            scrape.Headers.Authorization = new("Bearer", Talm.KubeApi.Auth.StaticTokens.LabToken);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.SendAsync(scrape)).StatusCode);
+        }
+
         var rules = Rules();
         var calls = spy.Calls.Distinct().ToList();
         var denied = calls.Where(c => !Allowed(rules, c)).Select(c => $"{c.Verb} {c.Resource}.{c.Group} in {c.Namespace ?? "(cluster)"}").ToList();
@@ -134,7 +142,8 @@ public sealed class RbacTests : IAsyncLifetime
         foreach (var expected in new[] { "update clustergroupupgrades/status", "patch clustergroupupgrades", "create managedclusteractions",
                      "create managedclusterviews", "delete managedclusterviews", "create placements", "update placements", "create placementbindings",
                      "delete placements", "patch managedclusters", "create events", "watch policies", "update leases",
-                     "list manifestworks", "list manifestworkreplicasets", "get precachingconfigs", "get configmaps" })
+                     "list manifestworks", "list manifestworkreplicasets", "get precachingconfigs", "get configmaps",
+                     "create tokenreviews", "create subjectaccessreviews" })
             Assert.Contains(expected, used);
         // Events go through events.k8s.io, as the reference writes them, never through the core API.
         Assert.Contains(calls, c => c is { Group: "events.k8s.io", Resource: "events", Verb: "create" });

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Talm.KubeApi.Auth;
 using Talm.KubeApi.Json;
 using Talm.KubeApi.Metrics;
 using Talm.KubeApi.Resources;
@@ -20,10 +21,12 @@ public sealed class ApiHandler
     private readonly ILogger _log;
     private readonly WatchStreamer _watches;
     private readonly RequestMetrics _requests;
+    private readonly Reviews _reviews;
     private string _serverAddress = "127.0.0.1";
 
-    public ApiHandler(ObjectService service, TimeProvider time, TimeSpan bookmarkInterval, ILogger log, RequestMetrics requests)
+    public ApiHandler(ObjectService service, TimeProvider time, TimeSpan bookmarkInterval, ILogger log, RequestMetrics requests, Reviews reviews)
     {
+        _reviews = reviews;
         _service = service;
         _time = time;
         _log = log;
@@ -112,6 +115,11 @@ public sealed class ApiHandler
         var dryRun = q["dryRun"].ToString() == "All";
         var fieldValidation = q["fieldValidation"].ToString();
         counted.Resolve(request, Verb(method, request, ctx.Request.ContentType, IsTrue(q["watch"])), dryRun);
+        if (request.Type.IsReview)
+        {
+            await ReviewAsync(ctx, request, method);
+            return;
+        }
         switch (method)
         {
             case "GET" when request.Name is null && IsTrue(q["watch"]):
@@ -181,6 +189,21 @@ public sealed class ApiHandler
             default:
                 throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {path})");
         }
+    }
+
+    private async Task ReviewAsync(HttpContext ctx, ResourceRequest request, string method)
+    {
+        if (method != "POST" || request.Name is not null)
+            throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {ctx.Request.Path}): {request.Type.Plural} can only be created");
+        var body = await ReadBodyAsync(ctx);
+        var answer = request.Type.Kind switch
+        {
+            "TokenReview" => _reviews.TokenReview(body),
+            _ => _reviews.SubjectAccessReview(body),
+        };
+        answer["apiVersion"] = request.Type.ApiVersion(request.Version);
+        answer["kind"] = request.Type.Kind;
+        await WriteJsonAsync(ctx, answer, 201);
     }
 
     /// <summary>The kube-apiserver's verb for a resource request (what its metrics and audit call it).</summary>

@@ -60,6 +60,12 @@ public static class BuiltinResources
             Group = "coordination.k8s.io", Kind = "Lease", Plural = "leases", Singular = "lease", Namespaced = true,
             StorageVersion = "v1", Versions = [V("v1", new PrinterColumn("Holder", "string", ".spec.holderIdentity"))],
         },
+        Rbac("ClusterRole", "clusterroles", namespaced: false),
+        Rbac("ClusterRoleBinding", "clusterrolebindings", namespaced: false),
+        Rbac("Role", "roles", namespaced: true),
+        Rbac("RoleBinding", "rolebindings", namespaced: true),
+        Review("authentication.k8s.io", "TokenReview", "tokenreviews"),
+        Review("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews"),
         new()
         {
             Group = "apiextensions.k8s.io", Kind = "CustomResourceDefinition", Plural = "customresourcedefinitions",
@@ -68,6 +74,19 @@ public static class BuiltinResources
             Versions = [new ResourceVersion("v1", null, [new PrinterColumn("Created At", "string", ".metadata.creationTimestamp")])],
         },
     ];
+
+    /// <summary>RBAC objects are stored as they are; SubjectAccessReviews are answered from them (Auth/RbacAuthorizer).</summary>
+    private static ResourceType Rbac(string kind, string plural, bool namespaced) => new()
+    {
+        Group = "rbac.authorization.k8s.io", Kind = kind, Plural = plural, Singular = kind.ToLowerInvariant(), Namespaced = namespaced,
+        StorageVersion = "v1", Versions = [V("v1")],
+    };
+
+    private static ResourceType Review(string group, string kind, string plural) => new()
+    {
+        Group = group, Kind = kind, Plural = plural, Singular = kind.ToLowerInvariant(), Namespaced = false,
+        StorageVersion = "v1", Versions = [new ResourceVersion("v1", null, [])], IsReview = true,
+    };
 
     public static ResourceType CustomResourceDefinition => All[^1];
     public static ResourceType Namespace => All[0];

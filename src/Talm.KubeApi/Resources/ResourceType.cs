@@ -19,6 +19,9 @@ public sealed record ResourceType
     /// <summary>Custom resources and CRDs keep <c>metadata.generation</c>; the plain built-ins here do not.</summary>
     public bool TracksGeneration { get; init; }
     public bool IsCustom { get; init; }
+
+    /// <summary>A review kind (TokenReview, SubjectAccessReview): only created, answered at once, never stored.</summary>
+    public bool IsReview { get; init; }
     public required IReadOnlyList<ResourceVersion> Versions { get; init; }
     public required string StorageVersion { get; init; }
 

@@ -116,13 +116,15 @@ public sealed class CguReconciler(
         {
             log.LogWarning("CGU {Cgu} not acted on: {Message}", cgu.Key, message);
             var subject = new EventSubject(typed.ApiVersion, typed.Kind, cgu.Namespace!, cgu.Name, typed.Metadata.Uid, current.ResourceVersion);
-            await events.RecordAsync(subject, new EngineEvent
+            var evt = new EngineEvent
             {
                 Type = EngineEvent.Warning,
                 Reason = "CguValidationFailure",
                 Action = "RemediationOnHoldDueToValidationFailure",
                 Note = $"ClusterGroupUpgrade {cgu.Name}: validation failure (invalid spec): {string.Join(", ", problems)}",
-            }, cancel).ConfigureAwait(false);
+            };
+            metrics.CguEvent(evt.Type, evt.Reason, evt.Action);
+            await events.RecordAsync(subject, evt, cancel).ConfigureAwait(false);
         }
         return ReconcileResult.Done;
     }
@@ -140,6 +142,7 @@ public sealed class CguReconciler(
             }
         }
         log.LogInformation("{Reason}: {Message}", evt.Reason, evt.Note);
+        metrics.CguEvent(evt.Type, evt.Reason, evt.Action);
         await events.RecordAsync(subject, evt, cancel).ConfigureAwait(false);
     }
 

@@ -1,5 +1,6 @@
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Manifest;
+using Talm.Recovery.Ostree;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Rollback;
 using Talm.Recovery.Verify;
@@ -97,24 +98,32 @@ public sealed partial class BackupRunner
             return new PreflightFinding(PreflightCheck.Pin, false, $"no ostree sysroot at {_host.Sysroot}: nothing to pin, so no rollback would be possible");
         }
 
+        if (!Path.Exists(_host.Combine("ostree")) && new FileInfo(_host.Combine("ostree")).LinkTarget is null)
+        {
+            // In the Job's pod the link is made by the backup itself (OstreeSysrootLink): a pre-flight makes nothing.
+            return new PreflightFinding(PreflightCheck.Pin, true, $"{_host.Combine("ostree")} is missing; the backup links it to {OstreeSysrootLink.Target} before it pins (the deployments are not listed here)");
+        }
+
         try
         {
-            using var sysroot = OstreeSysroot.Open(_host.Sysroot);
+            using var sysroot = OstreeSysroot.Open(_host.OstreeSysroot);
             var deployments = sysroot.Deployments();
             var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
             if (active is null)
             {
-                return new PreflightFinding(PreflightCheck.Pin, false, $"{PinFailedMessage}: no deployment in {_host.Sysroot}");
+                return new PreflightFinding(PreflightCheck.Pin, false, $"{PinFailedMessage}: ostree lists no deployment in {_host.OstreeSysroot} (its bootloader entries are read from {_host.Boot})");
             }
 
-            var others = deployments.Count - 1;
-            var write = !Mounts.IsReadOnly(_host.Sysroot)
-                ? "the sysroot is writable"
-                : CanRemount() ? "the sysroot is mounted read-only; the backup remounts it read-write for the pin (this process may)" : null;
-            return write is null
-                ? new PreflightFinding(PreflightCheck.Pin, false, $"{PinFailedMessage}: {_host.Sysroot} is read-only and this process lacks CAP_SYS_ADMIN to remount it")
-                : new PreflightFinding(PreflightCheck.Pin, true,
-                    $"{active.Id} ({active.Version ?? "no version"}) would be pinned{(active.Pinned ? " (it already is)" : "")} and {others} other deployment(s) removed; {write}");
+            // ostree admin pin writes under /sysroot, undeploy also on /boot: each must be writable, or made so for the pin.
+            var readOnly = new[] { _host.Sysroot, _host.Boot }.Where(p => Directory.Exists(p) && Mounts.IsReadOnly(p)).ToList();
+            if (readOnly.Count > 0 && !CanRemount())
+            {
+                return new PreflightFinding(PreflightCheck.Pin, false, $"{PinFailedMessage}: {string.Join(" and ", readOnly)} read-only and this process lacks CAP_SYS_ADMIN to remount");
+            }
+
+            var write = readOnly.Count == 0 ? "writable" : $"{string.Join(" and ", readOnly)} read-only, remounted read-write for the pin (this process may)";
+            return new PreflightFinding(PreflightCheck.Pin, true,
+                $"{active.Id} ({active.Version ?? "no version"}) would be pinned{(active.Pinned ? " (it already is)" : "")} and {deployments.Count - 1} other deployment(s) removed; {write}");
         }
         catch (OstreeException e)
         {

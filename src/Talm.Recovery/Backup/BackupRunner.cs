@@ -365,13 +365,14 @@ public sealed partial class BackupRunner
             return null;
         }
 
-        var ostree = new OstreeCli(_runner, _host.Sysroot, _options.Ostree);
+        var ostree = new OstreeCli(_runner, _host.OstreeSysroot, _options.Ostree);
         try
         {
-            using var writable = SysrootWriteAccess.Acquire(_host.Sysroot, _logger);
+            OstreeSysrootLink.Ensure(_host, _logger);
+            using var writable = OstreeWriteAccess.Acquire(_host, _logger);
             var deployments = await ostree.StatusAsync(cancellationToken).ConfigureAwait(false);
             var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault()
-                ?? throw new BackupException($"{PinFailedMessage}: no deployment in {_host.Sysroot}");
+                ?? throw new BackupException($"{PinFailedMessage}: ostree lists no deployment in {_host.OstreeSysroot} (its bootloader entries are read from {_host.Boot})");
             foreach (var other in deployments.Where(d => d.Id != active.Id).OrderByDescending(d => d.Index))
             {
                 _logger.LogInformation("Removing deployment {Deployment} ({Version})", other.Id, other.Version);
@@ -404,8 +405,8 @@ public sealed partial class BackupRunner
 
         try
         {
-            var ostree = new OstreeCli(_runner, _host.Sysroot, _options.Ostree);
-            using var writable = SysrootWriteAccess.Acquire(_host.Sysroot, _logger);
+            var ostree = new OstreeCli(_runner, _host.OstreeSysroot, _options.Ostree);
+            using var writable = OstreeWriteAccess.Acquire(_host, _logger);
             if ((await ostree.StatusAsync().ConfigureAwait(false)).FirstOrDefault(d => d.Id == id) is { Pinned: true } pinned)
             {
                 await ostree.UnpinAsync(pinned.Index).ConfigureAwait(false);

@@ -96,7 +96,7 @@ public static class RestoreDryRun
     {
         try
         {
-            using var sysroot = OstreeSysroot.Open(PlatformRollback.SysrootOf(hostRoot));
+            using var sysroot = OstreeSysroot.Open(PlatformRollback.OstreeSysrootOf(hostRoot));
             var deployments = sysroot.Deployments();
             var plan = RollbackPlanner.Plan(deployments);
             var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();

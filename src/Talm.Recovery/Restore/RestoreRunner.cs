@@ -241,7 +241,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     {
         try
         {
-            using var sysroot = OstreeSysroot.Open(PlatformRollback.SysrootOf(options.HostRoot));
+            using var sysroot = OstreeSysroot.Open(PlatformRollback.OstreeSysrootOf(options.HostRoot));
             var deployments = sysroot.Deployments();
             return deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
         }

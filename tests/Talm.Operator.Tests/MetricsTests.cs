@@ -1,17 +1,17 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Talm.Operator.Hosting;
 using Talm.Operator.Metrics;
 using Talm.Operator.Queue;
 
 namespace Talm.Operator.Tests;
 
-public sealed class PrometheusExporterTests
+public sealed class MetricsTests
 {
     [Fact]
     public async Task Renders_controller_runtime_and_workqueue_metrics_in_text_format()
     {
-        var meterName = "test-" + Guid.NewGuid();
-        using var metrics = new ControllerMetrics(meterName);
-        using var exporter = new PrometheusExporter(meterName);
+        var metrics = new ControllerMetrics();
         var clock = new FakeTimeProvider();
         using var queue = new WorkQueue("clustergroupupgrade", clock, metrics: metrics.Queue);
         queue.Add("a");
@@ -29,7 +29,7 @@ public sealed class PrometheusExporterTests
         metrics.BackupFinished("BackupTimeout");
         metrics.SetMaxWorkers(4);
 
-        var text = exporter.Render();
+        var text = metrics.Render();
 
         Assert.Contains("# TYPE controller_runtime_reconcile_total counter\n", text, StringComparison.Ordinal);
         Assert.Contains("controller_runtime_reconcile_total{controller=\"clustergroupupgrade\",result=\"success\"} 2\n", text, StringComparison.Ordinal);
@@ -51,6 +51,42 @@ public sealed class PrometheusExporterTests
 
         // Gauges are read afresh at every scrape.
         _ = await queue.GetAsync(CancellationToken.None);
-        Assert.Contains("workqueue_depth{name=\"clustergroupupgrade\"} 0\n", exporter.Render(), StringComparison.Ordinal);
+        Assert.Contains("workqueue_depth{name=\"clustergroupupgrade\"} 0\n", metrics.Render(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_serving_certificate_is_read_again_when_its_files_change_and_kept_when_they_are_broken()
+    {
+        var dir = Directory.CreateTempSubdirectory("talm-cert-").FullName;
+        try
+        {
+            await Tool.MakeServingCertificateAsync(dir, "first");
+            var clock = new FakeTimeProvider();
+            var cert = ServingCertificate.FromDirectory(dir, clock, NullLogger.Instance, TimeSpan.FromSeconds(10));
+            Assert.Equal("CN=first", cert.Current.Subject);
+            Assert.True(cert.Current.HasPrivateKey);
+
+            // The service CA rotates the Secret: the new pair is served once the check interval has passed.
+            await Tool.MakeServingCertificateAsync(dir, "second");
+            Assert.Equal("CN=first", cert.Current.Subject);
+            clock.Advance(TimeSpan.FromSeconds(11));
+            Assert.Equal("CN=second", cert.Current.Subject);
+
+            // A half-written pair is not served; the last good one is.
+            await File.WriteAllTextAsync(Path.Combine(dir, "tls.key"), "not a key");
+            clock.Advance(TimeSpan.FromSeconds(11));
+            Assert.Equal("CN=second", cert.Current.Subject);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("1.4.0+0123abc", "1.4.0", "0123abc")]
+    [InlineData("1.4.0", "1.4.0", "unknown")]
+    [InlineData(null, "unknown", "unknown")]
+    public void Build_info_comes_from_the_informational_version(string? informational, string version, string commit) =>
+        Assert.Equal(new BuildInfo(version, commit), BuildInfo.Parse(informational));
 }

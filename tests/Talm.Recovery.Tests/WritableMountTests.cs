@@ -6,7 +6,7 @@ using Talm.Recovery.Processes;
 namespace Talm.Recovery.Tests;
 
 /// <summary>The remount around the ostree pin and undeploy, on real mounts (the tests run as root).</summary>
-public sealed class SysrootWriteAccessTests
+public sealed class WritableMountTests
 {
     private readonly ProcessRunner _runner = new();
 
@@ -23,7 +23,7 @@ public sealed class SysrootWriteAccessTests
             Assert.True(Mounts.IsReadOnly(sysroot));
             Assert.ThrowsAny<IOException>(() => File.WriteAllText(Path.Combine(sysroot, "before"), "x"));
 
-            using (SysrootWriteAccess.Acquire(sysroot, NullLogger.Instance))
+            using (WritableMount.Acquire(sysroot, "host-sysroot", NullLogger.Instance))
             {
                 File.WriteAllText(Path.Combine(sysroot, "during"), "x");
             }
@@ -47,7 +47,7 @@ public sealed class SysrootWriteAccessTests
         await _runner.RunAsync("mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", sysroot]);
         try
         {
-            using (SysrootWriteAccess.Acquire(sysroot, NullLogger.Instance))
+            using (WritableMount.Acquire(sysroot, "host-sysroot", NullLogger.Instance))
             {
                 File.WriteAllText(Path.Combine(sysroot, "during"), "x");
             }
@@ -69,7 +69,7 @@ public sealed class SysrootWriteAccessTests
         try
         {
             // Not a mount point: any remount would fail, so nothing may be attempted.
-            using (SysrootWriteAccess.Acquire(sysroot, NullLogger.Instance))
+            using (WritableMount.Acquire(sysroot, "host-sysroot", NullLogger.Instance))
             {
                 File.WriteAllText(Path.Combine(sysroot, "during"), "x");
             }
