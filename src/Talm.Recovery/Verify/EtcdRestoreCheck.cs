@@ -207,8 +207,8 @@ public sealed class EtcdRestoreCheck(EtcdRestoreCheckOptions options, Action<str
             .Concat(options.SearchPath.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, "etcd")))
             .FirstOrDefault(File.Exists);
 
-    private Timer Beat(string what, Stopwatch since) =>
-        new(_ => progress($"  still waiting for {what}: {(int)since.Elapsed.TotalSeconds}s so far"), null, options.ProgressPeriod, options.ProgressPeriod);
+    private ITimer Beat(string what, Stopwatch since) =>
+        options.Time.CreateTimer(_ => progress($"  still waiting for {what}: {(int)since.Elapsed.TotalSeconds}s so far"), null, options.ProgressPeriod, options.ProgressPeriod);
 
     private static int FreePort()
     {
@@ -231,6 +231,8 @@ public sealed record EtcdRestoreCheckOptions
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan ProgressPeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
 public enum DeepCheckOutcome
