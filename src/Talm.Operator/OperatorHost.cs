@@ -1,4 +1,5 @@
 using k8s;
+using Talm.Api.Build;
 using Microsoft.Extensions.Logging;
 using Talm.Engine;
 using Talm.Engine.Model;
@@ -65,6 +66,8 @@ public sealed class OperatorHost : IDisposable
     public async Task RunAsync(CancellationToken cancel)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var build = BuildVersion.Current;
+        _log.LogInformation("Starting the talm operator {Version}, commit {Commit}", build.Version, build.Commit ?? "unknown");
         Probes = await ProbeServer.StartAsync(_options.HealthBind, _options.MetricsBind, () => Ready, () => true, _exporter,
             _logs, cancel).ConfigureAwait(false);
         foreach (var url in Probes.HealthUrls) _log.LogInformation("Serving /healthz and /readyz on {Url}", url);
