@@ -37,6 +37,13 @@ public static class CommandLineApp
     public static RootCommand AddCommon(RootCommand root, string program)
     {
         ArgumentNullException.ThrowIfNull(root);
+        foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
+        {
+            // DOS-style spellings: noise in completions on the Linux hosts talm runs on.
+            help.Aliases.Remove("/?");
+            help.Aliases.Remove("/h");
+        }
+
         foreach (var version in root.Options.OfType<VersionOption>())
         {
             version.Action = new PrintVersion(program);
