@@ -65,11 +65,8 @@ public static class CompletionCommand
                     local -a candidates
                     candidates=("${(@f)$(${words[1]} "[suggest:${#rest}]" "$rest" 2>/dev/null)}")
                     candidates=(${candidates:#})
-                    if (( ${#candidates} )); then
-                        compadd -- "${candidates[@]}"
-                    else
-                        _files
-                    fi
+                    # Nothing the program knows of begins so (a path option's value): paths.
+                    compadd -- "${candidates[@]}" || _files
                 }
                 if (( $+functions[compdef] )); then
                     compdef {{fn}} {{program}}
@@ -81,10 +78,17 @@ public static class CompletionCommand
                 function {{fn}}
                     # The words after the program's name, up to the cursor; {{program}} answers what may come next.
                     set -l before (commandline -opc)
-                    set -l rest (string join ' ' -- $before[2..-1] (commandline -ct))
-                    $before[1] "[suggest:"(string length -- "$rest")"]" "$rest" 2>/dev/null
+                    set -l word (commandline -ct)
+                    set -l rest (string join ' ' -- $before[2..-1] $word)
+                    set -l candidates ($before[1] "[suggest:"(string length -- "$rest")"]" "$rest" 2>/dev/null | string match -- "$word*")
+                    if test (count $candidates) -gt 0
+                        printf '%s\n' $candidates
+                    else
+                        # Nothing the program knows of begins so (a path option's value): paths.
+                        __fish_complete_path $word
+                    end
                 end
-                complete -c {{program}} -a '({{fn}})'
+                complete -c {{program}} -f -a '({{fn}})'
 
                 """,
             _ => throw new ArgumentOutOfRangeException(nameof(shell), shell, "bash, zsh or fish"),

@@ -54,7 +54,7 @@ public sealed class CompletionTests : IDisposable
     [Theory]
     [InlineData("bash", "complete -o default -F _talm_complete talm")]
     [InlineData("zsh", "compdef _talm_complete talm")]
-    [InlineData("fish", "complete -c talm -a '(_talm_complete)'")]
+    [InlineData("fish", "complete -c talm -f -a '(_talm_complete)'")]
     public async Task Each_shell_gets_its_own_script(string shell, string binding)
     {
         var script = await TalmAsync("completion", shell);
