@@ -77,7 +77,7 @@ for (var round = 1; round <= rounds; round++)
         {
             // Preconditions, untimed: for the first backup both start from nothing. For the second both
             // start from their first backup and remove it in their run: the reference deletes the
-            // contents of /var/recovery before copying (spoke contract §6), talm drops its previous
+            // contents of /var/recovery before copying (docs/backup-format.md), talm drops its previous
             // generation after the commit. The reference's rm is also shown apart.
             if (!second)
             {

@@ -12,7 +12,7 @@ using Talm.Recovery.Processes;
 namespace Talm.Sandbox;
 
 /// <summary>
-/// Builds a host tree shaped like a single-node OpenShift's (spoke contract §1): /etc with static pod
+/// Builds a host tree shaped like a single-node OpenShift's (docs/spoke.md): /etc with static pod
 /// manifests and revisions, tmpfiles rules, the machine-config current config and the files it
 /// manages (some outside /etc), /usr/local/bin, /var/lib/kubelet with pods' volumes, symlinks, hard
 /// links and xattrs; a real ostree sysroot with two deployments; a real etcd data directory seeded

@@ -3,7 +3,7 @@ using Talm.Operator.Kube;
 
 namespace Talm.Operator.Tests;
 
-/// <summary>The three backup stories of hub-protocol §5, end to end through the API server.</summary>
+/// <summary>The backup stories (all succeed, one times out, all fail, no recovery image), end to end through the API server.</summary>
 public sealed class BackupStoryTests : IAsyncLifetime
 {
     private Hub _hub = null!;

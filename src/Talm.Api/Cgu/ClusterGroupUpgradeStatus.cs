@@ -5,7 +5,7 @@ using Talm.Api.Meta;
 namespace Talm.Api.Cgu;
 
 /// <summary>
-/// The CGU status (hub-protocol §1.2). Mutable so the engine can evolve a private deep copy
+/// The CGU status, as in the CRD (deploy/crds). Mutable so the engine can evolve a private deep copy
 /// (<see cref="DeepCopy"/>) in one pass; fields we do not model survive in <see cref="Extra"/>.
 /// </summary>
 public sealed record ClusterGroupUpgradeStatus
@@ -54,7 +54,7 @@ public sealed record ClusterGroupUpgradeStatus
     };
 }
 
-/// <summary>status.backup: per-cluster backup states (§5.1).</summary>
+/// <summary>status.backup: per-cluster backup states.</summary>
 public sealed record BackupStatus
 {
     public DateTimeOffset? StartedAt { get; set; }
@@ -74,7 +74,7 @@ public sealed record BackupStatus
     };
 }
 
-/// <summary>status.precaching (§5b).</summary>
+/// <summary>status.precaching.</summary>
 public sealed record PrecachingStatus
 {
     public PrecachingSpec? Spec { get; set; }

@@ -10,7 +10,7 @@ using Talm.Recovery.Processes;
 namespace Talm.Recovery.Backup;
 
 /// <summary>
-/// <c>talm recovery backup</c> / <c>launchBackup</c> (spoke contract §2.1 and §6): builds a new backup
+/// <c>talm recovery backup</c> / <c>launchBackup</c> (docs/backup-format.md): builds a new backup
 /// beside the last good one, makes it durable, commits it with one rename, and only then drops the old.
 /// </summary>
 public sealed class BackupRunner

@@ -1,6 +1,6 @@
 namespace Talm.Recovery.Backup;
 
-/// <summary>Where things are on an SNO (spoke contract §1), under a host root (<c>/</c>, <c>/host</c> or a sandbox).</summary>
+/// <summary>Where things are on an SNO (docs/spoke.md, "In the backup Job's pod"), under a host root (<c>/</c>, <c>/host</c> or a sandbox).</summary>
 public sealed record HostPaths(string Root)
 {
     public string Etc => Combine("etc");

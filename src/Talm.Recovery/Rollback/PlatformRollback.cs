@@ -4,7 +4,7 @@ using Talm.Recovery.Ostree;
 namespace Talm.Recovery.Rollback;
 
 /// <summary>
-/// Makes the pinned (pre-upgrade) deployment the one that boots next, following spec §3.1. On a live
+/// Makes the pinned (pre-upgrade) deployment the one that boots next, following docs/recovery.md, step 2. On a live
 /// node with rpm-ostree the final switch is <c>rpm-ostree rollback</c>; otherwise (sandbox, or no
 /// rpm-ostree) the deployment list is rewritten through libostree. Standbys in the way are undeployed
 /// through libostree in both cases; pinned deployments are never removed.
