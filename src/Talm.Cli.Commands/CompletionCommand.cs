@@ -18,7 +18,7 @@ public static class CompletionCommand
         var command = new Command(
             "completion",
             $"Print a completion script for bash, zsh or fish. Load it in the current shell with " +
-            $"`source <({program} completion bash)` (bash, zsh: `source <({program} completion zsh)`), or for every session: " +
+            $"`source <({program} completion bash)` (zsh: `source <({program} completion zsh)`; fish: `{program} completion fish | source`), or for every session: " +
             $"`{program} completion bash > /etc/bash_completion.d/{program}`, " +
             $"`{program} completion fish > ~/.config/fish/completions/{program}.fish`. " +
             $"On TAB the script runs {program} with its [suggest] directive; nothing else is needed.");
