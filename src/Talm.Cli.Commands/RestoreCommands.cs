@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
@@ -190,7 +189,7 @@ public static class RestoreCommands
                     Path.GetFullPath(parse.GetValue(hostRoot)!), Path.GetFullPath(parse.GetValue(dir)!), !parse.GetValue(noVerify), Environment.ProcessorCount * 2, ct).ConfigureAwait(false);
                 if (parse.GetValue(format) == "json")
                 {
-                    await output.WriteLineAsync(JsonSerializer.Serialize(status, JsonOptions)).ConfigureAwait(false);
+                    await output.WriteLineAsync(JsonSerializer.Serialize(status, StatusJsonContext.Default.RecoveryStatus)).ConfigureAwait(false);
                 }
                 else
                 {
@@ -202,13 +201,6 @@ public static class RestoreCommands
         });
         return command;
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-    };
 
     private static NodeToolRunner Tools(string? kubeconfig)
     {
