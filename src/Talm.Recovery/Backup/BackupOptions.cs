@@ -34,6 +34,9 @@ public sealed record BackupOptions
     /// <summary>Start writeback of each file as it is written (the final syncfs still makes it durable).</summary>
     public bool EarlyWriteback { get; init; } = true;
 
+    /// <summary>Start writeback of each small file as well (else the final syncfs writes them together).</summary>
+    public bool SmallFileWriteback { get; init; } = true;
+
     /// <summary>Write large files with O_DIRECT where the filesystem allows (the final syncfs still makes them durable).</summary>
     public bool DirectWrites { get; init; } = true;
 

@@ -116,10 +116,17 @@ public sealed class BackupRunner
 
         var generation = startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var building = Path.Combine(generations, BackupGenerations.BuildingPrefix + generation);
+        var recycle = Path.Combine(generations, BackupGenerations.RecycleDir);
+        var recycled = Directory.Exists(recycle);
+        if (recycled)
+        {
+            Posix.Rename(recycle, building);
+        }
+
         var pin = new PinRecord();
         try
         {
-            var manifest = await BuildAsync(building, connection, copier, counters, timings, revisionDirs, extras, pin, startedAt, started, cancellationToken).ConfigureAwait(false);
+            var manifest = await BuildAsync(building, recycled, connection, copier, counters, timings, revisionDirs, extras, pin, startedAt, started, cancellationToken).ConfigureAwait(false);
             counters.SetPhase("committing");
             var final = Path.Combine(generations, generation);
             using (timings.Measure("commit"))
@@ -132,10 +139,10 @@ public sealed class BackupRunner
             _logger.LogInformation("Committed backup {Generation} in {Dir}", generation, _dir);
             if (previousRoot is not null && Directory.Exists(previousRoot))
             {
-                counters.SetPhase("removing the previous backup");
-                using (timings.Measure("remove previous"))
+                counters.SetPhase("recycling the previous backup");
+                using (timings.Measure("recycle previous"))
                 {
-                    TreeRemover.Remove(previousRoot, _options.Parallelism);
+                    RetirePrevious(previousRoot, previous, copier, recycle);
                 }
             }
 
@@ -160,9 +167,17 @@ public sealed class BackupRunner
     }
 
     private async Task<BackupManifest> BuildAsync(
-        string building, EtcdConnection connection, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
+        string building, bool recycled, EtcdConnection connection, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
         PinRecord pin, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
     {
+        if (recycled)
+        {
+            using (timings.Measure("take over recycled"))
+            {
+                copier.TakeOver(building, [BackupLayout.ClusterDir]);
+            }
+        }
+
         Directory.CreateDirectory(Path.Combine(building, BackupLayout.ClusterDir));
         var timestamp = startedAt.ToString("yyyy-MM-dd_HHmmss", CultureInfo.InvariantCulture);
         var snapshotRel = BackupLayout.ClusterDir + "/" + BackupLayout.SnapshotFileName(timestamp);
@@ -178,43 +193,50 @@ public sealed class BackupRunner
                 return await etcd.SnapshotAsync(Path.Combine(building, snapshotRel), counters.AddBytes, cancellationToken).ConfigureAwait(false);
             },
             cancellationToken);
+        // The archives are made by tar processes, beside the copy as well.
+        var archivesTask = Task.Run(
+            async () =>
+            {
+                using (timings.Measure("static pods archive (concurrent)"))
+                {
+                    await _runner.RunAsync(_options.Tar, ["-C", _host.KubernetesDir, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, archiveRel), .. NamesOrNothing(revisionDirs)], cancellationToken).ConfigureAwait(false);
+                    Posix.Chmod(Path.Combine(building, archiveRel), 0x180);
+                }
+
+                using (timings.Measure("extras (concurrent)"))
+                {
+                    await File.WriteAllLinesAsync(Path.Combine(building, BackupLayout.EtcExcludeList), EtcExclusions.Build(_host), cancellationToken).ConfigureAwait(false);
+                    await _runner.RunAsync(_options.Tar, ["-C", _host.Root, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, BackupLayout.ExtrasArchive), .. NamesOrNothing([.. extras.Select(e => e.TrimStart('/'))])], cancellationToken).ConfigureAwait(false);
+                }
+            },
+            cancellationToken);
         List<ManifestEntry> entries;
         try
         {
-            using (timings.Measure("static pods archive"))
-            {
-                await _runner.RunAsync(_options.Tar, ["-C", _host.KubernetesDir, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, archiveRel), .. NamesOrNothing(revisionDirs)], cancellationToken).ConfigureAwait(false);
-                Posix.Chmod(Path.Combine(building, archiveRel), 0x180);
-            }
-
             using (timings.Measure("copy"))
             {
                 entries = [.. await copier.CopyAsync(building, cancellationToken).ConfigureAwait(false)];
             }
 
-            _logger.LogInformation("Copied {Files} files ({Reused} reused from the previous backup)", copier.FilesScanned, copier.ReusedFiles);
+            _logger.LogInformation(
+                "Copied {Files} files ({Reused} reused from the previous backup, {Kept} files and symlinks already in place)", copier.FilesScanned, copier.ReusedFiles, copier.KeptInPlace);
         }
         finally
         {
-            // Never leave the snapshot writing into a directory that is about to be removed.
-            await Task.WhenAny(snapshotTask).ConfigureAwait(false);
+            // Never leave the snapshot or an archive writing into a directory that is about to be removed.
+            await Task.WhenAny(Task.WhenAll(snapshotTask, archivesTask)).ConfigureAwait(false);
         }
 
         SnapshotResult snapshot;
         using (timings.Measure("snapshot wait"))
         {
+            await archivesTask.ConfigureAwait(false);
             snapshot = await snapshotTask.ConfigureAwait(false);
         }
 
         _logger.LogInformation("etcd snapshot: {Bytes} at revision {Revision}, SHA-256 trailer verified", SpaceEstimate.Format(snapshot.TotalBytes), snapshot.Revision);
         Posix.Chmod(Path.Combine(building, snapshotRel), 0x180);
-
-        counters.SetPhase("extras");
-        var extrasPhase = timings.Measure("extras");
-        await File.WriteAllLinesAsync(Path.Combine(building, BackupLayout.EtcExcludeList), EtcExclusions.Build(_host), cancellationToken).ConfigureAwait(false);
-        await _runner.RunAsync(_options.Tar, ["-C", _host.Root, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, BackupLayout.ExtrasArchive), .. NamesOrNothing([.. extras.Select(e => e.TrimStart('/'))])], cancellationToken).ConfigureAwait(false);
         var generated = new List<string> { BackupLayout.ClusterDir, BackupLayout.EtcExcludeList, BackupLayout.ExtrasArchive, BackupLayout.RecoveryScript };
-        extrasPhase.Dispose();
 
         IReadOnlyList<string>? images = null;
         if (_options.Images)
@@ -223,15 +245,6 @@ public sealed class BackupRunner
             using var imagesPhase = timings.Measure("images");
             images = await new ImageSaver(_runner, _logger, _options.Podman).SaveAsync(_host, Path.Combine(building, BackupLayout.ImagesDir), cancellationToken).ConfigureAwait(false);
             generated.Add(BackupLayout.ImagesDir);
-        }
-
-        if (!_options.Program.NeedsDotnet)
-        {
-            var bin = Path.Combine(building, BackupGenerations.BinDir);
-            Directory.CreateDirectory(bin);
-            File.Copy(Path.Combine(_options.Program.Directory, _options.Program.EntryFile), Path.Combine(bin, _options.Program.EntryFile));
-            Posix.Chmod(Path.Combine(bin, _options.Program.EntryFile), 0x1ED);
-            generated.Add(BackupGenerations.BinDir);
         }
 
         var script = Path.Combine(building, BackupLayout.RecoveryScript);
@@ -252,17 +265,33 @@ public sealed class BackupRunner
 
         // The only step that cannot be taken back (undeploy) waits until everything else of the backup is
         // written and the etcd snapshot verified: a backup that fails earlier leaves the node's deployments as they were.
-        counters.SetPhase("pinning the deployment");
+        // The disk makes the backup durable while ostree runs.
+        counters.SetPhase("pinning the deployment and syncing");
+        var sync = Task.Run(
+            () =>
+            {
+                using (timings.Measure("sync (concurrent)"))
+                {
+                    Posix.SyncFilesystem(building);
+                }
+            },
+            CancellationToken.None);
         OstreeBackupInfo? ostree;
-        using (timings.Measure("pin"))
+        try
         {
-            ostree = await PinDeploymentAsync(pin, cancellationToken).ConfigureAwait(false);
+            using (timings.Measure("pin"))
+            {
+                ostree = await PinDeploymentAsync(pin, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await Task.WhenAny(sync).ConfigureAwait(false);
         }
 
-        counters.SetPhase("syncing");
-        using (timings.Measure("sync"))
+        using (timings.Measure("sync wait"))
         {
-            Posix.SyncFilesystem(building);
+            await sync.ConfigureAwait(false);
         }
 
         var manifestPhase = timings.Measure("manifest");
@@ -335,7 +364,7 @@ public sealed class BackupRunner
 
     private TreeCopier Scan(ReuseIndex? reuse, ProgressCounters counters)
     {
-        var tuning = new CopyTuning { SmallFileParallelism = _options.Parallelism, LargeFileParallelism = _options.LargeFileParallelism, EarlyWriteback = _options.EarlyWriteback, DirectWrites = _options.DirectWrites };
+        var tuning = new CopyTuning { SmallFileParallelism = _options.Parallelism, LargeFileParallelism = _options.LargeFileParallelism, EarlyWriteback = _options.EarlyWriteback, SmallFileWriteback = _options.SmallFileWriteback, DirectWrites = _options.DirectWrites };
         var copier = new TreeCopier(reuse, counters, _logger, tuning);
         copier.Scan(_host.Etc, BackupLayout.EtcDir);
         copier.Scan(_host.UsrLocal, BackupLayout.LocalDir);
@@ -343,6 +372,10 @@ public sealed class BackupRunner
         if (_options.Program.NeedsDotnet)
         {
             copier.Scan(_options.Program.Directory, BackupGenerations.BinDir);
+        }
+        else
+        {
+            copier.ScanFile(Path.Combine(_options.Program.Directory, _options.Program.EntryFile), BackupGenerations.BinDir + "/" + _options.Program.EntryFile);
         }
 
         return copier;
@@ -438,7 +471,8 @@ public sealed class BackupRunner
     {
         foreach (var directory in Directory.EnumerateDirectories(generations))
         {
-            if (Path.GetFileName(directory) != current)
+            var name = Path.GetFileName(directory);
+            if (name != current && name != BackupGenerations.RecycleDir)
             {
                 _logger.LogInformation("Removing incomplete or superseded backup {Dir}", directory);
                 TreeRemover.Remove(directory, _options.Parallelism);
@@ -446,11 +480,29 @@ public sealed class BackupRunner
         }
     }
 
+    /// <summary>Deletes the current backup, and the recycled tree, whose names would keep its inodes (and their space) alive.</summary>
     private void DropCurrent(string previousRoot)
     {
         File.Delete(Path.Combine(_dir, BackupGenerations.CurrentLink));
         Posix.Fsync(_dir);
-        Directory.Delete(previousRoot, recursive: true);
+        TreeRemover.Remove(Path.Combine(_dir, BackupGenerations.GenerationsDir, BackupGenerations.RecycleDir), _options.Parallelism);
+        TreeRemover.Remove(previousRoot, _options.Parallelism);
+    }
+
+    /// <summary>
+    /// The superseded generation becomes the next backup's starting tree (see <see cref="GenerationRecycler"/>); one
+    /// whose manifest could not be read (so nothing was reused from it) is deleted instead.
+    /// </summary>
+    private void RetirePrevious(string previousRoot, BackupManifest? previous, TreeCopier copier, string recycle)
+    {
+        if (previous is null)
+        {
+            TreeRemover.Remove(previousRoot, _options.Parallelism);
+            return;
+        }
+
+        var unlinked = GenerationRecycler.Recycle(previousRoot, previous, copier.SharedWithPrevious, recycle, _options.Parallelism);
+        _logger.LogDebug("Recycled the previous backup {Root}: {Unlinked} names of its own unlinked", previousRoot, unlinked);
     }
 
     private string ReadHostName()

@@ -11,8 +11,11 @@ public sealed record CopyTuning
 
     public long LargeFileThreshold { get; init; } = 4L << 20;
 
-    /// <summary>Start writeback of each file as it is written instead of leaving it all to the final syncfs.</summary>
+    /// <summary>Start writeback of each large file as it is written instead of leaving it all to the final syncfs.</summary>
     public bool EarlyWriteback { get; init; } = true;
+
+    /// <summary>Start writeback of each small file too (one small write request per file).</summary>
+    public bool SmallFileWriteback { get; init; } = true;
 
     /// <summary>Write large files around the page cache (O_DIRECT) where the filesystem allows.</summary>
     public bool DirectWrites { get; init; } = true;

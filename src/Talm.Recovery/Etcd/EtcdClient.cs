@@ -20,7 +20,8 @@ public sealed class EtcdClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(connection);
         _endpoint = connection.Endpoint.ToString();
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(10) };
+        // A snapshot is one long stream: a large window lets etcd send without waiting for window updates.
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(10), InitialHttp2StreamWindowSize = 8 << 20 };
         if (connection.Endpoint.Scheme == Uri.UriSchemeHttps)
         {
             handler.SslOptions = BuildTls(connection);

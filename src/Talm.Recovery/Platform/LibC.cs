@@ -20,9 +20,31 @@ internal static unsafe partial class LibC
     public const int O_DIRECT = 0x4000;
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
+    public const int AT_EMPTY_PATH = 0x1000;
 
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Fstatx(nint dirfd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport(Lib, EntryPoint = "fchown", SetLastError = true)]
+    public static partial int Fchown(nint fd, int uid, int gid);
+
+    [LibraryImport(Lib, EntryPoint = "fchmod", SetLastError = true)]
+    public static partial int Fchmod(nint fd, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "futimens", SetLastError = true)]
+    public static partial int Futimens(nint fd, long* times);
+
+    [LibraryImport(Lib, EntryPoint = "flistxattr", SetLastError = true)]
+    public static partial nint Flistxattr(nint fd, byte* list, nuint size);
+
+    [LibraryImport(Lib, EntryPoint = "fgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint Fgetxattr(nint fd, string name, byte* value, nuint size);
+
+    [LibraryImport(Lib, EntryPoint = "fsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Fsetxattr(nint fd, string name, byte* value, nuint size, int flags);
 
     [LibraryImport(Lib, EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Lchown(string path, int uid, int gid);
