@@ -35,7 +35,7 @@ public sealed record BackupOptions
     public bool EarlyWriteback { get; init; } = true;
 
     /// <summary>Start writeback of each small file as well (else the final syncfs writes them together).</summary>
-    public bool SmallFileWriteback { get; init; } = true;
+    public bool SmallFileWriteback { get; init; }
 
     /// <summary>Write large files with O_DIRECT where the filesystem allows (the final syncfs still makes them durable).</summary>
     public bool DirectWrites { get; init; } = true;

@@ -67,6 +67,12 @@ public sealed class BackupRunner
         }
 
         var connection = FindEtcd();
+        var generation = startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        var counters = new ProgressCounters();
+        using var ticker = new ProgressTicker(counters, _reporter, _time, _options.ProgressPeriod);
+
+        // The etcd snapshot streams over the network from now on: nothing else waits for it, nor it for anything.
+        await using var snapshot = SnapshotStage.Start(generations, generation, connection, counters, timings, cancellationToken);
         var previousRoot = previousGeneration is null ? null : Path.Combine(generations, previousGeneration);
         var previous = previousRoot is null ? null : ManifestStore.TryRead(previousRoot);
         if (previousRoot is not null && previous is null)
@@ -74,8 +80,6 @@ public sealed class BackupRunner
             _logger.LogWarning("The current backup {Root} has no readable manifest; nothing will be reused from it", previousRoot);
         }
 
-        var counters = new ProgressCounters();
-        using var ticker = new ProgressTicker(counters, _reporter, _time, _options.ProgressPeriod);
         counters.SetPhase("scanning");
         var scan = timings.Measure("scan");
         var reuse = previous is null ? null : new ReuseIndex(previousRoot!, previous);
@@ -84,7 +88,7 @@ public sealed class BackupRunner
         var extras = ExtraFiles.Find(_host);
         var estimate = Estimate(copier, revisionDirs, extras);
         scan.Dispose();
-        var free = Posix.FreeBytes(_dir);
+        var free = FreeBytes(snapshot);
         _logger.LogInformation(
             "Space: {Needed} needed ({Trees} files to write, etcd {Etcd}, static pods {StaticPods}, extras {Extras}; {Reused} files reusable from the previous backup), {Margin} margin, {Free} free",
             SpaceEstimate.Format(estimate.Total), SpaceEstimate.Format(estimate.TreeBytes), SpaceEstimate.Format(estimate.EtcdBytes),
@@ -97,10 +101,9 @@ public sealed class BackupRunner
                 _logger.LogWarning("Not enough space for both backups: removing the previous backup {Root} first (--replace-existing)", previousRoot);
                 DropCurrent(previousRoot);
                 previousRoot = null;
-                counters = new ProgressCounters();
                 copier = Scan(null, counters);
                 estimate = Estimate(copier, revisionDirs, extras);
-                free = Posix.FreeBytes(_dir);
+                free = FreeBytes(snapshot);
             }
 
             if (free <= estimate.Total + _options.SpaceMargin)
@@ -113,8 +116,6 @@ public sealed class BackupRunner
         }
 
         counters.AddTotals(estimate.EtcdBytes, 0);
-
-        var generation = startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var building = Path.Combine(generations, BackupGenerations.BuildingPrefix + generation);
         var recycle = Path.Combine(generations, BackupGenerations.RecycleDir);
         var recycled = Directory.Exists(recycle);
@@ -126,7 +127,7 @@ public sealed class BackupRunner
         var pin = new PinRecord();
         try
         {
-            var manifest = await BuildAsync(building, recycled, connection, copier, counters, timings, revisionDirs, extras, pin, startedAt, started, cancellationToken).ConfigureAwait(false);
+            var manifest = await BuildAsync(building, recycled, snapshot, copier, counters, timings, revisionDirs, extras, pin, startedAt, started, cancellationToken).ConfigureAwait(false);
             counters.SetPhase("committing");
             var final = Path.Combine(generations, generation);
             using (timings.Measure("commit"))
@@ -167,7 +168,7 @@ public sealed class BackupRunner
     }
 
     private async Task<BackupManifest> BuildAsync(
-        string building, bool recycled, EtcdConnection connection, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
+        string building, bool recycled, SnapshotStage snapshotStage, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
         PinRecord pin, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
     {
         if (recycled)
@@ -183,16 +184,8 @@ public sealed class BackupRunner
         var snapshotRel = BackupLayout.ClusterDir + "/" + BackupLayout.SnapshotFileName(timestamp);
         var archiveRel = BackupLayout.ClusterDir + "/" + BackupLayout.StaticPodResourcesFileName(timestamp);
 
-        // The etcd snapshot streams over the network while the files are copied: neither waits for the other.
         counters.SetPhase("etcd snapshot and files");
-        var snapshotTask = Task.Run(
-            async () =>
-            {
-                using var phase = timings.Measure("etcd snapshot (concurrent)");
-                using var etcd = new EtcdClient(connection);
-                return await etcd.SnapshotAsync(Path.Combine(building, snapshotRel), counters.AddBytes, cancellationToken).ConfigureAwait(false);
-            },
-            cancellationToken);
+
         // The archives are made by tar processes, beside the copy as well.
         var archivesTask = Task.Run(
             async () =>
@@ -213,6 +206,12 @@ public sealed class BackupRunner
         List<ManifestEntry> entries;
         try
         {
+            if (snapshotStage.Task.IsFaulted)
+            {
+                // etcd refused already (unreachable, bad certificates): fail before copying anything.
+                await snapshotStage.Task.ConfigureAwait(false);
+            }
+
             using (timings.Measure("copy"))
             {
                 entries = [.. await copier.CopyAsync(building, cancellationToken).ConfigureAwait(false)];
@@ -223,15 +222,15 @@ public sealed class BackupRunner
         }
         finally
         {
-            // Never leave the snapshot or an archive writing into a directory that is about to be removed.
-            await Task.WhenAny(Task.WhenAll(snapshotTask, archivesTask)).ConfigureAwait(false);
+            // Never leave an archive writing into a directory that is about to be removed.
+            await Task.WhenAny(archivesTask).ConfigureAwait(false);
         }
 
         SnapshotResult snapshot;
         using (timings.Measure("snapshot wait"))
         {
             await archivesTask.ConfigureAwait(false);
-            snapshot = await snapshotTask.ConfigureAwait(false);
+            snapshot = await snapshotStage.MoveToAsync(Path.Combine(building, snapshotRel)).ConfigureAwait(false);
         }
 
         _logger.LogInformation("etcd snapshot: {Bytes} at revision {Revision}, SHA-256 trailer verified", SpaceEstimate.Format(snapshot.TotalBytes), snapshot.Revision);
@@ -323,6 +322,13 @@ public sealed class BackupRunner
         ManifestStore.Write(building, manifest);
         manifestPhase.Dispose();
         return manifest;
+    }
+
+    /// <summary>Free space in the backup directory, counting what the etcd snapshot wrote so far as free (the estimate holds it).</summary>
+    private long FreeBytes(SnapshotStage snapshot)
+    {
+        var written = snapshot.BytesWritten;
+        return Posix.FreeBytes(_dir) + written;
     }
 
     /// <summary>Every node path the backup reads or writes (besides the backup directory), and why.</summary>

@@ -14,8 +14,11 @@ public sealed record CopyTuning
     /// <summary>Start writeback of each large file as it is written instead of leaving it all to the final syncfs.</summary>
     public bool EarlyWriteback { get; init; } = true;
 
-    /// <summary>Start writeback of each small file too (one small write request per file).</summary>
-    public bool SmallFileWriteback { get; init; } = true;
+    /// <summary>
+    /// Start writeback of each small file too. Off: one write request per small file costs more
+    /// (system time, and the disk serves them one by one) than the final syncfs writing them together.
+    /// </summary>
+    public bool SmallFileWriteback { get; init; }
 
     /// <summary>Write large files around the page cache (O_DIRECT) where the filesystem allows.</summary>
     public bool DirectWrites { get; init; } = true;

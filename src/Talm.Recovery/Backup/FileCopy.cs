@@ -25,14 +25,14 @@ internal sealed class FileCopy
         _tuning = tuning;
     }
 
-    /// <summary>What was written: the content's hash and size, the new file's status, the source's extended attributes.</summary>
-    public sealed record Result(string Sha256, long Size, FileStatus Written, IReadOnlyDictionary<string, byte[]>? Xattrs);
+    /// <summary>What was written: the content's hash and size, and the source's extended attributes.</summary>
+    public sealed record Result(string Sha256, long Size, IReadOnlyDictionary<string, byte[]>? Xattrs);
 
     /// <summary>Copies <paramref name="source"/> to the new file <paramref name="dest"/> with the owner, mode and times of <paramref name="status"/>.</summary>
     public Result Copy(string source, string dest, FileStatus status, bool tryClone)
     {
         var large = status.Size >= _tuning.LargeFileThreshold;
-        using var input = File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, large ? FileOptions.SequentialScan : FileOptions.None);
+        using var input = Posix.OpenRead(source, sequential: large);
         if (_tuning.DirectWrites && large && !_directUnsupported && !(tryClone && !_cloneUnsupported))
         {
             using var direct = Posix.TryCreateDirect(dest);
@@ -42,61 +42,68 @@ internal sealed class FileCopy
             }
             else
             {
-                var (sha, size) = CopyDirect(input, direct);
+                var (sha, size) = CopyDirect(input, direct, source, dest);
                 return Finish(input, direct, source, dest, status, sha, size);
             }
         }
 
-        using var output = File.OpenHandle(dest, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.None);
-        var (hash, length) = CopyBuffered(input, output, status, tryClone, large);
+        using var output = Posix.CreateNew(dest);
+        var (hash, length) = CopyBuffered(input, output, source, dest, status, tryClone, large);
         return Finish(input, output, source, dest, status, hash, length);
     }
 
-    private Result Finish(SafeFileHandle input, SafeFileHandle output, string source, string dest, FileStatus status, string sha, long size)
+    private static Result Finish(SafeFileHandle input, SafeFileHandle output, string source, string dest, FileStatus status, string sha, long size)
     {
         if (size < status.Size)
         {
             // The file shrank while we copied it; keep exactly what we read.
-            RandomAccess.SetLength(output, size);
+            Posix.Truncate(output, size, dest);
         }
 
         var xattrs = Posix.GetXattrs(input, source);
         Posix.SetMetadata(output, dest, status, xattrs);
-        return new Result(sha, size, Posix.FStat(output, dest), xattrs);
+        return new Result(sha, size, xattrs);
     }
 
-    private (string Sha, long Size) CopyBuffered(SafeFileHandle input, SafeFileHandle output, FileStatus status, bool tryClone, bool large)
+    private (string Sha, long Size) CopyBuffered(SafeFileHandle input, SafeFileHandle output, string source, string dest, FileStatus status, bool tryClone, bool large)
     {
-        // A small file needs a small buffer: many workers each holding 1 MiB would count in the peak memory.
+        // A small file needs a small buffer (many workers each holding 1 MiB would count in the peak
+        // memory), one byte larger than the file: a short read is then the end of the file, and a
+        // file read in one piece is hashed in one call.
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(status.Size + 1, 4096, BufferSize));
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long offset = 0;
-            int read;
             if (tryClone && !_cloneUnsupported && status.Size > 0)
             {
                 if (Posix.TryClone(input, output))
                 {
-                    while ((read = RandomAccess.Read(input, buffer, offset)) > 0)
-                    {
-                        hash.AppendData(buffer, 0, read);
-                        offset += read;
-                        _counters.AddBytes(read);
-                    }
-
-                    return (Convert.ToHexStringLower(hash.GetHashAndReset()), offset);
+                    return HashOnly(input, source, buffer);
                 }
 
                 _cloneUnsupported = true;
             }
 
+            var read = Posix.Read(input, buffer, 0, source);
+            if (read < buffer.Length)
+            {
+                Posix.Write(output, buffer.AsSpan(0, read), 0, dest);
+                _counters.AddBytes(read);
+                if (large && _tuning.EarlyWriteback)
+                {
+                    Posix.StartWriteback(output);
+                }
+
+                return (Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, read))), read);
+            }
+
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var writeback = large ? _tuning.EarlyWriteback : _tuning.SmallFileWriteback;
+            long offset = 0;
             long flushed = 0;
-            while ((read = RandomAccess.Read(input, buffer, offset)) > 0)
+            do
             {
                 hash.AppendData(buffer, 0, read);
-                RandomAccess.Write(output, new ReadOnlySpan<byte>(buffer, 0, read), offset);
+                Posix.Write(output, buffer.AsSpan(0, read), offset, dest);
                 offset += read;
                 _counters.AddBytes(read);
                 if (writeback && offset - flushed >= WritebackChunk)
@@ -106,6 +113,7 @@ internal sealed class FileCopy
                     flushed = offset;
                 }
             }
+            while ((read = Posix.Read(input, buffer, offset, source)) > 0);
 
             if (writeback && offset > flushed)
             {
@@ -120,12 +128,27 @@ internal sealed class FileCopy
         }
     }
 
+    private (string Sha, long Size) HashOnly(SafeFileHandle input, string source, byte[] buffer)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long offset = 0;
+        int read;
+        while ((read = Posix.Read(input, buffer, offset, source)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            offset += read;
+            _counters.AddBytes(read);
+        }
+
+        return (Convert.ToHexStringLower(hash.GetHashAndReset()), offset);
+    }
+
     /// <summary>
     /// A large file written around the page cache (O_DIRECT) from an aligned buffer: no copy into
     /// fresh cache pages and no dirty data left for the final syncfs, which still makes the file's
     /// metadata and the disk's cache durable. The unaligned tail is written through the cache.
     /// </summary>
-    private unsafe (string Sha, long Size) CopyDirect(SafeFileHandle input, SafeFileHandle output)
+    private unsafe (string Sha, long Size) CopyDirect(SafeFileHandle input, SafeFileHandle output, string source, string dest)
     {
         var memory = NativeMemory.AlignedAlloc(DirectBufferSize, DirectAlignment);
         try
@@ -135,13 +158,13 @@ internal sealed class FileCopy
             long offset = 0;
             var direct = true;
             int read;
-            while ((read = RandomAccess.Read(input, buffer, offset)) > 0)
+            while ((read = Posix.Read(input, buffer, offset, source)) > 0)
             {
                 hash.AppendData(buffer[..read]);
                 var aligned = direct ? read - (read % DirectAlignment) : 0;
                 if (aligned > 0)
                 {
-                    RandomAccess.Write(output, buffer[..aligned], offset);
+                    Posix.Write(output, buffer[..aligned], offset, dest);
                 }
 
                 if (aligned < read)
@@ -152,7 +175,7 @@ internal sealed class FileCopy
                         direct = false;
                     }
 
-                    RandomAccess.Write(output, buffer[aligned..read], offset + aligned);
+                    Posix.Write(output, buffer[aligned..read], offset + aligned, dest);
                 }
 
                 offset += read;

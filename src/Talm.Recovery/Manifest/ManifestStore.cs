@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Manifest;
@@ -7,12 +6,8 @@ namespace Talm.Recovery.Manifest;
 /// <summary>Reads and durably writes <c>manifest.json</c>.</summary>
 public static class ManifestStore
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = false,
-    };
+    /// <summary>camelCase names, nulls left out, no indentation (see <see cref="ManifestJsonContext"/>).</summary>
+    public static JsonSerializerOptions Options => ManifestJsonContext.Default.Options;
 
     /// <summary>Reads the manifest of a backup root; throws <see cref="InvalidDataException"/> naming the problem.</summary>
     public static BackupManifest Read(string backupRoot)
@@ -27,7 +22,7 @@ public static class ManifestStore
         try
         {
             using var stream = File.OpenRead(path);
-            manifest = JsonSerializer.Deserialize<BackupManifest>(stream, Options);
+            manifest = JsonSerializer.Deserialize(stream, ManifestJsonContext.Default.BackupManifest);
         }
         catch (JsonException e)
         {
@@ -71,7 +66,7 @@ public static class ManifestStore
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(stream, manifest, Options);
+            JsonSerializer.Serialize(stream, manifest, ManifestJsonContext.Default.BackupManifest);
             stream.Flush(flushToDisk: true);
         }
 

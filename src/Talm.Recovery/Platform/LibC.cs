@@ -28,6 +28,18 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Fstatx(nint dirfd, string path, int flags, uint mask, byte* buffer);
 
+    [LibraryImport(Lib, EntryPoint = "pread64", SetLastError = true)]
+    public static partial nint Pread(nint fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport(Lib, EntryPoint = "pwrite64", SetLastError = true)]
+    public static partial nint Pwrite(nint fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport(Lib, EntryPoint = "ftruncate", SetLastError = true)]
+    public static partial int Ftruncate(nint fd, long length);
+
+    [LibraryImport(Lib, EntryPoint = "posix_fadvise", SetLastError = true)]
+    public static partial int PosixFadvise(nint fd, long offset, long length, int advice);
+
     [LibraryImport(Lib, EntryPoint = "fchown", SetLastError = true)]
     public static partial int Fchown(nint fd, int uid, int gid);
 
