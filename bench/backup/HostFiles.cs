@@ -25,9 +25,13 @@ internal static class HostFiles
         var buffer = new byte[1 << 20];
         foreach (var file in Trees.SelectMany(t => RegularFiles(Path.Combine(root, t))).Append(Path.Combine(root, "var/lib/etcd/member/snap/db")))
         {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
-            while (stream.Read(buffer) > 0)
+            // Not a FileStream: its advisory lock would conflict with etcd's on the database.
+            using var handle = Posix.OpenRead(file, sequential: true);
+            long offset = 0;
+            int read;
+            while ((read = Posix.Read(handle, buffer, offset, file)) > 0)
             {
+                offset += read;
             }
         }
     }

@@ -50,7 +50,7 @@ for (var i = 0; i < args.Length; i++)
 }
 
 var profile = SandboxProfile.ByName(profileName);
-var hostRoot = Path.Combine(work, "host-" + profile.Name);
+var hostRoot = Path.Combine(work, profile.Name); // short: podman refuses a run root over 50 characters
 var trash = Path.Combine(work, "trash");
 Directory.CreateDirectory(work);
 var talm = Path.Combine(AppContext.BaseDirectory, "talm.dll");

@@ -372,14 +372,14 @@ public sealed class BackupRunner
     {
         var tuning = new CopyTuning { SmallFileParallelism = _options.Parallelism, LargeFileParallelism = _options.LargeFileParallelism, EarlyWriteback = _options.EarlyWriteback, SmallFileWriteback = _options.SmallFileWriteback, DirectWrites = _options.DirectWrites };
         var copier = new TreeCopier(reuse, counters, _logger, tuning);
-        copier.Scan(_host.Etc, BackupLayout.EtcDir);
-        copier.Scan(_host.UsrLocal, BackupLayout.LocalDir);
-        copier.Scan(_host.Kubelet, BackupLayout.KubeletDir);
+        List<(string, string)> trees = [(_host.Etc, BackupLayout.EtcDir), (_host.UsrLocal, BackupLayout.LocalDir), (_host.Kubelet, BackupLayout.KubeletDir)];
         if (_options.Program.NeedsDotnet)
         {
-            copier.Scan(_options.Program.Directory, BackupGenerations.BinDir);
+            trees.Add((_options.Program.Directory, BackupGenerations.BinDir));
         }
-        else
+
+        copier.Scan(trees);
+        if (!_options.Program.NeedsDotnet)
         {
             copier.ScanFile(Path.Combine(_options.Program.Directory, _options.Program.EntryFile), BackupGenerations.BinDir + "/" + _options.Program.EntryFile);
         }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Enumeration;
 using Talm.Recovery.Platform;
 
@@ -36,53 +37,85 @@ internal sealed class RecycledTree
     public bool HasName(string rel) => _names.Contains(rel);
 
     /// <summary>
-    /// Walks <paramref name="root"/> and leaves only what <paramref name="wanted"/> asks for: a directory
-    /// where a directory is wanted, any other entry where a non-directory is wanted. Everything else goes.
+    /// Walks <paramref name="root"/> (several directories at once: on a cold cache each is a read from
+    /// disk) and leaves only what <paramref name="wanted"/> asks for: a directory where a directory is
+    /// wanted, any other entry where a non-directory is wanted. Everything else goes.
     /// </summary>
     /// <param name="wanted">Relative path to true for a directory, false for a file or symlink.</param>
-    public static RecycledTree Reconcile(string root, IReadOnlyDictionary<string, bool> wanted)
+    public static RecycledTree Reconcile(string root, IReadOnlyDictionary<string, bool> wanted, int parallelism)
     {
-        var tree = new RecycledTree();
-        var pending = new Stack<(string Path, string Rel)>();
-        pending.Push((root, ""));
-        while (pending.Count > 0)
+        var directories = new ConcurrentBag<string>();
+        var names = new ConcurrentBag<string>();
+        var removed = 0;
+        using var queue = new BlockingCollection<(string Path, string Rel)>();
+        var pending = 1;
+        queue.Add((root, ""));
+        var failures = new ConcurrentQueue<Exception>();
+        var threads = Enumerable.Range(0, Math.Max(1, parallelism)).Select(_ => new Thread(() =>
         {
-            var (directory, rel) = pending.Pop();
-            var entries = new FileSystemEnumerable<(string Name, bool IsDirectory)>(
-                directory,
-                (ref FileSystemEntry e) => (e.FileName.ToString(), e.IsDirectory && (e.Attributes & FileAttributes.ReparsePoint) == 0),
-                new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false }).ToList();
-            foreach (var (name, isDirectory) in entries)
+            foreach (var (directory, rel) in queue.GetConsumingEnumerable())
             {
-                var path = Path.Combine(directory, name);
-                var childRel = rel.Length == 0 ? name : rel + "/" + name;
-                if (wanted.TryGetValue(childRel, out var wantDirectory) && wantDirectory == isDirectory)
+                try
                 {
-                    if (isDirectory)
+                    var entries = new FileSystemEnumerable<(string Name, bool IsDirectory)>(
+                        directory,
+                        (ref FileSystemEntry e) => (e.FileName.ToString(), e.IsDirectory && (e.Attributes & FileAttributes.ReparsePoint) == 0),
+                        new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false }).ToList();
+                    foreach (var (name, isDirectory) in entries)
                     {
-                        tree._directories.Add(childRel);
-                        pending.Push((path, childRel));
+                        var path = Path.Combine(directory, name);
+                        var childRel = rel.Length == 0 ? name : rel + "/" + name;
+                        if (wanted.TryGetValue(childRel, out var wantDirectory) && wantDirectory == isDirectory)
+                        {
+                            if (isDirectory)
+                            {
+                                directories.Add(childRel);
+                                Interlocked.Increment(ref pending);
+                                queue.Add((path, childRel));
+                            }
+                            else
+                            {
+                                names.Add(childRel);
+                            }
+
+                            continue;
+                        }
+
+                        Interlocked.Increment(ref removed);
+                        if (isDirectory)
+                        {
+                            TreeRemover.Remove(path, 1);
+                        }
+                        else
+                        {
+                            Posix.TryUnlink(path);
+                        }
                     }
-                    else
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    failures.Enqueue(e);
+                }
+                finally
+                {
+                    if (Interlocked.Decrement(ref pending) == 0)
                     {
-                        tree._names.Add(childRel);
+                        queue.CompleteAdding();
                     }
-
-                    continue;
-                }
-
-                tree.Removed++;
-                if (isDirectory)
-                {
-                    TreeRemover.Remove(path, 4);
-                }
-                else
-                {
-                    Posix.TryUnlink(path);
                 }
             }
+        })
+        { IsBackground = true, Name = "recycled tree" }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        if (failures.TryDequeue(out var failure))
+        {
+            throw failure;
         }
 
+        var tree = new RecycledTree { Removed = removed };
+        tree._directories.UnionWith(directories);
+        tree._names.UnionWith(names);
         return tree;
     }
 }

@@ -60,73 +60,66 @@ public sealed class TreeCopier
     public IReadOnlySet<string> SharedWithPrevious => _sharedWithPrevious.Keys.ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Records every entry under <paramref name="sourceRoot"/>, to be placed at <paramref name="destRelative"/> in the backup.</summary>
-    public void Scan(string sourceRoot, string destRelative)
+    public void Scan(string sourceRoot, string destRelative) => Scan([(sourceRoot, destRelative)]);
+
+    /// <summary>Records every entry of each tree (listed on several threads at once), each placed at its relative path in the backup.</summary>
+    public void Scan(IReadOnlyList<(string Source, string Rel)> trees)
     {
-        var rootStatus = Posix.TryLStat(sourceRoot);
-        if (rootStatus is null)
+        ArgumentNullException.ThrowIfNull(trees);
+        var roots = new List<(string Source, string Rel, FileStatus? Status)>();
+        foreach (var (source, rel) in trees)
         {
-            _logger.LogWarning("{Source} does not exist; backing it up as an empty directory", sourceRoot);
-            _items.Add(new Item(sourceRoot, destRelative, SyntheticDirectory(), ItemAction.Directory, null, null, null));
-            return;
+            var status = Posix.TryLStat(source);
+            if (status is not null && status.Kind != FileKind.Directory)
+            {
+                throw new IOException($"{source} is not a directory; check --host-root");
+            }
+
+            roots.Add((source, rel, status));
         }
 
-        if (rootStatus.Kind != FileKind.Directory)
+        var listing = TreeLister.List([.. roots.Where(r => r.Status is not null).Select(r => r.Source)], _tuning.SmallFileParallelism);
+        foreach (var (sourceRoot, destRelative, rootStatus) in roots)
         {
-            throw new IOException($"{sourceRoot} is not a directory; check --host-root");
-        }
-
-        var pending = new Stack<(string Source, string Rel, FileStatus Status)>();
-        pending.Push((sourceRoot, destRelative, rootStatus));
-        while (pending.Count > 0)
-        {
-            var (source, rel, status) = pending.Pop();
-            _items.Add(new Item(source, rel, status, ItemAction.Directory, null, null, null));
-            IEnumerable<string> children;
-            try
+            if (rootStatus is null)
             {
-                children = Directory.EnumerateFileSystemEntries(source).Order(StringComparer.Ordinal).ToList();
-            }
-            catch (DirectoryNotFoundException)
-            {
-                continue; // removed while we walked (kubelet volumes come and go)
+                _logger.LogWarning("{Source} does not exist; backing it up as an empty directory", sourceRoot);
+                _items.Add(new Item(sourceRoot, destRelative, SyntheticDirectory(), ItemAction.Directory, null, null, null));
+                continue;
             }
 
-            var subdirectories = new List<(string, string, FileStatus)>();
-            foreach (var child in children)
+            var pending = new Stack<(string Source, string Rel, FileStatus Status)>();
+            pending.Push((sourceRoot, destRelative, rootStatus));
+            while (pending.Count > 0)
             {
-                var childStatus = Posix.TryLStat(child);
-                if (childStatus is null)
+                var (source, rel, status) = pending.Pop();
+                _items.Add(new Item(source, rel, status, ItemAction.Directory, null, null, null));
+                var subdirectories = new List<(string, string, FileStatus)>();
+                foreach (var child in listing.Children(source))
                 {
-                    continue;
+                    var childRel = rel + "/" + child.Name;
+                    switch (child.Status.Kind)
+                    {
+                        case FileKind.Directory:
+                            subdirectories.Add((child.Path, childRel, child.Status));
+                            break;
+                        case FileKind.Symlink:
+                            _items.Add(new Item(child.Path, childRel, child.Status, ItemAction.Symlink, child.LinkTarget, null, _reuse?.Find(child.Status)));
+                            break;
+                        case FileKind.Regular:
+                            AddFile(child.Path, childRel, child.Status);
+                            break;
+                        default:
+                            SkippedSpecialFiles++;
+                            _logger.LogDebug("Skipping special file {Path}", child.Path);
+                            break;
+                    }
                 }
 
-                var childRel = rel + "/" + Path.GetFileName(child);
-                switch (childStatus.Kind)
+                for (var i = subdirectories.Count - 1; i >= 0; i--)
                 {
-                    case FileKind.Directory:
-                        subdirectories.Add((child, childRel, childStatus));
-                        break;
-                    case FileKind.Symlink:
-                        var target = new FileInfo(child).LinkTarget;
-                        if (target is not null)
-                        {
-                            _items.Add(new Item(child, childRel, childStatus, ItemAction.Symlink, target, null, _reuse?.Find(childStatus)));
-                        }
-
-                        break;
-                    case FileKind.Regular:
-                        AddFile(child, childRel, childStatus);
-                        break;
-                    default:
-                        SkippedSpecialFiles++;
-                        _logger.LogDebug("Skipping special file {Path}", child);
-                        break;
+                    pending.Push(subdirectories[i]);
                 }
-            }
-
-            for (var i = subdirectories.Count - 1; i >= 0; i--)
-            {
-                pending.Push(subdirectories[i]);
             }
         }
     }
@@ -192,7 +185,7 @@ public sealed class TreeCopier
             wanted.TryAdd(directory, true);
         }
 
-        _recycled = RecycledTree.Reconcile(backupRoot, wanted);
+        _recycled = RecycledTree.Reconcile(backupRoot, wanted, _tuning.SmallFileParallelism);
         _logger.LogDebug(
             "Recycled tree: {Directories} directories and {Names} names kept, {Removed} entries removed",
             _recycled.DirectoryCount, _recycled.NameCount, _recycled.Removed);
