@@ -20,6 +20,6 @@ public sealed record CopyTuning
     /// </summary>
     public bool SmallFileWriteback { get; init; }
 
-    /// <summary>Write large files around the page cache (O_DIRECT) where the filesystem allows.</summary>
+    /// <summary>Write large files whose source is not in the page cache around it (O_DIRECT), where the filesystem allows.</summary>
     public bool DirectWrites { get; init; } = true;
 }
