@@ -219,6 +219,8 @@ public static class Program
             Run("rm", "-rf", work);
         }
 
+        PodmanRunRoot.RemoveFor(Path.Combine(work, "host"));
+
         Directory.CreateDirectory(work);
     }
 

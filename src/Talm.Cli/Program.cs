@@ -17,7 +17,15 @@ public static class Program
         }
 
         var root = BuildRoot();
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        return await InvokeAsync(root.Parse(args)).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a parsed command line; one the parser refused (unknown option, bad value) ends with 2 after its message.</summary>
+    public static async Task<int> InvokeAsync(ParseResult parse, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var code = await parse.InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        return parse.Errors.Count > 0 ? HubExitCodes.BadInput : code;
     }
 
     /// <summary>The whole command tree; each group lives in its own file under Commands/.</summary>

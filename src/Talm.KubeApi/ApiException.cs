@@ -34,6 +34,9 @@ public sealed class ApiException : Exception
     /// <summary>Field-level causes ("spec.x: Required value"); kubectl prints them after "is invalid:".</summary>
     public IReadOnlyList<string> Causes { get; init; } = [];
 
+    /// <summary>A <c>details</c> object given whole, for the Statuses that carry no object identity.</summary>
+    public JsonObject? Details { get; init; }
+
     public static ApiException NotFound(string group, string plural, string name) =>
         new(404, "NotFound", $"{Qualified(plural, group)} \"{name}\" not found", name, group, plural);
 
@@ -60,6 +63,21 @@ public sealed class ApiException : Exception
     public static ApiException BadRequest(string message) => new(400, "BadRequest", message);
 
     public static ApiException Gone(string message) => new(410, "Expired", message);
+
+    /// <summary>
+    /// The real server's answer to a read or watch from a resourceVersion it has not reached (storage's
+    /// TooLargeResourceVersionError): 504 Timeout with the ResourceVersionTooLarge cause that tells
+    /// clients (client-go's reflector, KubernetesClient users) to list again without a version.
+    /// </summary>
+    public static ApiException TooLargeResourceVersion(long requested, long current) =>
+        new(504, "Timeout", $"Timeout: Too large resource version: {requested}, current: {current}")
+        {
+            Details = new JsonObject
+            {
+                ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ResourceVersionTooLarge", ["message"] = "Too large resource version" }),
+                ["retryAfterSeconds"] = 1,
+            },
+        };
 
     public static ApiException MethodNotAllowed(string message) => new(405, "MethodNotAllowed", message);
 
@@ -96,6 +114,7 @@ public sealed class ApiException : Exception
             if (Causes.Count > 0) details["causes"] = new JsonArray(Causes.Select(Cause).ToArray());
             status["details"] = details;
         }
+        if (Details is not null) status["details"] = Details.DeepClone();
         return status;
     }
 }

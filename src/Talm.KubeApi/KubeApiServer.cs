@@ -47,10 +47,20 @@ public sealed class KubeApiServer : IAsyncDisposable
     public static async Task<KubeApiServer> StartAsync(KubeApiServerOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // No authentication, plain HTTP: never reachable from another machine (see docs/lab.md, Security).
+        if (!System.Net.IPAddress.IsLoopback(options.Address))
+            throw new ArgumentException($"the lab API server listens only on a loopback address, not {options.Address}", nameof(options));
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        var store = new ObjectStore(options.WatchWindow, options.DataDirectory, options.SnapshotAfterRecords);
+        var store = new ObjectStore(options.WatchWindow, options.DataDirectory, options.SnapshotAfterRecords,
+            firstResourceVersion: options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds() * 1000);
         try
         {
+            if (store.TornTailBytes > 0)
+            {
+                loggerFactory.CreateLogger("Talm.KubeApi").LogWarning(
+                    "Left out a torn last record ({Bytes} bytes) of the write-ahead log in {Directory}: a crash cut its write short, so it was never acknowledged",
+                    store.TornTailBytes, options.DataDirectory);
+            }
             var service = new ObjectService(store, new Resources.ResourceRegistry(), options.TimeProvider);
             service.RegisterStoredCrds();
             service.EnsureSystemNamespaces();
@@ -65,7 +75,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             builder.Services.Configure<KestrelServerOptions>(k =>
             {
                 k.Listen(options.Address, options.Port, l => l.Protocols = HttpProtocols.Http1AndHttp2);
-                k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
+                k.Limits.MaxRequestBodySize = RequestGuard.MaxBodyBytes + 1;
                 k.AddServerHeader = false;
             });
             var app = builder.Build();

@@ -57,6 +57,7 @@ public sealed class ObjectService
     public WriteResult Create(ResourceType type, string version, string? ns, JsonObject body, bool dryRun = false, string? fieldValidation = null)
     {
         CheckKind(type, version, body);
+        BuiltinValidation.Decode(type, body);
         var meta = JsonUtil.Metadata(body);
         var name = JsonUtil.Str(meta, "name");
         if (string.IsNullOrEmpty(name))
@@ -66,7 +67,8 @@ public sealed class ObjectService
             name = prefix + RandomSuffix();
             meta["name"] = name;
         }
-        if (NameValidation.Problem(name) is { } problem) throw Invalid(type, name, $"metadata.name: Invalid value: \"{name}\": {problem}");
+        if (NameValidation.Problems(name, label: type == BuiltinResources.Namespace) is { Count: > 0 } problems)
+            throw ApiException.Invalid(type.Group, type.Kind, name, [.. problems.Select(p => $"metadata.name: Invalid value: \"{name}\": {p}")]);
         ns = ResolveNamespace(type, ns, meta);
         if (ns is not null) CheckNamespaceOpen(ns);
         meta["uid"] = Guid.NewGuid().ToString();
@@ -137,6 +139,7 @@ public sealed class ObjectService
 
     private Mutation DecideUpdate(ResourceType type, string version, StoredObject current, JsonObject incoming, bool statusOnly)
     {
+        BuiltinValidation.Decode(type, incoming);
         var currentRv = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
         var requestedRv = JsonUtil.MetaStr(incoming, "resourceVersion");
         if (!string.IsNullOrEmpty(requestedRv) && requestedRv != currentRv)
@@ -197,7 +200,11 @@ public sealed class ObjectService
 
     private static void Validate(ResourceType type, string version, string name, JsonObject obj)
     {
-        if (!type.IsCustom) return;
+        if (!type.IsCustom)
+        {
+            if (BuiltinValidation.Problems(type, obj) is { Count: > 0 } problems) throw ApiException.Invalid(type.Group, type.Kind, name, problems);
+            return;
+        }
         var errors = SchemaValidator.Validate(obj, type.Version(version)?.Schema);
         if (errors.Count == 0) return;
         throw ApiException.Invalid(type.Group, type.Kind, name, errors);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Processes;
@@ -22,6 +23,7 @@ public sealed class SandboxHost
     private readonly string _root;
     private readonly SandboxProfile _profile;
     private readonly Random _random;
+    private readonly int _seed;
     private readonly ProcessRunner _runner;
     private readonly ILogger _logger;
 
@@ -30,6 +32,7 @@ public sealed class SandboxHost
         _root = Path.GetFullPath(root);
         _profile = profile;
         _random = new Random(seed);
+        _seed = seed;
         _logger = logger ?? NullLogger.Instance;
         _runner = new ProcessRunner(_logger);
     }
@@ -105,6 +108,7 @@ public sealed class SandboxHost
             chattr?.WaitForExit();
         }
 
+        PodmanRunRoot.RemoveFor(root);
         Directory.Delete(root, recursive: true);
     }
 
@@ -154,6 +158,9 @@ public sealed class SandboxHost
     private void WriteEtc()
     {
         WriteText("/etc/hostname", DefaultNodeName + "\n");
+
+        // Made once at install, as on a node; from the seed, not the random stream, so the rest of the host is as before.
+        WriteText("/etc/machine-id", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"machine-id {_seed}")))[..32] + "\n", 0x124);
         WriteText("/etc/.updated", "# ostree /etc update marker\n");
         WriteText("/etc/os-release", "NAME=\"Red Hat Enterprise Linux CoreOS\"\nVERSION=\"416.94\"\nID=\"rhcos\"\n");
         for (var i = 0; i < _profile.EtcFiles; i++)
@@ -480,7 +487,7 @@ public sealed class SandboxHost
             await File.WriteAllTextAsync(Path.Combine(rootfs, "bin/pause"), "#!/bin/sh\nsleep infinity\n", cancellationToken).ConfigureAwait(false);
             var tarball = Path.Combine(work, "rootfs.tar");
             await _runner.RunAsync("tar", ["-C", rootfs, "-cf", tarball, "."], cancellationToken).ConfigureAwait(false);
-            var runRoot = P("/run/containers/storage");
+            var runRoot = PodmanRunRoot.For(storage);
             Directory.CreateDirectory(runRoot);
             string[] common = ["--root", storage, "--runroot", runRoot, "--storage-driver", "vfs"];
             const string image = "localhost/sno/pause:4.16";

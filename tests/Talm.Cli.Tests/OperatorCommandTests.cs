@@ -8,7 +8,7 @@ public sealed class OperatorCommandTests
         var parse = Program.BuildRoot().Parse(args);
         parse.InvocationConfiguration.Error = err;
         parse.InvocationConfiguration.Output = new StringWriter();
-        var code = await parse.InvokeAsync();
+        var code = await Program.InvokeAsync(parse);
         return (code, err.ToString());
     }
 
@@ -16,8 +16,32 @@ public sealed class OperatorCommandTests
     public async Task A_missing_kubeconfig_names_the_file_and_the_fix()
     {
         var (code, err) = await RunAsync("operator", "--kubeconfig", "/nonexistent/kubeconfig", "--health-bind", "0", "--metrics-bind", "0");
-        Assert.Equal(1, code);
-        Assert.Contains("cannot load kubeconfig /nonexistent/kubeconfig", err, StringComparison.Ordinal);
+        Assert.Equal(2, code);
+        Assert.Contains("cannot use kubeconfig /nonexistent/kubeconfig", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("this: is: not: yaml: [\n", "not YAML")]
+    [InlineData("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"http://127.0.0.1:1\"}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\n" +
+                "users:\n- name: u\n  user: {client-certificate-data: Zm9v, client-key-data: YmFy}\ncurrent-context: c\n", "certificate data that is not a certificate")]
+    [InlineData("apiVersion: v1\nkind: Config\ncurrent-context: nope\n", "a current context that does not exist")]
+    public async Task A_malformed_kubeconfig_is_one_line_and_exit_code_2(string content, string what)
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("talm-kubeconfig-").FullName, "kubeconfig");
+        await File.WriteAllTextAsync(file, content);
+        var (code, err) = await RunAsync("operator", "--kubeconfig", file, "--health-bind", "0", "--metrics-bind", "0");
+        Assert.True(code == 2, $"{what}: exit {code}: {err}");
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"talm operator: cannot use kubeconfig {file} (", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_option_the_parser_refuses_is_exit_code_2()
+    {
+        var (code, err) = await RunAsync("operator", "--no-such-flag");
+        Assert.Equal(2, code);
+        Assert.Contains("--no-such-flag", err, StringComparison.Ordinal);
     }
 
     [Fact]

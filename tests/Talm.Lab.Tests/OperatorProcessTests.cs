@@ -86,7 +86,8 @@ public sealed class OperatorProcessTests
         var options = Small(lab) with { Spokes = 2, FailBackup = [] };
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => lab.RunAsync(options));
         Assert.IsType<OperatorStoppedException>(e.InnerException);
-        foreach (var part in new[] { "exited with code 1", "--log-level", OperatorProcess.LogFileName })
+        // A command line the parser refuses ends with 2 (docs/hub.md, exit codes).
+        foreach (var part in new[] { "exited with code 2", "--log-level", OperatorProcess.LogFileName })
             Assert.True(e.Message.Contains(part, StringComparison.Ordinal), $"'{part}' is not in: {e.Message}");
     }
 

@@ -24,14 +24,20 @@ internal sealed class Hub : IAsyncDisposable
 
     private readonly List<(OperatorHost Host, Task Run, CancellationTokenSource Stop)> _operators = [];
 
-    private Hub(KubeApiServer server, IKubernetes client, FakeTimeProvider clock)
+    private readonly KubeApiServer? _server;
+
+    private Hub(KubeApiServer? server, string kubeconfigPath, IKubernetes client, FakeTimeProvider clock)
     {
-        Server = server;
+        _server = server;
+        KubeconfigPath = kubeconfigPath;
         Client = client;
         Clock = clock;
     }
 
-    public KubeApiServer Server { get; }
+    /// <summary>The in-process API server (not for a hub on a server the test runs as a process).</summary>
+    public KubeApiServer Server => _server ?? throw new InvalidOperationException("this hub's API server runs in another process");
+
+    public string KubeconfigPath { get; }
     public IKubernetes Client { get; }
     public FakeTimeProvider Clock { get; }
     public OperatorHost Operator => _operators[^1].Host;
@@ -62,11 +68,16 @@ internal sealed class Hub : IAsyncDisposable
             .Concat(Directory.GetFiles(Path.Combine(root, "deploy", "lab-crds"), "*.yaml")).ToList();
         var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { ManifestFiles = crds });
         var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
-        var hub = new Hub(server, client, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var hub = new Hub(server, server.KubeconfigPath, client, new FakeTimeProvider(DateTimeOffset.UtcNow));
         await hub.NamespaceAsync(PolicyNs);
         await hub.NamespaceAsync(CguNs);
         return hub;
     }
+
+    /// <summary>A hub on an API server running elsewhere (its CRDs already loaded); the caller seeds it.</summary>
+    public static Hub Connect(string kubeconfigPath) =>
+        new(null, kubeconfigPath, new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath)),
+            new FakeTimeProvider(DateTimeOffset.UtcNow));
 
     public static OperatorOptions Options(string? recoveryImage = RecoveryImage, LeaderElectionOptions? election = null, string? instance = null) => new()
     {
@@ -82,11 +93,12 @@ internal sealed class Hub : IAsyncDisposable
     };
 
     /// <summary>Starts an operator (its own client) and waits until its caches are synced.</summary>
-    public async Task<OperatorHost> StartOperatorAsync(OperatorOptions? options = null, DelegatingHandler? spy = null)
+    public async Task<OperatorHost> StartOperatorAsync(OperatorOptions? options = null, DelegatingHandler? spy = null,
+        Microsoft.Extensions.Logging.ILoggerFactory? logs = null, TimeProvider? time = null)
     {
-        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath);
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath);
         var client = spy is null ? new Kubernetes(config) : new Kubernetes(config, spy);
-        var host = new OperatorHost(client, options ?? Options(), Clock, NullLoggerFactory.Instance);
+        var host = new OperatorHost(client, options ?? Options(), time ?? Clock, logs ?? NullLoggerFactory.Instance);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => host.RunAsync(stop.Token));
         _operators.Add((host, run, stop));
@@ -119,7 +131,7 @@ internal sealed class Hub : IAsyncDisposable
             }
         }
         Client.Dispose();
-        await Server.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
     }
 
     // ---- seeding -------------------------------------------------------------------------

@@ -21,11 +21,11 @@ public sealed class InformerTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _server = await StartServerAsync(TimeSpan.FromSeconds(10));
 
-    private Task<KubeApiServer> StartServerAsync(TimeSpan bookmarks, int? port = null) =>
+    private Task<KubeApiServer> StartServerAsync(TimeSpan bookmarks, int? port = null, bool keepData = true) =>
         KubeApiServer.StartAsync(new KubeApiServerOptions
         {
             Port = port ?? _port,
-            DataDirectory = _dataDir,
+            DataDirectory = keepData ? Path.Combine(_dataDir, "data") : null,
             ManifestFiles = [CrdFile],
             BookmarkInterval = bookmarks,
             KubeconfigPath = Path.Combine(_dataDir, "kubeconfig"),
@@ -114,6 +114,65 @@ public sealed class InformerTests : IAsyncLifetime
             "the cache to catch up after the restart");
         Assert.Equal(["default/goes"], deleted.ToArray());
         Assert.Equal(2, informer.Lists); // the resumed watch was refused with 410 Gone, so it listed again
+    }
+
+    [Fact]
+    public async Task After_a_restart_from_an_older_copy_of_its_data_the_server_has_not_reached_the_informers_version_and_the_informer_relists()
+    {
+        using var client = Client();
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget_("default", "kept", "red"), "test.talm.io", "v1", "default", "widgets");
+        var data = Path.Combine(_dataDir, "data");
+        var copy = Path.Combine(_dataDir, "copy");
+        Directory.CreateDirectory(copy);
+        foreach (var f in Directory.GetFiles(data)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+        for (var i = 0; i < 10; i++)
+            await client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget_("default", $"later-{i}", "red"), "test.talm.io", "v1", "default", "widgets");
+        var informer = new Informer(client, Widget, NullLogger.Instance,
+            new InformerOptions { RetryMin = TimeSpan.FromMilliseconds(50), RetryMax = TimeSpan.FromMilliseconds(200) });
+        var run = informer.RunAsync(_stop.Token);
+        await informer.Synced.WaitAsync(TimeSpan.FromSeconds(10));
+        var before = long.Parse(informer.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture);
+
+        // Same address, its data put back from the earlier copy: its versions are below the informer's.
+        await _server!.DisposeAsync();
+        Directory.Delete(data, recursive: true);
+        Directory.Move(copy, data);
+        _server = await StartServerAsync(TimeSpan.FromSeconds(10));
+        Assert.True(_server.Service.Store.CurrentResourceVersion < before);
+
+        await Eventually.TrueAsync(() => informer.Cache.Get("default", "kept") is not null && informer.Cache.Count == 1,
+            "the informer to relist and see the restored state");
+        Assert.Equal(2, informer.Lists);
+        // And it keeps following changes from there.
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("""{"spec":{"color":"green"}}""", V1Patch.PatchType.MergePatch),
+            "test.talm.io", "v1", "default", "widgets", "kept");
+        await Eventually.TrueAsync(() => Color(informer.Cache.Get("default", "kept")) == "green", "the change after the relist");
+    }
+
+    [Fact]
+    public async Task After_a_restart_without_data_the_new_versions_are_all_newer_and_a_resumed_watch_gets_410_and_relists()
+    {
+        await _server!.DisposeAsync();
+        _server = await StartServerAsync(TimeSpan.FromSeconds(10), keepData: false);
+        using var client = Client();
+        for (var i = 0; i < 10; i++)
+            await client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget_("default", $"old-{i}", "red"), "test.talm.io", "v1", "default", "widgets");
+        var informer = new Informer(client, Widget, NullLogger.Instance,
+            new InformerOptions { RetryMin = TimeSpan.FromMilliseconds(50), RetryMax = TimeSpan.FromMilliseconds(200) });
+        var run = informer.RunAsync(_stop.Token);
+        await informer.Synced.WaitAsync(TimeSpan.FromSeconds(10));
+        var before = long.Parse(informer.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture);
+
+        await _server.DisposeAsync();
+        _server = await StartServerAsync(TimeSpan.FromSeconds(10), keepData: false);
+        // Writes that would have reused the informer's versions had the new run counted from 1 again.
+        for (var i = 0; i < 30; i++)
+            await client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget_("default", $"new-{i}", "blue"), "test.talm.io", "v1", "default", "widgets");
+        Assert.True(_server.Service.Store.CurrentResourceVersion > before);
+
+        await Eventually.TrueAsync(() => informer.Cache.Count == 30 && informer.Cache.Get("default", "old-0") is null,
+            "the informer to relist and see only the new run's objects");
+        Assert.Equal(2, informer.Lists);
     }
 
     [Fact]

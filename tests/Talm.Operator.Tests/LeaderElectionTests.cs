@@ -102,4 +102,54 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         Assert.Contains("op-a", lost.Message, StringComparison.Ordinal);
         Assert.False(stop.IsCancellationRequested);
     }
+
+    /// <summary>Fails every request while <see cref="Down"/> is set, as an unreachable API server does.</summary>
+    private sealed class Blackout : DelegatingHandler
+    {
+        public volatile bool Down;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Down ? throw new HttpRequestException("Connection refused (simulated outage)") : base.SendAsync(request, cancellationToken);
+    }
+
+    private static LeaderElectionOptions Patient(string identity) => Election(identity) with
+    {
+        LeaseDuration = TimeSpan.FromSeconds(4), RenewDeadline = TimeSpan.FromSeconds(3), RetryPeriod = TimeSpan.FromMilliseconds(300),
+    };
+
+    [Fact]
+    public async Task An_outage_shorter_than_the_renew_deadline_keeps_the_lease_and_a_longer_one_loses_it_only_after_the_deadline()
+    {
+        var blackout = new Blackout();
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_hub.Server.KubeconfigPath), blackout);
+        var leading = new TaskCompletionSource();
+        CancellationToken leadToken = default;
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var run = LeaderElection.RunAsync(client, Patient("op-a"), async ct =>
+        {
+            leadToken = ct;
+            leading.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+        }, NullLogger.Instance, stop.Token);
+        await leading.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // An API blip of 1.5 s (several renewals fail) with a 3 s renew deadline: still the leader.
+        blackout.Down = true;
+        await Task.Delay(1500);
+        blackout.Down = false;
+        await Task.Delay(1500);
+        Assert.False(run.IsCompleted, run.Exception?.ToString());
+        Assert.False(leadToken.IsCancellationRequested);
+        var lease = await _hub.Client.CoordinationV1.ReadNamespacedLeaseAsync("talm-test", "default");
+        Assert.Equal("op-a", lease.Spec.HolderIdentity);
+        Assert.True(DateTime.UtcNow - lease.Spec.RenewTime!.Value < TimeSpan.FromSeconds(2), "renewals resumed after the blip");
+
+        // An outage past the deadline: the lease is given up, but not before the deadline.
+        var down = System.Diagnostics.Stopwatch.StartNew();
+        blackout.Down = true;
+        await Assert.ThrowsAsync<LeadershipLostException>(() => run.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.True(down.Elapsed >= TimeSpan.FromSeconds(2.5), $"gave up after {down.Elapsed}, before the 3 s renew deadline");
+        Assert.True(leadToken.IsCancellationRequested);
+        Assert.False(stop.IsCancellationRequested);
+    }
 }

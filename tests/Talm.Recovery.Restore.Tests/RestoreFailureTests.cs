@@ -48,6 +48,63 @@ public sealed class RestoreFailureTests
         Assert.False(File.Exists(Path.Combine(node.BackupDir, "progress")));
     }
 
+    [Fact]
+    public async Task An_io_error_mid_restore_is_a_stage_failure_with_its_own_exit_code_and_resume_finishes_after_the_fix()
+    {
+        using var node = new SandboxNode();
+        node.SimulateUpgrade();
+        await new RollbackTests.Runner().RollbackAsync(node.Host);
+        // /usr/local on a filesystem that has turned read-only: the mirror's first change fails with EROFS,
+        // in a parallel phase, after kubelet and CRI-O were stopped and `crio wipe` ran.
+        var local = Path.Combine(node.Host, "usr/local");
+        var upgraded = Path.Combine(node.Root, "local-upgraded");
+        Sh.Run("cp", "-a", local, upgraded);
+        Sh.Run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", local);
+        try
+        {
+            Sh.Bash($"cp -a '{upgraded}/.' '{local}/' && mount -o remount,ro '{local}'");
+
+            var cli = RunCli(node, "recovery", "restore", "--host-root", node.Host, "--dir", node.BackupDir);
+
+            Assert.Equal(5, cli.Exit);
+            Assert.Contains("Stage restore_files failed: ", cli.Err, StringComparison.Ordinal);
+            Assert.Contains("Read-only file system", cli.Err, StringComparison.Ordinal);
+            Assert.Contains($"then run '{Path.Combine(node.BackupDir, "upgrade-recovery.sh")} --resume'", cli.Err, StringComparison.Ordinal);
+            Assert.DoesNotContain("AggregateException", cli.Err, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", cli.Err, StringComparison.Ordinal);
+            Assert.Equal(["started"], File.ReadAllLines(Path.Combine(node.BackupDir, "progress")));
+            Assert.Equal("setenforce 1", node.StandIns.Calls()[^1]);
+
+            // The engineer fixes the cause and resumes: the stage runs again from its start and completes.
+            Sh.Run("mount", "-o", "remount,rw", local);
+            var harness = new RestoreHarness(node);
+            Assert.Equal(RestoreOutcome.RebootRequired, await harness.RunAsync(resume: true));
+            TreeFacts.AssertSame(TreeFacts.Describe(Path.Combine(node.BackupRoot, "local"), withTimes: false), TreeFacts.Describe(local, withTimes: false));
+        }
+        finally
+        {
+            Sh.Run("umount", "-l", local);
+        }
+    }
+
+    private static (int Exit, string Out, string Err) RunCli(SandboxNode node, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "talm.dll"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["PATH"] = node.StandIns.SearchPath;
+        start.Environment["KUBECONFIG"] = node.Kubeconfig;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr);
+    }
+
     private static async Task<RestoreFailedException> RunUntilFailureAsync(RestoreHarness harness)
     {
         Assert.Equal(RestoreOutcome.RebootRequired, await harness.RunAsync());

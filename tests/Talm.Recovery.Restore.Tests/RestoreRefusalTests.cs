@@ -101,5 +101,18 @@ public sealed class RestoreRefusalTests : IDisposable
         Assert.Equal(RestoreProcedureTests.StageOneCalls, _node.StandIns.Calls());
     }
 
+    [Fact]
+    public async Task A_host_root_that_cannot_be_opened_is_bad_input_and_nothing_runs()
+    {
+        var missing = Path.Combine(_node.Root, "no-such-root");
+
+        var failure = await new RestoreHarness(missing, _node.BackupDir, _node.Kubeconfig, _node.StandIns).FailsAsync();
+
+        Assert.Equal(RestoreFailure.BadInput, failure.Kind);
+        Assert.Contains($"The host root {missing} cannot be used", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(_node.StandIns.Calls());
+        Assert.False(File.Exists(Path.Combine(_node.BackupDir, "progress")));
+    }
+
     public void Dispose() => _node.Dispose();
 }

@@ -109,6 +109,8 @@ public sealed class SandboxNode : IDisposable
             echo 'runtime' > "$h/etc/pki/ca-trust/extracted/tmpfiles-owned/runtime.pem"
             echo 'Port 22' > "$h/etc/ssh/sshd_config"; chmod 600 "$h/etc/ssh/sshd_config"
             echo 'sno-node' > "$h/etc/hostname"
+            echo '0123456789abcdef0123456789abcdef' > "$h/etc/machine-id"
+            printf 'NAME="Red Hat Enterprise Linux CoreOS"\nID="rhcos"\nVERSION_ID="4.14"\n' > "$h/etc/os-release"
             echo 'stamp' > "$h/etc/.updated"
             echo '{"spec": {"config": {"storage": {"files": [{"path": "/var/lib/managed/node.conf"} ] } } } }' > "$h/etc/machine-config-daemon/currentconfig"
             ln -s ../hostname "$h/etc/ssh/hostname-link"
@@ -159,6 +161,7 @@ public sealed class SandboxNode : IDisposable
         {
             ToolVersion = "test",
             Host = "sno-node",
+            Node = NodeIdentity.Read(Host),
             StartedAt = startedAt,
             CompletedAt = DateTimeOffset.UtcNow,
             Timestamp = Timestamp,

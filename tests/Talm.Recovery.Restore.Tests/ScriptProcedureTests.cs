@@ -19,7 +19,7 @@ public sealed class ScriptProcedureTests
         var script = Path.Combine(node.BackupDir, "upgrade-recovery.sh");
 
         var refused = Run(node, script, "--host-root", node.Host);
-        Assert.Equal(1, refused.Exit);
+        Assert.Equal(4, refused.Exit);
         Assert.Contains("Active ostree deployment is not pinned and should be rolled back.", refused.Err, StringComparison.Ordinal);
 
         var rollback = Run(node, "dotnet", Path.Combine(AppContext.BaseDirectory, "talm.dll"), "recovery", "rollback", "--host-root", node.Host);
@@ -30,7 +30,7 @@ public sealed class ScriptProcedureTests
         Assert.Contains($"Please reboot now with 'systemctl reboot', then run '{script} --resume'", stage1.Out, StringComparison.Ordinal);
 
         var again = Run(node, script, "--host-root", node.Host);
-        Assert.Equal(1, again.Exit);
+        Assert.Equal(4, again.Exit);
         Assert.Contains("Restore has already started. Use --restart option to restart, or --step to resume", again.Err, StringComparison.Ordinal);
 
         var resume = Run(node, script, "--host-root", node.Host, "--resume");

@@ -104,5 +104,9 @@ public sealed class SpokeNode : IDisposable
         return changes;
     }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        Backup.PodmanRunRoot.RemoveFor(Host);
+        _dir.Dispose();
+    }
 }

@@ -120,7 +120,8 @@ public sealed class BackupContentTests
     [Fact]
     public async Task Images_in_use_are_saved_in_an_OCI_layout()
     {
-        using var host = await TestHost.CreateAsync();
+        // A host root deep enough that <root>/run/containers/storage is longer than podman accepts for a run root.
+        using var host = await TestHost.CreateAsync(hostName: "a-host-root-deep-enough-for-podman-to-refuse-its-run-root");
         var outcome = await host.BackupAsync(host.Options() with { Images = true });
 
         Assert.Equal([host.Seed.Image!], outcome.Manifest!.Images!);

@@ -11,10 +11,10 @@ public sealed class TestHost : IDisposable
 {
     private EtcdProcess? _etcd;
 
-    private TestHost(string work)
+    private TestHost(string work, string hostName)
     {
         Work = work;
-        Root = Path.Combine(work, "host");
+        Root = Path.Combine(work, hostName);
         BackupDir = Path.Combine(work, "recovery");
     }
 
@@ -28,9 +28,9 @@ public sealed class TestHost : IDisposable
 
     public EtcdProcess Etcd => _etcd!;
 
-    public static async Task<TestHost> CreateAsync(int seed = 7)
+    public static async Task<TestHost> CreateAsync(int seed = 7, string hostName = "host")
     {
-        var host = new TestHost(Directory.CreateTempSubdirectory("talm-rt-").FullName);
+        var host = new TestHost(Directory.CreateTempSubdirectory("talm-rt-").FullName, hostName);
         try
         {
             host.Seed = await new SandboxHost(host.Root, SandboxProfile.Small, seed).CreateAsync();

@@ -26,7 +26,7 @@ public sealed partial class AgentInPodTests
         var loopback = await host.RunAsync(PodHost.BackupJobRunning(null, "launchBackup", "--etcd-endpoint", "https://localhost:2379",
             "--etcd-cacert", Certs + "/configmaps/etcd-serving-ca/ca-bundle.crt",
             "--etcd-cert", Certs + "/secrets/etcd-all-certs/etcd-peer-sno-sandbox.crt", "--etcd-key", Certs + "/secrets/etcd-all-certs/etcd-peer-sno-sandbox.key"));
-        Assert.Equal(2, loopback.ExitCode);
+        Assert.Equal(Talm.Cli.Commands.ExitCodes.BackupFailed, loopback.ExitCode);
         Assert.Contains("etcd at https://localhost:2379/", loopback.Log, StringComparison.Ordinal);
 
         // A node that names only a loopback URL (the old discovery's answer): refused in the pod, whose loopback is its own.
@@ -38,7 +38,7 @@ public sealed partial class AgentInPodTests
         var loopbackOnly = await host.RunAsync(PodHost.BackupJob());
         await File.WriteAllTextAsync(envFile, env);
         await File.WriteAllTextAsync(manifest, pod);
-        Assert.Equal(2, loopbackOnly.ExitCode);
+        Assert.Equal(Talm.Cli.Commands.ExitCodes.BackupFailed, loopbackOnly.ExitCode);
         Assert.Contains("the only etcd client URL found is https://localhost:2379/", loopbackOnly.Log, StringComparison.Ordinal);
         Assert.Contains("does not run in the node's network namespace", loopbackOnly.Log, StringComparison.Ordinal);
 
@@ -53,7 +53,7 @@ public sealed partial class AgentInPodTests
         Remove(spec["volumes"]!.AsArray(), "host-var-recovery");
         Remove(spec["containers"]![0]!["volumeMounts"]!.AsArray(), "host-var-recovery");
         var lost = await host.RunAsync(noRecoveryVolume);
-        Assert.Equal(2, lost.ExitCode);
+        Assert.Equal(Talm.Cli.Commands.ExitCodes.BackupFailed, lost.ExitCode);
         Assert.Contains("missing mounts", lost.Log, StringComparison.Ordinal);
         Assert.Contains("the backup directory /host/var/recovery: no volume is mounted there", lost.Log, StringComparison.Ordinal);
 
@@ -63,7 +63,7 @@ public sealed partial class AgentInPodTests
         await File.WriteAllTextAsync(config, original.Replace("\"/var/lib/site/ntp-extra.conf\"", "\"/opt/site/ntp-extra.conf\"", StringComparison.Ordinal));
         var unseen = await host.RunAsync(PodHost.BackupJob());
         await File.WriteAllTextAsync(config, original);
-        Assert.Equal(2, unseen.ExitCode);
+        Assert.Equal(Talm.Cli.Commands.ExitCodes.BackupFailed, unseen.ExitCode);
         Assert.Contains("/opt/site/ntp-extra.conf (a machine-config file", unseen.Log, StringComparison.Ordinal);
         Assert.Contains("no volume covers /host/opt/site/ntp-extra.conf", unseen.Log, StringComparison.Ordinal);
 

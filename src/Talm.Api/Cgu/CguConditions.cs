@@ -37,6 +37,12 @@ public static class ConditionReasons
 
     /// <summary>Ours: backup requested but the operator has no RECOVERY_IMG (not in the reference).</summary>
     public const string RecoveryImageMissing = "RecoveryImageMissing";
+
+    /// <summary>
+    /// Ours (Validated False): a spec value the CRD admits but talm cannot act on, such as a timeout beyond
+    /// the integer range; the reference has no reason for it (it would overflow silently).
+    /// </summary>
+    public const string InvalidSpec = "InvalidSpec";
 }
 
 /// <summary>Per-cluster backup states (§5.1).</summary>

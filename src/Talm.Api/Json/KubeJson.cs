@@ -6,7 +6,7 @@ namespace Talm.Api.Json;
 /// <summary>The one set of JSON options every part of talm uses for Kubernetes objects.</summary>
 public static class KubeJson
 {
-    /// <summary>camelCase properties, nulls left out, map keys untouched, RFC 3339 times.</summary>
+    /// <summary>camelCase properties, nulls left out, map keys untouched, RFC 3339 times, integers held to their range.</summary>
     public static JsonSerializerOptions Options { get; } = Create();
 
     private static JsonSerializerOptions Create()
@@ -20,6 +20,7 @@ public static class KubeJson
             WriteIndented = false,
         };
         options.Converters.Add(new Rfc3339Converter());
+        options.Converters.Add(new SaturatingIntegerConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

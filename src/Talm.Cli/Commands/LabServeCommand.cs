@@ -40,7 +40,7 @@ public static class LabServeCommand
             if (!TryParseListen(p.GetValue(listen)!, out var address, out var port))
             {
                 await stderr.WriteLineAsync($"talm lab serve: --listen must be a loopback IP:PORT such as 127.0.0.1:6443 (got \"{p.GetValue(listen)}\")");
-                return 2;
+                return HubExitCodes.BadInput;
             }
             var level = p.GetValue(logRequests) ? LogLevel.Debug : LogLevel.Warning;
             using var loggerFactory = LoggerFactory.Create(b => b
@@ -61,15 +61,27 @@ public static class LabServeCommand
                     LoggerFactory = loggerFactory,
                 }, ct);
             }
+            catch (InvalidDataException e) when (e.Message.StartsWith("the data directory", StringComparison.Ordinal))
+            {
+                // Damaged data: refused loudly, nothing changed (see WriteAheadLog.Load).
+                await stderr.WriteLineAsync($"talm lab serve: {e.Message}");
+                return HubExitCodes.Stopped;
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ApiException)
+            {
+                // A --load manifest that is missing or cannot be applied.
+                await stderr.WriteLineAsync($"talm lab serve: cannot load the manifests: {e.Message}");
+                return HubExitCodes.BadInput;
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                await stderr.WriteLineAsync($"talm lab serve: {e.Message}; choose a --data directory and --kubeconfig path this user can write");
+                return HubExitCodes.BadInput;
+            }
             catch (IOException e)
             {
                 await stderr.WriteLineAsync($"talm lab serve: cannot listen on {address}:{port} ({e.Message}); pick another port with --listen");
-                return 1;
-            }
-            catch (InvalidDataException e)
-            {
-                await stderr.WriteLineAsync($"talm lab serve: {e.Message}");
-                return 1;
+                return HubExitCodes.Stopped;
             }
             await using (server)
             {
@@ -93,7 +105,7 @@ public static class LabServeCommand
                     await stdout.WriteLineAsync("stopping");
                 }
             }
-            return 0;
+            return HubExitCodes.Ok;
         });
         return command;
     }

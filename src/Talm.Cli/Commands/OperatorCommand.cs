@@ -1,6 +1,5 @@
 using System.CommandLine;
 using k8s;
-using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
 using Talm.Engine.Model;
 using Talm.Operator;
@@ -83,34 +82,39 @@ public static class OperatorCommand
                 catch (FormatException e)
                 {
                     await stderr.WriteLineAsync($"talm operator: {name}: {e.Message}");
-                    return 2;
+                    return HubExitCodes.BadInput;
                 }
             }
             if (p.GetValue(workers) < 1)
             {
                 await stderr.WriteLineAsync("talm operator: --workers must be at least 1");
-                return 2;
+                return HubExitCodes.BadInput;
             }
             if (p.GetValue(clusterSteps) < 1)
             {
                 await stderr.WriteLineAsync("talm operator: --cluster-steps-per-reconcile must be at least 1 (with 0 no backup would ever start)");
-                return 2;
+                return HubExitCodes.BadInput;
             }
 
-            KubernetesClientConfiguration config;
+            // Any kubeconfig the client cannot use (missing, not YAML, no such context, certificate data that
+            // is not a certificate) is bad input: one line naming the file, never a stack trace.
+            Kubernetes client;
             try
             {
-                config = p.GetValue(kubeconfig) is { } file
+                var config = p.GetValue(kubeconfig) is { } file
                     ? KubernetesClientConfiguration.BuildConfigFromConfigFile(file)
                     : KubernetesClientConfiguration.InClusterConfig();
+                client = new Kubernetes(config, new OperatorUserAgent());
             }
-            catch (Exception e) when (e is KubeConfigException or FileNotFoundException or IOException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                var cause = e.Message.Split('\n')[0].Trim();
                 await stderr.WriteLineAsync(p.GetValue(kubeconfig) is null
-                    ? $"talm operator: not running in a cluster ({e.Message}); pass --kubeconfig FILE to run against a hub from outside"
-                    : $"talm operator: cannot load kubeconfig {p.GetValue(kubeconfig)} ({e.Message}); check the path and its current context");
-                return 1;
+                    ? $"talm operator: not running in a cluster ({cause}); pass --kubeconfig FILE to run against a hub from outside"
+                    : $"talm operator: cannot use kubeconfig {p.GetValue(kubeconfig)} ({cause}); check the file, its current context and its certificates");
+                return HubExitCodes.BadInput;
             }
+            using var _ = client;
 
             using var logs = LoggerFactory.Create(b =>
             {
@@ -148,22 +152,21 @@ public static class OperatorCommand
                     : null,
             };
 
-            using var client = new Kubernetes(config, new OperatorUserAgent());
             using var host = new OperatorHost(client, options, TimeProvider.System, logs);
             try
             {
                 await host.RunAsync(ct);
-                return 0;
+                return HubExitCodes.Ok;
             }
             catch (LeadershipLostException e)
             {
                 logs.CreateLogger("Talm.Operator").LogError("{Error}", e.Message);
-                return 1;
+                return HubExitCodes.Stopped;
             }
             catch (IOException e)
             {
                 await stderr.WriteLineAsync($"talm operator: cannot serve health or metrics ({e.Message}); choose other addresses with --health-bind / --metrics-bind");
-                return 1;
+                return HubExitCodes.Stopped;
             }
         });
         return command;

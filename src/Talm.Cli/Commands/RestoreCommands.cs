@@ -34,7 +34,7 @@ public static class RestoreCommands
         var resume = new Option<bool>("--resume") { Description = "Continue a started restore after the reboot or a fixed failure" };
         var restart = new Option<bool>("--restart") { Description = "Forget the progress file and start the restore over" };
         var step = new Option<bool>("--step") { Description = "Stop after each stage (also continues a started restore)" };
-        var force = new Option<bool>("--force") { Description = "Restore even if the active ostree deployment is not the pinned one (warning only)" };
+        var force = new Option<bool>("--force") { Description = "Restore even if the active ostree deployment is not the pinned one, or the backup's host or OS is not this node's (warnings only)" };
         var etcdRestore = new Option<string>("--etcd-restore")
         {
             Description = "How etcd's snapshot is put back: etcdctl (default: etcdutl/etcdctl from /etc/kubernetes/static-pod-resources/bin, the data directory kept aside) " +
@@ -65,16 +65,24 @@ public static class RestoreCommands
             };
             var tools = Tools(options.Kubeconfig);
             var log = Log(output, error, tools);
-            try
+            return await CommandGuard.RunAsync(error, "restore", async () =>
             {
-                await new RestoreRunner(options, tools, log, TimeProvider.System).RunAsync(ct).ConfigureAwait(false);
-                return 0;
-            }
-            catch (RestoreFailedException e)
-            {
-                log.Error(e.Message);
-                return 1;
-            }
+                try
+                {
+                    await new RestoreRunner(options, tools, log, TimeProvider.System).RunAsync(ct).ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
+                catch (RestoreFailedException e)
+                {
+                    log.Error(e.Message);
+                    return e.Kind switch
+                    {
+                        RestoreFailure.BadInput => ExitCodes.BadInput,
+                        RestoreFailure.StageFailed => ExitCodes.RestoreStageFailed,
+                        _ => ExitCodes.RestoreRefused,
+                    };
+                }
+            }).ConfigureAwait(false);
         });
         return command;
     }
@@ -96,21 +104,24 @@ public static class RestoreCommands
 
             // rpm-ostree acts on the running system only; a sandbox or mounted root goes through libostree.
             var useRpmOstree = root == "/" && tools.Find("rpm-ostree") is not null;
-            try
+            return await CommandGuard.RunAsync(error, "rollback", async () =>
             {
-                var plan = await new PlatformRollback(tools, log).RunAsync(root, useRpmOstree, parse.GetValue(reboot), ct).ConfigureAwait(false);
-                if (plan.Action is RollbackAction.MakeDefault or RollbackAction.UndeployThenMakeDefault && !parse.GetValue(reboot))
+                try
                 {
-                    log.Info($"The pinned deployment {plan.Pinned!.Id} ({plan.Pinned.Version ?? "no version"}) boots next. Reboot with 'systemctl reboot', then run upgrade-recovery.sh");
-                }
+                    var plan = await new PlatformRollback(tools, log).RunAsync(root, useRpmOstree, parse.GetValue(reboot), ct).ConfigureAwait(false);
+                    if (plan.Action is RollbackAction.MakeDefault or RollbackAction.UndeployThenMakeDefault && !parse.GetValue(reboot))
+                    {
+                        log.Info($"The pinned deployment {plan.Pinned!.Id} ({plan.Pinned.Version ?? "no version"}) boots next. Reboot with 'systemctl reboot', then run upgrade-recovery.sh");
+                    }
 
-                return 0;
-            }
-            catch (Exception e) when (e is RollbackRefusedException or OstreeException or NodeToolException)
-            {
-                log.Error(e.Message);
-                return 1;
-            }
+                    return ExitCodes.Success;
+                }
+                catch (Exception e) when (e is RollbackRefusedException or OstreeException or NodeToolException or IOException)
+                {
+                    log.Error(e.Message);
+                    return ExitCodes.RollbackFailed;
+                }
+            }).ConfigureAwait(false);
         });
         return command;
     }
@@ -131,18 +142,21 @@ public static class RestoreCommands
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var status = await StatusCollector.CollectAsync(
-                Path.GetFullPath(parse.GetValue(hostRoot)!), Path.GetFullPath(parse.GetValue(dir)!), !parse.GetValue(noVerify), Environment.ProcessorCount * 2, ct).ConfigureAwait(false);
-            if (parse.GetValue(format) == "json")
+            return await CommandGuard.RunAsync(parse.InvocationConfiguration.Error, "status", async () =>
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(status, JsonOptions)).ConfigureAwait(false);
-            }
-            else
-            {
-                await output.WriteAsync(StatusText.Render(status)).ConfigureAwait(false);
-            }
+                var status = await StatusCollector.CollectAsync(
+                    Path.GetFullPath(parse.GetValue(hostRoot)!), Path.GetFullPath(parse.GetValue(dir)!), !parse.GetValue(noVerify), Environment.ProcessorCount * 2, ct).ConfigureAwait(false);
+                if (parse.GetValue(format) == "json")
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(status, JsonOptions)).ConfigureAwait(false);
+                }
+                else
+                {
+                    await output.WriteAsync(StatusText.Render(status)).ConfigureAwait(false);
+                }
 
-            return status.Backup.Present && status.Backup.Verified != false ? 0 : 1;
+                return status.Backup.Present && status.Backup.Verified != false ? ExitCodes.Success : ExitCodes.NotIntact;
+            }).ConfigureAwait(false);
         });
         return command;
     }

@@ -59,10 +59,23 @@ public static class SpokeBackupCommands
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
+
+            // Everything given is checked before anything is touched: bad input is one line and exit 2.
+            async Task<int> BadInput(string message)
+            {
+                await error.WriteLineAsync("talm: " + message).ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+
             if (!SizeParser.TryParse(parse.GetValue(margin)!, out var marginBytes))
             {
-                await error.WriteLineAsync($"talm: --space-margin '{parse.GetValue(margin)}' is not a size; use e.g. 10GiB, 500MiB or 0").ConfigureAwait(false);
-                return 2;
+                return await BadInput($"--space-margin '{parse.GetValue(margin)}' is not a size up to 8 EiB; use e.g. 10GiB, 500MiB or 0").ConfigureAwait(false);
+            }
+
+            var root = parse.GetValue(hostRoot)!;
+            if (!Directory.Exists(root))
+            {
+                return await BadInput($"--host-root {root} is not a directory; give the directory where the host's / is mounted (default {defaultHostRoot})").ConfigureAwait(false);
             }
 
             EtcdConnection? etcd = null;
@@ -70,14 +83,16 @@ public static class SpokeBackupCommands
             {
                 if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
                 {
-                    await error.WriteLineAsync($"talm: --etcd-endpoint '{url}' is not a URL; use e.g. https://localhost:2379").ConfigureAwait(false);
-                    return 2;
+                    return await BadInput($"--etcd-endpoint '{url}' is not an http:// or https:// URL; use e.g. https://localhost:2379").ConfigureAwait(false);
                 }
 
                 etcd = new EtcdConnection { Endpoint = uri, CaCertFile = parse.GetValue(caCert), CertFile = parse.GetValue(cert), KeyFile = parse.GetValue(key) };
+                if (EtcdConnectionCheck.Problem(etcd) is { } problem)
+                {
+                    return await BadInput(problem + " (--etcd-endpoint, --etcd-cacert, --etcd-cert, --etcd-key)").ConfigureAwait(false);
+                }
             }
 
-            var root = parse.GetValue(hostRoot)!;
             var options = new BackupOptions
             {
                 HostRoot = root,
@@ -100,28 +115,32 @@ public static class SpokeBackupCommands
             using var loggers = CliLogging.Create(error, parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information, plain);
             var logger = loggers.CreateLogger("talm.backup");
             string Stamp() => plain ? DateTimeOffset.UtcNow.ToString(CliLogging.PlainTimestampFormat, System.Globalization.CultureInfo.InvariantCulture) : "";
-            try
+            return await CommandGuard.RunAsync(error, "backup", async () =>
             {
-                var outcome = await RunWithProgressAsync(options, logger, output, plain, ct).ConfigureAwait(false);
-                switch (outcome.Status)
+                try
                 {
-                    case BackupStatus.InsufficientSpace:
-                        await error.WriteLineAsync(Stamp() + outcome.Message).ConfigureAwait(false);
-                        break;
-                    default:
-                        await output.WriteLineAsync(Stamp() + outcome.Message).ConfigureAwait(false);
-                        break;
+                    var outcome = await RunWithProgressAsync(options, logger, output, plain, ct).ConfigureAwait(false);
+                    switch (outcome.Status)
+                    {
+                        case BackupStatus.InsufficientSpace:
+                            await error.WriteLineAsync(Stamp() + outcome.Message).ConfigureAwait(false);
+                            return ExitCodes.InsufficientSpace;
+                        default:
+                            await output.WriteLineAsync(Stamp() + outcome.Message).ConfigureAwait(false);
+                            return ExitCodes.Success;
+                    }
                 }
-
-                return outcome.ExitCode;
-            }
-            catch (Exception e) when (e is BackupException or EtcdException or ProcessFailedException or IOException or InvalidDataException or UnauthorizedAccessException)
-            {
-                logger.LogError("Backup failed: {Error}", e.Message);
-                loggers.Dispose();
-                await error.WriteLineAsync($"{Stamp()}talm: backup failed: {e.Message}").ConfigureAwait(false);
-                return 2;
-            }
+                catch (Exception caught) when (CommandGuard.Unwrap(caught) is BackupException or EtcdException or ProcessFailedException or IOException or InvalidDataException or UnauthorizedAccessException
+                                                   || (caught is OperationCanceledException && ct.IsCancellationRequested))
+                {
+                    var e = CommandGuard.Unwrap(caught);
+                    var message = e is OperationCanceledException ? "interrupted; the last good backup is kept" : CommandGuard.OneLine(e.Message);
+                    logger.LogError("Backup failed: {Error}", message);
+                    loggers.Dispose();
+                    await error.WriteLineAsync($"{Stamp()}talm: backup failed: {message}").ConfigureAwait(false);
+                    return ExitCodes.BackupFailed;
+                }
+            }).ConfigureAwait(false);
         });
         return command;
     }
@@ -155,20 +174,34 @@ public static class SpokeBackupCommands
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var report = await BackupVerifier.VerifyAsync(parse.GetValue(dir)!, Environment.ProcessorCount * 2, null, ct).ConfigureAwait(false);
-            if (report.Intact)
+            var error = parse.InvocationConfiguration.Error;
+            return await CommandGuard.RunAsync(error, "verify", async () =>
             {
-                await output.WriteLineAsync($"backup {report.BackupRoot} is intact: {report.FilesChecked} files, {SpaceEstimate.Format(report.BytesChecked)} re-hashed, etcd snapshot trailer verified").ConfigureAwait(false);
-                return 0;
-            }
+                VerifyReport report;
+                try
+                {
+                    report = await BackupVerifier.VerifyAsync(parse.GetValue(dir)!, Environment.ProcessorCount * 2, null, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    await error.WriteLineAsync($"talm: cannot read the backup in {parse.GetValue(dir)} ({CommandGuard.OneLine(e.Message)}); it cannot be called intact").ConfigureAwait(false);
+                    return ExitCodes.NotIntact;
+                }
 
-            foreach (var problem in report.Problems)
-            {
-                await output.WriteLineAsync(problem).ConfigureAwait(false);
-            }
+                if (report.Intact)
+                {
+                    await output.WriteLineAsync($"backup {report.BackupRoot} is intact: {report.FilesChecked} files, {SpaceEstimate.Format(report.BytesChecked)} re-hashed, etcd snapshot trailer verified").ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
 
-            await output.WriteLineAsync($"backup {report.BackupRoot} is NOT intact: {report.Problems.Count} problem(s); take a new backup before upgrading").ConfigureAwait(false);
-            return 1;
+                foreach (var problem in report.Problems)
+                {
+                    await output.WriteLineAsync(problem).ConfigureAwait(false);
+                }
+
+                await output.WriteLineAsync($"backup {report.BackupRoot} is NOT intact: {report.Problems.Count} problem(s); take a new backup before upgrading").ConfigureAwait(false);
+                return ExitCodes.NotIntact;
+            }).ConfigureAwait(false);
         });
         return command;
     }

@@ -15,7 +15,6 @@ namespace Talm.KubeApi.Http;
 /// <summary>Maps HTTP requests to discovery, OpenAPI and the REST verbs of <see cref="ObjectService"/>.</summary>
 public sealed class ApiHandler
 {
-    private const int MaxBody = 3 * 1024 * 1024;
     private readonly ObjectService _service;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -46,6 +45,11 @@ public sealed class ApiHandler
         {
             await WriteStatusAsync(ctx, e);
         }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's own limits and framing errors while reading the body.
+            await WriteStatusAsync(ctx, e.StatusCode == 413 ? RequestGuard.TooLarge() : new ApiException(e.StatusCode, "BadRequest", e.Message));
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _log.LogError(e, "Request {Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
@@ -70,6 +74,7 @@ public sealed class ApiHandler
 
     private async Task DispatchAsync(HttpContext ctx, CountedRequest counted)
     {
+        RequestGuard.Check(ctx.Request);
         var path = ctx.Request.Path.Value ?? "/";
         var segments = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
         var method = ctx.Request.Method;
@@ -112,9 +117,11 @@ public sealed class ApiHandler
                 await _watches.StreamAsync(ctx, request);
                 break;
             case "GET" when request.Name is null:
+                CheckReached(q);
                 await ListAsync(ctx, request);
                 break;
             case "GET":
+                CheckReached(q);
                 await WriteObjectAsync(ctx, request, _service.Get(request.Type, request.Namespace, request.Name), 200);
                 break;
             case "POST" when request.Name is null:
@@ -138,7 +145,7 @@ public sealed class ApiHandler
                 break;
             case "DELETE" when request.Name is not null:
             {
-                var options = ctx.Request.ContentLength is > 0 || ctx.Request.Headers.TransferEncoding.Count > 0
+                var options = RequestGuard.HasBody(ctx.Request)
                     ? await ReadBodyAsync(ctx, allowEmpty: true) : null;
                 // kubectl delete --dry-run=server sends it in the DeleteOptions body, not the query.
                 dryRun |= (options?["dryRun"] as JsonArray)?.Any(v => JsonUtil.Scalar(v) == "All") == true;
@@ -204,7 +211,7 @@ public sealed class ApiHandler
 
     private async Task PatchAsync(HttpContext ctx, ResourceRequest request, bool dryRun, string fieldValidation)
     {
-        var contentType = (ctx.Request.ContentType ?? string.Empty).Split(';')[0].Trim();
+        var contentType = RequestGuard.MediaType(ctx.Request.ContentType);
         var bytes = await ReadBytesAsync(ctx);
         var statusOnly = request.Subresource == "status";
         WriteResult result;
@@ -227,7 +234,8 @@ public sealed class ApiHandler
         {
             Func<JsonObject, JsonObject> apply = contentType switch
             {
-                "application/merge-patch+json" => current => (JsonObject)Patches.MergePatch(current, ParseNode(bytes))!,
+                "application/merge-patch+json" => current => Patches.MergePatch(current, ParseNode(bytes)) as JsonObject
+                    ?? throw ApiException.BadRequest("a merge patch must be a JSON object: anything else would replace the whole object"),
                 "application/json-patch+json" => current => Patches.JsonPatch(current, ParseNode(bytes) ?? new JsonArray()),
                 "application/strategic-merge-patch+json" when request.Type.IsCustom => throw new ApiException(415, "UnsupportedMediaType",
                     "strategic merge patch is not supported for custom resources; use --type merge or --type json"),
@@ -241,17 +249,8 @@ public sealed class ApiHandler
         await WriteObjectAsync(ctx, request, result.Object!, 200);
     }
 
-    private static JsonNode? ParseNode(byte[] bytes)
-    {
-        try
-        {
-            return JsonNode.Parse(bytes);
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest($"the patch is not valid JSON: {e.Message}");
-        }
-    }
+    private static JsonNode? ParseNode(byte[] bytes) => JsonUtil.ParseBody(bytes, "the patch");
+
 
     private async Task ListAsync(HttpContext ctx, ResourceRequest request)
     {
@@ -304,6 +303,16 @@ public sealed class ApiHandler
         }
         buffer.Position = 0;
         await buffer.CopyToAsync(ctx.Response.Body);
+    }
+
+    /// <summary>A read at a resourceVersion is at least that fresh: one the store has not reached is 504, as on the real server.</summary>
+    private void CheckReached(IQueryCollection q)
+    {
+        if (q["resourceVersion"].ToString() is not { Length: > 0 } text || text == "0") return;
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var rv))
+            throw ApiException.BadRequest($"resourceVersion \"{text}\" is not a valid version");
+        var current = _service.Store.CurrentResourceVersion;
+        if (rv > current) throw ApiException.TooLargeResourceVersion(rv, current);
     }
 
     private static string EncodeContinue(long rv, string key) =>
@@ -378,7 +387,7 @@ public sealed class ApiHandler
         while ((read = await ctx.Request.Body.ReadAsync(buffer)) > 0)
         {
             ms.Write(buffer, 0, read);
-            if (ms.Length > MaxBody) throw new ApiException(413, "RequestEntityTooLarge", "the request body is larger than 3 MiB");
+            if (ms.Length > RequestGuard.MaxBodyBytes) throw RequestGuard.TooLarge();
         }
         return ms.ToArray();
     }
@@ -390,10 +399,11 @@ public sealed class ApiHandler
         {
             return allowEmpty ? new JsonObject() : throw ApiException.BadRequest("the request needs a body");
         }
-        var contentType = ctx.Request.ContentType ?? string.Empty;
-        if (contentType.StartsWith(ProtobufDecoder.ContentType, StringComparison.Ordinal)) return ProtobufDecoder.Decode(bytes);
-        return contentType.Contains("yaml", StringComparison.Ordinal)
-            ? YamlJson.ParseObject(Encoding.UTF8.GetString(bytes))
-            : JsonUtil.ParseObject(bytes);
+        return RequestGuard.MediaType(ctx.Request.ContentType) switch
+        {
+            ProtobufDecoder.ContentType => ProtobufDecoder.Decode(bytes),
+            "application/yaml" => YamlJson.ParseObject(Encoding.UTF8.GetString(bytes)),
+            _ => JsonUtil.ParseObject(bytes),
+        };
     }
 }

@@ -50,9 +50,9 @@ public sealed class WatchStreamer
         {
             sub = _store.Subscribe(request.Type.Key, request.Namespace, from, out lastRv);
         }
-        catch (ApiException e) when (e.Code == 410)
+        catch (ApiException e) when (e.Code is 410 or 504)
         {
-            // As the real server does: a 200 stream whose only event is an ERROR carrying the 410 Status.
+            // As the real server does: a 200 stream whose only event is an ERROR carrying the Status (410 or 504).
             await WriteEventAsync(body, "ERROR", JsonUtil.Serialize(e.ToStatus()));
             await body.FlushAsync();
             return;

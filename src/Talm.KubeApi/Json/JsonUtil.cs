@@ -7,10 +7,56 @@ namespace Talm.KubeApi.Json;
 /// <summary>Small helpers over <see cref="JsonNode"/> used everywhere objects are read or changed.</summary>
 public static class JsonUtil
 {
+    /// <summary>
+    /// The deepest nesting of objects and arrays an object may have (<c>{}</c> is 1): request bodies are read
+    /// with this limit and nothing deeper is stored, so whatever was accepted can be written and read back
+    /// (the data directory's records hold an object one level down, see <c>WriteAheadLog</c>).
+    /// </summary>
+    public const int MaxDepth = 512;
+
+    /// <summary>Room for what responses wrap around an object: a list's items, a watch event, a Table row.</summary>
+    private const int ResponseNesting = 8;
+
     public static readonly JsonSerializerOptions Options = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        MaxDepth = MaxDepth + ResponseNesting,
     };
+
+    /// <summary>How request bodies are read.</summary>
+    public static readonly JsonDocumentOptions BodyOptions = new() { MaxDepth = MaxDepth };
+
+    /// <summary>The nesting depth of a node (a scalar is 0, <c>{}</c> 1), without recursion.</summary>
+    public static int Depth(JsonNode? node)
+    {
+        if (node is not (JsonObject or JsonArray)) return 0;
+        var deepest = 0;
+        var pending = new Stack<(JsonNode Node, int Depth)>();
+        pending.Push((node, 1));
+        while (pending.TryPop(out var item))
+        {
+            deepest = Math.Max(deepest, item.Depth);
+            IEnumerable<JsonNode?> children = item.Node is JsonObject o ? o.Select(p => p.Value) : (JsonArray)item.Node;
+            foreach (var child in children)
+            {
+                if (child is JsonObject or JsonArray) pending.Push((child, item.Depth + 1));
+            }
+        }
+        return deepest;
+    }
+
+    /// <summary>A body as JSON within <see cref="MaxDepth"/>, or a 400 saying what is wrong with it.</summary>
+    public static JsonNode? ParseBody(ReadOnlySpan<byte> utf8, string what)
+    {
+        try
+        {
+            return JsonNode.Parse(utf8, documentOptions: BodyOptions);
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"{what} is not valid JSON: {e.Message}");
+        }
+    }
 
     public static JsonObject Metadata(JsonObject obj)
     {
@@ -34,19 +80,8 @@ public static class JsonUtil
 
     public static string ToJsonString(JsonNode node) => node.ToJsonString(Options);
 
-    public static JsonObject ParseObject(ReadOnlySpan<byte> utf8)
-    {
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(utf8);
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest($"the request body is not valid JSON: {e.Message}");
-        }
-        return node as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
-    }
+    public static JsonObject ParseObject(ReadOnlySpan<byte> utf8) =>
+        ParseBody(utf8, "the request body") as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
 
     /// <summary>Puts apiVersion, kind and metadata first, as Kubernetes serializes objects.</summary>
     public static JsonObject Canonical(JsonObject obj)

@@ -169,7 +169,15 @@ public static class ProtobufDecoder
         var m = ReadMessage(data, new Dictionary<int, F> { [1] = new("s", T.Int), [2] = new("n", T.Int) });
         var seconds = m["s"]?.GetValue<long>() ?? 0;
         var nanos = m["n"]?.GetValue<long>() ?? 0;
-        var at = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanos / 100).UtcDateTime;
+        DateTime at;
+        try
+        {
+            at = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanos / 100).UtcDateTime;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            throw ApiException.BadRequest($"the protobuf body holds a time out of range ({seconds} s, {nanos} ns)");
+        }
         return at.ToString(micro ? "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'" : "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
     }
 

@@ -2,11 +2,15 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Talm.KubeApi.Json;
 
-/// <summary>Turns YAML documents (apply-patch bodies, CRD files) into JSON nodes with YAML 1.2 core scalar typing.</summary>
+/// <summary>
+/// Turns YAML documents (apply-patch bodies, CRD files) into JSON nodes with YAML 1.2 core scalar typing,
+/// within the depth a JSON body may have and without letting aliases multiply a small body into a huge one.
+/// </summary>
 public static partial class YamlJson
 {
     public static IReadOnlyList<JsonNode?> ParseAll(string yaml)
@@ -14,14 +18,45 @@ public static partial class YamlJson
         var stream = new YamlStream();
         try
         {
+            // The event parser is not recursive; loading the tree is, so its depth is checked first.
+            CheckNesting(yaml);
             stream.Load(new StringReader(yaml));
         }
         catch (YamlException e)
         {
             throw ApiException.BadRequest($"the YAML body cannot be parsed: {e.Message}");
         }
-        return stream.Documents.Select(d => Convert(d.RootNode)).ToList();
+        var budget = new Budget(1024 + yaml.Length);
+        return stream.Documents.Select(d => Convert(d.RootNode, 1, budget)).ToList();
     }
+
+    /// <summary>How many JSON nodes a document may become: about its own size, so aliases cannot blow it up.</summary>
+    private sealed class Budget(int nodes)
+    {
+        public void Spend()
+        {
+            if (--nodes < 0) throw ApiException.BadRequest("the YAML body cannot be parsed: document contains excessive aliasing");
+        }
+    }
+
+    private static void CheckNesting(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case MappingStart or SequenceStart when ++depth > JsonUtil.MaxDepth:
+                    throw TooDeep();
+                case MappingEnd or SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+    }
+
+    private static ApiException TooDeep() => ApiException.BadRequest($"the YAML body cannot be parsed: it is nested deeper than {JsonUtil.MaxDepth} levels");
 
     public static JsonObject ParseObject(string yaml)
     {
@@ -31,21 +66,27 @@ public static partial class YamlJson
             : throw ApiException.BadRequest("the YAML body must hold exactly one mapping");
     }
 
-    private static JsonNode? Convert(YamlNode node) => node switch
+    private static JsonNode? Convert(YamlNode node, int depth, Budget budget)
     {
-        YamlMappingNode map => ConvertMap(map),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
-        YamlScalarNode scalar => ConvertScalar(scalar),
-        _ => null,
-    };
+        budget.Spend();
+        // An alias can put a deep node inside another: the depth is checked on the result too.
+        if (node is YamlMappingNode or YamlSequenceNode && depth > JsonUtil.MaxDepth) throw TooDeep();
+        return node switch
+        {
+            YamlMappingNode map => ConvertMap(map, depth, budget),
+            YamlSequenceNode seq => new JsonArray(seq.Children.Select(c => Convert(c, depth + 1, budget)).ToArray()),
+            YamlScalarNode scalar => ConvertScalar(scalar),
+            _ => null,
+        };
+    }
 
-    private static JsonObject ConvertMap(YamlMappingNode map)
+    private static JsonObject ConvertMap(YamlMappingNode map, int depth, Budget budget)
     {
         var obj = new JsonObject();
         foreach (var (k, v) in map.Children)
         {
             var key = (k as YamlScalarNode)?.Value ?? throw ApiException.BadRequest("YAML mapping keys must be scalars");
-            obj[key] = Convert(v);
+            obj[key] = Convert(v, depth + 1, budget);
         }
         return obj;
     }

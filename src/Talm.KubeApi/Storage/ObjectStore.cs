@@ -22,12 +22,22 @@ public sealed class ObjectStore : IDisposable
 
     private readonly long _rotateAfterRecords;
 
-    public ObjectStore(int windowSize, string? dataDirectory, long rotateAfterRecords = 200_000)
+    /// <param name="firstResourceVersion">
+    /// Where an in-memory store's versions start (ignored with a data directory, whose versions go on from
+    /// the stored ones). The server passes its start time in microseconds, so that a client of an earlier
+    /// run never resumes from a version this run issues again for something else: it gets 410 and relists.
+    /// </param>
+    public ObjectStore(int windowSize, string? dataDirectory, long rotateAfterRecords = 200_000, long firstResourceVersion = 0)
     {
         _windowSize = Math.Max(1, windowSize);
         _rotateAfterRecords = Math.Max(1, rotateAfterRecords);
-        if (dataDirectory is null) return;
-        var (rv, objects) = WriteAheadLog.Load(dataDirectory);
+        if (dataDirectory is null)
+        {
+            _rv = _compactedRv = Math.Max(0, firstResourceVersion);
+            return;
+        }
+        var (rv, objects, torn) = WriteAheadLog.Load(dataDirectory);
+        TornTailBytes = torn;
         foreach (var obj in objects)
         {
             var parts = obj.Key.Split('|');
@@ -40,6 +50,9 @@ public sealed class ObjectStore : IDisposable
         _compactedRv = rv;
         _wal = WriteAheadLog.Open(dataDirectory, rv, AllObjects());
     }
+
+    /// <summary>Bytes of a torn last log record (a crash mid-append, never acknowledged) left out at start.</summary>
+    public int TornTailBytes { get; }
 
     public long CurrentResourceVersion
     {
@@ -94,6 +107,9 @@ public sealed class ObjectStore : IDisposable
             bucket.TryGetValue(key, out var current);
             var mutation = decide(current);
             if (mutation.Kind == MutationKind.Keep) return new WriteResult(current, false, null, Task.CompletedTask);
+            // Only a JSON patch can build an object deeper than the body it came in; nothing deeper is kept.
+            if (mutation.Kind == MutationKind.Put && JsonUtil.Depth(mutation.Node) > JsonUtil.MaxDepth)
+                throw ApiException.BadRequest($"the object would be nested deeper than {JsonUtil.MaxDepth} levels");
             if (dryRun)
             {
                 // Everything a real write would check has run; nothing is stored, logged or published.
@@ -162,7 +178,8 @@ public sealed class ObjectStore : IDisposable
 
     /// <summary>
     /// Opens a watch. Without <paramref name="fromResourceVersion"/> the current objects come first as ADDED
-    /// events; with it, every retained event after it is replayed; a version older than the window is 410 Gone.
+    /// events; with it, every retained event after it is replayed; a version older than the window is 410 Gone,
+    /// one newer than the store's is 504 "Too large resource version".
     /// </summary>
     public WatchSubscription Subscribe(string resourceKey, string? ns, long? fromResourceVersion, out long startResourceVersion)
     {
@@ -181,6 +198,9 @@ public sealed class ObjectStore : IDisposable
             }
             else
             {
+                // No watch cache lags behind here (the real server waits up to 3 s for its cache first):
+                // a version beyond the newest was never issued by this store, e.g. it restarted without its data.
+                if (from > _rv) throw ApiException.TooLargeResourceVersion(from, _rv);
                 if (from < _compactedRv)
                 {
                     throw ApiException.Gone(

@@ -18,6 +18,7 @@ public static class LabDirectory
             {
                 var deploy = Path.Combine(spoke, "h", "sysroot", "ostree", "deploy");
                 if (Directory.Exists(deploy)) await ChildProcess.RunAsync("chattr", ["-R", "-i", deploy], ct);
+                Recovery.Backup.PodmanRunRoot.RemoveFor(Path.Combine(spoke, "h"));
             }
         }
         Directory.Delete(dir, recursive: true);

@@ -4,8 +4,7 @@ namespace Talm.Lab.Spokes;
 public sealed record SpokeDirectory(string Root)
 {
     /// <summary>
-    /// The sandbox host root (what a node's / is). Kept short: podman refuses a run root
-    /// (host/run/containers/storage) longer than 50 characters.
+    /// The sandbox host root (what a node's / is). Kept short, so that the paths in logs stay readable.
     /// </summary>
     public string Host => Path.Combine(Root, "h");
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
@@ -7,8 +6,9 @@ using Microsoft.Extensions.Logging;
 namespace Talm.Operator.Kube;
 
 /// <summary>
-/// List, then watch from the list's resourceVersion, with bookmarks; on 410 Gone list again (and
-/// report what changed meanwhile as events); a watchdog cancels a watch that has been silent too
+/// List, then watch from the list's resourceVersion, with bookmarks; on 410 Gone or 504 "Too large
+/// resource version" (a server that came back with older data than this informer saw) list again (and report what changed
+/// meanwhile as events); a watchdog cancels a watch that has been silent too
 /// long, since a half-open connection otherwise waits forever. Keeps an <see cref="ObjectCache"/>
 /// and calls the handlers for every change, on the informer's own loop (handlers must be quick).
 /// </summary>
@@ -63,9 +63,10 @@ public sealed class Informer
                 }
                 var outcome = await WatchAsync(cancel).ConfigureAwait(false);
                 failures = 0;
-                if (outcome == WatchOutcome.Gone)
+                if (outcome == WatchOutcome.Relist)
                 {
-                    _log.LogInformation("Watch of {Resource} expired (410 Gone); listing again", Kind);
+                    _log.LogInformation("Watch of {Resource} from resourceVersion {ResourceVersion} refused ({Error}); listing again",
+                        Kind, ResourceVersion, Describe(_relistCause!));
                     mustList = true;
                 }
             }
@@ -73,9 +74,9 @@ public sealed class Informer
             {
                 return;
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
+            catch (Exception e) when (KubeErrors.MustRelist(e))
             {
-                _log.LogInformation("Resource version of {Resource} too old (410 Gone); listing again", Kind);
+                _log.LogInformation("Resource version {ResourceVersion} of {Resource} refused ({Error}); listing again", ResourceVersion, Kind, Describe(e));
                 mustList = true;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
@@ -141,17 +142,20 @@ public sealed class Informer
         _synced.TrySetResult();
     }
 
-    private enum WatchOutcome { Ended, Gone }
+    private enum WatchOutcome { Ended, Relist }
+
+    private Exception? _relistCause;
 
     private async Task<WatchOutcome> WatchAsync(CancellationToken cancel)
     {
         using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         watchdog.CancelAfter(_options.IdleTimeout);
-        var gone = false;
+        var relist = false;
         Exception? streamError = null;
         void OnError(Exception e)
         {
-            if (e is KubernetesException { Status.Code: 410 }) gone = true;
+            // 410 Gone and 504 "Too large resource version": resuming from this version cannot work, only a list can.
+            if (KubeErrors.MustRelist(e)) (relist, _relistCause) = (true, e);
             else streamError = e;
         }
 
@@ -179,7 +183,7 @@ public sealed class Informer
                 Kind, _options.IdleTimeout, ResourceVersion);
             return WatchOutcome.Ended;
         }
-        if (gone) return WatchOutcome.Gone;
+        if (relist) return WatchOutcome.Relist;
         if (streamError is not null)
             _log.LogWarning("Watch of {Resource} reported an error ({Error}); resuming", Kind, Describe(streamError));
         return WatchOutcome.Ended;

@@ -64,6 +64,17 @@ public sealed class ObjectCache(CacheShape shape = CacheShape.Full)
         }
     }
 
+    /// <summary>
+    /// Keeps what the server just answered to a read, even when a watch had delivered a newer version:
+    /// versions only go back when the server lost writes (a lab server restored from an older copy), and
+    /// then the read is the truth; keeping the lost version would have every write conflict forever.
+    /// </summary>
+    public void Replace(KubeObject obj)
+    {
+        obj = obj.Trimmed(shape);
+        lock (_gate) Upsert(obj);
+    }
+
     /// <summary>Forgets an object this process just deleted.</summary>
     public void Forget(string? ns, string name) => Remove(ns, name);
 

@@ -43,11 +43,39 @@ public sealed class CguReconciler(
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
         var cgu = caches.Cgus.Get(ns, name);
         if (cgu is null) return ReconcileResult.Done; // deleted, and its finalizer already done
+        var typed = cgu.As<ClusterGroupUpgrade>(KubeJson.Options);
+        // A clean-up (deletion) never depends on the values at fault, so it still runs.
+        if (typed.Metadata.DeletionTimestamp is null && SpecLimits.Problems(cgu.Json) is { Count: > 0 } problems)
+            return await ReportInvalidSpecAsync(cgu, typed, problems, cancel).ConfigureAwait(false);
         // Read once for both passes: the first does not change the spec that names it.
-        var preCachingConfig = await PreCachingConfigAsync(cgu.As<ClusterGroupUpgrade>(KubeJson.Options), cancel).ConfigureAwait(false);
+        var preCachingConfig = await PreCachingConfigAsync(typed, cancel).ConfigureAwait(false);
         var reportFirst = settings with { ClusterStepsPerDecision = 0 };
         var first = await PassAsync(ns, name, preCachingConfig, reportFirst, cancel).ConfigureAwait(false);
         return first is null ? ReconcileResult.Done : await PassAsync(ns, name, preCachingConfig, settings, cancel).ConfigureAwait(false) ?? ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// A spec with values the model cannot hold is not decided on: it gets <c>Validated</c> False with each
+    /// field and its limit (and the reference's validation failure Event when that changes), and waits
+    /// for its spec to change. Other CGUs read it tolerantly and are not held up by it.
+    /// </summary>
+    private async Task<ReconcileResult> ReportInvalidSpecAsync(KubeObject cgu, ClusterGroupUpgrade typed, IReadOnlyList<string> problems,
+        CancellationToken cancel)
+    {
+        var status = (typed.Status ?? new ClusterGroupUpgradeStatus()).DeepCopy();
+        status.Conditions ??= [];
+        var message = "Invalid spec: " + string.Join("; ", problems);
+        var before = Conditions.Find(status.Conditions, ConditionTypes.Validated)?.Message;
+        if (Conditions.Set(status.Conditions, ConditionTypes.Validated, false, ConditionReasons.InvalidSpec, message, time.GetUtcNow()))
+            await WriteStatusAsync(cgu, status, cancel).ConfigureAwait(false);
+        if (before != message)
+        {
+            log.LogWarning("CGU {Cgu} not acted on: {Message}", cgu.Key, message);
+            await events.RecordAsync(new EventSubject(typed.ApiVersion, typed.Kind, cgu.Namespace!, cgu.Name, typed.Metadata.Uid), EventRecorder.Warning,
+                "CguValidationFailure", $"ClusterGroupUpgrade {cgu.Name}: validation failure (invalid spec): {string.Join(", ", problems)}", cancel)
+                .ConfigureAwait(false);
+        }
+        return ReconcileResult.Done;
     }
 
     /// <summary>One decision applied; null when the CGU is gone.</summary>
@@ -128,7 +156,7 @@ public sealed class CguReconciler(
                 metrics.StatusConflict();
                 var fresh = KubeObject.FromJson((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group,
                     kind.Version, cgu.Namespace, kind.Plural, cgu.Name, cancel).ConfigureAwait(false));
-                caches.Cgus.Remember(fresh);
+                caches.Cgus.Replace(fresh);
                 // A change the engine does not read (labels, other annotations) does not invalidate the
                 // decision: write it on the new version at once. Anything else: decide again.
                 if (attempt >= 5 || !SameInputs(cgu, fresh)) throw new StatusConflictException(cgu.Key);

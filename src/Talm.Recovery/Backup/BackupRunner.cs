@@ -94,7 +94,7 @@ public sealed class BackupRunner
             SpaceEstimate.Format(estimate.Total), SpaceEstimate.Format(estimate.TreeBytes), SpaceEstimate.Format(estimate.EtcdBytes),
             SpaceEstimate.Format(estimate.StaticPodBytes), SpaceEstimate.Format(estimate.ExtrasBytes), copier.ReusableFiles,
             SpaceEstimate.Format(_options.SpaceMargin), SpaceEstimate.Format(free));
-        if (free <= estimate.Total + _options.SpaceMargin)
+        if (free <= estimate.WithMargin(_options.SpaceMargin))
         {
             if (previousRoot is not null && _options.ReplaceExisting)
             {
@@ -106,7 +106,7 @@ public sealed class BackupRunner
                 free = FreeBytes(snapshot);
             }
 
-            if (free <= estimate.Total + _options.SpaceMargin)
+            if (free <= estimate.WithMargin(_options.SpaceMargin))
             {
                 var message = $"{InsufficientSpaceMessage}: {SpaceEstimate.Format(estimate.Total)} needed plus a {SpaceEstimate.Format(_options.SpaceMargin)} margin, {SpaceEstimate.Format(free)} free in {_dir}"
                     + (previousRoot is null ? "; free space on that filesystem" : "; the last good backup is kept: free space, or pass --replace-existing to drop it first");
@@ -298,6 +298,7 @@ public sealed class BackupRunner
         {
             ToolVersion = _options.ToolVersion,
             Host = ReadHostName(),
+            Node = NodeIdentity.Read(_host.Root),
             StartedAt = startedAt,
             CompletedAt = _time.GetUtcNow(),
             Timestamp = timestamp,

@@ -38,8 +38,6 @@ public sealed record HostPaths(string Root)
 
     public string ContainerStorage => Combine("var/lib/containers/storage");
 
-    public string ContainerRunRoot => Combine("run/containers/storage");
-
     public string Hostname => Combine("etc/hostname");
 
     /// <summary>A host-absolute path (e.g. <c>/usr/lib/foo</c>) under the root.</summary>

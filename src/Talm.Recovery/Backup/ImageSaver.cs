@@ -30,11 +30,11 @@ public sealed class ImageSaver
             throw new DirectoryNotFoundException($"no container storage at {storage}; drop --images or check --host-root");
         }
 
-        // podman's database remembers the runroot it was created with: use the host's own.
-        var runRoot = host.ContainerRunRoot;
-        Directory.CreateDirectory(runRoot);
+        // No --runroot: podman's database in the storage remembers the run root it was made with and refuses
+        // any other given explicitly; left out, podman takes the recorded one (and a path under --host-root
+        // may also be longer than the 50 characters podman accepts for a run root).
         var driver = Directory.Exists(Path.Combine(storage, "overlay")) ? "overlay" : "vfs";
-        string[] common = ["--root", storage, "--runroot", runRoot, "--storage-driver", driver];
+        string[] common = ["--root", storage, "--storage-driver", driver];
         var containers = await _runner.RunAsync(_podman, [.. common, "ps", "--all", "--external", "--format", "{{.ImageID}}"], cancellationToken).ConfigureAwait(false);
         var imageIds = containers.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Distinct(StringComparer.Ordinal)

@@ -10,6 +10,9 @@ public sealed record SpaceEstimate(long TreeBytes, long EtcdBytes, long StaticPo
 {
     public long Total => TreeBytes + EtcdBytes + StaticPodBytes + ExtrasBytes;
 
+    /// <summary>The free space required: the estimate plus the margin, at most <see cref="long.MaxValue"/> (never wrapping round to a negative that would turn the check off).</summary>
+    public long WithMargin(long margin) => margin >= long.MaxValue - Total ? long.MaxValue : Total + Math.Max(0, margin);
+
     public static string Format(long bytes) => bytes switch
     {
         >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GiB",

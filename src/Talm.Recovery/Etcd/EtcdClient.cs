@@ -8,20 +8,33 @@ using Talm.Recovery.Etcd.Protocol;
 
 namespace Talm.Recovery.Etcd;
 
-/// <summary>etcd v3 over gRPC: streaming snapshot with trailer check, status, and KV get/put.</summary>
+/// <summary>
+/// etcd v3 over gRPC: streaming snapshot with trailer check, status, and KV get/put. Nothing waits on
+/// etcd for longer than <see cref="EtcdConnection.CallTimeout"/>: each request has that deadline (which
+/// covers connecting), and a snapshot stream may not pause for longer.
+/// </summary>
 public sealed class EtcdClient : IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly KV.KVClient _kv;
     private readonly Maintenance.MaintenanceClient _maintenance;
     private readonly string _endpoint;
+    private readonly TimeSpan _timeout;
 
     public EtcdClient(EtcdConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        if (EtcdConnectionCheck.Problem(connection) is { } problem)
+        {
+            throw new EtcdException(problem);
+        }
+
         _endpoint = connection.Endpoint.ToString();
-        // A snapshot is one long stream: a large window lets etcd send without waiting for window updates.
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(10), InitialHttp2StreamWindowSize = 8 << 20 };
+        _timeout = connection.CallTimeout;
+
+        // A backstop only: each call's own deadline (below) covers connecting and fires first. A
+        // snapshot is one long stream: a large window lets etcd send without waiting for window updates.
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = _timeout * 2, InitialHttp2StreamWindowSize = 8 << 20 };
         if (connection.Endpoint.Scheme == Uri.UriSchemeHttps)
         {
             handler.SslOptions = BuildTls(connection);
@@ -39,20 +52,20 @@ public sealed class EtcdClient : IDisposable
 
     public async Task<EtcdStatus> StatusAsync(CancellationToken cancellationToken = default)
     {
-        var response = await Call(() => _maintenance.StatusAsync(new StatusRequest(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        var response = await Call(() => _maintenance.StatusAsync(new StatusRequest(), deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
         return new EtcdStatus(response.Version, response.DbSize, response.Header.Revision, response.Header.MemberId);
     }
 
     public async Task<long> PutAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
     {
-        var response = await Call(() => _kv.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFrom(value.Span) }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        var response = await Call(() => _kv.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFrom(value.Span) }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
         return response.Header.Revision;
     }
 
     /// <summary>The value of one key, or null.</summary>
     public async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
-        var response = await Call(() => _kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key) }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        var response = await Call(() => _kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key) }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
         return response.Kvs.Count == 0 ? null : response.Kvs[0].Value.ToByteArray();
     }
 
@@ -62,7 +75,7 @@ public sealed class EtcdClient : IDisposable
         var key = System.Text.Encoding.UTF8.GetBytes(prefix);
         var end = (byte[])key.Clone();
         end[^1]++;
-        var response = await Call(() => _kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(key), RangeEnd = ByteString.CopyFrom(end), CountOnly = true }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        var response = await Call(() => _kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(key), RangeEnd = ByteString.CopyFrom(end), CountOnly = true }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
         return response.Count;
     }
 
@@ -82,11 +95,16 @@ public sealed class EtcdClient : IDisposable
         {
             await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                using var call = _maintenance.Snapshot(new SnapshotRequest(), cancellationToken: cancellationToken);
+                // No deadline for the whole stream (a large database takes as long as it takes), but etcd
+                // may never fall silent for longer than the call timeout: the clock restarts with each piece.
+                using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                silence.CancelAfter(_timeout);
+                using var call = _maintenance.Snapshot(new SnapshotRequest(), cancellationToken: silence.Token);
                 try
                 {
-                    while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                    while (await call.ResponseStream.MoveNext(silence.Token).ConfigureAwait(false))
                     {
+                        silence.CancelAfter(_timeout);
                         var blob = call.ResponseStream.Current.Blob.Memory;
                         await file.WriteAsync(blob, cancellationToken).ConfigureAwait(false);
                         total += blob.Length;
@@ -94,6 +112,10 @@ public sealed class EtcdClient : IDisposable
                         HashAllButLast32(hash, tail, ref tailLength, blob.Span);
                         onBytes?.Invoke(blob.Length);
                     }
+                }
+                catch (Exception e) when (e is RpcException or OperationCanceledException && silence.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw Silent(e);
                 }
                 catch (RpcException e)
                 {
@@ -148,11 +170,20 @@ public sealed class EtcdClient : IDisposable
         tailLength += chunk.Length;
     }
 
+    private DateTime Deadline() => DateTime.UtcNow + _timeout;
+
+    private EtcdException Silent(Exception e) =>
+        new($"etcd at {_endpoint} did not answer within {_timeout.TotalSeconds:0.#} s; check that etcd is running and that this is its client URL (a firewall that drops packets looks the same)", e);
+
     private async Task<T> Call<T>(Func<Task<T>> call)
     {
         try
         {
             return await call().ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            throw Silent(e);
         }
         catch (RpcException e)
         {

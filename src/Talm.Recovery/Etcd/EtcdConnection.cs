@@ -11,4 +11,12 @@ public sealed record EtcdConnection
     public string? CertFile { get; init; }
 
     public string? KeyFile { get; init; }
+
+    /// <summary>
+    /// How long etcd may stay silent: to connect, to answer each request, and between two pieces of a
+    /// snapshot stream. A silent etcd fails the backup after this, never hangs it.
+    /// </summary>
+    public TimeSpan CallTimeout { get; init; } = DefaultCallTimeout;
+
+    public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(30);
 }

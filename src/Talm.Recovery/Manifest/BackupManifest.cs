@@ -16,8 +16,11 @@ public sealed record BackupManifest
 
     public required string ToolVersion { get; init; }
 
-    /// <summary>Host name of the node the backup was taken on.</summary>
+    /// <summary>Host name of the node the backup was taken on, as the backup saw it (shown; <see cref="Node"/> is what the restore checks).</summary>
     public required string Host { get; init; }
+
+    /// <summary>The node's identity (host name, machine-id, OS), checked by the restore; absent in backups of older talm.</summary>
+    public NodeIdentity? Node { get; init; }
 
     public required DateTimeOffset StartedAt { get; init; }
 

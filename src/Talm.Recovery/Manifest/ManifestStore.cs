@@ -9,7 +9,10 @@ public static class ManifestStore
     /// <summary>camelCase names, nulls left out, no indentation (see <see cref="ManifestJsonContext"/>).</summary>
     public static JsonSerializerOptions Options => ManifestJsonContext.Default.Options;
 
-    /// <summary>Reads the manifest of a backup root; throws <see cref="InvalidDataException"/> naming the problem.</summary>
+    /// <summary>
+    /// Reads the manifest of a backup root and checks it (<see cref="ManifestValidator"/>): every path in
+    /// it is safe to join under a root. Throws <see cref="InvalidDataException"/> naming the problem, in one line.
+    /// </summary>
     public static BackupManifest Read(string backupRoot)
     {
         var path = Path.Combine(backupRoot, BackupLayout.Manifest);
@@ -18,25 +21,36 @@ public static class ManifestStore
             throw new InvalidDataException($"no {BackupLayout.Manifest} in {backupRoot}: there is no complete backup there; run `talm recovery backup`");
         }
 
+        using var stream = File.OpenRead(path);
+        return Parse(stream, path);
+    }
+
+    /// <summary>Reads a manifest from <paramref name="stream"/>; <paramref name="source"/> names it in messages.</summary>
+    public static BackupManifest Parse(Stream stream, string source)
+    {
         BackupManifest? manifest;
         try
         {
-            using var stream = File.OpenRead(path);
             manifest = JsonSerializer.Deserialize(stream, ManifestJsonContext.Default.BackupManifest);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path} is not a valid manifest ({e.Message}); the backup is damaged, take a new one", e);
+            throw new InvalidDataException($"{source} is not a valid manifest ({e.Message}); the backup is damaged, take a new one", e);
         }
 
         if (manifest is null)
         {
-            throw new InvalidDataException($"{path} is empty; the backup is damaged, take a new one");
+            throw new InvalidDataException($"{source} is empty; the backup is damaged, take a new one");
         }
 
         if (manifest.Format != BackupManifest.CurrentFormat)
         {
-            throw new InvalidDataException($"{path} has format {manifest.Format}, this talm reads format {BackupManifest.CurrentFormat}; use the talm saved with the backup ({BackupLayout.RecoveryScript})");
+            throw new InvalidDataException($"{source} has format {manifest.Format}, this talm reads format {BackupManifest.CurrentFormat}; use the talm saved with the backup ({BackupLayout.RecoveryScript})");
+        }
+
+        if (ManifestValidator.FirstProblem(manifest) is { } problem)
+        {
+            throw new InvalidDataException($"{source} is not a valid manifest: {problem}; the backup is damaged or was tampered with, take a new one");
         }
 
         return manifest;

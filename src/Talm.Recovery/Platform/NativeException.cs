@@ -31,6 +31,9 @@ public sealed class NativeException : IOException
 
     public string Call { get; }
 
+    /// <summary>The same failure, naming <paramref name="path"/> (what the engineer knows) instead of the path the call was given.</summary>
+    public NativeException At(string path) => Errno == 0 ? this : new NativeException(Call, path, Errno);
+
     public int Errno { get; }
 
     public const int ENOENT = 2;
@@ -42,4 +45,11 @@ public sealed class NativeException : IOException
     public const int ERANGE = 34;
     public const int EINVAL = 22;
     public const int ENOTTY = 25;
+    public const int ENOTDIR = 20;
+    public const int EISDIR = 21;
+    public const int ELOOP = 40;
+    public const int ENOSYS = 38;
+    public const int EPERM = 1;
+    public const int E2BIG = 7;
+    public const int EAGAIN = 11;
 }

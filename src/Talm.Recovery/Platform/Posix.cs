@@ -16,18 +16,21 @@ public static unsafe partial class Posix
         TryLStat(path) ?? throw new NativeException("lstat", path, NativeException.ENOENT);
 
     /// <summary>lstat semantics; null when the path does not exist.</summary>
-    public static FileStatus? TryLStat(string path)
+    public static FileStatus? TryLStat(string path) => StatAt(LibC.AT_FDCWD, path, LibC.AT_SYMLINK_NOFOLLOW, path);
+
+    /// <summary>statx(2) of <paramref name="name"/> relative to <paramref name="dirfd"/>; null when it does not exist.</summary>
+    internal static FileStatus? StatAt(int dirfd, string name, int flags, string display)
     {
         byte* buf = stackalloc byte[256];
-        if (LibC.Statx(LibC.AT_FDCWD, path, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, buf) != 0)
+        if (LibC.Statx(dirfd, name, flags, LibC.STATX_BASIC_STATS, buf) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == NativeException.ENOENT || errno == 20 /* ENOTDIR */)
+            if (errno == NativeException.ENOENT || errno == NativeException.ENOTDIR)
             {
                 return null;
             }
 
-            throw new NativeException("lstat", path, errno);
+            throw new NativeException("lstat", display, errno);
         }
 
         return FromStatx(buf);
@@ -354,6 +357,78 @@ public static unsafe partial class Posix
             {
                 destination.DangerousRelease();
             }
+        }
+    }
+
+    /// <summary>
+    /// Copies all of <paramref name="source"/> into the empty <paramref name="destination"/>: a clone where
+    /// the filesystem shares blocks, else copy_file_range (in the kernel), else read and write.
+    /// </summary>
+    public static void CopyContent(SafeFileHandle source, SafeFileHandle destination, string display)
+    {
+        if (TryClone(source, destination))
+        {
+            return;
+        }
+
+        var added = false;
+        var addedDest = false;
+        try
+        {
+            source.DangerousAddRef(ref added);
+            destination.DangerousAddRef(ref addedDest);
+            var copied = false;
+            while (true)
+            {
+                var n = LibC.CopyFileRange(source.DangerousGetHandle(), null, destination.DangerousGetHandle(), null, 1 << 30, 0);
+                if (n > 0)
+                {
+                    copied = true;
+                    continue;
+                }
+
+                if (n == 0)
+                {
+                    return;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (copied || errno is not (NativeException.EXDEV or NativeException.EINVAL or NativeException.ENOSYS or NativeException.EOPNOTSUPP or NativeException.EPERM))
+                {
+                    throw new NativeException("copy_file_range", display, errno);
+                }
+
+                break;
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                source.DangerousRelease();
+            }
+
+            if (addedDest)
+            {
+                destination.DangerousRelease();
+            }
+        }
+
+        // No in-kernel copy between these two (different filesystem types, an old kernel): through a buffer.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long offset = 0;
+            int read;
+            while ((read = RandomAccess.Read(source, buffer, offset)) > 0)
+            {
+                RandomAccess.Write(destination, buffer.AsSpan(0, read), offset);
+                offset += read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -11,6 +11,9 @@ public sealed class ProgressFile(string backupDir)
 {
     public string Path { get; } = System.IO.Path.Combine(backupDir, BackupLayout.ProgressFile);
 
+    /// <summary>Beside the progress file: the host root the restore began on, so --resume cannot continue it on another.</summary>
+    public string HostRootPath { get; } = System.IO.Path.Combine(backupDir, BackupLayout.ProgressFile + ".host-root");
+
     public bool Exists => File.Exists(Path);
 
     public IReadOnlyList<string> Read()
@@ -48,11 +51,37 @@ public sealed class ProgressFile(string backupDir)
         Posix.Fsync(System.IO.Path.GetDirectoryName(Path)!);
     }
 
+    /// <summary>Records, durably, the host root a restore begins on (before its first stage is recorded).</summary>
+    public void RecordHostRoot(string hostRoot)
+    {
+        var temp = HostRootPath + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(hostRoot + "\n"));
+            stream.Flush(flushToDisk: true);
+        }
+
+        Posix.Rename(temp, HostRootPath);
+        Posix.Fsync(System.IO.Path.GetDirectoryName(Path)!);
+    }
+
+    /// <summary>The host root the started restore began on; null when none was recorded (a restore begun by an older talm).</summary>
+    public string? RecordedHostRoot() => File.Exists(HostRootPath) ? File.ReadAllText(HostRootPath).Trim() : null;
+
     public void Delete()
     {
-        if (File.Exists(Path))
+        var changed = false;
+        foreach (var path in new[] { Path, HostRootPath })
         {
-            File.Delete(Path);
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
             Posix.Fsync(System.IO.Path.GetDirectoryName(Path)!);
         }
     }

@@ -22,7 +22,13 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
 
     public string ProgramName => options.InvokedAs ?? DefaultProgramName(options.BackupDir);
 
-    private string HostPath(string hostPath) => Path.Join(options.HostRoot, hostPath.TrimStart('/'));
+    /// <summary>
+    /// A host directory, resolved as the node resolves it (RHCOS's <c>/usr/local -&gt; ../var/usrlocal</c>) but never
+    /// outside the host root, and opened: every operation below it goes through the handle.
+    /// </summary>
+    private static ConfinedDirectory HostDirectory(ConfinedDirectory host, string hostPath, bool create = false) =>
+        host.OpenDirectory(hostPath.TrimStart('/'), SymlinkPolicy.InRoot, create);
+
 
     public static string DefaultProgramName(string backupDir)
     {
@@ -33,23 +39,41 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     public async Task<RestoreOutcome> RunAsync(CancellationToken cancellationToken)
     {
         var stages = PreChecks();
-        var etcdTool = EtcdRestoreTool.Find(options.EtcdRestore, options.HostRoot, tools.SearchPath);
-        var root = BackupGenerations.CurrentRoot(options.BackupDir)
-            ?? throw new RestoreFailedException($"Required backup content not found in {options.BackupDir} (no {BackupLayout.Manifest}: the backup is incomplete); take a new backup with 'talm recovery backup'");
-        var manifest = ReadManifest(root);
-
-        if (stages.Count == 0)
+        using var host = OpenHostRoot();
+        EtcdRestoreTool etcdTool;
+        string root;
+        BackupManifest manifest;
+        try
         {
-            CheckPinned();
+            root = BackupGenerations.CurrentRoot(options.BackupDir)
+                ?? throw new RestoreFailedException($"Required backup content not found in {options.BackupDir} (no {BackupLayout.Manifest}: the backup is incomplete); take a new backup with 'talm recovery backup'");
+            manifest = ReadManifest(root);
+
+            if (stages.Count == 0)
+            {
+                var active = ActiveDeployment();
+                CheckPinned(active);
+                CheckOrigin(manifest, host, active);
+            }
+            else
+            {
+                CheckSameHostRoot();
+            }
+
+            etcdTool = EtcdRestoreTool.Find(options.EtcdRestore, options.HostRoot, tools.SearchPath);
+            await VerifyBackupAsync(stages.Count == 0, manifest.Totals.Bytes, cancellationToken).ConfigureAwait(false);
+
+            if (stages.Count == 0)
+            {
+                _progress.RecordHostRoot(options.HostRoot);
+                _progress.Append(RestoreStage.Started);
+                stages = [RestoreStage.Started];
+                log.Info($"Restore started from the backup of {manifest.Host} taken {manifest.CompletedAt:yyyy-MM-dd HH:mm:ss} UTC");
+            }
         }
-
-        await VerifyBackupAsync(stages.Count == 0, manifest.Totals.Bytes, cancellationToken).ConfigureAwait(false);
-
-        if (stages.Count == 0)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _progress.Append(RestoreStage.Started);
-            stages = [RestoreStage.Started];
-            log.Info($"Restore started from the backup of {manifest.Host} taken {manifest.CompletedAt:yyyy-MM-dd HH:mm:ss} UTC");
+            throw new RestoreFailedException($"{e.Message}; the restore cannot start. Nothing on the node was changed.", e);
         }
 
         while (true)
@@ -66,11 +90,11 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
                 switch (next)
                 {
                     case RestoreStage.RestoreFiles:
-                        await RestoreFilesAsync(manifest, root, cancellationToken).ConfigureAwait(false);
+                        await RestoreFilesAsync(manifest, root, host, cancellationToken).ConfigureAwait(false);
                         log.Info($"Please reboot now with 'systemctl reboot', then run '{ProgramName} --resume'");
                         return RestoreOutcome.RebootRequired;
                     case RestoreStage.RestoreCluster:
-                        await RestoreClusterAsync(manifest, root, etcdTool, cancellationToken).ConfigureAwait(false);
+                        await RestoreClusterAsync(manifest, root, host, etcdTool, cancellationToken).ConfigureAwait(false);
                         if (options.Step)
                         {
                             log.Info($"Stage {RestoreStage.RestoreCluster} complete (--step); run '{ProgramName} --step' or '{ProgramName} --resume' to continue with the redeployment");
@@ -84,16 +108,51 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
                         return RestoreOutcome.Complete;
                 }
             }
-            catch (Exception e) when (e is NodeToolException or IOException or NativeException or TimeoutException or OstreeException
-                                          or UnauthorizedAccessException or InvalidDataException)
+            catch (Exception e) when (e is not RestoreFailedException)
             {
+                // Whatever went wrong (a tool, the disk, a bug), the node is partly restored and the answer is the same.
+                var cause = Cause(e, cancellationToken);
                 throw new RestoreFailedException(
-                    $"Stage {next} failed: {e.Message}\n" +
-                    $"Completed stages: {string.Join(", ", _progress.Read())}. Fix the cause above, then run '{ProgramName} --resume' to retry stage {next}, " +
+                    $"Stage {next} failed: {cause}\n" +
+                    $"Completed stages: {CompletedStages()}. Fix the cause above, then run '{ProgramName} --resume' to retry stage {next}, " +
                     $"or '{ProgramName} --restart' to start the restore over.",
-                    e);
+                    e,
+                    RestoreFailure.StageFailed);
             }
         }
+    }
+
+    private string CompletedStages()
+    {
+        try
+        {
+            return string.Join(", ", _progress.Read());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return $"unknown ({e.Message})";
+        }
+    }
+
+    /// <summary>The one line that says what went wrong: the first real error inside parallel work, and whether there were more.</summary>
+    private static string Cause(Exception e, CancellationToken cancellationToken)
+    {
+        if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            return "interrupted";
+        }
+
+        var more = 0;
+        while (e is AggregateException aggregate)
+        {
+            var inner = aggregate.Flatten().InnerExceptions;
+            more += inner.Count - 1;
+            e = inner[0];
+        }
+
+        var known = e is NodeToolException or IOException or TimeoutException or OstreeException or UnauthorizedAccessException or InvalidDataException;
+        var text = known ? e.Message : $"unexpected {e.GetType().Name}: {e.Message} (please report this)";
+        return more > 0 ? $"{text} (and {more} more error(s) like it)" : text;
     }
 
     private List<string> PreChecks()
@@ -140,6 +199,18 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         return stages;
     }
 
+    private ConfinedDirectory OpenHostRoot()
+    {
+        try
+        {
+            return ConfinedDirectory.Open(options.HostRoot);
+        }
+        catch (NativeException e)
+        {
+            throw new RestoreFailedException($"The host root {options.HostRoot} cannot be used ({e.Message}); check --host-root. Nothing on the node was changed.", e, RestoreFailure.BadInput);
+        }
+    }
+
     private static bool IsReadable(string path)
     {
         try
@@ -165,27 +236,30 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         }
     }
 
-    private void CheckPinned()
+    /// <summary>The deployment the node runs (the booted one, or the default under a host root); null when it cannot be told and --force allows going on.</summary>
+    private OstreeDeployment? ActiveDeployment()
     {
-        const string message = "Active ostree deployment is not pinned and should be rolled back.";
-        OstreeDeployment? active;
         try
         {
             using var sysroot = OstreeSysroot.Open(PlatformRollback.SysrootOf(options.HostRoot));
             var deployments = sysroot.Deployments();
-            active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
+            return deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
         }
         catch (OstreeException e)
         {
             if (options.Force)
             {
                 log.Warn($"{e.Message}; continuing because of --force");
-                return;
+                return null;
             }
 
             throw new RestoreFailedException($"{e.Message}; cannot tell whether the active deployment is the pinned one (use --force to go on anyway)", e);
         }
+    }
 
+    private void CheckPinned(OstreeDeployment? active)
+    {
+        const string message = "Active ostree deployment is not pinned and should be rolled back.";
         if (active is { Pinned: true })
         {
             return;
@@ -198,6 +272,49 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         }
 
         throw new RestoreFailedException($"{message}\nRun 'talm recovery rollback' (or 'rpm-ostree rollback -r'), reboot, then run '{ProgramName}' again; or use --force to restore onto this OS anyway.");
+    }
+
+    /// <summary>The backup must be of this node and of the OS it runs, before anything is changed.</summary>
+    private void CheckOrigin(BackupManifest manifest, ConfinedDirectory host, OstreeDeployment? active)
+    {
+        var origin = BackupOrigin.Compare(manifest, NodeIdentity.Read(host, options.HostRoot == "/"), active);
+        if (origin.Mismatches.Count > 0)
+        {
+            var list = string.Join("\n", origin.Mismatches.Select(m => "  - " + m));
+            if (!options.Force)
+            {
+                throw new RestoreFailedException(
+                    $"This backup is not of this node, or not of the OS it runs:\n{list}\n" +
+                    "Nothing on the node was changed. Restore this node's own backup ('talm recovery status' shows whose this one is), " +
+                    $"after 'talm recovery rollback' if the OS differs; only if you are sure it is right, run '{ProgramName} --force'.");
+            }
+
+            log.Warn("--force: THIS BACKUP IS NOT OF THIS NODE, or not of the OS it runs; restoring it anyway:");
+            foreach (var mismatch in origin.Mismatches)
+            {
+                log.Warn("  " + mismatch);
+            }
+
+            log.Warn("--force: /etc, /usr/local, /var/lib/kubelet and etcd are about to be replaced by this backup's");
+        }
+        else if (!origin.Confirmed)
+        {
+            log.Warn($"Cannot confirm that this backup is of this node: neither side records its {string.Join(", ", origin.Unconfirmed)}");
+        }
+    }
+
+    /// <summary>--resume continues a restore only on the host root it began on.</summary>
+    private void CheckSameHostRoot()
+    {
+        var recorded = _progress.RecordedHostRoot();
+        if (recorded is null || recorded == options.HostRoot)
+        {
+            return;
+        }
+
+        throw new RestoreFailedException(
+            $"The restore in {options.BackupDir} began on the host root {recorded}, not {options.HostRoot}; nothing was changed. " +
+            $"Run '{ProgramName} --host-root {recorded} --resume' to continue it there, or '--restart' to start over on {options.HostRoot}.");
     }
 
     private async Task VerifyBackupAsync(bool beforeAnyChange, long totalBytes, CancellationToken cancellationToken)
@@ -232,7 +349,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         await tools.RunAsync(step, name, args).ConfigureAwait(false);
     }
 
-    private async Task RestoreFilesAsync(BackupManifest manifest, string root, CancellationToken cancellationToken)
+    private async Task RestoreFilesAsync(BackupManifest manifest, string root, ConfinedDirectory host, CancellationToken cancellationToken)
     {
         const string step = RestoreStage.RestoreFiles;
         log.Info($"Stage {step}: stopping the node's workloads and restoring /usr/local and /etc");
@@ -245,14 +362,14 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             await Tool(step, "systemctl", "stop", "crio").ConfigureAwait(false);
             await Tool(step, "crio", "wipe", "-f").ConfigureAwait(false);
 
-            Mirror("/usr/local", BackupLayout.LocalDir, ExcludeList.Empty, manifest, root, cancellationToken);
-            Mirror("/etc", BackupLayout.EtcDir, ExcludeList.Load(Path.Combine(root, BackupLayout.EtcExcludeList)), manifest, root, cancellationToken);
+            Mirror(host, "/usr/local", BackupLayout.LocalDir, ExcludeList.Empty, manifest, root, cancellationToken);
+            Mirror(host, "/etc", BackupLayout.EtcDir, ExcludeList.Load(Path.Combine(root, BackupLayout.EtcExcludeList)), manifest, root, cancellationToken);
 
             var extras = Path.Combine(root, BackupLayout.ExtrasArchive);
             if (File.Exists(extras))
             {
                 log.Info("Unpacking extras.tgz (machine-config files outside the three trees) at /");
-                await Tool(step, "tar", "-xzpf", extras, "-C", options.HostRoot, "--numeric-owner", "--xattrs", "--xattrs-include=*").ConfigureAwait(false);
+                await UnpackExtrasAsync(step, extras, host, cancellationToken).ConfigureAwait(false);
             }
 
             await Tool(step, "systemctl", "daemon-reload").ConfigureAwait(false);
@@ -273,37 +390,43 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         log.Info($"Stage {step} complete");
     }
 
-    private void Mirror(string hostPath, string backupName, ExcludeList excludes, BackupManifest manifest, string root, CancellationToken cancellationToken)
+    private void Mirror(ConfinedDirectory host, string hostPath, string backupName, ExcludeList excludes, BackupManifest manifest, string root, CancellationToken cancellationToken)
     {
-        var target = HostTreeRoot(hostPath);
-        log.Info($"Restoring {hostPath} from {backupName}/ (only what differs is rewritten)");
-        var request = new MirrorRequest(hostPath, Path.Combine(root, backupName), target, backupName, manifest.Entries, excludes, manifest.StartedAt);
-        var result = new TreeMirror(options.Parallelism).Mirror(request, new SynchronousProgress(log), cancellationToken);
+        using var target = HostDirectory(host, hostPath, create: true);
+        var resolved = "/" + target.Relative;
+        log.Info($"Restoring {hostPath}{(resolved == hostPath ? "" : $" (that is {resolved})")} from {backupName}/ (only what differs is rewritten)");
+        var request = new MirrorRequest(hostPath, Path.Combine(root, backupName), target.Path, backupName, manifest.Entries, excludes, manifest.StartedAt);
+        var result = new TreeMirror(options.Parallelism).Mirror(request, target, new SynchronousProgress(log), cancellationToken);
         log.Info($"Restored {hostPath}: {result.Entries} entries, {result.Copied} rewritten ({result.BytesCopied / (1024.0 * 1024.0):0.0} MiB), " +
                  $"{result.MetadataFixed} metadata fixed, {result.Deleted} removed, {result.Hashed} hashed, in {result.Duration.TotalSeconds:0.0}s");
     }
 
-    /// <summary>
-    /// The directory a host tree really lives in: on RHCOS <c>/usr/local</c> is a symlink into
-    /// <c>/var</c>; an absolute link target is taken relative to the host root, never the machine running us.
-    /// </summary>
-    private string HostTreeRoot(string hostPath)
+    /// <summary>tar unpacks beside the backup, never on the host; the files then go in through the host root's handle.</summary>
+    private async Task UnpackExtrasAsync(string step, string archive, ConfinedDirectory host, CancellationToken cancellationToken)
     {
-        var path = HostPath(hostPath);
-        for (var hops = 0; hops < 8 && Posix.TryLStat(path) is { Kind: FileKind.Symlink }; hops++)
+        var scratch = Path.Combine(options.BackupDir, ".extras");
+        if (Directory.Exists(scratch))
         {
-            var target = new FileInfo(path).LinkTarget!;
-            path = target.StartsWith('/') ? HostPath(target) : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, target));
+            Directory.Delete(scratch, recursive: true);
         }
 
-        return path;
+        Directory.CreateDirectory(scratch);
+        try
+        {
+            await tools.RunAsync(step, "tar", ["-xzpf", archive, "-C", scratch, "--numeric-owner", "--xattrs", "--xattrs-include=*"], cancellationToken).ConfigureAwait(false);
+            UnpackedTree.CopyInto(scratch, host, SymlinkPolicy.InRoot, onlyWhatDiffers: false, withXattrs: true);
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
     }
 
-    private async Task RestoreClusterAsync(BackupManifest manifest, string root, EtcdRestoreTool etcdTool, CancellationToken cancellationToken)
+    private async Task RestoreClusterAsync(BackupManifest manifest, string root, ConfinedDirectory host, EtcdRestoreTool etcdTool, CancellationToken cancellationToken)
     {
         const string step = RestoreStage.RestoreCluster;
         log.Info($"Stage {step}: restoring /var/lib/kubelet and etcd");
-        Mirror("/var/lib/kubelet", BackupLayout.KubeletDir, ExcludeList.Empty, manifest, root, cancellationToken);
+        Mirror(host, "/var/lib/kubelet", BackupLayout.KubeletDir, ExcludeList.Empty, manifest, root, cancellationToken);
 
         var crio = await tools.TryRunAsync(step, "systemctl", ["is-active", "crio"], cancellationToken).ConfigureAwait(false);
         if (!crio.Succeeded)
@@ -324,7 +447,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         }
         else
         {
-            await RestoreEtcdAsync(step, manifest, root, etcdTool, cancellationToken).ConfigureAwait(false);
+            await RestoreEtcdAsync(step, manifest, root, host, etcdTool, cancellationToken).ConfigureAwait(false);
         }
 
         await Tool(step, "systemctl", "enable", "kubelet").ConfigureAwait(false);
@@ -358,18 +481,21 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         }
     }
 
-    private async Task RestoreEtcdAsync(string step, BackupManifest manifest, string root, EtcdRestoreTool etcdTool, CancellationToken cancellationToken)
+    private async Task RestoreEtcdAsync(string step, BackupManifest manifest, string root, ConfinedDirectory host, EtcdRestoreTool etcdTool, CancellationToken cancellationToken)
     {
         var containers = new NodeContainers(tools, log, time, options.HeartbeatPeriod);
 
-        var manifests = HostPath("/etc/kubernetes/manifests");
+        // /etc/kubernetes is inside the restored /etc: no symlink is followed below it.
+        using var kubernetes = HostDirectory(host, "/etc").OpenDirectory("kubernetes");
+        using var manifests = kubernetes.OpenDirectory("manifests", create: true);
+
         // Kept in the backup directory, not under /etc/kubernetes, so the restored /etc stays an exact mirror.
         var stashed = Path.Combine(options.BackupDir, "etcd-pod.yaml.stopped");
-        var etcdManifest = Path.Combine(manifests, "etcd-pod.yaml");
-        if (File.Exists(etcdManifest))
+        const string etcdManifest = "etcd-pod.yaml";
+        if (manifests.TryStat(etcdManifest) is { Kind: FileKind.Regular })
         {
             log.Info("Stopping the etcd static pod (moving its manifest out of manifests/)");
-            File.Move(etcdManifest, stashed, overwrite: true);
+            MoveOut(manifests, etcdManifest, stashed);
         }
 
         await containers.WaitGoneAsync(step, "etcd", options.ContainerTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
@@ -378,24 +504,36 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         var archived = await ArchivedManifestsAsync(step, archive, cancellationToken).ConfigureAwait(false);
         var etcdYaml = archived.TryGetValue("etcd", out var etcdInArchive) ? null : (File.Exists(stashed) ? await File.ReadAllTextAsync(stashed, cancellationToken).ConfigureAwait(false) : null);
         var (memberName, peerUrl) = EtcdMemberIdentity.FromManifest(etcdYaml ?? ReadArchivedEtcdManifest(archive, etcdInArchive), manifest.Host);
+        string etcdData;
+        using (var varLib = HostDirectory(host, "/var/lib"))
+        {
+            // The etcd tools take a path: the data directory's parent is resolved beneath the host root, and the
+            // data directory itself must not be a symlink (it is renamed, never followed).
+            if (varLib.TryStat("etcd") is { Kind: FileKind.Symlink })
+            {
+                throw new SymlinkRefusedException(varLib.Child("etcd"));
+            }
+
+            etcdData = varLib.Child("etcd");
+        }
+
         var aside = await new EtcdDataRestore(tools, log, time, options.HeartbeatPeriod).RestoreAsync(
-            step, etcdTool, Path.Combine(root, manifest.Etcd.SnapshotFile), HostPath("/var/lib/etcd"), options.BackupDir, memberName, peerUrl, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            step, etcdTool, Path.Combine(root, manifest.Etcd.SnapshotFile), etcdData, options.BackupDir, memberName, peerUrl, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (aside is not null)
         {
             log.Info($"The pre-recovery etcd data is kept in {aside}");
         }
 
         log.Info("Putting back the static pod resources of the backup's revisions");
-        await new StaticPodResources(tools, log).PutBackAsync(step, archive, HostPath("/etc/kubernetes"), Path.Combine(options.BackupDir, ".static-pod-resources"), cancellationToken).ConfigureAwait(false);
+        await new StaticPodResources(tools, log).PutBackAsync(step, archive, kubernetes, Path.Combine(options.BackupDir, ".static-pod-resources"), cancellationToken).ConfigureAwait(false);
         foreach (var pod in StaticPods)
         {
             if (archived.TryGetValue(pod, out var relative))
             {
-                var from = Path.Combine(HostPath("/etc/kubernetes"), relative);
-                var to = Path.Combine(manifests, $"{pod}-pod.yaml");
-                var temp = to + ".talm-new";
-                File.Copy(from, temp, overwrite: true);
-                File.Move(temp, to, overwrite: true);
+                using var from = kubernetes.OpenDirectory(ManifestPath.Parent(relative));
+                var name = Path.GetFileName(relative);
+                using var input = from.OpenFile(name);
+                PutFile(manifests, $"{pod}-pod.yaml", input, from.TryStat(name)!.Permissions);
             }
         }
 
@@ -403,13 +541,42 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         {
             if (!archived.ContainsKey("etcd"))
             {
-                File.Move(stashed, etcdManifest, overwrite: true);
+                using var input = File.OpenHandle(stashed);
+                PutFile(manifests, etcdManifest, input, Posix.LStat(stashed).Permissions);
             }
-            else
-            {
-                File.Delete(stashed);
-            }
+
+            File.Delete(stashed);
         }
+    }
+
+    /// <summary>Moves a host file out into the backup directory (a copy when they are on different filesystems).</summary>
+    private static void MoveOut(ConfinedDirectory dir, string name, string destination)
+    {
+        var mode = dir.TryStat(name)!.Permissions;
+        File.Delete(destination);
+        using (var input = dir.OpenFile(name))
+        using (var output = File.Open(destination, FileMode.Create, FileAccess.Write))
+        {
+            Posix.CopyContent(input, output.SafeFileHandle, destination);
+            output.Flush(flushToDisk: true);
+        }
+
+        Posix.Chmod(destination, mode);
+        dir.Delete(name);
+    }
+
+    /// <summary>Writes <paramref name="content"/> as <paramref name="name"/>: beside it first, then renamed over it.</summary>
+    private static void PutFile(ConfinedDirectory dir, string name, Microsoft.Win32.SafeHandles.SafeFileHandle content, int mode)
+    {
+        const string temp = ".talm-new";
+        dir.Delete(temp);
+        using (var output = dir.CreateFile(temp))
+        {
+            Posix.CopyContent(content, output, dir.Child(name));
+        }
+
+        dir.SetMode(temp, mode);
+        dir.Rename(temp, name);
     }
 
     /// <summary>Which static pod manifests the resources archive holds: pod → path relative to /etc/kubernetes.</summary>

@@ -11,8 +11,10 @@ namespace Talm.Recovery.Restore;
 /// </summary>
 public sealed class StaticPodResources(NodeToolRunner tools, RecoveryLog log)
 {
-    public async Task<int> PutBackAsync(string step, string archive, string kubernetesDir, string scratchDir, CancellationToken cancellationToken)
+    /// <param name="kubernetes">The host's <c>/etc/kubernetes</c>, opened beneath the host root; nothing is written outside it.</param>
+    public async Task<int> PutBackAsync(string step, string archive, ConfinedDirectory kubernetes, string scratchDir, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(kubernetes);
         if (Directory.Exists(scratchDir))
         {
             Directory.Delete(scratchDir, recursive: true);
@@ -22,31 +24,7 @@ public sealed class StaticPodResources(NodeToolRunner tools, RecoveryLog log)
         try
         {
             await tools.RunAsync(step, "tar", ["-xzpf", archive, "-C", scratchDir, "--numeric-owner"], cancellationToken).ConfigureAwait(false);
-            var copied = 0;
-            foreach (var source in Directory.EnumerateFileSystemEntries(scratchDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                var rel = Path.GetRelativePath(scratchDir, source);
-                var target = Path.Combine(kubernetesDir, rel);
-                var status = Posix.LStat(source);
-                switch (status.Kind)
-                {
-                    case FileKind.Directory when !Directory.Exists(target):
-                        Directory.CreateDirectory(target);
-                        Posix.LChown(target, status.Uid, status.Gid);
-                        Posix.Chmod(target, status.Permissions);
-                        break;
-                    case FileKind.Regular when !SameContent(source, target, status.Size):
-                        var temp = target + ".talm-new";
-                        File.Copy(source, temp, overwrite: true);
-                        Posix.LChown(temp, status.Uid, status.Gid);
-                        Posix.Chmod(temp, status.Permissions);
-                        Posix.SetTimes(temp, status.AtimeNs, status.MtimeNs);
-                        Posix.Rename(temp, target);
-                        copied++;
-                        break;
-                }
-            }
-
+            var copied = UnpackedTree.CopyInto(scratchDir, kubernetes, SymlinkPolicy.Refuse, onlyWhatDiffers: true, withXattrs: false);
             log.Info(copied == 0
                 ? "Static pod resources of the backup's revisions are in place"
                 : $"Put back {copied} static pod resource file(s) from the backup's archive");
@@ -57,14 +35,4 @@ public sealed class StaticPodResources(NodeToolRunner tools, RecoveryLog log)
             Directory.Delete(scratchDir, recursive: true);
         }
     }
-
-    /// <summary>The manifest of a static pod as the archive holds it, or null.</summary>
-    public static string? ArchivedManifest(string kubernetesDir, string relative)
-    {
-        var path = Path.Combine(kubernetesDir, relative);
-        return File.Exists(path) ? File.ReadAllText(path) : null;
-    }
-
-    private static bool SameContent(string source, string target, long size) =>
-        Posix.TryLStat(target) is { Kind: FileKind.Regular } t && t.Size == size && TreeMirror.Sha256Of(source) == TreeMirror.Sha256Of(target);
 }

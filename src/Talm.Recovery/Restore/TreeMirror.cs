@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Enumeration;
 using System.Security.Cryptography;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
@@ -13,16 +12,26 @@ namespace Talm.Recovery.Restore;
 /// the manifest and its ctime predates the backup (no write, chmod or touch since then can leave ctime
 /// untouched); otherwise, when the size matches, it is hashed and compared with the manifest's SHA-256.
 /// Replaced files are written beside the target and renamed over it, so a crash never leaves a half file.
+/// Every operation goes through <see cref="ConfinedDirectory"/>: nothing outside the target directory is
+/// ever reached, whatever the manifest says or a symlink on the host points to.
 /// </summary>
 public sealed class TreeMirror(int parallelism)
 {
     private const string TempMarker = ".talm-restore-";
 
-    // Every entry, hidden ones included (the default options would skip names starting with '.').
-    private static readonly EnumerationOptions NamesOnly = new() { AttributesToSkip = 0, RecurseSubdirectories = false, IgnoreInaccessible = false };
-
+    /// <summary>Mirrors into <see cref="MirrorRequest.TargetDir"/>, created if missing, as the root of confinement.</summary>
     public MirrorResult Mirror(MirrorRequest request, IProgress<MirrorProgress>? progress, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        using var target = ConfinedDirectory.Open(request.TargetDir, create: true);
+        return Mirror(request, target, progress, cancellationToken);
+    }
+
+    /// <summary>Mirrors into an already opened directory (the restore resolves it beneath the host root); nothing outside it is touched.</summary>
+    public MirrorResult Mirror(MirrorRequest request, ConfinedDirectory target, IProgress<MirrorProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(target);
         var clock = Stopwatch.StartNew();
         var prefix = request.ManifestPrefix + "/";
         var backupStartNs = (request.BackupStartedAt.ToUnixTimeMilliseconds() * 1_000_000L) - 1;
@@ -43,6 +52,13 @@ public sealed class TreeMirror(int parallelism)
             }
 
             var rel = entry.Path[prefix.Length..];
+
+            // The manifest was checked when it was read; a caller that built entries itself gets the same rule.
+            if (ManifestPath.Problem(rel) is { } problem)
+            {
+                throw new UnsafePathException($"manifest entry {ManifestPath.Show(entry.Path)}: {problem}; refusing to restore it");
+            }
+
             if (request.Excludes.IsExcluded(rel))
             {
                 continue;
@@ -70,152 +86,177 @@ public sealed class TreeMirror(int parallelism)
             }
         }
 
-        Directory.CreateDirectory(request.TargetDir);
-
-        // 1. Directories exist, and are directories, before anything goes into them. A directory whose
-        //    mtime matches the manifest and whose ctime predates the backup has had no entry added,
-        //    removed or renamed since: its listing needs no second look.
-        var unchangedDirs = new HashSet<string>(StringComparer.Ordinal);
-        var rootStatus = Posix.TryLStat(request.TargetDir);
-        if (rootEntry is not null && rootStatus is { Kind: FileKind.Directory } && rootStatus.MtimeNs == rootEntry.MtimeNs && rootStatus.CtimeNs <= backupStartNs)
+        var phases = new List<(string, TimeSpan)>();
+        var workers = new System.Collections.Concurrent.ConcurrentBag<Worker>();
+        Worker NewWorker()
         {
-            unchangedDirs.Add("");
+            var worker = new Worker(target);
+            workers.Add(worker);
+            return worker;
         }
 
-        foreach (var (rel, entry) in ordered)
+        try
         {
-            if (entry.Kind != EntryKind.Directory)
+            // 1. Directories exist, and are directories, before anything goes into them. A directory whose
+            //    mtime matches the manifest and whose ctime predates the backup has had no entry added,
+            //    removed or renamed since: its listing needs no second look.
+            var unchangedDirs = new HashSet<string>(StringComparer.Ordinal);
+            var rootStatus = target.Stat();
+            if (rootEntry is not null && rootStatus.MtimeNs == rootEntry.MtimeNs && rootStatus.CtimeNs <= backupStartNs)
             {
-                continue;
+                unchangedDirs.Add("");
             }
 
-            var path = Path.Combine(request.TargetDir, rel);
-            var status = Posix.TryLStat(path);
-            if (status?.Kind != FileKind.Directory)
+            var sequential = NewWorker();
+            foreach (var (rel, entry) in ordered)
             {
-                RemoveAny(path, status);
-                Directory.CreateDirectory(path);
-                counters.Copied++;
-            }
-            else if (status.MtimeNs == entry.MtimeNs && status.CtimeNs <= backupStartNs)
-            {
-                unchangedDirs.Add(rel);
-            }
-        }
-
-        var phases = new List<(string, TimeSpan)> { ("directories", clock.Elapsed) };
-
-        // 2. What the backup does not hold goes, so stale files never survive a restore.
-        // Only directories whose listing changed since the backup are read; they are independent, so in parallel.
-        var changedDirs = ordered.Where(e => e.Entry.Kind == EntryKind.Directory && !unchangedDirs.Contains(e.Rel)).Select(e => e.Rel).ToList();
-        if (!unchangedDirs.Contains(""))
-        {
-            changedDirs.Add("");
-        }
-
-        Parallel.ForEach(
-            changedDirs,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
-            dir => Interlocked.Add(ref counters.Deleted, DeleteExtras(request, wanted, dir)));
-
-        phases.Add(("deletions", clock.Elapsed));
-
-        // 3. Files and symlinks, in parallel (hashing and copying dominate).
-        var linked = new List<(string Rel, ManifestEntry Entry, string LinkTo)>();
-        var independent = new List<(string Rel, ManifestEntry Entry)>();
-        foreach (var (rel, entry) in ordered)
-        {
-            if (entry.Kind == EntryKind.Directory)
-            {
-                continue;
-            }
-
-            var linkTo = entry.HardLinkTo is { } to && to.StartsWith(prefix, StringComparison.Ordinal) ? to[prefix.Length..] : null;
-            if (linkTo is not null && wanted.ContainsKey(linkTo))
-            {
-                linked.Add((rel, entry, linkTo));
-            }
-            else
-            {
-                independent.Add((rel, entry));
-            }
-        }
-
-        Parallel.ForEach(
-            independent,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
-            () => new Counters(),
-            (item, _, local) =>
-            {
-                var path = Path.Combine(request.TargetDir, item.Rel);
-                if (item.Entry.Kind == EntryKind.Symlink)
+                if (entry.Kind != EntryKind.Directory)
                 {
-                    RestoreSymlink(path, item.Entry, backupStartNs, local);
+                    continue;
+                }
+
+                // A plain lstat decides; only a change goes through the confined parent (and checks again there).
+                var status = target.TryStatBelow(rel);
+                if (status?.Kind != FileKind.Directory)
+                {
+                    var dir = sequential.DirectoryOf(rel, out var name);
+                    status = dir.TryStat(name);
+                    if (status?.Kind != FileKind.Directory)
+                    {
+                        dir.Delete(name, status);
+                        dir.CreateDirectory(name);
+                        counters.Copied++;
+                    }
+                }
+                else if (status.MtimeNs == entry.MtimeNs && status.CtimeNs <= backupStartNs)
+                {
+                    unchangedDirs.Add(rel);
+                }
+            }
+
+            phases.Add(("directories", clock.Elapsed));
+
+            // 2. What the backup does not hold goes, so stale files never survive a restore.
+            // Only directories whose listing changed since the backup are read; they are independent, so in parallel.
+            var changedDirs = ordered.Where(e => e.Entry.Kind == EntryKind.Directory && !unchangedDirs.Contains(e.Rel)).Select(e => e.Rel).ToList();
+            if (!unchangedDirs.Contains(""))
+            {
+                changedDirs.Add("");
+            }
+
+            Parallel.ForEach(
+                changedDirs,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
+                dir => Interlocked.Add(ref counters.Deleted, DeleteExtras(request, target, wanted, dir)));
+
+            phases.Add(("deletions", clock.Elapsed));
+
+            // 3. Files and symlinks, in parallel (hashing and copying dominate). Each worker keeps the
+            //    directory it last used open: the manifest's order keeps siblings together.
+            var linked = new List<(string Rel, ManifestEntry Entry, string LinkTo)>();
+            var independent = new List<(string Rel, ManifestEntry Entry)>();
+            foreach (var (rel, entry) in ordered)
+            {
+                if (entry.Kind == EntryKind.Directory)
+                {
+                    continue;
+                }
+
+                var linkTo = entry.HardLinkTo is { } to && to.StartsWith(prefix, StringComparison.Ordinal) ? to[prefix.Length..] : null;
+                if (linkTo is not null && wanted.ContainsKey(linkTo))
+                {
+                    linked.Add((rel, entry, linkTo));
                 }
                 else
                 {
-                    RestoreFile(path, Path.Combine(request.SourceDir, item.Rel), item.Entry, backupStartNs, local);
+                    independent.Add((rel, entry));
+                }
+            }
+
+            Parallel.ForEach(
+                independent,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
+                NewWorker,
+                (item, _, worker) =>
+                {
+                    var dir = worker.DirectoryOf(item.Rel, out var name);
+                    if (item.Entry.Kind == EntryKind.Symlink)
+                    {
+                        RestoreSymlink(dir, name, item.Entry, backupStartNs, worker.Counters);
+                    }
+                    else
+                    {
+                        RestoreFile(dir, name, Path.Combine(request.SourceDir, item.Rel), item.Entry, backupStartNs, worker.Counters);
+                    }
+
+                    Tick();
+                    return worker;
+                },
+                worker => counters.Add(worker.Counters));
+
+            phases.Add(("files", clock.Elapsed));
+
+            // 4. Hard links, once the files they share an inode with are in place.
+            var peers = NewWorker();
+            foreach (var (rel, _, linkTo) in linked)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var dir = sequential.DirectoryOf(rel, out var name);
+                var peerDir = peers.DirectoryOf(linkTo, out var peerName);
+                var status = dir.TryStat(name);
+                var peerStatus = peerDir.TryStat(peerName) ?? throw new IOException($"{peerDir.Child(peerName)} vanished before {dir.Child(name)} could be linked to it");
+                if (status is { Kind: FileKind.Regular } && status.Inode == peerStatus.Inode && status.Device == peerStatus.Device)
+                {
+                    counters.Unchanged++;
+                }
+                else
+                {
+                    dir.Delete(name, status);
+                    dir.CreateHardLink(name, peerDir, peerName);
+                    counters.Copied++;
                 }
 
                 Tick();
-                return local;
-            },
-            local => counters.Add(local));
+            }
 
-        phases.Add(("files", clock.Elapsed));
+            phases.Add(("hard links", clock.Elapsed));
 
-        // 4. Hard links, once the files they share an inode with are in place.
-        foreach (var (rel, entry, linkTo) in linked)
+            // 5. Directory metadata last and deepest first: adding or removing children changes a directory's mtime.
+            for (var i = ordered.Count - 1; i >= 0; i--)
+            {
+                var (rel, entry) = ordered[i];
+                if (entry.Kind != EntryKind.Directory)
+                {
+                    continue;
+                }
+
+                var dir = sequential.DirectoryOf(rel, out var name);
+                var status = dir.TryStat(name) is { Kind: FileKind.Directory } s ? s : throw new IOException($"{dir.Child(name)} is no longer a directory");
+                if (!UntouchedSinceBackup(status, entry, backupStartNs) && FixMetadata(dir, name, status, entry, isSymlink: false))
+                {
+                    counters.MetadataFixed++;
+                }
+
+                Tick();
+            }
+
+            if (rootEntry is not null)
+            {
+                FixMetadata(target, ".", target.Stat(), rootEntry, isSymlink: false);
+            }
+
+            phases.Add(("directory metadata", clock.Elapsed));
+            target.SyncFilesystem();
+            phases.Add(("sync", clock.Elapsed));
+        }
+        finally
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var path = Path.Combine(request.TargetDir, rel);
-            var target = Path.Combine(request.TargetDir, linkTo);
-            var status = Posix.TryLStat(path);
-            var targetStatus = Posix.LStat(target);
-            if (status is { Kind: FileKind.Regular } && status.Inode == targetStatus.Inode && status.Device == targetStatus.Device)
+            foreach (var worker in workers)
             {
-                counters.Unchanged++;
+                worker.Dispose();
             }
-            else
-            {
-                RemoveAny(path, status);
-                Posix.Link(target, path);
-                counters.Copied++;
-            }
-
-            _ = entry;
-            Tick();
         }
 
-        phases.Add(("hard links", clock.Elapsed));
-
-        // 5. Directory metadata last and deepest first: adding or removing children changes a directory's mtime.
-        for (var i = ordered.Count - 1; i >= 0; i--)
-        {
-            var (rel, entry) = ordered[i];
-            if (entry.Kind != EntryKind.Directory)
-            {
-                continue;
-            }
-
-            var path = Path.Combine(request.TargetDir, rel);
-            var status = Posix.LStat(path);
-            if (!UntouchedSinceBackup(status, entry, backupStartNs) && FixMetadata(path, status, entry, isSymlink: false))
-            {
-                counters.MetadataFixed++;
-            }
-
-            Tick();
-        }
-
-        if (rootEntry is not null && Posix.TryLStat(request.TargetDir) is { Kind: FileKind.Directory } finalRoot)
-        {
-            FixMetadata(request.TargetDir, finalRoot, rootEntry, isSymlink: false);
-        }
-
-        phases.Add(("directory metadata", clock.Elapsed));
-        Posix.SyncFilesystem(request.TargetDir);
-        phases.Add(("sync", clock.Elapsed));
         var previous = TimeSpan.Zero;
         var timings = new List<string>();
         foreach (var (name, at) in phases)
@@ -241,11 +282,11 @@ public sealed class TreeMirror(int parallelism)
     }
 
     /// <summary>Removes what the backup does not hold from one directory (its wanted subdirectories are visited on their own).</summary>
-    private static int DeleteExtras(MirrorRequest request, Dictionary<string, ManifestEntry> wanted, string relDir)
+    private static int DeleteExtras(MirrorRequest request, ConfinedDirectory target, Dictionary<string, ManifestEntry> wanted, string relDir)
     {
         var deleted = 0;
-        var full = relDir.Length == 0 ? request.TargetDir : Path.Combine(request.TargetDir, relDir);
-        foreach (var name in new FileSystemEnumerable<string>(full, (ref FileSystemEntry e) => e.FileName.ToString(), NamesOnly))
+        using var dir = target.OpenDirectory(relDir);
+        foreach (var name in dir.Names())
         {
             var rel = relDir.Length == 0 ? name : relDir + "/" + name;
             if (wanted.ContainsKey(rel) || request.Excludes.IsExcluded(rel))
@@ -253,8 +294,7 @@ public sealed class TreeMirror(int parallelism)
                 continue;
             }
 
-            var child = Path.Combine(full, name);
-            var status = Posix.TryLStat(child);
+            var status = dir.TryStat(name);
 
             // Sockets, FIFOs and device nodes cannot be in a backup; the services that own them recreate them.
             if (status is { Kind: FileKind.Special })
@@ -262,25 +302,25 @@ public sealed class TreeMirror(int parallelism)
                 continue;
             }
 
-            RemoveAny(child, status);
+            dir.Delete(name, status);
             deleted++;
         }
 
         return deleted;
     }
 
-    private static void RestoreSymlink(string path, ManifestEntry entry, long backupStartNs, Counters counters)
+    private static void RestoreSymlink(ConfinedDirectory dir, string name, ManifestEntry entry, long backupStartNs, Counters counters)
     {
-        var status = Posix.TryLStat(path);
+        var status = dir.TryStat(name);
         if (status is { Kind: FileKind.Symlink } && UntouchedSinceBackup(status, entry, backupStartNs))
         {
             counters.Unchanged++;
             return;
         }
 
-        if (status is { Kind: FileKind.Symlink } && new FileInfo(path).LinkTarget == entry.LinkTarget)
+        if (status is { Kind: FileKind.Symlink } && dir.ReadLink(name) == entry.LinkTarget)
         {
-            if (FixMetadata(path, status, entry, isSymlink: true))
+            if (FixMetadata(dir, name, status, entry, isSymlink: true))
             {
                 counters.MetadataFixed++;
             }
@@ -292,15 +332,15 @@ public sealed class TreeMirror(int parallelism)
             return;
         }
 
-        RemoveAny(path, status);
-        Posix.Symlink(entry.LinkTarget ?? throw new InvalidDataException($"manifest entry {entry.Path} is a symlink without a target"), path);
-        FixMetadata(path, Posix.LStat(path), entry, isSymlink: true);
+        dir.Delete(name, status);
+        dir.CreateSymlink(entry.LinkTarget ?? throw new InvalidDataException($"manifest entry {entry.Path} is a symlink without a target"), name);
+        FixMetadata(dir, name, dir.TryStat(name)!, entry, isSymlink: true);
         counters.Copied++;
     }
 
-    private static void RestoreFile(string path, string source, ManifestEntry entry, long backupStartNs, Counters counters)
+    private static void RestoreFile(ConfinedDirectory dir, string name, string source, ManifestEntry entry, long backupStartNs, Counters counters)
     {
-        var status = Posix.TryLStat(path);
+        var status = dir.TryStat(name);
         var same = false;
         if (status is { Kind: FileKind.Regular } && status.Size == entry.Size)
         {
@@ -313,13 +353,14 @@ public sealed class TreeMirror(int parallelism)
             {
                 counters.Hashed++;
                 counters.BytesHashed += status.Size;
-                same = string.Equals(Sha256Of(path), entry.Sha256, StringComparison.OrdinalIgnoreCase);
+                using var handle = dir.OpenFile(name);
+                same = string.Equals(Sha256Of(handle), entry.Sha256, StringComparison.OrdinalIgnoreCase);
             }
         }
 
         if (same)
         {
-            if (FixMetadata(path, status!, entry, isSymlink: false))
+            if (FixMetadata(dir, name, status!, entry, isSymlink: false))
             {
                 counters.MetadataFixed++;
             }
@@ -333,21 +374,26 @@ public sealed class TreeMirror(int parallelism)
 
         if (status is { Kind: FileKind.Directory or FileKind.Special })
         {
-            RemoveAny(path, status);
+            dir.Delete(name, status);
         }
 
-        var temp = Path.Combine(Path.GetDirectoryName(path)!, TempMarker + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8]);
+        var temp = TempMarker + Guid.NewGuid().ToString("N")[..16];
         try
         {
-            File.Copy(source, temp);
-            ApplyAll(temp, entry);
-            Posix.Rename(temp, path);
+            using (var input = File.OpenHandle(source, FileMode.Open, FileAccess.Read))
+            using (var output = dir.CreateFile(temp))
+            {
+                Posix.CopyContent(input, output, dir.Child(name));
+            }
+
+            ApplyAll(dir, temp, entry);
+            dir.Rename(temp, name);
         }
         catch
         {
             try
             {
-                File.Delete(temp);
+                dir.Delete(temp);
             }
             catch (IOException)
             {
@@ -381,63 +427,63 @@ public sealed class TreeMirror(int parallelism)
     private static bool UntouchedSinceBackup(FileStatus status, ManifestEntry entry, long backupStartNs) =>
         status.MtimeNs == entry.MtimeNs && status.CtimeNs <= backupStartNs;
 
-    private static void ApplyAll(string path, ManifestEntry entry)
+    private static void ApplyAll(ConfinedDirectory dir, string name, ManifestEntry entry)
     {
-        Posix.LChown(path, entry.Uid, entry.Gid);
+        dir.SetOwner(name, entry.Uid, entry.Gid);
 
         // chown clears setuid/setgid, so the mode comes after it.
-        Posix.Chmod(path, entry.Mode);
+        dir.SetMode(name, entry.Mode);
 
-        ApplyXattrs(path, entry);
-        Posix.SetTimes(path, entry.MtimeNs, entry.MtimeNs);
+        ApplyXattrs(dir, name, entry);
+        dir.SetTimes(name, entry.MtimeNs, entry.MtimeNs);
     }
 
     /// <summary>Brings owner, mode, xattrs and mtime in line with the manifest; true if anything changed.</summary>
-    private static bool FixMetadata(string path, FileStatus status, ManifestEntry entry, bool isSymlink)
+    private static bool FixMetadata(ConfinedDirectory dir, string name, FileStatus status, ManifestEntry entry, bool isSymlink)
     {
         var changed = false;
         if (status.Uid != entry.Uid || status.Gid != entry.Gid)
         {
-            Posix.LChown(path, entry.Uid, entry.Gid);
+            dir.SetOwner(name, entry.Uid, entry.Gid);
             changed = true;
         }
 
         if (!isSymlink && (changed || status.Permissions != entry.Mode))
         {
-            Posix.Chmod(path, entry.Mode);
+            dir.SetMode(name, entry.Mode);
             changed = true;
         }
 
-        changed |= ApplyXattrs(path, entry);
+        changed |= ApplyXattrs(dir, name, entry);
         if (changed || status.MtimeNs != entry.MtimeNs)
         {
-            Posix.SetTimes(path, status.AtimeNs, entry.MtimeNs);
+            dir.SetTimes(name, status.AtimeNs, entry.MtimeNs);
             changed = true;
         }
 
         return changed;
     }
 
-    private static bool ApplyXattrs(string path, ManifestEntry entry)
+    private static bool ApplyXattrs(ConfinedDirectory dir, string name, ManifestEntry entry)
     {
-        var current = Posix.GetXattrs(path);
+        var current = dir.GetXattrs(name);
         var changed = false;
         var desired = entry.Xattrs ?? new Dictionary<string, string>();
-        foreach (var (name, base64) in desired)
+        foreach (var (attribute, base64) in desired)
         {
             var value = Convert.FromBase64String(base64);
-            if (!current.TryGetValue(name, out var have) || !have.AsSpan().SequenceEqual(value))
+            if (!current.TryGetValue(attribute, out var have) || !have.AsSpan().SequenceEqual(value))
             {
-                Posix.SetXattr(path, name, value);
+                dir.SetXattr(name, attribute, value);
                 changed = true;
             }
         }
 
-        foreach (var name in current.Keys)
+        foreach (var attribute in current.Keys)
         {
-            if (!desired.ContainsKey(name))
+            if (!desired.ContainsKey(attribute))
             {
-                Posix.RemoveXattr(path, name);
+                dir.RemoveXattr(name, attribute);
                 changed = true;
             }
         }
@@ -445,25 +491,60 @@ public sealed class TreeMirror(int parallelism)
         return changed;
     }
 
-    internal static void RemoveAny(string path, FileStatus? status)
+    internal static string Sha256Of(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
     {
-        switch (status?.Kind)
-        {
-            case null:
-                return;
-            case FileKind.Directory:
-                Directory.Delete(path, recursive: true);
-                return;
-            default:
-                File.Delete(path);
-                return;
-        }
+        using var stream = new FileStream(handle, FileAccess.Read, 1 << 17);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    internal static string Sha256Of(string path)
+    /// <summary>
+    /// One thread's view of the target: the chain of directories down to the one it used last stays open,
+    /// so in the manifest's (depth-first) order each directory is opened once, one name at a time, never
+    /// through a symlink.
+    /// </summary>
+    private sealed class Worker(ConfinedDirectory target) : IDisposable
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 17, FileOptions.SequentialScan);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
+        private readonly List<(string Rel, ConfinedDirectory Dir)> _chain = [];
+
+        public Counters Counters { get; } = new();
+
+        /// <summary>The directory holding <paramref name="rel"/>; <paramref name="name"/> is its last name.</summary>
+        public ConfinedDirectory DirectoryOf(string rel, out string name)
+        {
+            var slash = rel.LastIndexOf('/');
+            var parent = slash < 0 ? "" : rel[..slash];
+            name = rel[(slash + 1)..];
+            while (_chain.Count > 0 && !(_chain[^1].Rel.Length == 0 || parent == _chain[^1].Rel || parent.StartsWith(_chain[^1].Rel + "/", StringComparison.Ordinal)))
+            {
+                _chain[^1].Dir.Dispose();
+                _chain.RemoveAt(_chain.Count - 1);
+            }
+
+            if (_chain.Count == 0)
+            {
+                _chain.Add(("", target.OpenDirectory("")));
+            }
+
+            while (_chain[^1].Rel != parent)
+            {
+                var (topRel, top) = _chain[^1];
+                var rest = topRel.Length == 0 ? parent : parent[(topRel.Length + 1)..];
+                var next = rest.Split('/', 2)[0];
+                _chain.Add((topRel.Length == 0 ? next : topRel + "/" + next, top.OpenDirectory(next)));
+            }
+
+            return _chain[^1].Dir;
+        }
+
+        public void Dispose()
+        {
+            foreach (var (_, dir) in _chain)
+            {
+                dir.Dispose();
+            }
+
+            _chain.Clear();
+        }
     }
 
     private sealed class Counters
