@@ -39,7 +39,7 @@ internal static class GenerationRecycler
             }
         }
 
-        Parallel.ForEach(own, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) }, rel => Posix.TryUnlink(Path.Combine(previousRoot, rel)));
+        Workers.Run(own, Math.Max(parallelism, Workers.UnlinkParallelism), rel => Posix.TryUnlink(Path.Combine(previousRoot, rel)));
         if (Posix.TryLStat(recycleDir) is not null)
         {
             TreeRemover.Remove(recycleDir, parallelism);
