@@ -16,7 +16,7 @@ public sealed class PhaseTimingTests
         Assert.True(verbose.ExitCode == 0, verbose.Error);
         var line = Assert.Single(verbose.Error.Split('\n'), l => l.Contains("Phase timings:", StringComparison.Ordinal));
         // Every phase of a second backup, in the order they end, each with its seconds; then those that run beside others.
-        string[] phases = ["scan", "copy", "snapshot wait", "describe", "pin", "sync wait", "manifest", "commit", "recycle previous"];
+        string[] phases = ["scan", "space estimate", "copy", "snapshot wait", "describe", "pin", "sync wait", "manifest", "commit", "recycle previous"];
         var at = 0;
         foreach (var phase in phases)
         {
@@ -25,7 +25,7 @@ public sealed class PhaseTimingTests
             at = found + phase.Length;
         }
 
-        foreach (var concurrent in (string[])["etcd snapshot", "static pods archive", "extras", "sync"])
+        foreach (var concurrent in (string[])["previous manifest", "etcd snapshot", "static pods archive", "extras", "sync"])
         {
             Assert.Contains(concurrent + " (concurrent) ", line, StringComparison.Ordinal);
         }

@@ -15,7 +15,9 @@ namespace Talm.Recovery.Backup;
 /// </summary>
 public sealed class TreeCopier
 {
-    private readonly ReuseIndex? _reuse;
+    private readonly Task<ReuseIndex?> _reuseSource;
+    private ReuseIndex? _reuse;
+    private bool _reuseKnown;
     private readonly ProgressCounters _counters;
     private readonly ILogger _logger;
     private readonly CopyTuning _tuning;
@@ -28,9 +30,16 @@ public sealed class TreeCopier
     private long _keptInPlace;
 
     public TreeCopier(ReuseIndex? reuse, ProgressCounters counters, ILogger logger, CopyTuning tuning)
+        : this(Task.FromResult(reuse), counters, logger, tuning)
     {
+    }
+
+    /// <summary>A copier whose reuse index may still be in the making: it is awaited once the trees are listed, before they are walked.</summary>
+    public TreeCopier(Task<ReuseIndex?> reuse, ProgressCounters counters, ILogger logger, CopyTuning tuning)
+    {
+        ArgumentNullException.ThrowIfNull(reuse);
         ArgumentNullException.ThrowIfNull(tuning);
-        _reuse = reuse;
+        _reuseSource = reuse;
         _counters = counters;
         _logger = logger;
         _tuning = tuning;
@@ -79,6 +88,7 @@ public sealed class TreeCopier
         }
 
         var listing = TreeLister.List([.. roots.Where(r => r.Status is not null).Select(r => r.Source)], _tuning.SmallFileParallelism);
+        ResolveReuse();
         foreach (var (sourceRoot, destRelative, rootStatus) in roots)
         {
             if (rootStatus is null)
@@ -127,6 +137,7 @@ public sealed class TreeCopier
     /// <summary>Records one regular file, placed at <paramref name="destRelative"/> inside a directory named like its parent's metadata.</summary>
     public void ScanFile(string sourceFile, string destRelative)
     {
+        ResolveReuse();
         var status = Posix.LStat(sourceFile);
         if (status.Kind != FileKind.Regular)
         {
@@ -137,6 +148,15 @@ public sealed class TreeCopier
         var parentRel = destRelative[..destRelative.LastIndexOf('/')];
         _items.Add(new Item(directory, parentRel, Posix.LStat(directory), ItemAction.Directory, null, null, null));
         AddFile(sourceFile, destRelative, status);
+    }
+
+    private void ResolveReuse()
+    {
+        if (!_reuseKnown)
+        {
+            _reuse = _reuseSource.GetAwaiter().GetResult();
+            _reuseKnown = true;
+        }
     }
 
     private void AddFile(string source, string rel, FileStatus status)
