@@ -183,6 +183,8 @@ void Report(string mode, List<Round> rounds)
     Console.WriteLine($"device limit       : median {Median(rounds.Select(r => r.Limit.Copy.TotalSeconds)):0.00} s for a direct-I/O copy of {Size(bytes)} (read {Median(rounds.Select(r => r.Limit.Read.TotalSeconds)):0.00} s, " +
         $"durable write {Median(rounds.Select(r => r.Limit.Write.TotalSeconds)):0.00} s); first backup median {Median(rounds.Select(r => r.FirstToLimit)):0.00}x the limit (aim <= 1.5), spread {rounds.Min(r => r.FirstToLimit):0.00}-{rounds.Max(r => r.FirstToLimit):0.00}");
     Console.WriteLine($"5% of bytes changed: median {Median(rounds.Select(r => r.Changed)):0.000} of a full reference backup + sync (target <= 0.2), spread {rounds.Min(r => r.Changed):0.000}-{rounds.Max(r => r.Changed):0.000}");
+    Console.WriteLine($"etcd snapshot floor: the reference's etcdctl snapshot save alone took a median {Median(rounds.Select(r => r.Ref2.Snapshot.TotalSeconds)):0.00} s = {Median(rounds.Select(r => r.SnapshotFloor)):0.000} of its full backup + sync " +
+        $"(spread {rounds.Min(r => r.SnapshotFloor):0.000}-{rounds.Max(r => r.SnapshotFloor):0.000}): no backup that takes a full etcd snapshot can go below it");
     Console.WriteLine($"unchanged host     : backup #2 median {Median(rounds.Select(r => r.SecondToFirst)):0.00}x backup #1, #{series} median {Median(rounds.Select(r => r.LastToFirst)):0.00}x #1 (target <= 1.0); " +
         $"spreads {rounds.Min(r => r.SecondToFirst):0.00}-{rounds.Max(r => r.SecondToFirst):0.00} and {rounds.Min(r => r.LastToFirst):0.00}-{rounds.Max(r => r.LastToFirst):0.00}; " +
         $"median of all {series}: {Median(rounds.SelectMany(r => r.Series).Select(s => s.Seconds)):0.00} s");
@@ -210,6 +212,9 @@ internal sealed record Round(int Number, bool ReferenceFirst, Run Ref1, Run Talm
 
     /// <summary>talm after 5% of the bytes changed, against a full reference backup, both durable.</summary>
     public double Changed => Talm2.Seconds / Ref2.DurableSeconds;
+
+    /// <summary>The reference's etcd snapshot alone, against its full backup after the change, both as timed in that run.</summary>
+    public double SnapshotFloor => Ref2.Snapshot.TotalSeconds / Ref2.DurableSeconds;
 
     public double SecondToFirst => Series[1].Seconds / Series[0].Seconds;
 

@@ -86,6 +86,24 @@ public sealed class SafetyTests
         var report = await BackupVerifier.VerifyAsync(host.BackupDir);
         Assert.True(report.Intact, string.Join('\n', report.Problems));
         Assert.Empty(TreeComparison.Differences(Path.Combine(host.Root, "etc"), Path.Combine(host.BackupDir, "etc")));
+
+        // Reuse links the previous backup's copies, never a host file: no inode of the backup is one of
+        // the host's, so a host file rewritten in place (same inode) leaves every backup as it was.
+        var hostInodes = Directory.EnumerateFiles(host.Root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Select(p => Platform.Posix.LStat(p)).Select(s => (s.Device, s.Inode)).ToHashSet();
+        var generations = Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir);
+        Assert.DoesNotContain(
+            Directory.EnumerateFiles(generations, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }),
+            p => hostInodes.Contains((Platform.Posix.LStat(p).Device, Platform.Posix.LStat(p).Inode)));
+        var reused = Path.Combine(host.Root, "etc/sysconfig/f00008.conf");
+        var before = await File.ReadAllBytesAsync(Path.Combine(host.BackupDir, "etc/sysconfig/f00008.conf"));
+        await using (var inPlace = new FileStream(reused, FileMode.Open, FileAccess.Write))
+        {
+            inPlace.Write(new byte[before.Length]);
+        }
+
+        Assert.Equal(before, await File.ReadAllBytesAsync(Path.Combine(host.BackupDir, "etc/sysconfig/f00008.conf")));
+        Assert.True((await BackupVerifier.VerifyAsync(host.BackupDir)).Intact);
     }
 
     [Fact]

@@ -75,38 +75,59 @@ internal sealed class TreeLister
     /// <summary>The entries of a listed directory in ordinal name order; empty when it vanished while listed.</summary>
     public IReadOnlyList<Child> Children(string directory) => _listings.TryGetValue(directory, out var children) ? children : [];
 
+    // Each name is looked up relative to the open directory: a path from the root for each of ten
+    // thousand entries would make the kernel walk every component again.
     private static List<Child> ListOne(string directory)
     {
+        ConfinedDirectory open;
         List<string> names;
         try
         {
-            names = [.. new FileSystemEnumerable<string>(directory, (ref FileSystemEntry e) => e.FileName.ToString(), new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false })];
+            open = ConfinedDirectory.Open(directory);
         }
-        catch (DirectoryNotFoundException)
+        catch (NativeException e) when (e.Errno is NativeException.ENOENT or NativeException.ENOTDIR)
         {
             return []; // removed while we walked (kubelet volumes come and go)
         }
 
-        names.Sort(StringComparer.Ordinal);
-        var children = new List<Child>(names.Count);
-        foreach (var name in names)
+        using (open)
         {
-            var path = System.IO.Path.Combine(directory, name);
-            var status = Posix.TryLStat(path);
-            if (status is null)
+            try
             {
-                continue;
+                names = [.. new FileSystemEnumerable<string>(directory, (ref FileSystemEntry e) => e.FileName.ToString(), new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false })];
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return [];
             }
 
-            var target = status.Kind == FileKind.Symlink ? new FileInfo(path).LinkTarget : null;
-            if (status.Kind == FileKind.Symlink && target is null)
+            names.Sort(StringComparer.Ordinal);
+            var children = new List<Child>(names.Count);
+            foreach (var name in names)
             {
-                continue;
+                var status = open.TryStat(name);
+                if (status is null)
+                {
+                    continue;
+                }
+
+                string? target = null;
+                if (status.Kind == FileKind.Symlink)
+                {
+                    try
+                    {
+                        target = open.ReadLink(name);
+                    }
+                    catch (NativeException e) when (e.Errno is NativeException.ENOENT or NativeException.EINVAL)
+                    {
+                        continue; // gone, or replaced by something else, since the listing
+                    }
+                }
+
+                children.Add(new Child(name, System.IO.Path.Combine(directory, name), status, target));
             }
 
-            children.Add(new Child(name, path, status, target));
+            return children;
         }
-
-        return children;
     }
 }
