@@ -14,9 +14,11 @@ public static class Fleet
     public static HubSnapshot MidBackup(int n)
     {
         var names = Enumerable.Range(1, n).Select(i => $"sno-{i:D5}").ToArray();
+        var available = new ManagedClusterStatus { Conditions = [new Condition { Type = ManagedCluster.AvailableCondition, Status = "True" }] };
         var clusters = names.Select(c => new ManagedCluster
         {
             Metadata = new ObjectMeta { Name = c, Labels = new Dictionary<string, string> { ["name"] = c, ["du-profile"] = "4.16" } },
+            Status = available,
         }).ToList();
 
         var policies = new List<Policy>();
@@ -36,7 +38,8 @@ public static class Fleet
                 Spec = spec,
                 Status = new PolicyStatus { Status = [.. names.Select(c => new PolicyClusterStatus { ClusterName = c, ClusterNamespace = c, Compliant = "NonCompliant" })] },
             });
-            policies.AddRange(names.Select(c => new Policy { Metadata = new ObjectMeta { Name = $"ztp-group.{p}", Namespace = c }, Spec = spec }));
+            var childLabels = new Dictionary<string, string> { ["policy.open-cluster-management.io/root-policy"] = $"ztp-group.{p}" };
+            policies.AddRange(names.Select(c => new Policy { Metadata = new ObjectMeta { Name = $"ztp-group.{p}", Namespace = c, Labels = childLabels }, Spec = spec }));
         }
 
         // 70 % Active, 10 % Starting (job being created), 5 % Starting (namespace being created), 10 % Succeeded, 5 % failed.
@@ -94,18 +97,29 @@ public static class Fleet
                 RemediationStrategy = new RemediationStrategy { MaxConcurrency = 500, Timeout = 240 },
             },
         };
-        // Run the engine once to produce the status a real CGU would carry at this point, then put the backup states in.
-        var first = new Talm.Engine.CguEngine(new FixedSuffix()).Decide(new HubSnapshot { Cgu = cgu, ManagedClusters = clusters, Policies = policies, Settings = Settings }, Now.AddMinutes(-5));
-        var status = first.Status.DeepCopy();
-        status.Backup = new BackupStatus { StartedAt = Now.AddMinutes(-5), Status = states, Clusters = [] };
-        return new HubSnapshot
+        // Run the engine until the backup has started, as the operator would (status written, Placements
+        // and bindings created), then put the backup states in.
+        var engine = new Talm.Engine.CguEngine(new FixedSuffix());
+        var snapshot = new HubSnapshot { Cgu = cgu, ManagedClusters = clusters, Policies = policies, Settings = Settings };
+        var placements = new Dictionary<string, Placement>();
+        var bindings = new Dictionary<string, PlacementBinding>();
+        for (var i = 0; i < 5 && snapshot.Cgu.Status?.Backup is null; i++)
         {
-            Cgu = cgu with { Status = status },
-            ManagedClusters = clusters,
-            Policies = policies,
-            Views = views,
-            Settings = Settings,
-        };
+            var d = engine.Decide(snapshot, Now.AddMinutes(-5));
+            foreach (var a in d.Intents.OfType<ApplyIntent>())
+            {
+                if (a.Body is Placement p)
+                    placements[a.Name] = p;
+                else if (a.Body is PlacementBinding b)
+                    bindings[a.Name] = b;
+            }
+            snapshot = snapshot with { Cgu = snapshot.Cgu with { Status = d.Status.DeepCopy() }, Placements = [.. placements.Values], PlacementBindings = [.. bindings.Values] };
+        }
+        var status = snapshot.Cgu.Status?.DeepCopy() ?? throw new InvalidOperationException("the engine did not reach the backup");
+        if (status.Backup is null)
+            throw new InvalidOperationException($"the engine did not reach the backup: {status.Conditions?[^1].Message}");
+        status.Backup = new BackupStatus { StartedAt = Now.AddMinutes(-5), Status = states, Clusters = [] };
+        return snapshot with { Cgu = snapshot.Cgu with { Status = status }, Views = views };
     }
 
     // Every cluster may step in one decision: the worst case, and the figures stay comparable with

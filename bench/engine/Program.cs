@@ -2,11 +2,6 @@ using BenchmarkDotNet.Running;
 using Talm.Bench.Engine;
 
 // `--smoke` checks the scenario and prints one timing without BenchmarkDotNet (seconds, not minutes).
-if (args.Contains("--profile"))
-{
-    PhaseProfile.Run(args.Length > 1 && int.TryParse(args[^1], out var p) ? p : 10_000);
-    return;
-}
 if (args.Contains("--smoke"))
 {
     var size = args.Length > 1 && int.TryParse(args[^1], out var n) ? n : 10_000;

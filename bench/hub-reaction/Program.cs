@@ -46,7 +46,6 @@ async Task<List<TimeSpan>> MeasureAsync(bool reactToViews)
     using var host = new OperatorHost(client, new OperatorOptions
     {
         RecoveryImage = "recovery:bench", HealthBind = "0", MetricsBind = "0", ReactToSpokeObjects = reactToViews,
-        MeterName = "bench-" + Guid.NewGuid(),
     }, TimeProvider.System, NullLoggerFactory.Instance);
     using var stop = new CancellationTokenSource();
     var run = host.RunAsync(stop.Token);

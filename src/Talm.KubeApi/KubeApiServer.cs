@@ -66,7 +66,8 @@ public sealed class KubeApiServer : IAsyncDisposable
             service.EnsureSystemNamespaces();
             foreach (var file in options.ManifestFiles) ApplyManifestFile(service, file);
             var requests = new RequestMetrics();
-            var handler = new ApiHandler(service, options.TimeProvider, options.BookmarkInterval, loggerFactory.CreateLogger("Talm.KubeApi"), requests);
+            var reviews = new Auth.Reviews(new Auth.StaticTokens(options.TokenAuthFile), new Auth.RbacAuthorizer(store));
+            var handler = new ApiHandler(service, options.TimeProvider, options.BookmarkInterval, loggerFactory.CreateLogger("Talm.KubeApi"), requests, reviews);
 
             // The empty builder reads no environment variables or appsettings files: the embedder decides everything.
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -118,7 +119,7 @@ public sealed class KubeApiServer : IAsyncDisposable
                 ?? throw new InvalidDataException($"{file}: kind {kind} in {apiVersion} is not served; load its CRD first");
             var name = JsonUtil.MetaStr(doc, "name") ?? throw new InvalidDataException($"{file}: a {kind} has no metadata.name");
             var ns = type.Namespaced ? JsonUtil.MetaStr(doc, "namespace") ?? "default" : null;
-            if (service.Store.Get(type.Key, ns ?? string.Empty, name) is null)
+            if (service.Store.Get(type.StoreKey, ns ?? string.Empty, name) is null)
             {
                 service.Create(type, version, ns, doc).Durable.GetAwaiter().GetResult();
             }

@@ -30,6 +30,12 @@ public sealed record KubeApiServerOptions
     /// <summary>Manifests (YAML, multi-document) created at start when absent, e.g. the lab CRDs.</summary>
     public IReadOnlyList<string> ManifestFiles { get; init; } = [];
 
+    /// <summary>
+    /// Tokens that TokenReviews authenticate, in kube-apiserver's --token-auth-file format
+    /// (<c>token,user,uid[,"group1,group2"]</c>); the kubeconfig's own token is always known (see <see cref="Auth.StaticTokens"/>).
+    /// </summary>
+    public string? TokenAuthFile { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     public ILoggerFactory? LoggerFactory { get; init; }

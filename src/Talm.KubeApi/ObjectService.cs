@@ -52,7 +52,7 @@ public sealed class ObjectService
     }
 
     public StoredObject Get(ResourceType type, string? ns, string name) =>
-        _store.Get(type.Key, ns ?? string.Empty, name) ?? throw ApiException.NotFound(type.Group, type.Plural, name);
+        _store.Get(type.StoreKey, ns ?? string.Empty, name) ?? throw ApiException.NotFound(type.Group, type.Plural, name);
 
     public WriteResult Create(ResourceType type, string version, string? ns, JsonObject body, bool dryRun = false, string? fieldValidation = null)
     {
@@ -84,9 +84,9 @@ public sealed class ObjectService
         Defaulter.Apply(body, type.Version(version)?.Schema);
         CheckUnknownFields(type, version, body, null, fieldValidation);
         Validate(type, version, name, body);
-        body = JsonUtil.Canonical(body);
+        body = JsonUtil.Canonical(type.ToStorage?.Invoke(body) ?? body);
         ResourceType? servedByCrd = type == BuiltinResources.CustomResourceDefinition ? CrdParser.Parse(body) : null;
-        var result = _store.Write(type.Key, ns ?? string.Empty, name, current =>
+        var result = _store.Write(type.StoreKey, ns ?? string.Empty, name, current =>
             current is null ? Mutation.Put(body) : throw ApiException.AlreadyExists(type.Group, type.Plural, name), dryRun);
         if (servedByCrd is not null && !dryRun) _registry.AddOrReplace(servedByCrd);
         return result;
@@ -120,12 +120,14 @@ public sealed class ObjectService
     private WriteResult Write(ResourceType type, string version, string? ns, string name, Func<JsonObject, JsonObject> incomingFrom, bool statusOnly, bool dryRun, string? fieldValidation)
     {
         ResourceType? servedByCrd = null;
-        var result = _store.Write(type.Key, ns ?? string.Empty, name, current =>
+        var result = _store.Write(type.StoreKey, ns ?? string.Empty, name, current =>
         {
             if (current is null) throw ApiException.NotFound(type.Group, type.Plural, name);
             var currentNode = AsVersion(current.Node, type, version);
             var incoming = incomingFrom(currentNode);
             CheckUnknownFields(type, version, incoming, currentNode, fieldValidation);
+            if (type.StoredAs is { } storage)
+                return DecideUpdate(storage, version, current, type.ToStorage!(incoming), statusOnly);
             var next = DecideUpdate(type, version, current, incoming, statusOnly);
             if (type == BuiltinResources.CustomResourceDefinition && next.Kind == MutationKind.Put)
                 servedByCrd = CrdParser.Parse(next.Node!);
@@ -223,7 +225,7 @@ public sealed class ObjectService
     public WriteResult Delete(ResourceType type, string? ns, string name, JsonObject? options, bool dryRun = false)
     {
         var preconditions = options?["preconditions"] as JsonObject;
-        var result = _store.Write(type.Key, ns ?? string.Empty, name, current =>
+        var result = _store.Write(type.StoreKey, ns ?? string.Empty, name, current =>
         {
             if (current is null) throw ApiException.NotFound(type.Group, type.Plural, name);
             if (JsonUtil.Str(preconditions, "resourceVersion") is { } rv && rv != current.ResourceVersion.ToString(CultureInfo.InvariantCulture))
@@ -256,7 +258,7 @@ public sealed class ObjectService
     public List<StoredObject> DeleteCollection(ResourceType type, string? ns, LabelSelector labels, FieldSelector fields)
     {
         var deleted = new List<StoredObject>();
-        foreach (var o in _store.List(type.Key, ns).Items.Where(o => labels.Matches(JsonUtil.Labels(o.Node)) && fields.Matches(o.Node)))
+        foreach (var o in _store.List(type.StoreKey, ns).Items.Where(o => labels.Matches(JsonUtil.Labels(o.Node)) && fields.Matches(o.Node)))
         {
             try
             {
@@ -271,7 +273,7 @@ public sealed class ObjectService
     }
 
     private bool HasChildren(string ns) =>
-        _registry.All.Where(t => t.Namespaced).Any(t => _store.List(t.Key, ns).Items.Count > 0);
+        _registry.All.Where(t => t.Namespaced).Any(t => _store.List(t.StoreKey, ns).Items.Count > 0);
 
     private void DeleteNamespaceContents(string ns)
     {
@@ -378,10 +380,12 @@ public sealed class ObjectService
             throw new ApiException(403, "Forbidden", $"unable to create new content in namespace {ns} because it is being terminated", ns, string.Empty, "namespaces");
     }
 
-    /// <summary>The stored object as the requested version (no conversion: versions share a schema here).</summary>
+    /// <summary>The stored object as the requested version (versions of one resource share a schema here; a second API converts).</summary>
     public static JsonObject AsVersion(JsonObject node, ResourceType type, string version)
     {
         var copy = JsonUtil.Clone(node);
+        if (type.FromStorage is { } convert)
+            copy = convert(copy);
         copy["apiVersion"] = type.ApiVersion(version);
         return copy;
     }

@@ -9,6 +9,7 @@ using Talm.Operator.Kube;
 using Talm.Operator.Metrics;
 using Talm.Operator.Queue;
 using Talm.Operator.Reconcile;
+using Talm.Operator.UpdateService;
 
 namespace Talm.Operator;
 
@@ -25,7 +26,6 @@ public sealed class OperatorHost : IDisposable
     private readonly ILoggerFactory _logs;
     private readonly ILogger _log;
     private readonly ControllerMetrics _metrics;
-    private readonly PrometheusExporter _exporter;
     private readonly WorkQueue _queue;
     private readonly CguEngine _engine;
     private volatile bool _leading;
@@ -38,8 +38,7 @@ public sealed class OperatorHost : IDisposable
         _time = time;
         _logs = logs;
         _log = logs.CreateLogger("Talm.Operator");
-        _metrics = new ControllerMetrics(options.MeterName);
-        _exporter = new PrometheusExporter(options.MeterName);
+        _metrics = new ControllerMetrics();
         _queue = new WorkQueue(ControllerMetrics.Controller, time, options.Backoff, _metrics.Queue);
         _engine = engine ?? new CguEngine();
         Caches = new HubCaches(client, logs, options.Informers);
@@ -64,12 +63,18 @@ public sealed class OperatorHost : IDisposable
     public async Task RunAsync(CancellationToken cancel)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        Probes = await ProbeServer.StartAsync(_options.HealthBind, _options.MetricsBind, () => Ready, () => true, _exporter,
-            _logs, cancel).ConfigureAwait(false);
+        var build = BuildInfo.Current;
+        _log.LogInformation("talm operator {Version} (commit {Commit}) starting", build.Version, build.Commit);
+        Probes = await ProbeServer.StartAsync(_options.HealthBind, _options.MetricsBind, () => Ready, () => true, _metrics,
+            MetricsServing(), _logs, cancel).ConfigureAwait(false);
         foreach (var url in Probes.HealthUrls) _log.LogInformation("Serving /healthz and /readyz on {Url}", url);
-        foreach (var url in Probes.MetricsUrls) _log.LogInformation("Serving /metrics on {Url}", url);
+        foreach (var url in Probes.MetricsUrls)
+            _log.LogInformation(_options.MetricsSecure
+                ? "Serving /metrics on {Url} over HTTPS to callers allowed to get /metrics (TokenReview and SubjectAccessReview)"
+                : "Serving /metrics on {Url} over plain HTTP to anyone (--metrics-secure=false)", url);
+        if (_options.LeaderElection is { } lease) _metrics.Leading(lease.LeaseName, false);
         if (_options.RecoveryImage is null)
-            _log.LogWarning("RECOVERY_IMG is not set: ClusterGroupUpgrades with backup: true will report that the backup image is missing");
+            _log.LogWarning("RECOVERY_IMG is not set: the backups of ClusterGroupUpgrades with backup: true cannot start; set it to the recovery image");
 
         var informers = Caches.RunAsync(stop.Token);
         try
@@ -93,9 +98,27 @@ public sealed class OperatorHost : IDisposable
         }
     }
 
+    private MetricsServing MetricsServing()
+    {
+        if (!_options.MetricsSecure || BindAddress.IsDisabled(_options.MetricsBind)) return Hosting.MetricsServing.Plain;
+        var log = _logs.CreateLogger("Talm.Operator.Metrics");
+        ServingCertificate certificate;
+        if (_options.MetricsCertDir is { } dir)
+        {
+            certificate = ServingCertificate.FromDirectory(dir, _time, log);
+        }
+        else
+        {
+            log.LogWarning("No --metrics-cert-dir: serving /metrics with a self-signed certificate made at start");
+            certificate = ServingCertificate.SelfSigned(_time, log);
+        }
+        return new MetricsServing(certificate, new MetricsAuthFilter(_client, _time, log));
+    }
+
     private async Task LeadAsync(CancellationToken cancel)
     {
         _leading = true;
+        if (_options.LeaderElection is { } lease) _metrics.Leading(lease.LeaseName, true);
         try
         {
             var settings = new EngineSettings
@@ -105,7 +128,8 @@ public sealed class OperatorHost : IDisposable
                 ClusterStepsPerDecision = _options.ClusterStepsPerReconcile,
             };
             var events = new EventRecorder(_client, _options.Component, _options.Instance, _time, _logs.CreateLogger("Talm.Operator.Events"));
-            var reconciler = new CguReconciler(_client, Caches, _engine, settings, events, _metrics, _time,
+            using var graphs = new UpdateGraphClient(_options.InsecureUpdateGraph, _time, _logs.CreateLogger("Talm.Operator.UpdateGraph"));
+            var reconciler = new CguReconciler(_client, Caches, _engine, settings, events, _metrics, graphs, _time,
                 _logs.CreateLogger("Talm.Operator.Reconciler"));
             // Every CGU gets a first look when this replica starts leading.
             foreach (var cgu in Caches.Cgus.All()) _queue.Add(cgu.Key);
@@ -116,15 +140,11 @@ public sealed class OperatorHost : IDisposable
         finally
         {
             _leading = false;
+            if (_options.LeaderElection is { } held) _metrics.Leading(held.LeaseName, false);
         }
     }
 
-    public string RenderMetrics() => _exporter.Render();
+    public string RenderMetrics() => _metrics.Render();
 
-    public void Dispose()
-    {
-        _queue.Dispose();
-        _exporter.Dispose();
-        _metrics.Dispose();
-    }
+    public void Dispose() => _queue.Dispose();
 }

@@ -8,7 +8,7 @@ namespace Talm.Operator;
 /// <summary>Everything the operator needs from outside; the CLI fills it from flags and environment.</summary>
 public sealed record OperatorOptions
 {
-    /// <summary>RECOVERY_IMG: the backup Job's image. Absent: CGUs with backup get a condition saying so.</summary>
+    /// <summary>RECOVERY_IMG: the backup Job's image. Absent: backups cannot start (as with the reference).</summary>
     public string? RecoveryImage { get; init; }
 
     /// <summary>PRECACHE_IMG: the pre-cache Job's image.</summary>
@@ -18,10 +18,19 @@ public sealed record OperatorOptions
     public LeaderElectionOptions? LeaderElection { get; init; }
 
     public string? HealthBind { get; init; } = ":8081";
-    public string? MetricsBind { get; init; } = ":8080";
+    public string? MetricsBind { get; init; } = ":8443";
+
+    /// <summary>
+    /// /metrics over HTTPS, only for callers whose bearer token passes a TokenReview and whose user may
+    /// get /metrics (SubjectAccessReview), as controller-runtime's secure metrics. Off: plain HTTP, open.
+    /// </summary>
+    public bool MetricsSecure { get; init; } = true;
+
+    /// <summary>Directory with tls.crt and tls.key for the secure metrics; null makes a self-signed certificate at start.</summary>
+    public string? MetricsCertDir { get; init; }
 
     /// <summary>Reconciles running at once (different CGUs; one CGU is never in two).</summary>
-    public int Workers { get; init; } = 4;
+    public int Workers { get; init; } = 5;
 
     /// <summary>
     /// How many clusters may start a step that writes spoke-side objects in one reconcile of a CGU;
@@ -33,8 +42,11 @@ public sealed record OperatorOptions
     public InformerOptions Informers { get; init; } = new();
     public Backoff Backoff { get; init; } = Backoff.Default;
 
-    /// <summary>Events' source component; TALM's own name, which dashboards filter on.</summary>
-    public string Component { get; init; } = "cluster-group-upgrades-operator";
+    /// <summary>Events' reporting controller: the reference's name, which dashboards filter on.</summary>
+    public string Component { get; init; } = "ClusterGroupUpgrade";
+
+    /// <summary>INSECURE_GRAPH_CALL=true: do not check the update graph's certificate (as the reference allows).</summary>
+    public bool InsecureUpdateGraph { get; init; }
 
     /// <summary>This replica's name in Events and the Lease.</summary>
     public string Instance { get; init; } = Environment.MachineName;
@@ -45,7 +57,4 @@ public sealed record OperatorOptions
     /// measure the difference (bench/hub-reaction).
     /// </summary>
     public bool ReactToSpokeObjects { get; init; } = true;
-
-    /// <summary>Meter name for metrics; tests give each operator its own.</summary>
-    public string MeterName { get; init; } = Metrics.ControllerMetrics.MeterName;
 }

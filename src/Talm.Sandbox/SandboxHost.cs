@@ -12,7 +12,7 @@ using Talm.Recovery.Processes;
 namespace Talm.Sandbox;
 
 /// <summary>
-/// Builds a host tree shaped like a single-node OpenShift's (spoke contract §1): /etc with static pod
+/// Builds a host tree shaped like a single-node OpenShift's (docs/spoke.md): /etc with static pod
 /// manifests and revisions, tmpfiles rules, the machine-config current config and the files it
 /// manages (some outside /etc), /usr/local/bin, /var/lib/kubelet with pods' volumes, symlinks, hard
 /// links and xattrs; a real ostree sysroot with two deployments; a real etcd data directory seeded
@@ -415,12 +415,20 @@ public sealed class SandboxHost
         }
     }
 
+    /// <summary>
+    /// The ostree layout of an RHCOS node: the physical root on <c>/sysroot</c> (repository and deployments),
+    /// the bootloader entries on the boot partition at <c>/boot</c> (so <c>/sysroot/boot</c> stays empty), and
+    /// the root's link <c>/ostree -> sysroot/ostree</c>. ostree is pointed at the host root, as on the node.
+    /// </summary>
     private async Task MakeSysrootAsync(CancellationToken cancellationToken)
     {
         var sysroot = P("/sysroot");
+        var root = P("/");
         Directory.CreateDirectory(sysroot);
+        Directory.CreateDirectory(P("/boot"));
         await _runner.RunAsync("ostree", ["admin", "init-fs", sysroot], cancellationToken).ConfigureAwait(false);
-        await _runner.RunAsync("ostree", ["admin", "os-init", "rhcos", "--sysroot=" + sysroot], cancellationToken).ConfigureAwait(false);
+        File.CreateSymbolicLink(P("/ostree"), "sysroot/ostree");
+        await _runner.RunAsync("ostree", ["admin", "os-init", "rhcos", "--sysroot=" + root], cancellationToken).ConfigureAwait(false);
         var tree = Directory.CreateTempSubdirectory("talm-ostree-tree-").FullName;
         try
         {
@@ -438,8 +446,8 @@ public sealed class SandboxHost
             }
 
             // Deploy the old one, then the new one: the new one is the default, the old one the rollback.
-            await _runner.RunAsync("ostree", ["admin", "deploy", "--sysroot=" + sysroot, "--os=rhcos", "rhcos/416.94.202410211619-0"], cancellationToken).ConfigureAwait(false);
-            await _runner.RunAsync("ostree", ["admin", "deploy", "--sysroot=" + sysroot, "--os=rhcos", "rhcos/417.94.202411201442-0"], cancellationToken).ConfigureAwait(false);
+            await _runner.RunAsync("ostree", ["admin", "deploy", "--sysroot=" + root, "--os=rhcos", "rhcos/416.94.202410211619-0"], cancellationToken).ConfigureAwait(false);
+            await _runner.RunAsync("ostree", ["admin", "deploy", "--sysroot=" + root, "--os=rhcos", "rhcos/417.94.202411201442-0"], cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -54,13 +54,41 @@ public sealed class OperatorCommandTests
     }
 
     [Fact]
+    public async Task A_metrics_cert_dir_without_the_pair_is_refused_naming_the_file_unless_metrics_are_plain()
+    {
+        var dir = Directory.CreateTempSubdirectory("talm-certdir-").FullName;
+        try
+        {
+            var (code, err) = await RunAsync("operator", "--kubeconfig", "/nonexistent/kubeconfig", "--metrics-cert-dir", dir);
+            Assert.Equal(2, code);
+            Assert.Contains(Path.Combine(dir, "tls.crt"), err, StringComparison.Ordinal);
+            // With --metrics-secure=false the directory is not read: the next problem is the kubeconfig.
+            (code, err) = await RunAsync("operator", "--kubeconfig", "/nonexistent/kubeconfig", "--metrics-secure=false", "--metrics-cert-dir", dir);
+            Assert.Equal(2, code);
+            Assert.Contains("/nonexistent/kubeconfig", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
+    }
+
+    [Fact]
+    public async Task Secure_metrics_on_the_probes_address_is_refused()
+    {
+        var (code, err) = await RunAsync("operator", "--kubeconfig", "/nonexistent/kubeconfig", "--metrics-bind", "127.0.0.1:9443", "--health-bind", "127.0.0.1:9443");
+        Assert.Equal(2, code);
+        Assert.Contains("--metrics-secure=false", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Help_lists_the_operator_flags()
     {
         var output = new StringWriter();
         var parse = Program.BuildRoot().Parse(["operator", "--help"]);
         parse.InvocationConfiguration.Output = output;
         Assert.Equal(0, await parse.InvokeAsync());
-        foreach (var flag in new[] { "--kubeconfig", "--leader-elect", "--metrics-bind", "--health-bind", "--log-level", "--cluster-steps-per-reconcile" })
+        foreach (var flag in new[] { "--kubeconfig", "--leader-elect", "--metrics-bind", "--metrics-secure", "--metrics-cert-dir", "--health-bind", "--log-level", "--cluster-steps-per-reconcile" })
             Assert.Contains(flag, output.ToString(), StringComparison.Ordinal);
     }
 

@@ -1,229 +1,299 @@
-using Talm.Api.Cgu;
-using Talm.Api.Rhacm;
-using Talm.Engine.Internal;
-using Talm.Engine.Model;
-using Talm.Engine.Tests.Support;
-
 namespace Talm.Engine.Tests;
 
+/// <summary>
+/// The running upgrade (Reconcile's Progressing branch, updateCurrentBatchProgress, getNextNonCompliantPolicyForCluster,
+/// ShouldSoak, CalculateBatchTimeout, handleBatchTimeout, remediateLastBatch, arePreviousBatchesCompleteForPolicies,
+/// checkPlacementsSatisfied): batch by batch, soaking, timeouts and their reports.
+/// </summary>
 public sealed class BatchTests
 {
-    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
+    private const string ViewsGone = "deleteall ManagedClusterView {0} openshift-cluster-group-upgrades/clusterGroupUpgrade=cgu,openshift-cluster-group-upgrades/clusterGroupUpgradeNamespace=default";
+    private const string ActionsGone = "deleteall ManagedClusterAction {0} openshift-cluster-group-upgrades/clusterGroupUpgrade=default-cgu";
 
-    [Theory]
-    [InlineData(0, 1, 48)]
-    [InlineData(40, 2, 50)]
-    [InlineData(100, 5, 140)]
-    [InlineData(0, 5, 240)]
-    public void Batch_budget_is_the_remaining_time_shared_by_the_remaining_batches(int batchStartMinute, int batch, int expectedMinutes)
+    /// <summary>A CGU over c1..cN started: batch 1 running at <see cref="FakeHub.T0"/>.</summary>
+    private static FakeHub Started(int clusters, int maxConcurrency, int timeout = 240, string[]? canaries = null, string? action = null, params string[] policies)
     {
-        var budget = Batches.BatchBudget(TimeSpan.FromMinutes(240), FakeHub.T0, FakeHub.T0.AddMinutes(batchStartMinute), 5, batch);
-        Assert.Equal(TimeSpan.FromMinutes(expectedMinutes), budget);
-    }
-
-    private static FakeHub Stuck(int clusters, string? action = null, string[]? canaries = null, int timeout = 240)
-    {
-        var hub = Fixtures.Fleet(Fixtures.Cgu(Fixtures.Names(clusters), ["p"], maxConcurrency: 1, batchTimeoutAction: action, canaries: canaries, timeout: timeout), clusters, "p");
-        foreach (var n in Fixtures.Names(clusters))
-            hub.RemediationTicks[n] = -1;
+        var hub = Fixtures.Hub(clusters: clusters, maxConcurrency: maxConcurrency, timeout: timeout, canaries: canaries, batchTimeoutAction: action, policies: policies);
+        hub.Settle();
+        Assert.Equal(1, hub.Progress.CurrentBatch);
         return hub;
     }
 
-    [Fact]
-    public void A_batch_times_out_after_its_share_and_continue_moves_on()
-    {
-        var hub = Stuck(5);
-        hub.Decide();
-        hub.Clock.Advance(48 * Minute);
-        hub.Decide();
-        Assert.Equal(1, hub.Status.Status!.CurrentBatch);
-        Assert.Null(hub.Status.Clusters is { Count: > 0 } ? hub.Status.Clusters : null);
-        hub.Clock.Advance(TimeSpan.FromSeconds(1));
-        var d = hub.Decide();
-        Assert.Equal(2, hub.Status.Status!.CurrentBatch);
-        Assert.Equal(hub.Now, hub.Status.Status.CurrentBatchStartedAt);
-        Assert.Equal([new ClusterResult { Name = "c1", State = "timedout", CurrentPolicy = new PolicyStatusRef { Name = "p", Status = "NonCompliant" } }], hub.Status.Clusters!);
-        Assert.Contains(d.Events, e => e.Kind == EngineEventKind.BatchTimedOut && e.Detail == "1");
-        Assert.Contains(d.Events, e => e.Kind == EngineEventKind.BatchStarted && e.Detail == "2");
-        Assert.Equal(["c2"], hub.Status.Status.CurrentBatchRemediationProgress!.Keys);
-        Assert.Equal("True", hub.Condition(ConditionTypes.Progressing)!.Status);
-        // Batch 2 started at +48m01s: (240 - 48m01s) / 4.
-        hub.Clock.Advance(Batches.BatchBudget(TimeSpan.FromMinutes(240), FakeHub.T0, hub.Now, 5, 2));
-        hub.Decide();
-        Assert.Equal(2, hub.Status.Status.CurrentBatch);
-        hub.Clock.Advance(TimeSpan.FromSeconds(1));
-        hub.Decide();
-        Assert.Equal(3, hub.Status.Status.CurrentBatch);
-    }
+    private static void At(FakeHub hub, TimeSpan sinceStart) => SetNow(hub, FakeHub.T0 + sinceStart);
+
+    private static void SetNow(FakeHub hub, DateTimeOffset when) => hub.Clock.SetUtcNow(when);
 
     [Theory]
-    [InlineData("Abort", null, "Policy remediation took too long: on some clusters")]
-    [InlineData("Continue", new[] { "c1" }, "Policy remediation took too long: on canary clusters")]
-    [InlineData("Abort", new[] { "c1" }, "Policy remediation took too long: on canary clusters")]
-    public void Batch_timeout_fails_the_cgu_on_abort_or_on_a_canary(string action, string[]? canaries, string message)
+    [InlineData(60, 3, 20)]
+    [InlineData(60, 2, 30)]
+    [InlineData(240, 4, 60)]
+    public void A_batch_has_its_share_of_the_time_left_and_then_times_out(int timeout, int batches, int minutes)
     {
-        var hub = Stuck(5, action, canaries);
-        hub.Decide();
-        hub.Clock.Advance(49 * Minute);
+        var hub = Started(batches, 1, timeout);
+        At(hub, TimeSpan.FromMinutes(minutes));
         var d = hub.Decide();
-        foreach (var type in new[] { ConditionTypes.Progressing, ConditionTypes.Succeeded })
+        Assert.Equal(1, hub.Progress.CurrentBatch);
+        Assert.Null(hub.Status.Clusters);
+        // Ours: looked at again as the batch's share runs out (the reference's next look is its 5-minute one).
+        Assert.Equal(TimeSpan.FromSeconds(1), d.RequeueAfter);
+        At(hub, TimeSpan.FromMinutes(minutes) + TimeSpan.FromSeconds(1));
+        d = hub.Decide();
+        Assert.Equal(2, hub.Progress.CurrentBatch);
+        Assert.Null(hub.Progress.CurrentBatchStartedAt);
+        Assert.Equal(TimeSpan.Zero, d.RequeueAfter);
+        Assert.Equal([new ClusterResult { Name = "c1", State = "timedout", CurrentPolicy = new PolicyStatusRef { Name = "p", Status = "NonCompliant" } }], hub.Status.Clusters);
+        Assert.Equal([string.Format(null, ViewsGone, "c1"), string.Format(null, ActionsGone, "c1")], Show.Ops(d, "c1"));
+        var e = Assert.Single(d.Events);
+        Assert.Equal("Warning CguTimedout RemediationInBatchTimeout: ClusterGroupUpgrade cgu: some clusters in the batch index 1 timed out remediating policies", Show.Events(d)[0]);
+        Assert.Equal($"cgu.openshift.io/batch-clusters-count=1 cgu.openshift.io/event-type=batch cgu.openshift.io/timedout-clusters=c1 cgu.openshift.io/timedout-clusters-count=1 cgu.openshift.io/total-clusters-count={batches}", Show.Annotations(e));
+        Assert.Equal("Progressing True InProgress: Remediating non-compliant policies", Show.Last(hub));
+    }
+
+    [Fact]
+    public void The_next_batch_shares_what_the_first_left()
+    {
+        var hub = Started(3, 1, timeout: 60);
+        At(hub, TimeSpan.FromMinutes(6));
+        hub.Root("p").Compliance["c1"] = "Compliant";
+        hub.Settle(); // batch 2 starts at minute 6: (60 - 6) / 2 = 27 minutes
+        Assert.Equal((2, FakeHub.T0.AddMinutes(6)), (hub.Progress.CurrentBatch, hub.Progress.CurrentBatchStartedAt));
+        At(hub, TimeSpan.FromMinutes(6 + 27));
+        hub.Decide();
+        Assert.Equal(2, hub.Progress.CurrentBatch);
+        At(hub, TimeSpan.FromMinutes(6 + 27) + TimeSpan.FromSeconds(1));
+        hub.Decide();
+        Assert.Equal(3, hub.Progress.CurrentBatch);
+    }
+
+    [Fact]
+    public void Only_the_clusters_still_in_progress_are_reported_timed_out()
+    {
+        // kuttl upgrade-partial-batch-timeout: spoke1 done, spoke4 still on its first policy.
+        var hub = Started(3, 2, timeout: 60, policies: ["p1", "p2"]);
+        hub.Root("p1").Compliance["c1"] = "Compliant";
+        hub.Root("p2").Compliance["c1"] = "Compliant";
+        hub.Root("p1").Compliance["c2"] = "Compliant";
+        At(hub, TimeSpan.FromMinutes(1));
+        hub.Decide();
+        Assert.Equal(["Completed", "InProgress"], hub.Progress.CurrentBatchRemediationProgress!.OrderBy(p => p.Key).Select(p => p.Value.State));
+        At(hub, TimeSpan.FromMinutes(31));
+        var d = hub.Decide();
+        Assert.Equal(
+        [
+            new ClusterResult { Name = "c1", State = "complete" },
+            new ClusterResult { Name = "c2", State = "timedout", CurrentPolicy = new PolicyStatusRef { Name = "p2", Status = "NonCompliant" } },
+        ], hub.Status.Clusters);
+        Assert.DoesNotContain(Show.Ops(d, "c1"), o => o.StartsWith("deleteall", StringComparison.Ordinal));
+        Assert.Equal("cgu.openshift.io/batch-clusters-count=2 cgu.openshift.io/event-type=batch cgu.openshift.io/timedout-clusters=c2 cgu.openshift.io/timedout-clusters-count=1 cgu.openshift.io/total-clusters-count=3",
+            Show.Annotations(d.Events.Single(e => e.Action == "RemediationInBatchTimeout")));
+    }
+
+    [Fact]
+    public void Abort_ends_the_cgu_when_a_batch_times_out()
+    {
+        var hub = Started(2, 1, timeout: 60, action: "Abort");
+        At(hub, TimeSpan.FromMinutes(31));
+        var d = hub.Decide();
+        Assert.Equal(
+        [
+            "Progressing False TimedOut: Policy remediation took too long on some clusters",
+            "Succeeded False TimedOut: Policy remediation took too long on some clusters",
+        ], Show.Conditions(hub)[2..]);
+        Assert.Equal(1, hub.Progress.CurrentBatch);
+        Assert.Equal("timedout", hub.Status.Clusters![0].State);
+        Assert.Equal(TimeSpan.Zero, d.RequeueAfter);
+        d = hub.Decide();
+        Assert.Equal(["Warning CguTimedout RemediationTimeout: ClusterGroupUpgrade cgu timed-out remediating policies"], Show.Events(d));
+        Assert.Equal("cgu.openshift.io/event-type=global cgu.openshift.io/timedout-clusters=c1 cgu.openshift.io/timedout-clusters-count=1 cgu.openshift.io/total-clusters-count=2", Show.Annotations(d.Events[0]));
+        Assert.NotNull(hub.Progress.CompletedAt);
+        Assert.Equal(0, hub.Progress.CurrentBatch);
+    }
+
+    [Fact]
+    public void A_canary_batch_that_times_out_ends_the_cgu_without_a_cluster_report()
+    {
+        var hub = Started(3, 2, timeout: 60, canaries: ["c2"]);
+        Assert.Equal([["c2"], ["c1", "c3"]], hub.Status.RemediationPlan);
+        At(hub, TimeSpan.FromMinutes(31));
+        var d = hub.Decide();
+        Assert.Equal(
+        [
+            "Progressing False TimedOut: Policy remediation took too long on canary clusters",
+            "Succeeded False TimedOut: Policy remediation took too long on canary clusters",
+        ], Show.Conditions(hub)[2..]);
+        Assert.Null(hub.Status.Clusters);
+        Assert.Empty(Show.Ops(d, "c2"));
+        Assert.Empty(d.Events);
+    }
+
+    [Fact]
+    public void When_the_whole_timeout_is_spent_the_current_batch_is_reported_and_the_cgu_ends()
+    {
+        // kuttl upgrade-batch-timeout 03: the last batch has no share of its own, only the CGU's timeout.
+        var hub = Started(2, 1, timeout: 60);
+        hub.Root("p").Compliance["c1"] = "Compliant";
+        At(hub, TimeSpan.FromMinutes(1));
+        hub.Settle();
+        Assert.Equal(2, hub.Progress.CurrentBatch);
+        At(hub, TimeSpan.FromMinutes(60));
+        hub.Decide();
+        Assert.Equal("Progressing True InProgress: Remediating non-compliant policies", Show.Last(hub));
+        At(hub, TimeSpan.FromMinutes(60) + TimeSpan.FromSeconds(1));
+        var d = hub.Decide();
+        Assert.Equal(
+        [
+            "Progressing False TimedOut: Policy remediation took too long",
+            "Succeeded False TimedOut: Policy remediation took too long",
+        ], Show.Conditions(hub)[2..]);
+        Assert.Equal(["complete", "timedout"], hub.Status.Clusters!.Select(c => c.State));
+        Assert.Equal(new PolicyStatusRef { Name = "p", Status = "NonCompliant" }, hub.Status.Clusters![1].CurrentPolicy);
+        Assert.Equal([string.Format(null, ViewsGone, "c2"), string.Format(null, ActionsGone, "c2")], Show.Ops(d, "c2"));
+        Assert.Equal(TimeSpan.Zero, d.RequeueAfter);
+    }
+
+    [Fact]
+    public void A_cluster_missing_from_the_progress_map_at_the_timeout_is_reported_without_a_policy()
+    {
+        var hub = Started(2, 2, timeout: 10);
+        hub.PatchStatus(s => s.Status!.CurrentBatchRemediationProgress!.Remove("c2"));
+        At(hub, TimeSpan.FromMinutes(11));
+        hub.Decide();
+        Assert.Equal(new ClusterResult { Name = "c2", State = "timedout" }, hub.Status.Clusters!.Single(c => c.Name == "c2"));
+        Assert.Equal("p", hub.Status.Clusters!.Single(c => c.Name == "c1").CurrentPolicy!.Name);
+    }
+
+    [Fact]
+    public void A_timed_out_batch_does_not_block_the_next_but_the_cgu_waits_for_it_at_the_end()
+    {
+        // kuttl timeout-not-block-next-batch.
+        var hub = Started(2, 1, timeout: 10);
+        At(hub, TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        hub.Decide();
+        Assert.Equal(2, hub.Progress.CurrentBatch);
+        hub.Root("p").Compliance["c2"] = "Compliant";
+        hub.Settle();
+        // c2 is done, but c1 of the earlier batch is not compliant: the CGU is not complete.
+        Assert.Equal(["timedout", "complete"], hub.Status.Clusters!.Select(c => c.State));
+        Assert.Equal("Progressing True InProgress: Remediating non-compliant policies", Show.Last(hub));
+        At(hub, TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+        hub.Decide();
+        Assert.Equal("Succeeded False TimedOut: Policy remediation took too long", Show.Last(hub));
+    }
+
+    [Fact]
+    public void On_the_last_batch_every_earlier_cluster_must_still_be_compliant()
+    {
+        var hub = Started(2, 1, policies: ["p1", "p2"]);
+        hub.Root("p1").Compliance["c1"] = "Compliant";
+        hub.Root("p2").Compliance["c1"] = "Compliant";
+        hub.Settle();
+        Assert.Equal(2, hub.Progress.CurrentBatch);
+        hub.Root("p2").Compliance["c1"] = "NonCompliant"; // drifted after its batch
+        hub.Root("p1").Compliance["c2"] = "Compliant";
+        hub.Root("p2").Compliance["c2"] = "Compliant";
+        var d = hub.Settle();
+        Assert.Equal("Progressing True InProgress: Remediating non-compliant policies", Show.Last(hub));
+        Assert.Equal(["c1", "c2"], hub.Status.Clusters!.Select(c => c.Name));
+        // c1 is not placed again: only the current batch is remediated.
+        Assert.DoesNotContain(hub.All<Placement>(), p => p.Spec.Predicates![0].RequiredClusterSelector!.LabelSelector!.MatchExpressions![0].Values?.Contains("c1") == true);
+        Assert.Equal(TimeSpan.FromMinutes(5), d.RequeueAfter);
+        hub.Root("p2").Compliance["c1"] = "Compliant";
+        hub.Settle();
+        Assert.Equal("Succeeded True Completed: All clusters are compliant with all the managed policies", Show.Last(hub));
+    }
+
+    public static TheoryData<string?, int[]> Soaks => new()
+    {
+        // soak-seconds → seconds after becoming compliant at which the cluster is still held (then it moves on at +1)
+        { "60", [0, 30, 60] },
+        { "0", [0] },
+        { null, [] },
+        { "abc", [] },
+        { "-1", [] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Soaks))]
+    public void A_policy_with_soak_seconds_holds_a_compliant_cluster_that_long(string? soak, int[] held)
+    {
+        var hub = Fixtures.Hub(clusters: 1, policies: ["p", "q"]);
+        if (soak is not null)
+            hub.Root("p").Annotations["ran.openshift.io/soak-seconds"] = soak;
+        hub.Settle();
+        hub.Root("p").Compliance["c1"] = "Compliant";
+        var becameCompliant = hub.Now;
+        foreach (var seconds in held)
         {
-            var c = hub.Condition(type)!;
-            Assert.Equal(("False", "TimedOut", message), (c.Status, c.Reason, c.Message));
+            SetNow(hub, becameCompliant + TimeSpan.FromSeconds(seconds));
+            var d = hub.Decide();
+            var progress = hub.Progress.CurrentBatchRemediationProgress!["c1"];
+            Assert.Equal((0, becameCompliant), (progress.PolicyIndex, progress.FirstCompliantAt));
+            Assert.Equal(TimeSpan.FromSeconds(30), d.RequeueAfter);
         }
-        Assert.Equal("Succeeded", hub.Status.Conditions![^1].Type);
-        Assert.Equal(hub.Now, hub.Status.Status!.CompletedAt);
-        Assert.Equal("timedout", Assert.Single(hub.Status.Clusters!).State);
-        Assert.Contains(d.Events, e => e.Kind == EngineEventKind.TimedOut && e.Warning);
-        Assert.Null(d.RequeueAfter);
-        Assert.Empty(hub.Objects.OfType<Placement>());
+        SetNow(hub, becameCompliant + TimeSpan.FromSeconds((held.Length == 0 ? 0 : held[^1]) + 1));
+        hub.Decide();
+        var after = hub.Progress.CurrentBatchRemediationProgress!["c1"];
+        Assert.Equal((1, (DateTimeOffset?)null), (after.PolicyIndex, after.FirstCompliantAt));
     }
 
     [Fact]
-    public void An_unknown_batch_timeout_action_behaves_as_continue()
+    public void Falling_out_of_compliance_while_soaking_starts_the_soak_again()
     {
-        var hub = Stuck(3, "Explode");
+        var hub = Fixtures.Hub(clusters: 1, policies: ["p", "q"]);
+        hub.Root("p").Annotations["ran.openshift.io/soak-seconds"] = "60";
+        hub.Settle();
+        hub.Root("p").Compliance["c1"] = "Compliant";
         hub.Decide();
-        hub.Clock.Advance(81 * Minute);
+        Assert.NotNull(hub.Progress.CurrentBatchRemediationProgress!["c1"].FirstCompliantAt);
+        hub.Clock.Advance(TimeSpan.FromSeconds(40));
+        hub.Root("p").Compliance["c1"] = "NonCompliant";
         hub.Decide();
-        Assert.Equal(2, hub.Status.Status!.CurrentBatch);
-        Assert.Null(hub.Condition(ConditionTypes.Succeeded));
+        Assert.Null(hub.Progress.CurrentBatchRemediationProgress!["c1"].FirstCompliantAt);
+        hub.Clock.Advance(TimeSpan.FromSeconds(40));
+        hub.Root("p").Compliance["c1"] = "Compliant";
+        hub.Decide();
+        Assert.Equal(hub.Now, hub.Progress.CurrentBatchRemediationProgress!["c1"].FirstCompliantAt);
+        hub.Clock.Advance(TimeSpan.FromSeconds(30));
+        hub.Decide();
+        Assert.Equal(0, hub.Progress.CurrentBatchRemediationProgress!["c1"].PolicyIndex);
     }
 
     [Fact]
-    public void The_overall_timeout_ends_the_cgu()
+    public void A_placement_without_a_cluster_set_binding_shows_as_waiting_for_placement()
     {
-        var hub = Fixtures.Fleet(Fixtures.Cgu(["c1", "c2"], ["p"], maxConcurrency: 2, timeout: 30), 2, "p");
-        hub.RemediationTicks["c2"] = -1;
-        hub.Decide();
-        hub.Tick();
-        hub.Clock.Advance(30 * Minute);
-        hub.Decide();
-        Assert.Null(hub.Condition(ConditionTypes.Succeeded));
-        hub.Clock.Advance(TimeSpan.FromSeconds(1));
-        hub.Decide();
-        var c = hub.Condition(ConditionTypes.Succeeded)!;
-        Assert.Equal(("False", "TimedOut", "Policy remediation took too long"), (c.Status, c.Reason, c.Message));
-        Assert.Equal(["complete", "timedout"], hub.Status.Clusters!.OrderBy(r => r.Name).Select(r => r.State));
-    }
-
-    [Fact]
-    public void The_last_batch_timing_out_with_continue_ends_timed_out()
-    {
-        var hub = Stuck(1);
-        hub.Decide();
-        hub.Clock.Advance(241 * Minute);
-        hub.Decide();
-        Assert.Equal(("TimedOut", "Policy remediation took too long"), (hub.Condition(ConditionTypes.Succeeded)!.Reason, hub.Condition(ConditionTypes.Succeeded)!.Message));
-    }
-
-    [Fact]
-    public void Completion_applies_actions_and_reports_success()
-    {
-        var cgu = Fixtures.Cgu(["c1", "c2", "c3"], ["p1", "p2"], maxConcurrency: 2).WithSpec(s => s with
+        var hub = Started(2, 1); // not on the last batch, which does not look at placements
+        var placement = hub.Get<Placement>("ztp", "cgu-p-placement-kuttl")!;
+        hub.Put(placement with
         {
-            Actions = new CguActions
-            {
-                BeforeEnable = new ClusterActions { AddClusterLabels = new Dictionary<string, string> { ["upgrading"] = "" }, DeleteClusterLabels = new Dictionary<string, string> { ["old"] = "" } },
-                AfterCompletion = new AfterCompletionActions { RemoveClusterLabels = ["upgrading"], AddClusterAnnotations = new Dictionary<string, string> { ["done"] = "yes" }, RemoveClusterAnnotations = ["wip"] },
-            },
+            Status = Views.Json("""{"conditions":[{"type":"PlacementSatisfied","status":"False","reason":"NoManagedClusterSetBindings","message":"No valid ManagedClusterSetBindings found in placement namespace"}]}"""),
         });
-        var hub = Fixtures.Fleet(cgu, 3, "p1", "p2");
-        var steps = hub.RunUntilTerminal(Minute, 30);
-        Assert.True(steps < 30);
-        foreach (var type in new[] { ConditionTypes.Progressing, ConditionTypes.Succeeded })
-        {
-            var c = hub.Condition(type)!;
-            Assert.Equal(("Completed", "All clusters are compliant with all the managed policies"), (c.Reason, c.Message));
-        }
-        Assert.Equal(("False", "True"), (hub.Condition(ConditionTypes.Progressing)!.Status, hub.Condition(ConditionTypes.Succeeded)!.Status));
-        Assert.Equal(["c1", "c2", "c3"], hub.Status.Clusters!.Select(c => c.Name));
-        Assert.All(hub.Status.Clusters!, c => Assert.Equal("complete", c.State));
-        Assert.NotNull(hub.Status.Status!.CompletedAt);
-        Assert.Equal(2, hub.Status.Status.CurrentBatch);
-
-        var before = hub.ClusterChanges.Take(3).ToList();
-        Assert.Equal(["c1", "c2", "c3"], before.Select(c => c.Cluster));
-        Assert.All(before, c => Assert.Equal(("", "old"), (c.AddLabels["upgrading"], Assert.Single(c.RemoveLabels))));
-        var after = hub.ClusterChanges.Skip(3).ToList();
-        Assert.Equal(["c1", "c2", "c3"], after.Select(c => c.Cluster));
-        Assert.All(after, c => Assert.Equal(("upgrading", "yes", "wip"), (Assert.Single(c.RemoveLabels), c.AddAnnotations["done"], Assert.Single(c.RemoveAnnotations))));
-        Assert.Empty(hub.Objects.OfType<Placement>());
-        Assert.Contains(hub.Decisions.SelectMany(d => d.Events), e => e.Kind == EngineEventKind.Completed);
+        hub.Clock.Advance(TimeSpan.FromMinutes(1));
+        hub.Decide();
+        Assert.Equal("Progressing True WaitingForPlacement: Placement \"cgu-p-placement-kuttl\" in namespace \"ztp\" cannot select clusters: No valid ManagedClusterSetBindings found in placement namespace. " +
+                     "Create a ManagedClusterSetBinding for the \"default\" ManagedClusterSet in the policy namespace.", Show.Last(hub));
+        hub.Put(placement with { Status = Views.Json("""{"conditions":[{"type":"PlacementSatisfied","status":"True","reason":"AllDecisionsScheduled"}]}""") });
+        hub.Clock.Advance(TimeSpan.FromMinutes(1));
+        hub.Decide();
+        Assert.Equal("Progressing True InProgress: Remediating non-compliant policies", Show.Last(hub));
     }
 
     [Fact]
-    public void With_delete_objects_false_the_placements_stay()
+    public void A_batch_is_checked_again_five_minutes_after_it_started()
     {
-        var cgu = Fixtures.Cgu(["c1"], ["p"]).WithSpec(s => s with { Actions = new CguActions { AfterCompletion = new AfterCompletionActions { DeleteObjects = false } } });
-        var hub = Fixtures.Fleet(cgu, 1, "p");
-        hub.RunUntilTerminal(Minute, 10);
-        Assert.Equal("True", hub.Condition(ConditionTypes.Succeeded)!.Status);
-        Assert.Single(hub.Objects.OfType<Placement>());
-        Assert.Single(hub.Objects.OfType<PlacementBinding>());
+        var hub = Started(2, 1);
+        hub.Clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(TimeSpan.FromMinutes(3), hub.Decide().RequeueAfter);
+        hub.Clock.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(TimeSpan.FromMinutes(5), hub.Decide().RequeueAfter);
     }
 
     [Fact]
-    public void A_terminal_cgu_is_left_alone()
+    public void A_root_policy_deleted_mid_upgrade_fails_the_reconcile()
     {
-        var hub = Fixtures.Fleet(Fixtures.Cgu(["c1"], ["p"]), 1, "p");
-        hub.RunUntilTerminal(Minute, 10);
-        var before = hub.Status;
-        hub.Clock.Advance(TimeSpan.FromDays(1));
+        var hub = Started(1, 1);
+        hub.Root("p").RootMissing = true;
         var d = hub.Decide();
+        Assert.Equal("policies.policy.open-cluster-management.io \"p\" not found", d.Error);
         Assert.False(d.StatusChanged);
-        Assert.Empty(d.Intents);
-        Assert.Null(d.RequeueAfter);
-        Assert.Same(before.Conditions![^1].Message, d.Status.Conditions![^1].Message);
-    }
-
-    [Fact]
-    public void Clusters_advance_through_policies_in_order_and_batches_wait_for_all()
-    {
-        var hub = Fixtures.Fleet(Fixtures.Cgu(["c1", "c2", "c3"], ["p1", "p2"], maxConcurrency: 2), 3, "p1", "p2");
-        hub.RemediationTicks["c2"] = 3;
-        hub.Decide();
-        hub.Tick();
-        hub.Decide();
-        var progress = hub.Status.Status!.CurrentBatchRemediationProgress!;
-        Assert.Equal(("InProgress", 1), (progress["c1"].State, progress["c1"].PolicyIndex));
-        Assert.Equal(("InProgress", 0), (progress["c2"].State, progress["c2"].PolicyIndex));
-        hub.Tick();
-        hub.Decide();
-        Assert.Equal("Completed", hub.Status.Status.CurrentBatchRemediationProgress!["c1"].State);
-        Assert.Equal(1, hub.Status.Status.CurrentBatch);
-        for (var i = 0; i < 4; i++)
-        {
-            hub.Tick();
-            hub.Decide();
-        }
-        Assert.Equal(2, hub.Status.Status.CurrentBatch);
-    }
-
-    [Fact]
-    public void A_cluster_that_disappears_mid_upgrade_does_not_stall_the_cgu()
-    {
-        var hub = Fixtures.Fleet(Fixtures.Cgu(["c1", "c2"], ["p"], maxConcurrency: 2, timeout: 30), 2, "p");
-        hub.RemediationTicks["c2"] = -1;
-        hub.Decide();
-        var snapshot = hub.Snapshot();
-        snapshot = snapshot with { ManagedClusters = [.. snapshot.ManagedClusters.Where(c => c.Name != "c2")] };
-        var d = hub.Engine.Decide(snapshot, hub.Now.AddMinutes(31));
-        var c = Talm.Api.Meta.Conditions.Find(d.Status.Conditions, ConditionTypes.Succeeded)!;
-        Assert.Equal(("False", "TimedOut", "Policy remediation took too long"), (c.Status, c.Reason, c.Message));
-    }
-
-    [Fact]
-    public void Deciding_twice_on_the_same_hub_changes_nothing()
-    {
-        var hub = Fixtures.Fleet(Fixtures.Cgu(Fixtures.Names(4), ["p"], maxConcurrency: 2, backup: true), 4, "p");
-        for (var i = 0; i < 3; i++)
-        {
-            hub.Decide();
-            hub.Tick();
-        }
-        hub.Decide();
-        var again = hub.Engine.Decide(hub.Snapshot(), hub.Now);
-        Assert.False(again.StatusChanged);
     }
 }

@@ -1,204 +1,335 @@
-using Talm.Api.Cgu;
-using Talm.Api.Json;
-using Talm.Api.Meta;
-using Talm.Api.Rhacm;
-using Talm.Engine.Tests.Support;
+using System.Text.Json;
 
 namespace Talm.Engine.Tests;
 
+/// <summary>
+/// The managed policies (doManagedPoliciesExist, InspectPolicyObjects, processManagedPolicyForMonitoredObjects,
+/// validatePoliciesDependenciesOrder, validateOpenshiftUpgradeVersion): which are for upgrade, which are
+/// compliant already, which make the CGU invalid, and the update graph the release is looked up in.
+/// </summary>
 public sealed class PolicyValidationTests
 {
-    private static Dictionary<string, string?> All(string state, params string[] clusters) => clusters.ToDictionary(c => c, _ => (string?)state);
+    private static readonly string[] Clusters = ["c1", "c2"];
 
-    private static FakeHub Hub(string[] policies, params string[] clusters)
+    private static FakeHub Hub(string[] policies, bool preCaching = false, bool enable = false)
     {
-        var hub = new FakeHub(Fixtures.Cgu(clusters, policies, enable: false));
-        foreach (var c in clusters)
-            hub.Cluster(c);
+        var hub = new FakeHub(Fixtures.Cgu(Clusters, policies, maxConcurrency: 2, enable: enable, preCaching: preCaching));
+        hub.Clusters(Clusters);
         return hub;
     }
 
-    private static (string?, string?, string?) Validated(FakeHub hub)
+    private static JsonElement Template(string json) => Views.Json(json);
+
+    private static Policy Child(string name, string cluster, bool label = true, bool cgu = false)
     {
-        var c = hub.Condition(ConditionTypes.Validated)!;
-        return (c.Status, c.Reason, c.Message);
+        var labels = new Dictionary<string, string>();
+        if (label)
+            labels["policy.open-cluster-management.io/root-policy"] = name;
+        if (cgu)
+            labels["openshift-cluster-group-upgrades/clusterGroupUpgrade"] = "other";
+        return new Policy
+        {
+            Metadata = new ObjectMeta { Name = name, Namespace = cluster, Labels = labels },
+            Spec = new PolicySpec { RemediationAction = "inform", PolicyTemplates = [new PolicyTemplate { ObjectDefinition = Fixtures.ConfigPolicy(Fixtures.ConfigMap("cm")) }] },
+        };
     }
 
-    [Fact]
-    public void Missing_policies_are_listed_go_style_with_a_trailing_space()
+    public static TheoryData<string, Action<FakeHub>, string> Invalid => new()
     {
-        var hub = Hub(["p1", "ok", "p2"], "c1");
-        hub.Policy("ok", "ztp", All("NonCompliant", "c1"));
-        hub.Decide();
-        Assert.Equal(("False", "NotAllManagedPoliciesExist", "Missing managed policies: [p1 p2] "), Validated(hub));
-        Assert.Null(hub.Status.RemediationPlan);
-    }
-
-    [Fact]
-    public void A_child_without_its_root_policy_counts_as_missing()
-    {
-        var hub = Hub(["p"], "c1");
-        hub.Policy("p", "ztp", All("NonCompliant", "c1"));
-        // A child policy in the cluster namespace whose root is gone.
-        hub.Policy("q", "gone", All("NonCompliant", "c1"));
-        var snapshot = hub.Snapshot();
-        snapshot = snapshot with { Policies = [.. snapshot.Policies.Where(p => !(p.Metadata.Namespace == "gone" && p.Metadata.Name == "q"))], Cgu = snapshot.Cgu with { Spec = snapshot.Cgu.Spec with { ManagedPolicies = ["q"] } } };
-        var d = hub.Engine.Decide(snapshot, hub.Now);
-        var c = Conditions.Find(d.Status.Conditions, ConditionTypes.Validated)!;
-        Assert.Equal("Missing managed policies: [q] ", c.Message);
-    }
-
-    [Fact]
-    public void A_policy_found_in_two_namespaces_is_ambiguous()
-    {
-        var hub = Hub(["p", "q"], "c1", "c2");
-        hub.Policy("p", "ztp-b", All("NonCompliant", "c1"));
-        hub.Policy("p", "ztp-a", All("NonCompliant", "c2"));
-        hub.Policy("q", "ztp", All("NonCompliant", "c2"));
-        hub.Decide();
-        Assert.Equal(("False", "AmbiguousManagedPoliciesNames",
-            """Managed policy name should be unique, but was found in multiple namespaces: {"p":["ztp-a","ztp-b"]} """), Validated(hub));
-    }
-
-    [Fact]
-    public void Children_outside_the_selected_clusters_do_not_count()
-    {
-        var hub = Hub(["p"], "c1");
-        hub.Cluster("other");
-        hub.Policy("p", "ztp", All("NonCompliant", "c1"));
-        hub.Policy("p", "elsewhere", All("NonCompliant", "other"));
-        hub.Decide();
-        Assert.Equal(("True", "ValidationCompleted", "Completed validation"), Validated(hub));
-        Assert.Equal("ztp", hub.Status.ManagedPoliciesNs!["p"]);
-    }
-
-    [Fact]
-    public void A_policy_that_depends_on_a_later_policy_is_unresolvable()
-    {
-        var hub = Hub(["first", "second"], "c1");
-        hub.Policy("first", "ztp", All("NonCompliant", "c1")).Dependencies = [new PolicyDependency { Kind = "Policy", Name = "second", Compliance = "Compliant" }];
-        hub.Policy("second", "ztp", All("NonCompliant", "c1"));
-        hub.Decide();
-        Assert.Equal(("False", "UnresolvableDenpendency", "Managed Policy first depends on second, which is to be remediated later"), Validated(hub));
-    }
-
-    [Fact]
-    public void Depending_on_an_earlier_policy_is_fine()
-    {
-        var hub = Hub(["first", "second"], "c1");
-        hub.Policy("first", "ztp", All("NonCompliant", "c1"));
-        hub.Policy("second", "ztp", All("NonCompliant", "c1")).Dependencies = [new PolicyDependency { Kind = "Policy", Name = "first" }];
-        hub.Decide();
-        Assert.Equal("True", hub.Condition(ConditionTypes.Validated)!.Status);
-    }
+        { "a name no selected cluster has a child of", h => h.Policy("p", "NonCompliant", ["c3"]), "NotAllManagedPoliciesExist: Missing managed policies: [p] " },
+        { "a child without its root", h => h.Policy("p", "NonCompliant", Clusters).RootMissing = true, "NotAllManagedPoliciesExist: Missing managed policies: [p] " },
+        { "a child policy name without a dot", h => { h.Policy("p", "NonCompliant", ["c3"]); h.Put(Child("p", "c1")); }, "NotAllManagedPoliciesExist: Missing managed policies: [p] " },
+        { "a child without the root-policy label", h => { h.Policy("p", "NonCompliant", ["c3"]); h.Put(Child("ztp.p", "c1", label: false)); }, "NotAllManagedPoliciesExist: Missing managed policies: [p] " },
+        { "a copy made for a CGU is no child", h => { h.Policy("p", "NonCompliant", ["c3"]); h.Put(Child("ztp.p", "c1", cgu: true)); }, "NotAllManagedPoliciesExist: Missing managed policies: [p] " },
+        {
+            "a hub template RHACM could not resolve",
+            h => h.Policy("p", "NonCompliant", Clusters).ChildTemplates = [Fixtures.ConfigPolicy(Fixtures.ConfigMap("{{hub fromConfigMap '' 'x' 'y' hub}}"))],
+            "NotAllManagedPoliciesExist: Invalid managed policies: [p] "
+        },
+        { "no objectDefinition", h => h.Policy("p", "NonCompliant", Clusters, Template("null")), "NotAllManagedPoliciesExist: Invalid managed policies: [p] " },
+        { "no metadata", h => h.Policy("p", "NonCompliant", Clusters, Template("""{"kind":"ConfigurationPolicy","spec":{"object-templates":[]}}""")), "NotAllManagedPoliciesExist: Invalid managed policies: [p] " },
+        { "no spec", h => h.Policy("p", "NonCompliant", Clusters, Template("""{"kind":"ConfigurationPolicy","metadata":{"name":"x"}}""")), "NotAllManagedPoliciesExist: Invalid managed policies: [p] " },
+        { "both object-templates and object-templates-raw", h => h.Policy("p", "NonCompliant", Clusters, Template("""{"metadata":{"name":"x"},"spec":{"object-templates":[],"object-templates-raw":"- a: b"}}""")), "NotAllManagedPoliciesExist: Invalid managed policies: [p] " },
+        { "neither", h => h.Policy("p", "NonCompliant", Clusters, Template("""{"metadata":{"name":"x"},"spec":{"severity":"low"}}""")), "NotAllManagedPoliciesExist: Invalid managed policies: [p] " },
+        { "object-templates-raw that is no YAML list", h => h.Policy("p", "NonCompliant", Clusters, Fixtures.RawConfigPolicy("a: [b")), "NotAllManagedPoliciesExist: Invalid managed policies: [p] " },
+        { "an object template without objectDefinition", h => h.Policy("p", "NonCompliant", Clusters, Template("""{"metadata":{"name":"x"},"spec":{"object-templates":[{"complianceType":"musthave"}]}}""")), "NotAllManagedPoliciesExist: Invalid managed policies: [p] " },
+        {
+            "missing and invalid together: the invalid message wins",
+            h => { h.Policy("p", "NonCompliant", Clusters, Template("null")); h.Cgu = h.Cgu.WithSpec(s => s with { ManagedPolicies = ["gone", "p"] }); },
+            "NotAllManagedPoliciesExist: Invalid managed policies: [p] "
+        },
+        {
+            "a name in two namespaces (kuttl duplicated-managed-policy-name)",
+            h =>
+            {
+                h.Policy("p3", "default", new Dictionary<string, string?> { ["c1"] = "NonCompliant" });
+                h.Policy("p3", "bbb", new Dictionary<string, string?> { ["c2"] = "NonCompliant" });
+                h.Policy("p3", "aaa", new Dictionary<string, string?> { ["c2"] = "NonCompliant" });
+                h.Policy("p2", "bbb", new Dictionary<string, string?> { ["c1"] = "NonCompliant" });
+                h.Policy("p2", "aaa", new Dictionary<string, string?> { ["c2"] = "NonCompliant" });
+                h.Cgu = h.Cgu.WithSpec(s => s with { ManagedPolicies = ["p3", "p2", "p"] });
+            },
+            """AmbiguousManagedPoliciesNames: Managed policy name should be unique, but was found in multiple namespaces: {"p2":["aaa","bbb"],"p3":["aaa","bbb","default"]} """
+        },
+    };
 
     [Theory]
-    [InlineData("""{"kind":"ConfigurationPolicy","spec":{"object-templates":[]}}""")]
-    [InlineData("""{"kind":"ConfigurationPolicy","metadata":{"name":"x"}}""")]
-    [InlineData("""{"kind":"ConfigurationPolicy","metadata":{"name":"x"},"spec":{"object-templates":[],"object-templates-raw":"- a"}}""")]
-    [InlineData("""{"kind":"ConfigurationPolicy","metadata":{"name":"x"},"spec":{"remediationAction":"inform"}}""")]
-    public void Malformed_templates_make_the_policy_invalid(string template)
+    [MemberData(nameof(Invalid))]
+    public void Policies_that_cannot_be_used_stop_the_cgu_at_validation(string what, Action<FakeHub> setup, string expected)
     {
-        var hub = Hub(["bad"], "c1");
-        hub.Policy("bad", "ztp", All("NonCompliant", "c1"), KubeJson.Element(template));
-        hub.Decide();
-        Assert.Equal(("False", "NotAllManagedPoliciesExist", "Invalid managed policies: [bad] "), Validated(hub));
+        var hub = Hub(["p"]);
+        setup(hub);
+        var d = hub.Settle();
+        Assert.True(d.StatusChanged || hub.Decisions.Count > 1, what);
+        Assert.Equal(
+        [
+            "ClustersSelected True ClusterSelectionCompleted: All selected clusters are valid",
+            $"Validated False {expected}",
+        ], Show.Conditions(hub));
+        Assert.Equal(TimeSpan.FromMinutes(1), d.RequeueAfter);
+        Assert.Null(hub.Status.RemediationPlan);
+        Assert.Empty(hub.All<Placement>());
     }
 
-    [Fact]
-    public void Enforced_policies_are_not_managed_by_the_cgu()
+    public static TheoryData<string, Action<FakeHub>, string, string> ValidationEvents => new()
     {
-        var hub = Hub(["enf", "inf"], "c1");
-        hub.Policy("enf", "ztp", All("NonCompliant", "c1"), childAction: "enforce");
-        hub.Policy("inf", "ztp", All("NonCompliant", "c1"));
-        hub.Decide();
-        Assert.Equal([new NamespacedName("inf", "ztp")], hub.Status.ManagedPoliciesForUpgrade!);
-        Assert.Null(hub.Status.ManagedPoliciesCompliantBeforeUpgrade);
-    }
-
-    [Fact]
-    public void Policies_are_split_into_for_upgrade_and_compliant_before_upgrade_in_spec_order()
-    {
-        var hub = Hub(["z-nc", "compliant", "a-nc", "status-tpl"], "c1", "c2");
-        hub.Policy("z-nc", "ns1", new Dictionary<string, string?> { ["c1"] = "Compliant", ["c2"] = "Pending" });
-        hub.Policy("compliant", "ns1", All("Compliant", "c1", "c2"));
-        hub.Policy("a-nc", "ns2", new Dictionary<string, string?> { ["c1"] = null, ["c2"] = "Compliant" });
-        hub.Policy("status-tpl", "ns1", All("Compliant", "c1", "c2"),
-            Fixtures.ConfigPolicy("""[{"complianceType":"musthave","objectDefinition":{"kind":"Deployment","metadata":{"name":"d"},"status":{"readyReplicas":1}}}]"""));
-        hub.Decide();
-        var st = hub.Status;
-        Assert.Equal(["z-nc", "a-nc", "status-tpl"], st.ManagedPoliciesForUpgrade!.Select(p => p.Name));
-        Assert.Equal(["ns1", "ns2", "ns1"], st.ManagedPoliciesForUpgrade!.Select(p => p.Namespace));
-        Assert.Equal(["compliant"], st.ManagedPoliciesCompliantBeforeUpgrade!);
-        Assert.Equal(new Dictionary<string, string> { ["z-nc"] = "ns1", ["a-nc"] = "ns2", ["status-tpl"] = "ns1" }, st.ManagedPoliciesNs);
-        // c1 is missing compliance for a-nc (entry without "compliant"): not compliant; c2 Pending on z-nc.
-        Assert.Equal([["c1"], ["c2"]], st.RemediationPlan!);
-    }
-
-    [Fact]
-    public void A_policy_without_status_makes_every_cluster_non_compliant()
-    {
-        var hub = Hub(["p"], "c1", "c2");
-        hub.Policy("p", "ztp", All("Compliant", "c1", "c2")).NoStatus = true;
-        hub.Decide();
-        Assert.Equal([["c1"], ["c2"]], hub.Status.RemediationPlan!);
-    }
-
-    [Fact]
-    public void A_cluster_absent_from_the_policy_status_does_not_need_remediation()
-    {
-        var hub = Hub(["p"], "c1", "c2");
-        hub.Policy("p", "ztp", All("NonCompliant", "c1"));
-        hub.Decide();
-        Assert.Equal([["c1"]], hub.Status.RemediationPlan!);
-    }
-
-    [Fact]
-    public void All_compliant_completes_at_once()
-    {
-        var hub = Hub(["p"], "c1");
-        hub.Policy("p", "ztp", All("Compliant", "c1"));
-        var d = hub.Decide();
-        var st = hub.Status;
-        Assert.Equal(["p"], st.ManagedPoliciesCompliantBeforeUpgrade!);
-        Assert.Null(st.RemediationPlan);
-        foreach (var type in new[] { ConditionTypes.Progressing, ConditionTypes.Succeeded })
+        { "missing", h => h.Cgu = h.Cgu.WithSpec(s => s with { ManagedPolicies = ["x", "y"] }), "validation failure (missing policies): x,y", "cgu.openshift.io/missing-policies=x,y" },
+        { "invalid", h => h.Policy("p", "NonCompliant", Clusters, Template("null")), "validation failure (invalid policies): p", "cgu.openshift.io/invalid-policies=p" },
         {
-            var c = hub.Condition(type)!;
-            Assert.Equal(("Completed", "All clusters already compliant with the specified managed policies"), (c.Reason, c.Message));
-        }
-        Assert.Equal(("False", "True"), (hub.Condition(ConditionTypes.Progressing)!.Status, hub.Condition(ConditionTypes.Succeeded)!.Status));
-        Assert.Null(d.RequeueAfter);
+            "ambiguous",
+            h => { h.Policy("p", "a", new Dictionary<string, string?> { ["c1"] = null }); h.Policy("p", "b", new Dictionary<string, string?> { ["c2"] = null }); },
+            "validation failure (ambiguous policies): p", "cgu.openshift.io/ambiguous-policies=p"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(ValidationEvents))]
+    public void A_new_validation_failure_is_announced_once(string what, Action<FakeHub> setup, string note, string annotations)
+    {
+        var hub = Hub(["p"]);
+        setup(hub);
+        hub.Settle();
+        var e = Assert.Single(hub.Events, e => e.Reason == "CguValidationFailure");
+        Assert.Equal(("Warning", "RemediationOnHoldDueToValidationFailure", $"ClusterGroupUpgrade cgu: {note}", annotations),
+            (e.Type, e.Action, e.Note, Show.Annotations(e)));
+        hub.Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.DoesNotContain(hub.Decide().Events, x => x.Reason == "CguValidationFailure");
+        Assert.NotNull(what);
     }
 
     [Fact]
-    public void Managed_policies_content_lists_subscriptions_with_keys_in_contract_order()
+    public void Policies_are_sorted_into_for_upgrade_compliant_before_and_ignored()
     {
-        var hub = Hub(["subs", "raw", "none"], "c1");
-        hub.Policy("subs", "ztp", All("NonCompliant", "c1"), Fixtures.ConfigPolicy("""
-            [{"complianceType":"musthave","objectDefinition":{"apiVersion":"operators.coreos.com/v1alpha1","kind":"Subscription","metadata":{"namespace":"openshift-ptp","name":"ptp-operator-subscription"},"spec":{"name":"ptp-operator","channel":"stable"}}},
-             {"complianceType":"mustnothave","objectDefinition":{"apiVersion":"operators.coreos.com/v1alpha1","kind":"Subscription","metadata":{"name":"gone","namespace":"x"}}},
-             {"complianceType":"musthave","objectDefinition":{"apiVersion":"operators.coreos.com/v1alpha1","kind":"Subscription","metadata":{"name":"clusterwide"}}},
-             {"complianceType":"musthave","objectDefinition":{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"openshift-ptp"}}}]
-            """));
-        hub.Policy("raw", "ztp", All("NonCompliant", "c1"), Fixtures.RawConfigPolicy("""
+        var hub = Hub(["enforced", "done", "done-but-states-status", "pending", "no-status", "partly", "Enforced-upper"]);
+        hub.Policy("enforced", "NonCompliant", Clusters).ChildAction = "enforce";
+        hub.Policy("Enforced-upper", "NonCompliant", Clusters).ChildAction = "Enforce";
+        hub.Policy("done", "Compliant", Clusters);
+        hub.Policy("done-but-states-status", "Compliant", Clusters,
+            Fixtures.ConfigPolicy(Fixtures.Subscription("sub", "ns", "pkg", "stable", status: """{"state":"AtLatestKnown"}""")));
+        hub.Policy("pending", "Pending", Clusters);
+        hub.Policy("no-status", "Compliant", Clusters).NoStatus = true;
+        hub.Policy("partly", "ztp", new Dictionary<string, string?> { ["c1"] = "Compliant", ["c2"] = null });
+        hub.Settle();
+        var st = hub.Status;
+        Assert.Equal(["done-but-states-status", "pending", "no-status", "partly"], st.ManagedPoliciesForUpgrade!.Select(p => p.Name));
+        Assert.Equal(["done"], st.ManagedPoliciesCompliantBeforeUpgrade);
+        Assert.Equal(["done-but-states-status", "no-status", "partly", "pending"], st.ManagedPoliciesNs!.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("Validated True ValidationCompleted: Completed validation", Show.Conditions(hub)[1]);
+        // pending and no status count as NonCompliant; a compliant policy that states a status is remediated anyway.
+        Assert.Equal([["c1", "c2"]], st.RemediationPlan);
+    }
+
+    [Fact]
+    public void A_cluster_the_policy_status_does_not_list_needs_no_remediation()
+    {
+        // kuttl policy-has-missing-cluster-status: spoke1 is not in policy3's status.
+        var hub = Hub(["p2", "p3"]);
+        hub.Clusters("c3");
+        hub.Cgu = hub.Cgu.WithSpec(s => s with { Clusters = ["c1", "c2", "c3"] });
+        hub.Policy("p2", "ztp", new Dictionary<string, string?> { ["c1"] = "Compliant", ["c2"] = "Compliant", ["c3"] = "Compliant" });
+        var p3 = hub.Policy("p3", "ztp", new Dictionary<string, string?> { ["c2"] = "NonCompliant", ["c3"] = "Compliant" });
+        p3.ChildOnly.Add("c1");
+        hub.Settle();
+        Assert.Equal(["p3"], hub.Status.ManagedPoliciesForUpgrade!.Select(p => p.Name));
+        Assert.Equal([["c2"]], hub.Status.RemediationPlan);
+    }
+
+    [Fact]
+    public void All_policies_compliant_already_ends_the_cgu_at_once()
+    {
+        var hub = Hub(["p"], enable: true);
+        hub.Policy("p", "Compliant", Clusters);
+        hub.Settle();
+        Assert.Equal(
+        [
+            "ClustersSelected True ClusterSelectionCompleted: All selected clusters are valid",
+            "Validated True ValidationCompleted: Completed validation",
+            "Progressing False Completed: All clusters are compliant with all the managed policies",
+            "Succeeded True Completed: All clusters already compliant with the specified managed policies",
+        ], Show.Conditions(hub));
+        Assert.Equal(["c1", "c2"], hub.Status.Clusters!.Select(c => c.Name));
+        Assert.Null(hub.Status.ManagedPoliciesForUpgrade);
+        Assert.Equal(["p"], hub.Status.ManagedPoliciesCompliantBeforeUpgrade);
+        Assert.Null(hub.Status.RemediationPlan);
+        Assert.Null(hub.Status.Placements);
+        Assert.NotNull(hub.Progress.CompletedAt);
+        Assert.Contains(hub.Events, e => e.Reason == "CguSuccess" && e.Action == "RemediationCompleted");
+    }
+
+    [Fact]
+    public void Managed_policies_content_lists_each_policys_subscriptions_as_the_reference_marshals_them()
+    {
+        var hub = Hub(["subs", "raw", "none"]);
+        hub.Policy("subs", "NonCompliant", Clusters, Fixtures.ConfigPolicy(
+            Fixtures.Subscription("a-sub", "ns-a", "a", "stable"),
+            Fixtures.ConfigMap("cm"),
+            Fixtures.MustHave("""{"apiVersion":"operators.coreos.com/v1alpha1","kind":"Subscription","metadata":{"name":"gone","namespace":"x"}}""", "mustnothave"),
+            Fixtures.MustHave("""{"apiVersion":"operators.coreos.com/v1alpha1","kind":"Subscription","metadata":{"name":"no-namespace"}}"""),
+            Fixtures.MustHave("""{"apiVersion":"operators.coreos.com/v1alpha1","kind":"Subscription","metadata":{"namespace":"no-name"}}"""),
+            Fixtures.Subscription("b-sub", "ns-b", "b", "4.16")));
+        hub.Policy("raw", "NonCompliant", Clusters, Fixtures.RawConfigPolicy("""
+            {{- range $sub := (lookup "v1" "ConfigMap" "ns" "subs").data }}
             - complianceType: musthave
               objectDefinition:
                 apiVersion: operators.coreos.com/v1alpha1
                 kind: Subscription
                 metadata:
-                  name: sriov-operator-subscription
-                  namespace: openshift-sriov-network-operator
+                  name: {{ $sub }}
+                  namespace: openshift-raw
+            {{- end }}
             """));
-        hub.Policy("none", "ztp", All("NonCompliant", "c1"));
-        hub.Decide();
-        var content = hub.Status.ManagedPoliciesContent!;
-        Assert.Equal(
-            """[{"kind":"Subscription","name":"ptp-operator-subscription","apiVersion":"operators.coreos.com/v1alpha1","namespace":"openshift-ptp"},{"kind":"Subscription","name":"clusterwide","apiVersion":"operators.coreos.com/v1alpha1"}]""",
-            content["subs"]);
-        Assert.Equal(
-            """[{"kind":"Subscription","name":"sriov-operator-subscription","apiVersion":"operators.coreos.com/v1alpha1","namespace":"openshift-sriov-network-operator"}]""",
-            content["raw"]);
-        Assert.False(content.ContainsKey("none"));
+        hub.Policy("none", "NonCompliant", Clusters);
+        hub.Settle();
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["subs"] = """[{"kind":"Subscription","name":"a-sub","apiVersion":"operators.coreos.com/v1alpha1","namespace":"ns-a"},{"kind":"Subscription","name":"b-sub","apiVersion":"operators.coreos.com/v1alpha1","namespace":"ns-b"}]""",
+            ["raw"] = """[{"kind":"Subscription","name":"placeholder","apiVersion":"operators.coreos.com/v1alpha1","namespace":"openshift-raw"}]""",
+        }, hub.Status.ManagedPoliciesContent);
+    }
+
+    public static TheoryData<string, string[], (string Policy, string Depends, string? Ns)[], string?> Dependencies => new()
+    {
+        { "on an earlier policy", ["p0", "p1"], [("p1", "p0", "ztp")], null },
+        { "on a later policy (kuttl dependency-order)", ["p0", "p1"], [("p0", "p1", "ztp")], "Managed Policy p0 depends on p1, which is to be remediated later" },
+        { "on a policy in another namespace", ["p0", "p1"], [("p0", "p1", "other")], null },
+        { "on a policy not in the CGU", ["p0", "p1"], [("p0", "x", "ztp")], null },
+        { "the first offender is reported", ["p0", "p1", "p2"], [("p0", "p2", "ztp"), ("p1", "p2", "ztp")], "Managed Policy p0 depends on p2, which is to be remediated later" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Dependencies))]
+    public void A_policy_may_only_depend_on_policies_remediated_before_it(string what, string[] policies, (string Policy, string Depends, string? Ns)[] deps, string? error)
+    {
+        var hub = Hub(policies);
+        foreach (var p in policies)
+        {
+            var root = hub.Policy(p, "NonCompliant", Clusters);
+            root.Dependencies = [.. deps.Where(d => d.Policy == p).Select(d => new PolicyDependency { ApiVersion = "policy.open-cluster-management.io/v1", Kind = "Policy", Name = d.Depends, Namespace = d.Ns, Compliance = "Compliant" })];
+        }
+        var d = hub.Settle();
+        var validated = Show.Conditions(hub)[1];
+        if (error is null)
+        {
+            Assert.Equal("Validated True ValidationCompleted: Completed validation", validated);
+            return;
+        }
+        Assert.Equal($"Validated False UnresolvableDenpendency: {error}", validated);
+        Assert.Equal(2, Show.Conditions(hub).Count);
+        Assert.Equal(TimeSpan.FromMinutes(5), d.RequeueAfter);
+        Assert.Null(hub.Status.RemediationPlan);
+        Assert.NotNull(what);
+    }
+
+    private const string Upstream = "https://api.openshift.com/api/upgrades_info/v1/graph";
+    private const string GraphUrl = Upstream + "?channel=stable-4.16";
+
+    private static UpdateGraph Graph(params (string, string)[] nodes) => new() { Nodes = nodes };
+
+    public static TheoryData<string, string[], bool, UpdateGraph?, string?> Platform => new()
+    {
+        { "no ClusterVersion", [Fixtures.ConfigMap("cm")], false, null, null },
+        { "an image given outright", [Fixtures.ClusterVersion(version: "4.16.3", image: "quay.io/ocp/release:4.16.3")], false, null, null },
+        { "no upstream", [Fixtures.ClusterVersion(channel: "stable-4.16", version: "4.16.3")], false, null, "policy with ClusterVersion must have upstream, channel, and version when image is not provided" },
+        { "no version", [Fixtures.ClusterVersion(Upstream, "stable-4.16")], false, null, "policy with ClusterVersion must have upstream, channel, and version when image is not provided" },
+        { "a template without pre-caching", [Fixtures.ClusterVersion(Upstream, "stable-4.16", "{{ .Version }}")], false, null, null },
+        { "a template with pre-caching", [Fixtures.ClusterVersion(Upstream, "stable-4.16", "{{ .Version }}")], true, null, "templatized ClusterVersion fields not supported with precaching" },
+        { "the version is in the graph", [Fixtures.ClusterVersion(Upstream, "stable-4.16", "4.16.3")], false, Graph(("4.16.2", "quay.io/r@sha256:2"), ("4.16.3", "quay.io/r@sha256:3")), null },
+        { "the version is not in the graph", [Fixtures.ClusterVersion(Upstream, "stable-4.16", "4.16.9")], false, Graph(("4.16.3", "quay.io/r@sha256:3")), $"unable to find version 4.16.9 on update graph on url {GraphUrl}" },
+        { "the version has no payload", [Fixtures.ClusterVersion(Upstream, "stable-4.16", "4.16.3")], false, Graph(("4.16.3", "")), $"unable to find version 4.16.3 on update graph on url {GraphUrl}" },
+        { "the graph cannot be fetched", [Fixtures.ClusterVersion(Upstream, "stable-4.16", "4.16.3")], false, new UpdateGraph { Error = $"error response from update graph url {GraphUrl}: 503" }, $"error response from update graph url {GraphUrl}: 503" },
+        {
+            "two ClusterVersions that disagree",
+            [Fixtures.ClusterVersion(Upstream, "stable-4.16", "4.16.3"), Fixtures.ClusterVersion(Upstream, "stable-4.16", "4.16.4")], false, null,
+            "platform image defined more then once with conflicting version values"
+        },
+        {
+            "two ClusterVersions with different images",
+            [Fixtures.ClusterVersion(image: "quay.io/a"), Fixtures.ClusterVersion(image: "quay.io/b")], false, null,
+            "platform image defined more then once with conflicting image values"
+        },
+        { "a mustnothave ClusterVersion is not read", [Fixtures.ConfigMap("cm"), Fixtures.MustHave("""{"kind":"ClusterVersion","spec":{"channel":"x"}}""", "mustnothave")], false, null, null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Platform))]
+    public void The_release_a_clusterversion_asks_for_must_be_resolvable(string what, string[] objects, bool preCaching, UpdateGraph? graph, string? error)
+    {
+        var hub = Hub(["p"], preCaching: preCaching);
+        hub.Policy("p", "NonCompliant", Clusters, Fixtures.ConfigPolicy(objects));
+        if (graph is not null)
+            hub.UpdateService[GraphUrl] = graph;
+        var d = hub.Settle();
+        Assert.Equal(graph is null ? [] : [GraphUrl], hub.GraphRequests);
+        var validated = Show.Conditions(hub)[1];
+        if (error is null)
+        {
+            Assert.Equal("Validated True ValidationCompleted: Completed validation", validated);
+            return;
+        }
+        Assert.Equal($"Validated False InvalidPlatformImage: {error}", validated);
+        Assert.Equal(TimeSpan.FromMinutes(5), d.RequeueAfter);
+        Assert.NotNull(what);
+    }
+
+    [Fact]
+    public void A_templated_raw_clusterversion_field_is_refused()
+    {
+        var hub = Hub(["p"]);
+        hub.Policy("p", "NonCompliant", Clusters, Fixtures.RawConfigPolicy("""
+            - complianceType: musthave
+              objectDefinition:
+                apiVersion: config.openshift.io/v1
+                kind: ClusterVersion
+                metadata:
+                  name: version
+                spec:
+                  channel: stable-4.16
+                  desiredUpdate:
+                    version: {{ $version }}
+            """));
+        hub.Settle();
+        Assert.Equal("Validated False InvalidPlatformImage: templating cluster version fields not supported", Show.Conditions(hub)[1]);
+    }
+
+    [Fact]
+    public void The_engine_asks_for_a_missing_update_graph_and_writes_nothing_until_it_has_it()
+    {
+        var hub = Hub(["p"]);
+        hub.Policy("p", "NonCompliant", Clusters, Fixtures.ConfigPolicy(Fixtures.ClusterVersion(Upstream, "stable-4.16", "4.16.3")));
+        hub.Decide(); // computedMaxConcurrency
+        var before = hub.Status;
+        var d = hub.Engine.Decide(hub.Snapshot(), hub.Now);
+        Assert.Equal([GraphUrl], d.NeedsUpdateGraphs);
+        Assert.NotNull(d.Error);
+        Assert.Null(d.RequeueAfter);
+        Assert.False(d.StatusChanged);
+        Assert.Same(before, d.Status);
+        Assert.Empty(d.Intents);
+
+        var with = hub.Snapshot() with { UpdateGraphs = new Dictionary<string, UpdateGraph> { [GraphUrl] = Graph(("4.16.3", "quay.io/r@sha256:3")) } };
+        var next = hub.Engine.Decide(with, hub.Now);
+        Assert.Empty(next.NeedsUpdateGraphs);
+        Assert.Null(next.Error);
+        Assert.Contains("Validated True ValidationCompleted: Completed validation", Show.Conditions(next.Status));
     }
 }

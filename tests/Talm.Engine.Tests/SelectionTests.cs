@@ -4,104 +4,141 @@ using Talm.Engine.Tests.Support;
 
 namespace Talm.Engine.Tests;
 
+/// <summary>
+/// Which clusters a CGU covers and in what order (getAllClustersForUpgrade, validateCR): listed clusters
+/// first without duplicates, then those of clusterSelector and clusterLabelSelectors sorted by name;
+/// every one a ManagedCluster, every canary among them; computedMaxConcurrency written on its own.
+/// </summary>
 public sealed class SelectionTests
 {
-    private static FakeHub Hub(ClusterGroupUpgrade cgu, params string[] clusters)
+    private static readonly Dictionary<string, Dictionary<string, string>> Labels = new()
     {
+        ["spoke1"] = new() { ["upgrade"] = "true", ["env"] = "lab" },
+        ["spoke2"] = new() { ["upgrade2"] = "true" },
+        ["spoke3"] = new() { ["env"] = "" },
+        ["spoke4"] = new() { ["upgrade"] = "false", ["env"] = "prod" },
+        ["spoke5"] = new() { ["env"] = "prod" },
+        ["spoke6"] = new(),
+    };
+
+    private static FakeHub Hub(Func<ClusterGroupUpgradeSpec, ClusterGroupUpgradeSpec> spec)
+    {
+        var cgu = Fixtures.Cgu(null, ["p"], maxConcurrency: 0).WithSpec(spec);
         var hub = new FakeHub(cgu);
-        foreach (var c in clusters)
-            hub.Cluster(c, new Dictionary<string, string> { ["group"] = c.StartsWith('a') ? "a" : "b", ["tier"] = c.EndsWith('1') ? "one" : "other" });
-        hub.Policy("p", "ztp", clusters.ToDictionary(c => c, _ => (string?)"NonCompliant"));
+        foreach (var (name, labels) in Labels)
+            hub.Cluster(name, labels);
+        hub.Policy("p", ComplianceStates.NonCompliant, [.. Labels.Keys]);
         return hub;
     }
 
-    [Fact]
-    public void Explicit_clusters_keep_spec_order_then_selector_matches_are_sorted_and_appended()
-    {
-        var cgu = Fixtures.Cgu(["b2", "a9", "b2"], ["p"], maxConcurrency: 0, enable: false).WithSpec(s => s with
-        {
-            ClusterLabelSelectors = [new LabelSelector { MatchLabels = new Dictionary<string, string> { ["group"] = "a" } }],
-            ClusterSelector = ["tier=one"],
-        });
-        var hub = Hub(cgu, "b2", "a9", "a3", "a1", "b1", "b5");
-        hub.Decide();
-        Assert.Equal([["b2", "a9", "a1", "a3", "b1"]], hub.Status.RemediationPlan!);
-        Assert.Equal(5, hub.Status.ComputedMaxConcurrency);
-    }
+    private static LabelSelector Exists(string key) => new() { MatchExpressions = [new LabelSelectorRequirement { Key = key, Operator = "Exists" }] };
 
-    [Fact]
-    public void Deprecated_selector_without_value_matches_an_empty_label()
+    public static TheoryData<string, Func<ClusterGroupUpgradeSpec, ClusterGroupUpgradeSpec>, string[]> Selections => new()
     {
-        var cgu = Fixtures.Cgu([], ["p"], enable: false).WithSpec(s => s with { ClusterSelector = ["flag"] });
-        var hub = new FakeHub(cgu).Cluster("x", new Dictionary<string, string> { ["flag"] = "" }).Cluster("y", new Dictionary<string, string> { ["flag"] = "1" });
-        hub.Policy("p", "ztp", new Dictionary<string, string?> { ["x"] = "NonCompliant", ["y"] = "NonCompliant" });
-        hub.Decide();
-        Assert.Equal([["x"]], hub.Status.RemediationPlan!);
-    }
-
-    [Fact]
-    public void Match_expressions_select_clusters()
-    {
-        var cgu = Fixtures.Cgu([], ["p"], maxConcurrency: 5, enable: false).WithSpec(s => s with
+        { "listed, duplicates dropped", s => s with { Clusters = ["spoke5", "spoke1", "spoke5"] }, ["spoke5", "spoke1"] },
+        { "clusterSelector key=value", s => s with { ClusterSelector = ["env=prod"] }, ["spoke4", "spoke5"] },
+        { "clusterSelector key alone means an empty value", s => s with { ClusterSelector = ["env"] }, ["spoke3"] },
+        { "malformed clusterSelector ignored", s => s with { ClusterSelector = ["env=prod=x", "upgrade2=true"] }, ["spoke2"] },
+        { "matchLabels", s => s with { ClusterLabelSelectors = [new LabelSelector { MatchLabels = Show.Map(("upgrade2", "true")) }] }, ["spoke2"] },
         {
-            ClusterLabelSelectors = [new LabelSelector { MatchExpressions = [new LabelSelectorRequirement { Key = "group", Operator = "NotIn", Values = ["a"] }] }],
-        });
-        var hub = Hub(cgu, "a1", "b2", "b1");
-        hub.Decide();
-        Assert.Equal([["b1", "b2"]], hub.Status.RemediationPlan!);
-    }
+            "listed first, then selected sorted (kuttl cluster-selector)",
+            s => s with { Clusters = ["spoke6", "spoke5"], ClusterLabelSelectors = [new LabelSelector { MatchLabels = Show.Map(("upgrade2", "true")) }, Exists("upgrade")] },
+            ["spoke6", "spoke5", "spoke1", "spoke2", "spoke4"]
+        },
+        {
+            "In and NotIn",
+            s => s with { ClusterLabelSelectors = [new LabelSelector { MatchExpressions = [new() { Key = "env", Operator = "In", Values = ["prod", "lab"] }, new() { Key = "upgrade", Operator = "NotIn", Values = ["false"] }] }] },
+            ["spoke1", "spoke5"]
+        },
+        { "DoesNotExist", s => s with { ClusterLabelSelectors = [new LabelSelector { MatchExpressions = [new() { Key = "env", Operator = "DoesNotExist" }] }] }, ["spoke2", "spoke6"] },
+        { "an empty selector selects every cluster", s => s with { ClusterLabelSelectors = [new LabelSelector()] }, ["spoke1", "spoke2", "spoke3", "spoke4", "spoke5", "spoke6"] },
+        { "both selector kinds, each cluster once", s => s with { Clusters = ["spoke4"], ClusterSelector = ["env=prod"], ClusterLabelSelectors = [Exists("env")] }, ["spoke4", "spoke1", "spoke3", "spoke5"] },
+    };
 
     [Theory]
-    [InlineData(new[] { "c1", "ghost", "ghost2" }, null, "Unable to select clusters: cluster ghost is not a ManagedCluster")]
-    [InlineData(new string[0], null, "Unable to select clusters: no cluster specified for remediation")]
-    [InlineData(new[] { "c1" }, new[] { "c1", "c2" }, "Unable to select clusters: canary cluster c2 is not in the list of clusters")]
-    public void Selection_failures_have_exact_messages(string[] clusters, string[]? canaries, string message)
+    [MemberData(nameof(Selections))]
+    public void Clusters_are_selected_in_the_reference_order(string what, Func<ClusterGroupUpgradeSpec, ClusterGroupUpgradeSpec> spec, string[] expected)
     {
-        var hub = Hub(Fixtures.Cgu(clusters, ["p"], canaries: canaries), "c1", "c2");
+        var hub = Hub(spec);
+        hub.Settle();
+        Assert.True(hub.Status.RemediationPlan is { Count: 1 }, what);
+        Assert.Equal(expected, hub.Status.RemediationPlan![0]);
+        Assert.Equal(expected.Length, hub.Status.ComputedMaxConcurrency);
+        Assert.Equal("ClustersSelected True ClusterSelectionCompleted: All selected clusters are valid", Show.Conditions(hub)[0]);
+    }
+
+    public static TheoryData<string, Func<ClusterGroupUpgradeSpec, ClusterGroupUpgradeSpec>, string, string?> Failures => new()
+    {
+        { "nothing to select from", s => s, "cannot obtain all the details about the clusters in the CR: no cluster specified for remediation", null },
+        { "missing clusters", s => s with { Clusters = ["spoke1", "spoke9", "spoke8"] }, "cluster spoke9 is not a ManagedCluster", "spoke9,spoke8" },
+        { "canary not selected", s => s with { Clusters = ["spoke1"], RemediationStrategy = new RemediationStrategy { Canaries = ["spoke2"] } }, "canary cluster spoke2 is not in the list of clusters", null },
+        {
+            "invalid operator",
+            s => s with { ClusterLabelSelectors = [new LabelSelector { MatchExpressions = [new() { Key = "env", Operator = "Equals", Values = ["x"] }] }] },
+            "cannot obtain all the details about the clusters in the CR: \"Equals\" is not a valid label selector operator", null
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public void A_selection_that_fails_is_reported_and_retried_in_five_minutes(string what, Func<ClusterGroupUpgradeSpec, ClusterGroupUpgradeSpec> spec, string error, string? missing)
+    {
+        var hub = Hub(spec);
         var d = hub.Decide();
-        var c = hub.Condition(ConditionTypes.ClustersSelected)!;
-        Assert.Equal(("False", "ClusterNotFound", message), (c.Status, c.Reason, c.Message));
-        Assert.Null(hub.Condition(ConditionTypes.Validated));
-        Assert.Equal(TimeSpan.FromSeconds(30), d.RequeueAfter);
+        Assert.True(d.StatusChanged, what);
+        Assert.Equal([$"ClustersSelected False ClusterNotFound: Unable to select clusters: {error}"], Show.Conditions(hub));
+        Assert.Equal(TimeSpan.FromMinutes(5), d.RequeueAfter);
+        Assert.Empty(d.Intents);
+        // The validation failure event is sent whenever the message is new (as the reference, also without missing clusters).
+        var e = Assert.Single(d.Events);
+        Assert.Equal(("Warning", "CguValidationFailure", "RemediationOnHoldDueToValidationFailure"), (e.Type, e.Reason, e.Action));
+        Assert.Equal($"ClusterGroupUpgrade cgu: validation failure (missing clusters): {missing}", e.Note);
+        Assert.Equal($"cgu.openshift.io/missing-clusters={missing} cgu.openshift.io/missing-clusters-count={(missing is null ? 0 : missing.Split(',').Length)}", Show.Annotations(e));
+        // The same failure again: no second event.
+        hub.Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Empty(hub.Decide().Events);
     }
 
     [Fact]
-    public void Valid_selection_sets_the_condition()
+    public void A_cluster_that_appears_later_lets_the_cgu_go_on()
     {
-        var hub = Hub(Fixtures.Cgu(["c1"], ["p"]), "c1");
+        var hub = Hub(s => s with { Clusters = ["spoke1", "spoke9"] });
         hub.Decide();
-        var c = hub.Condition(ConditionTypes.ClustersSelected)!;
-        Assert.Equal(("True", "ClusterSelectionCompleted", "All selected clusters are valid"), (c.Status, c.Reason, c.Message));
+        hub.Cluster("spoke9");
+        hub.Root("p").Compliance["spoke9"] = ComplianceStates.NonCompliant;
+        hub.Settle();
+        Assert.Equal("ClustersSelected True ClusterSelectionCompleted: All selected clusters are valid", Show.Conditions(hub)[0]);
+        Assert.Equal([["spoke1", "spoke9"]], hub.Status.RemediationPlan);
     }
 
     [Theory]
-    [InlineData(0, 5)]
-    [InlineData(-1, 5)]
-    [InlineData(1, 1)]
-    [InlineData(2, 2)]
-    [InlineData(4, 4)]
-    [InlineData(5, 5)]
-    [InlineData(9, 5)]
-    public void Computed_max_concurrency(int maxConcurrency, int expected)
+    [InlineData(0, 3, 3)]
+    [InlineData(-1, 3, 3)]
+    [InlineData(2, 3, 2)]
+    [InlineData(3, 3, 3)]
+    [InlineData(5, 3, 3)]
+    [InlineData(3, 1, 1)]
+    public void Computed_max_concurrency_is_max_concurrency_capped_by_the_cluster_count(int maxConcurrency, int clusters, int expected)
     {
-        var names = Fixtures.Names(5);
-        var hub = Hub(Fixtures.Cgu(names, ["p"], maxConcurrency: maxConcurrency, enable: false), names);
+        var hub = Fixtures.Hub(clusters: clusters, maxConcurrency: maxConcurrency, enable: false);
         hub.Decide();
         Assert.Equal(expected, hub.Status.ComputedMaxConcurrency);
-        Assert.All(hub.Status.RemediationPlan!, b => Assert.True(b.Count <= expected));
-        Assert.Equal((5 + expected - 1) / expected, hub.Status.RemediationPlan!.Count);
     }
 
     [Fact]
-    public void Computed_max_concurrency_counts_selected_clusters_not_only_those_needing_remediation()
+    public void A_changed_cluster_count_is_written_again_before_anything_else()
     {
-        var names = Fixtures.Names(4);
-        var hub = new FakeHub(Fixtures.Cgu(names, ["p"], maxConcurrency: 3, enable: false));
-        foreach (var n in names)
-            hub.Cluster(n);
-        hub.Policy("p", "ztp", new Dictionary<string, string?> { ["c1"] = "NonCompliant", ["c2"] = "Compliant", ["c3"] = "Compliant", ["c4"] = "NonCompliant" });
-        hub.Decide();
+        var hub = Hub(s => s with { Clusters = ["spoke1", "spoke2"], Enable = false });
+        hub.Settle();
+        Assert.Equal(2, hub.Status.ComputedMaxConcurrency);
+        var before = Show.Conditions(hub);
+        hub.Cgu = hub.Cgu.WithSpec(s => s with { Clusters = ["spoke1", "spoke2", "spoke3"] });
+        var d = hub.Decide();
         Assert.Equal(3, hub.Status.ComputedMaxConcurrency);
-        Assert.Equal([["c1", "c4"]], hub.Status.RemediationPlan!);
+        Assert.Equal(TimeSpan.Zero, d.RequeueAfter);
+        Assert.Equal(before, Show.Conditions(hub)); // nothing else written in that reconcile
+        Assert.Equal([["spoke1", "spoke2"]], hub.Status.RemediationPlan);
+        hub.Decide();
+        Assert.Equal([["spoke1", "spoke2", "spoke3"]], hub.Status.RemediationPlan);
     }
 }

@@ -25,6 +25,25 @@ public sealed class KubectlTests
     }
 
     [Fact]
+    public async Task Applying_a_kind_whose_CRD_is_missing_fails_as_on_a_real_server()
+    {
+        var (server, kubectl) = await StartAsync();
+        await using var _ = server;
+        using var __ = kubectl;
+
+        // kubectl validates against OpenAPI v3 and, for a kind v3 does not know, asks v2 before it maps the kind.
+        var (code, _, err) = await kubectl.RunAsync("""
+            apiVersion: ran.openshift.io/v1alpha1
+            kind: PreCachingConfig
+            metadata: {name: pcc, namespace: default}
+            spec: {}
+            """, "apply", "-f", "-");
+        Assert.NotEqual(0, code);
+        Assert.Contains("no matches for kind \"PreCachingConfig\" in version \"ran.openshift.io/v1alpha1\"", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("openapi", err, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Apply_get_yaml_status_patch_columns_label_and_reapply()
     {
         var (server, kubectl) = await StartAsync();

@@ -189,7 +189,8 @@ public sealed class RequestFuzzTests
         var service = new ObjectService(store, new ResourceRegistry(), TimeProvider.System);
         service.EnsureSystemNamespaces();
         KubeApiServer.ApplyManifestFile(service, Lab.TestData("test-cgu-crd.yaml"));
-        var handler = new ApiHandler(service, TimeProvider.System, TimeSpan.FromSeconds(10), NullLogger.Instance, new RequestMetrics());
+        var handler = new ApiHandler(service, TimeProvider.System, TimeSpan.FromSeconds(10), NullLogger.Instance, new RequestMetrics(),
+            new Talm.KubeApi.Auth.Reviews(new Talm.KubeApi.Auth.StaticTokens(), new Talm.KubeApi.Auth.RbacAuthorizer(service.Store)));
         var codes = new Dictionary<int, int>();
 
         Requests.Sample(r =>

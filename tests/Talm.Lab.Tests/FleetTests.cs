@@ -22,7 +22,8 @@ public sealed class FleetTests
         var result = await lab.RunAsync(options);
 
         Assert.True(result.Finished, lab.Output.ToString());
-        Assert.Equal(998, result.Clusters.Count(c => c.Result == "upgraded"));
+        var outcomes = string.Join(", ", result.Clusters.GroupBy(c => c.Result).Select(g => $"{g.Count()} {g.Key}"));
+        Assert.True(result.Clusters.Count(c => c.Result == "upgraded") == 998, outcomes);
         Assert.Equal(["cnfdb2", "cnfdb500"], result.Clusters.Where(c => c.Backup == "UnrecoverableError").Select(c => c.Name).ToArray());
         var batches = Json.Items(Json.At(result.Cgu, "status", "remediationPlan")).Select(b => Json.Strings(b).Count).ToList();
         Assert.Equal([250, 250, 250, 248], batches);

@@ -3,7 +3,7 @@ using Talm.Operator.Kube;
 
 namespace Talm.Operator.Tests;
 
-/// <summary>The three backup stories of hub-protocol §5, end to end through the API server.</summary>
+/// <summary>The backup stories (all succeed, one times out, all fail, no recovery image), end to end through the API server.</summary>
 public sealed class BackupStoryTests : IAsyncLifetime
 {
     private Hub _hub = null!;
@@ -38,9 +38,10 @@ public sealed class BackupStoryTests : IAsyncLifetime
         await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke1", "backup-ns-delete");
         await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke1", "backup-crb-delete");
 
+        // RHACM answers every view the operator asked: the CGU waits for all of them before it reads any.
+        foreach (var c in new[] { "spoke1", "spoke2" }) await _hub.NamespaceExistsOnSpokeAsync(c);
         foreach (var c in new[] { "spoke1", "spoke2" })
         {
-            await _hub.NamespaceExistsOnSpokeAsync(c);
             var job = await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, c, "backup-job-create");
             var container = job.GetProperty("spec").GetProperty("kube").GetProperty("template").GetProperty("spec")
                 .GetProperty("template").GetProperty("spec").GetProperty("containers")[0];
@@ -59,25 +60,39 @@ public sealed class BackupStoryTests : IAsyncLifetime
         Assert.Equal("spoke1,spoke2", Hub.Plan(cgu));
         // Succeeded backups: views deleted, namespace and binding removed on the spoke.
         await Eventually.TrueAsync(() => _hub.GetAsync(ResourceKind.ManagedClusterView, "spoke1", "view-backup-job").Result is null, "job view deleted");
-        Assert.Equal("spoke1,spoke2", await _hub.PlacementClustersAsync("cgu", "upgrade"));
+        // The batch starts on the reconcile after Progressing turns True, as the reference's does.
+        await Eventually.TrueAsync(() => _hub.PlacementClustersAsync("cgu", "upgrade").Result == "spoke1,spoke2", "the batch in the placement");
 
         await _hub.SetComplianceAsync("upgrade", new() { ["spoke1"] = "Compliant", ["spoke2"] = "Compliant" });
         cgu = await _hub.WaitConditionAsync("cgu", "Succeeded", "True", "Completed", "All clusters are compliant with all the managed policies");
         Assert.Equal(("False", "Completed", "All clusters are compliant with all the managed policies"), Hub.Condition(cgu, "Progressing"));
 
         // Events are recorded after the status write that they describe: wait for the last one.
-        await Eventually.TrueAsync(() => _hub.EventsAsync().Result.Any(e => e.Reason == "Completed"), "Completed event");
+        await Eventually.TrueAsync(() => _hub.EventsAsync().Result.Any(e => e.Action == "RemediationCompleted"), "the CguSuccess RemediationCompleted event");
         var events = await _hub.EventsAsync();
-        var reasons = events.Select(e => e.Reason).ToList();
-        Assert.Contains("CguCreated", reasons);
-        Assert.Contains("CguStarted", reasons);
-        Assert.Contains("BatchStarted", reasons);
-        Assert.Contains("Completed", reasons);
+        // The reference's events, by reason and action, each once (a repeat within ten minutes is not sent again).
+        var sent = events.Where(e => e.Reason != "BackupFinished").Select(e => $"{e.Reason}/{e.Action}").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(
+        [
+            "CguCreated/BuildingRemediationPlan", "CguStarted/RemediationInBatchStarted",
+            "CguStarted/RemediationInClusterStarted", "CguStarted/RemediationInClusterStarted", "CguStarted/RemediationStarted",
+            "CguSuccess/RemediationCompleted", "CguSuccess/RemediationInBatchCompleted",
+            "CguSuccess/RemediationInClusterCompleted", "CguSuccess/RemediationInClusterCompleted",
+        ], sent);
+        Assert.Equal(["spoke1", "spoke2"], events.Where(e => e.Action == "RemediationInClusterCompleted").Select(e => e.Related.Name).Order(StringComparer.Ordinal));
+        var started = events.Single(e => e.Action == "RemediationStarted");
+        Assert.Equal("ClusterGroupUpgrade cgu started remediating policies", started.Message);
+        Assert.Equal("2", started.Metadata.Annotations["cgu.openshift.io/total-clusters-count"]);
+        Assert.Equal("1", started.Metadata.Annotations["cgu.openshift.io/total-batches-count"]);
+        var batch = events.Single(e => e.Action == "RemediationInBatchStarted");
+        Assert.Equal("spoke1,spoke2", batch.Metadata.Annotations["cgu.openshift.io/batch-clusters"]);
+        // Ours: one BackupFinished per cluster, with the Job's run time as the view showed it.
         var finished = events.Where(e => e.Reason == "BackupFinished").Select(e => e.Message).Order().ToList();
-        Assert.Equal(2, finished.Count);
-        Assert.Contains("spoke1", finished[0], StringComparison.Ordinal);
-        Assert.Contains("Succeeded (the backup Job ran 95s)", finished[0], StringComparison.Ordinal);
-        Assert.Contains("Succeeded (the backup Job ran 120s)", finished[1], StringComparison.Ordinal);
+        Assert.Equal(
+        [
+            "ClusterGroupUpgrade cgu: backup of cluster spoke1 ended Succeeded (the backup Job ran 95s)",
+            "ClusterGroupUpgrade cgu: backup of cluster spoke2 ended Succeeded (the backup Job ran 120s)",
+        ], finished);
         Assert.All(events, e => Assert.Equal("ClusterGroupUpgrade", e.InvolvedObject.Kind));
 
         var metrics = _hub.Operator.RenderMetrics();
@@ -99,7 +114,7 @@ public sealed class BackupStoryTests : IAsyncLifetime
         Assert.Equal("Succeeded", Hub.BackupState(cgu, "spoke1"));
         cgu = await _hub.WaitConditionAsync("cgu", "Progressing", "True", "InProgress", "Remediating non-compliant policies");
         Assert.Equal("spoke1", Hub.Plan(cgu));
-        Assert.Equal("spoke1", await _hub.PlacementClustersAsync("cgu", "upgrade"));
+        await Eventually.TrueAsync(() => _hub.PlacementClustersAsync("cgu", "upgrade").Result == "spoke1", "only spoke1 in the placement");
 
         await _hub.SetComplianceAsync("upgrade", new() { ["spoke1"] = "Compliant" });
         cgu = await _hub.WaitConditionAsync("cgu", "Succeeded", "True", "Completed");
@@ -130,13 +145,23 @@ public sealed class BackupStoryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_RECOVERY_IMG_a_backup_CGU_gets_a_clear_condition_and_no_Job()
+    public async Task Without_RECOVERY_IMG_backups_stay_PreparingToStart_and_nothing_is_sent_to_the_spokes()
     {
+        // The reference cannot render the backup templates without the image: each cluster stays
+        // PreparingToStart (the reconcile logs the error) and no ManagedClusterAction is created.
         var op = await _hub.StartOperatorAsync(Hub.Options(recoveryImage: null));
         await _hub.CguAsync("cgu", BackupSpec("spoke1", "spoke2"));
-        var cgu = await _hub.WaitConditionAsync("cgu", "BackupSuceeded", "False", "RecoveryImageMissing");
-        Assert.Contains("RECOVERY_IMG", Hub.Condition(cgu, "BackupSuceeded")!.Value.Message, StringComparison.Ordinal);
+        var cgu = await _hub.WaitCguAsync("cgu", c => Hub.BackupState(c, "spoke1") == "PreparingToStart" && Hub.BackupState(c, "spoke2") == "PreparingToStart",
+            "both clusters PreparingToStart");
+        Assert.Equal(("False", "InProgress", "Backup in progress for 2 clusters"), Hub.Condition(cgu, "BackupSuceeded"));
+        Assert.Equal(("False", "NotStarted", "Cluster backup is in progress"), Hub.Condition(cgu, "Progressing"));
+        // A later look (the reference requeues after 30 s) changes nothing.
+        _hub.Clock.Advance(TimeSpan.FromSeconds(31));
+        await Task.Delay(500);
+        cgu = (await _hub.Cgu("cgu"))!.Value;
+        Assert.Equal("PreparingToStart", Hub.BackupState(cgu, "spoke1"));
         Assert.Empty(await _hub.NamesAsync(ResourceKind.ManagedClusterAction, "spoke1"));
+        Assert.Empty(await _hub.NamesAsync(ResourceKind.ManagedClusterAction, "spoke2"));
         Assert.True(op.Ready);
     }
 }

@@ -21,13 +21,28 @@ public sealed class CguEventMapperTests
     private static string[] Keys(CguEventMapper mapper, ResourceKind kind, string json) =>
         [.. mapper.KeysFor(new InformerEvent(kind, WatchEventType.Modified, null, Obj(json))).Order(StringComparer.Ordinal)];
 
+    private static string[] Change(CguEventMapper mapper, ResourceKind kind, WatchEventType type, string? before, string? after) =>
+        [.. mapper.KeysFor(new InformerEvent(kind, type, before is null ? null : Obj(before), after is null ? null : Obj(after))).Order(StringComparer.Ordinal)];
+
     [Fact]
-    public void A_view_in_a_cluster_namespace_wakes_the_CGUs_that_have_that_cluster()
+    public void A_view_answered_in_a_cluster_namespace_wakes_the_CGUs_that_have_that_cluster()
     {
         var (mapper, _) = Fleet();
-        Assert.Equal(["ztp/explicit"], Keys(mapper, ResourceKind.ManagedClusterView, """{"metadata":{"name":"view-backup-job","namespace":"spoke2"}}"""));
-        Assert.Equal(["ztp/bylabel"], Keys(mapper, ResourceKind.ManagedClusterView, """{"metadata":{"name":"view-backup-job","namespace":"spoke9"}}"""));
-        Assert.Empty(Keys(mapper, ResourceKind.ManagedClusterAction, """{"metadata":{"name":"backup-ns-create","namespace":"elsewhere"}}"""));
+        const string Asked = """{"metadata":{"name":"view-backup-job","namespace":"spoke2"}}""";
+        const string Answered = """{"metadata":{"name":"view-backup-job","namespace":"spoke2"},"status":{"conditions":[{"type":"Processing","status":"True"}]}}""";
+        Assert.Equal(["ztp/explicit"], Change(mapper, ResourceKind.ManagedClusterView, WatchEventType.Modified, Asked, Answered));
+        Assert.Equal(["ztp/bylabel"], Change(mapper, ResourceKind.ManagedClusterView, WatchEventType.Modified,
+            """{"metadata":{"name":"view-backup-job","namespace":"spoke9"}}""",
+            """{"metadata":{"name":"view-backup-job","namespace":"spoke9"},"status":{"conditions":[{"type":"Processing","status":"False"}]}}"""));
+        // Not before RHACM answered, not when only metadata changed, not when it goes: as the reference's predicate.
+        Assert.Empty(Change(mapper, ResourceKind.ManagedClusterView, WatchEventType.Added, null, Asked));
+        Assert.Empty(Change(mapper, ResourceKind.ManagedClusterView, WatchEventType.Modified, Answered,
+            """{"metadata":{"name":"view-backup-job","namespace":"spoke2","labels":{"x":"y"}},"status":{"conditions":[{"type":"Processing","status":"True"}]}}"""));
+        Assert.Empty(Change(mapper, ResourceKind.ManagedClusterView, WatchEventType.Deleted, Answered, null));
+        // Actions are not watched: the engine only asks whether one exists.
+        Assert.Empty(Change(mapper, ResourceKind.ManagedClusterAction, WatchEventType.Modified,
+            """{"metadata":{"name":"backup-ns-create","namespace":"spoke2"}}""",
+            """{"metadata":{"name":"backup-ns-create","namespace":"spoke2"},"status":{"conditions":[{"type":"Completed","status":"True"}]}}"""));
     }
 
     [Fact]
@@ -48,12 +63,27 @@ public sealed class CguEventMapperTests
     }
 
     [Fact]
-    public void Placements_map_by_label_and_a_CGU_wakes_those_it_blocks()
+    public void Placements_map_by_label()
     {
         var (mapper, _) = Fleet();
         Assert.Equal(["ztp/explicit"], Keys(mapper, ResourceKind.Placement,
             """{"metadata":{"name":"p","namespace":"policies","labels":{"openshift-cluster-group-upgrades/clusterGroupUpgrade":"explicit","openshift-cluster-group-upgrades/clusterGroupUpgradeNamespace":"ztp"}}}"""));
-        Assert.Equal(["ztp/explicit", "ztp/waiter"], Keys(mapper, ResourceKind.ClusterGroupUpgrade,
-            """{"metadata":{"name":"explicit","namespace":"ztp"}}"""));
+    }
+
+    [Fact]
+    public void A_CGU_wakes_itself_on_spec_and_deletion_and_those_it_blocks_on_status()
+    {
+        var (mapper, _) = Fleet();
+        const string V1 = """{"metadata":{"name":"explicit","namespace":"ztp","generation":1}}""";
+        Assert.Equal(["ztp/explicit", "ztp/waiter"], Change(mapper, ResourceKind.ClusterGroupUpgrade, WatchEventType.Added, null, V1));
+        Assert.Equal(["ztp/explicit"], Change(mapper, ResourceKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
+            """{"metadata":{"name":"explicit","namespace":"ztp","generation":2}}"""));
+        Assert.Equal(["ztp/explicit"], Change(mapper, ResourceKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
+            """{"metadata":{"name":"explicit","namespace":"ztp","generation":1,"deletionTimestamp":"2026-11-25T10:00:00Z"}}"""));
+        // Its own status write wakes only the CGUs it blocks; a label or annotation edit wakes nobody.
+        Assert.Equal(["ztp/waiter"], Change(mapper, ResourceKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
+            """{"metadata":{"name":"explicit","namespace":"ztp","generation":1},"status":{"conditions":[{"type":"Succeeded","status":"True"}]}}"""));
+        Assert.Empty(Change(mapper, ResourceKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
+            """{"metadata":{"name":"explicit","namespace":"ztp","generation":1,"annotations":{"edit":"1"}}}"""));
     }
 }

@@ -7,6 +7,7 @@ using Talm.Operator.Events;
 using Talm.Operator.Kube;
 using Talm.Operator.Metrics;
 using Talm.Operator.Reconcile;
+using Talm.Operator.UpdateService;
 
 namespace Talm.Operator.Tests;
 
@@ -33,13 +34,16 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         var runs = caches.Informers.Select(i => i.RunAsync(i == cguInformer ? stopCgus.Token : stopAll.Token)).ToList();
         await caches.WhenSynced.WaitAsync(TimeSpan.FromSeconds(10));
 
-        var meter = "talm-test-" + Guid.NewGuid();
-        using var metrics = new ControllerMetrics(meter);
-        using var exporter = new PrometheusExporter(meter);
+        var metrics = new ControllerMetrics();
         var events = new EventRecorder(_hub.Client, "test", "test", _hub.Clock, NullLogger.Instance);
+        using var graphs = new UpdateGraphClient(false, _hub.Clock, NullLogger.Instance);
         var reconciler = new CguReconciler(_hub.Client, caches, new CguEngine(), new EngineSettings { RecoveryImage = Hub.RecoveryImage },
-            events, metrics, _hub.Clock, NullLogger.Instance);
+            events, metrics, graphs, _hub.Clock, NullLogger.Instance);
 
+        await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // adds the finalizer, nothing else
+        Assert.Null(Hub.BackupState((await _hub.Cgu("cgu"))!.Value, "spoke1"));
+        await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // computedMaxConcurrency, then again at once
+        Assert.Null(Hub.BackupState((await _hub.Cgu("cgu"))!.Value, "spoke1"));
         await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // PreparingToStart -> Starting
         await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // asks for the namespace
         Assert.Equal("Starting", Hub.BackupState((await _hub.Cgu("cgu"))!.Value, "spoke1"));
@@ -53,15 +57,22 @@ public sealed class ConcurrencyTests : IAsyncLifetime
             ["spec"] = new JsonObject { ["batchTimeoutAction"] = "Abort" },
         });
 
-        await _hub.NamespaceExistsOnSpokeAsync("spoke1");
-        await Eventually.TrueAsync(() => HasStatus(caches.Views.Get("spoke1", "view-backup-namespace")), "the namespace view in the cache");
-        await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // creates the job; status unchanged
-        await _hub.JobAsync("spoke1", Hub.JobActive());
-        await Eventually.TrueAsync(() => HasStatus(caches.Views.Get("spoke1", "view-backup-job")), "the job view in the cache");
+        // RHACM answers both clusters' views: a CGU waits for every answer before it reads any.
+        foreach (var c in new[] { "spoke1", "spoke2" })
+        {
+            await _hub.NamespaceExistsOnSpokeAsync(c);
+            await Eventually.TrueAsync(() => HasStatus(caches.Views.Get(c, "view-backup-namespace")), "the namespace view in the cache");
+        }
+        await reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None); // creates the jobs; status unchanged
+        foreach (var c in new[] { "spoke1", "spoke2" })
+        {
+            await _hub.JobAsync(c, Hub.JobActive());
+            await Eventually.TrueAsync(() => HasStatus(caches.Views.Get(c, "view-backup-job")), "the job view in the cache");
+        }
 
         await Assert.ThrowsAsync<StatusConflictException>(() => reconciler.ReconcileAsync("ztp-group/cgu", CancellationToken.None));
         Assert.Equal("Starting", Hub.BackupState((await _hub.Cgu("cgu"))!.Value, "spoke1")); // nothing half-written
-        Assert.Contains("talm_status_update_conflicts_total{controller=\"clustergroupupgrade\"} 1\n", exporter.Render(), StringComparison.Ordinal);
+        Assert.Contains("talm_status_update_conflicts_total{controller=\"clustergroupupgrade\"} 1\n", metrics.Render(), StringComparison.Ordinal);
 
         // The conflict refreshed the cached CGU: the retry decides on the user's version and succeeds.
         Assert.Equal("ran", caches.Cgus.Get(Hub.CguNs, "cgu")?.Label("team"));
@@ -86,7 +97,7 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         cgu = (await _hub.Cgu("cgu"))!.Value;
         Assert.Equal("Succeeded", Hub.BackupState(cgu, "spoke1"));
         Assert.Equal("ran-2", cgu.GetProperty("metadata").GetProperty("labels").GetProperty("team").GetString());
-        Assert.Contains("talm_status_update_conflicts_total{controller=\"clustergroupupgrade\"} 2\n", exporter.Render(), StringComparison.Ordinal);
+        Assert.Contains("talm_status_update_conflicts_total{controller=\"clustergroupupgrade\"} 2\n", metrics.Render(), StringComparison.Ordinal);
         await views.CancelAsync();
         await viewRun;
         stopCgus.Dispose();

@@ -40,9 +40,7 @@ public sealed class ControllerTests
     [Fact]
     public async Task Errors_are_retried_with_backoff_requeues_happen_and_workers_are_bounded()
     {
-        var meterName = "test-" + Guid.NewGuid();
-        using var metrics = new ControllerMetrics(meterName);
-        using var exporter = new PrometheusExporter(meterName);
+        var metrics = new ControllerMetrics();
         using var queue = new WorkQueue("cgu", TimeProvider.System, new Backoff(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(50)), metrics.Queue);
         var reconciler = new ScriptedReconciler((key, attempt) => key switch
         {
@@ -66,7 +64,7 @@ public sealed class ControllerTests
         Assert.Equal(1, reconciler.Calls["ns/a"]);
         Assert.Equal(0, queue.Failures("ns/flaky")); // success forgets the failures
         Assert.True(reconciler.MaxInFlight <= 2, $"max in flight {reconciler.MaxInFlight}");
-        var text = exporter.Render();
+        var text = metrics.Render();
         Assert.Contains("controller_runtime_reconcile_total{controller=\"clustergroupupgrade\",result=\"error\"} 2\n", text, StringComparison.Ordinal);
         Assert.Contains("controller_runtime_reconcile_total{controller=\"clustergroupupgrade\",result=\"requeue_after\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("workqueue_retries_total{name=\"cgu\"} 2\n", text, StringComparison.Ordinal);

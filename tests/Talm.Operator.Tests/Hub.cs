@@ -21,6 +21,7 @@ internal sealed class Hub : IAsyncDisposable
     public const string RecoveryImage = "quay.example/talm/recovery:test";
     public const string PolicyNs = "ztp-policies";
     public const string CguNs = "ztp-group";
+    public const string ReleaseImage = "quay.example/openshift/release@sha256:4181";
 
     private readonly List<(OperatorHost Host, Task Run, CancellationTokenSource Stop)> _operators = [];
 
@@ -61,12 +62,12 @@ internal sealed class Hub : IAsyncDisposable
         return hub;
     }
 
-    public static async Task<Hub> StartAsync()
+    public static async Task<Hub> StartAsync(string? tokenAuthFile = null)
     {
         var root = RepoRoot;
         var crds = Directory.GetFiles(Path.Combine(root, "deploy", "crds"), "*.yaml")
             .Concat(Directory.GetFiles(Path.Combine(root, "deploy", "lab-crds"), "*.yaml")).ToList();
-        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { ManifestFiles = crds });
+        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { ManifestFiles = crds, TokenAuthFile = tokenAuthFile });
         var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
         var hub = new Hub(server, server.KubeconfigPath, client, new FakeTimeProvider(DateTimeOffset.UtcNow));
         await hub.NamespaceAsync(PolicyNs);
@@ -87,7 +88,6 @@ internal sealed class Hub : IAsyncDisposable
         MetricsBind = "127.0.0.1:0",
         Workers = 2,
         Backoff = new Backoff(TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(1)),
-        MeterName = "talm-test-" + Guid.NewGuid(),
         LeaderElection = election,
         Instance = instance ?? "operator-" + Guid.NewGuid().ToString("n")[..6],
     };
@@ -189,7 +189,8 @@ internal sealed class Hub : IAsyncDisposable
                         {
                             ["apiVersion"] = "config.openshift.io/v1", ["kind"] = "ClusterVersion",
                             ["metadata"] = new JsonObject { ["name"] = "version" },
-                            ["spec"] = new JsonObject { ["desiredUpdate"] = new JsonObject { ["version"] = "4.18.1" } },
+                            // The release image given outright: the reference resolves only that, or upstream + channel + version through an update graph.
+                            ["spec"] = new JsonObject { ["desiredUpdate"] = new JsonObject { ["version"] = "4.18.1", ["image"] = ReleaseImage } },
                         },
                     }),
                 },
@@ -255,10 +256,35 @@ internal sealed class Hub : IAsyncDisposable
 
     // ---- RHACM's part: views ------------------------------------------------------------
 
+    /// <summary>The reference's short requeue: how long it waits before looking at a backup or pre-cache step again.</summary>
+    public static readonly TimeSpan ShortRequeue = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Waits for an object the operator creates. The reference creates some at its next timed
+    /// reconcile (30 s after the previous step, nothing else waking it): while the object is not
+    /// there, the fake clock moves on by that much every second of waiting.
+    /// </summary>
+    public async Task<JsonElement> WaitForCreatedAsync(ResourceKind kind, string ns, string name, double seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        var tick = DateTime.UtcNow.AddMilliseconds(500);
+        while (true)
+        {
+            if (await GetAsync(kind, ns, name) is { } found) return found;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {seconds}s waiting for {kind.Kind} {ns}/{name} to be created");
+            if (DateTime.UtcNow > tick)
+            {
+                Clock.Advance(ShortRequeue);
+                tick = DateTime.UtcNow.AddSeconds(1);
+            }
+            await Task.Delay(25);
+        }
+    }
+
     /// <summary>Waits for the view the operator creates, then fills its status as RHACM would.</summary>
     public async Task AnswerViewAsync(string cluster, string view, JsonObject? result, string? notFoundMessage = null)
     {
-        await WaitForAsync(ResourceKind.ManagedClusterView, cluster, view);
+        await WaitForCreatedAsync(ResourceKind.ManagedClusterView, cluster, view);
         var condition = result is not null
             ? new JsonObject { ["type"] = "Processing", ["status"] = "True", ["reason"] = "GetResourceProcessing", ["message"] = "Watching resources successfully" }
             : new JsonObject { ["type"] = "Processing", ["status"] = "False", ["reason"] = "GetResourceFailed", ["message"] = notFoundMessage ?? "failed to get resource: not found" };

@@ -10,13 +10,11 @@ public sealed class ProbeServerTests
     [Fact]
     public async Task Serves_health_readiness_and_metrics_on_separate_addresses()
     {
-        var meterName = "test-" + Guid.NewGuid();
-        using var metrics = new ControllerMetrics(meterName);
-        using var exporter = new PrometheusExporter(meterName);
+        var metrics = new ControllerMetrics();
         metrics.Reconciled("success", TimeSpan.FromMilliseconds(5));
         var ready = false;
         await using var server = await ProbeServer.StartAsync("127.0.0.1:0", "127.0.0.1:0", () => ready, () => true,
-            exporter, NullLoggerFactory.Instance, CancellationToken.None);
+            metrics, MetricsServing.Plain, NullLoggerFactory.Instance, CancellationToken.None);
         using var http = new HttpClient();
         var health = server.HealthUrls.Single();
         var metricsUrl = server.MetricsUrls.Single();
@@ -37,17 +35,16 @@ public sealed class ProbeServerTests
     [Fact]
     public async Task One_listener_when_both_addresses_are_the_same_and_zero_disables()
     {
-        var meterName = "test-" + Guid.NewGuid();
-        using var exporter = new PrometheusExporter(meterName);
+        var metrics = new ControllerMetrics();
         var port = FreePort();
         await using var server = await ProbeServer.StartAsync($"127.0.0.1:{port}", $"127.0.0.1:{port}", () => true, () => true,
-            exporter, NullLoggerFactory.Instance, CancellationToken.None);
+            metrics, MetricsServing.Plain, NullLoggerFactory.Instance, CancellationToken.None);
         using var http = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}/healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}/metrics")).StatusCode);
 
         await using var none = await ProbeServer.StartAsync("0", "", () => true, () => true,
-            exporter, NullLoggerFactory.Instance, CancellationToken.None);
+            metrics, MetricsServing.Plain, NullLoggerFactory.Instance, CancellationToken.None);
         Assert.Empty(none.HealthUrls);
         Assert.Empty(none.MetricsUrls);
     }

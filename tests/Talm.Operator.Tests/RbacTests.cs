@@ -52,7 +52,7 @@ public sealed class RbacTests : IAsyncLifetime
                 "POST" => "create",
                 "PUT" => "update",
                 "PATCH" => "patch",
-                "DELETE" => "delete",
+                "DELETE" => named ? "delete" : "deletecollection",
                 _ => method.Method,
             };
             return (group, resource, verb, ns);
@@ -108,6 +108,30 @@ public sealed class RbacTests : IAsyncLifetime
         await _hub.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("ran.openshift.io", "v1alpha1", Hub.CguNs, "clustergroupupgrades", "cgu");
         await Eventually.TrueAsync(() => _hub.Cgu("cgu").Result is null, "the CGU gone");
 
+        // Pre-caching reads what only it needs: the PreCachingConfig named by the CGU and the overrides ConfigMap.
+        await _hub.SetComplianceAsync("upgrade", new() { ["spoke1"] = "NonCompliant" });
+        var precache = new JsonObject
+        {
+            ["clusters"] = Hub.Arr("spoke1"),
+            ["managedPolicies"] = Hub.Arr("upgrade"),
+            ["preCaching"] = true,
+            ["preCachingConfigRef"] = new JsonObject { ["name"] = "pcc", ["namespace"] = Hub.CguNs },
+            ["enable"] = false,
+            ["remediationStrategy"] = new JsonObject { ["maxConcurrency"] = 1 },
+        };
+        await _hub.CguAsync("precache", precache);
+        await _hub.WaitCguAsync("precache", c => c.TryGetProperty("status", out var st) && st.TryGetProperty("precaching", out _), "pre-caching started");
+        await _hub.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("ran.openshift.io", "v1alpha1", Hub.CguNs, "clustergroupupgrades", "precache");
+        await Eventually.TrueAsync(() => _hub.Cgu("precache").Result is null, "the pre-caching CGU gone");
+
+        // A scrape of the secure /metrics: the operator asks the API server who the caller is and whether they may.
+        using (var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator }))
+        {
+            using var scrape = new HttpRequestMessage(HttpMethod.Get, new Uri(op.Probes!.MetricsUrls.Single(), "/metrics"));
+            scrape.Headers.Authorization = new("Bearer", Talm.KubeApi.Auth.StaticTokens.LabToken);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.SendAsync(scrape)).StatusCode);
+        }
+
         var rules = Rules();
         var calls = spy.Calls.Distinct().ToList();
         var denied = calls.Where(c => !Allowed(rules, c)).Select(c => $"{c.Verb} {c.Resource}.{c.Group} in {c.Namespace ?? "(cluster)"}").ToList();
@@ -117,8 +141,13 @@ public sealed class RbacTests : IAsyncLifetime
         var used = calls.Select(c => $"{c.Verb} {c.Resource}").ToHashSet();
         foreach (var expected in new[] { "update clustergroupupgrades/status", "patch clustergroupupgrades", "create managedclusteractions",
                      "create managedclusterviews", "delete managedclusterviews", "create placements", "update placements", "create placementbindings",
-                     "delete placements", "patch managedclusters", "create events", "watch policies", "update leases" })
+                     "delete placements", "patch managedclusters", "create events", "watch policies", "update leases",
+                     "list manifestworks", "list manifestworkreplicasets", "get precachingconfigs", "get configmaps",
+                     "create tokenreviews", "create subjectaccessreviews" })
             Assert.Contains(expected, used);
+        // Events go through events.k8s.io, as the reference writes them, never through the core API.
+        Assert.Contains(calls, c => c is { Group: "events.k8s.io", Resource: "events", Verb: "create" });
+        Assert.DoesNotContain(calls, c => c is { Group: "", Resource: "events" });
         // And nothing is written that the engine only reads.
         Assert.DoesNotContain(calls, c => c.Resource == "policies" && c.Verb is not ("get" or "list" or "watch"));
         // The check itself refuses what the rules do not grant.

@@ -78,18 +78,42 @@ public sealed class RolloutTests : IAsyncLifetime
         spec["clusters"] = Hub.Arr("spoke1", "spoke2");
         await _hub.CguAsync("cgu", spec);
         await _hub.WaitConditionAsync("cgu", "Progressing", "True", "InProgress");
+        // The batch starts on the reconcile after Progressing turns True: its clock starts then.
+        await _hub.WaitCguAsync("cgu", c => c.TryGetProperty("status", out var st) && st.TryGetProperty("status", out var progress) &&
+            progress.TryGetProperty("currentBatchStartedAt", out _), "batch 1 started");
 
         _hub.Clock.Advance(TimeSpan.FromMinutes(4)); // batch 1 of 2 has 5 of the 10 minutes
         await Task.Delay(300);
         Assert.Equal(("True", "InProgress", "Remediating non-compliant policies"), Hub.Condition((await _hub.Cgu("cgu"))!.Value, "Progressing"));
 
         _hub.Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(2));
-        var cgu = await _hub.WaitConditionAsync("cgu", "Succeeded", "False", "TimedOut", "Policy remediation took too long: on some clusters");
-        Assert.Equal(("False", "TimedOut", "Policy remediation took too long: on some clusters"), Hub.Condition(cgu, "Progressing"));
+        await _hub.WaitConditionAsync("cgu", "Succeeded", "False", "TimedOut", "Policy remediation took too long on some clusters");
+        // The reconcile after Succeeded is set finishes the CGU: completedAt, and the batch progress reset.
+        var cgu = await _hub.WaitCguAsync("cgu", c => c.GetProperty("status").GetProperty("status").TryGetProperty("completedAt", out _), "completedAt");
+        Assert.Equal(("False", "TimedOut", "Policy remediation took too long on some clusters"), Hub.Condition(cgu, "Progressing"));
         var spoke1 = cgu.GetProperty("status").GetProperty("clusters").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "spoke1");
         Assert.Equal("timedout", spoke1.GetProperty("state").GetString());
         Assert.Equal("NonCompliant", spoke1.GetProperty("currentPolicy").GetProperty("status").GetString());
-        Assert.Equal(1, CurrentBatch(cgu)); // batch 2 never started
+        // Batch 2 never started: spoke2 has no result (the reference resets currentBatch to 0 at completion).
+        Assert.Equal(["spoke1=timedout"], cgu.GetProperty("status").GetProperty("clusters").EnumerateArray()
+            .Select(c => $"{c.GetProperty("name").GetString()}={c.GetProperty("state").GetString()}"));
+        Assert.Equal(0, CurrentBatch(cgu));
+        await Eventually.TrueAsync(() => _hub.EventsAsync().Result.Any(e => e.Action == "RemediationTimeout"), "the CguTimedout RemediationTimeout event");
+        var events = await _hub.EventsAsync();
+        var batch = Assert.Single(events, e => e.Action == "RemediationInBatchTimeout");
+        Assert.Equal(("Warning", "CguTimedout", "spoke1"), (batch.Type, batch.Reason, batch.Metadata.Annotations["cgu.openshift.io/timedout-clusters"]));
+        Assert.DoesNotContain(events, e => e.Action == "RemediationInClusterStarted" && e.Related?.Name == "spoke2");
+    }
+
+    [Fact]
+    public async Task A_timeout_shorter_than_the_reference_s_five_minute_look_is_noticed_when_it_runs_out()
+    {
+        await _hub.CguAsync("cgu", Spec(3, timeout: 2));
+        await _hub.WaitCguAsync("cgu", c => c.TryGetProperty("status", out var st) && st.TryGetProperty("status", out var progress) &&
+            progress.TryGetProperty("currentBatchStartedAt", out _), "batch 1 started");
+        _hub.Clock.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(2));
+        var cgu = await _hub.WaitConditionAsync("cgu", "Succeeded", "False", "TimedOut", "Policy remediation took too long");
+        Assert.Equal(("False", "TimedOut", "Policy remediation took too long"), Hub.Condition(cgu, "Progressing"));
     }
 
     [Fact]

@@ -119,7 +119,8 @@ public sealed class WorkQueueTests
             }
         })).ToArray();
         for (var i = 0; i < 2000; i++) queue.Add("k" + (i % 3));
-        await Task.Delay(300);
+        // On a loaded machine the workers may start late: wait for them rather than a fixed time.
+        await Eventually.TrueAsync(() => Volatile.Read(ref processed) >= 3 && queue.Depth == 0, "the workers to drain the queue", 10);
         queue.ShutDown();
         await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(0, overlaps);

@@ -1,16 +1,22 @@
 namespace Talm.Recovery.Restore.Tests;
 
-/// <summary>A real ostree sysroot under <c>root/sysroot</c>, made with the ostree CLI.</summary>
+/// <summary>
+/// A real ostree sysroot laid out as on RHCOS, made with the ostree CLI: the physical root under
+/// <c>root/sysroot</c>, the bootloader entries on <c>root/boot</c>, and <c>root/ostree -> sysroot/ostree</c>.
+/// ostree is pointed at <c>root</c>, as on the node.
+/// </summary>
 public static class OstreeHost
 {
-    public static string Sysroot(string root) => Path.Combine(root, "sysroot");
+    public static string Sysroot(string root) => root;
 
     public static void Init(string root)
     {
-        var sysroot = Sysroot(root);
-        Directory.CreateDirectory(sysroot);
-        Sh.Run("ostree", "admin", "init-fs", sysroot);
-        Sh.Run("ostree", "admin", "os-init", "--sysroot=" + sysroot, "rhcos");
+        var physical = Path.Combine(root, "sysroot");
+        Directory.CreateDirectory(physical);
+        Directory.CreateDirectory(Path.Combine(root, "boot"));
+        Sh.Run("ostree", "admin", "init-fs", physical);
+        File.CreateSymbolicLink(Path.Combine(root, "ostree"), "sysroot/ostree");
+        Sh.Run("ostree", "admin", "os-init", "--sysroot=" + root, "rhcos");
     }
 
     /// <summary>Commits a minimal bootable tree with the given version and deploys it (it becomes index 0).</summary>
@@ -25,7 +31,7 @@ public static class OstreeHost
         File.WriteAllText(Path.Combine(tree, "usr/lib/modules/5.14.0/initramfs.img"), "initramfs " + version);
         File.WriteAllText(Path.Combine(tree, "usr/etc/os-release"), $"ID=rhcos\nPRETTY_NAME=\"RHCOS {version}\"\nVERSION=\"{version}\"\n");
         File.WriteAllText(Path.Combine(tree, "usr/bin/release"), version);
-        var csum = Sh.Run("ostree", "--repo=" + Path.Combine(sysroot, "ostree/repo"), "commit", "-b", "rhcos/stable", "--tree=dir=" + tree,
+        var csum = Sh.Run("ostree", "--repo=" + Path.Combine(root, "sysroot/ostree/repo"), "commit", "-b", "rhcos/stable", "--tree=dir=" + tree,
             "--add-metadata-string=version=" + version, "-s", version).Trim();
         Directory.Delete(tree, true);
         Sh.Run("ostree", "admin", "deploy", "--sysroot=" + sysroot, "--os=rhcos", "--karg=root=LABEL=root", csum);

@@ -5,7 +5,7 @@ public sealed class RestoreRefusalTests : IDisposable
 {
     private readonly SandboxNode _node = new();
 
-    private SortedDictionary<string, string> HostFacts() => TreeFacts.Describe(_node.Host, skip: rel => rel.StartsWith("sysroot", StringComparison.Ordinal));
+    private SortedDictionary<string, string> HostFacts() => TreeFacts.Describe(_node.Host, skip: rel => rel.StartsWith("sysroot", StringComparison.Ordinal) || rel.StartsWith("boot", StringComparison.Ordinal));
 
     [Fact]
     public async Task A_corrupted_backup_file_stops_the_restore_before_any_change()

@@ -61,7 +61,7 @@ public sealed class BackupContentTests
     public async Task The_default_deployment_is_pinned_and_left_alone()
     {
         using var host = await TestHost.CreateAsync();
-        var ostree = new OstreeCli(new ProcessRunner(), Path.Combine(host.Root, "sysroot"));
+        var ostree = new OstreeCli(new ProcessRunner(), host.Root);
         var before = await ostree.StatusAsync();
         Assert.Equal(2, before.Count);
         Assert.DoesNotContain(before, d => d.Pinned);

@@ -50,7 +50,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
         // Refused before anything was done: no backup, and the ostree deployments not touched.
         Assert.Null(BackupGenerations.CurrentRoot(_host.BackupDir));
-        Assert.Equal(2, (await new Ostree.OstreeCli(new Processes.ProcessRunner(), Path.Combine(_host.Root, "sysroot")).StatusAsync()).Count);
+        Assert.Equal(2, (await new Ostree.OstreeCli(new Processes.ProcessRunner(), _host.Root).StatusAsync()).Count);
     }
 
     [Theory]

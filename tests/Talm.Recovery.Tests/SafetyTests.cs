@@ -118,14 +118,14 @@ public sealed class SafetyTests
         Assert.Equal(0, code);
         Assert.Contains(BackupRunner.RecoveryInProgressMessage, output + error, StringComparison.Ordinal);
         Assert.Equal([Path.Combine(host.BackupDir, BackupLayout.ProgressFile)], Directory.GetFileSystemEntries(host.BackupDir));
-        Assert.Equal(2, (await new Ostree.OstreeCli(new ProcessRunner(), Path.Combine(host.Root, "sysroot")).StatusAsync()).Count);
+        Assert.Equal(2, (await new Ostree.OstreeCli(new ProcessRunner(), host.Root).StatusAsync()).Count);
     }
 
     [Fact]
     public async Task A_backup_whose_etcd_snapshot_fails_keeps_every_deployment_and_pins_nothing()
     {
         using var host = await TestHost.CreateAsync();
-        var ostree = new Ostree.OstreeCli(new ProcessRunner(), Path.Combine(host.Root, "sysroot"));
+        var ostree = new Ostree.OstreeCli(new ProcessRunner(), host.Root);
         var before = await ostree.StatusAsync();
 
         var (code, _, error) = await TestHost.RunCliAsync("recovery", "backup", "--host-root", host.Root, "--dir", host.BackupDir, "--etcd-endpoint", "http://127.0.0.1:1", "--space-margin", "0");

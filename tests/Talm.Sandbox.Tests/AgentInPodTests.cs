@@ -42,8 +42,13 @@ public sealed partial class AgentInPodTests
         Assert.Contains("the only etcd client URL found is https://localhost:2379/", loopbackOnly.Log, StringComparison.Ordinal);
         Assert.Contains("does not run in the node's network namespace", loopbackOnly.Log, StringComparison.Ordinal);
 
-        // ostree on the Job's /host/sysroot without the remount: RHCOS's read-only /sysroot.
-        var noRemount = await host.RunAsync(PodHost.BackupJobRunning(["ostree"], "admin", "undeploy", "--sysroot=/host/sysroot", "1"));
+        // ostree pointed at the Job's /host/sysroot: RHCOS keeps the bootloader entries on the boot partition
+        // (/host/boot), so /sysroot/boot is empty and ostree lists no deployment to pin.
+        var physicalRoot = await host.RunAsync(PodHost.BackupJobRunning(["ostree"], "admin", "status", "--sysroot=/host/sysroot"));
+        Assert.Contains("No deployments", physicalRoot.Log, StringComparison.Ordinal);
+
+        // ostree on the host root as the node sees it, without the remount: RHCOS's read-only /sysroot and /boot.
+        var noRemount = await host.RunAsync(PodHost.BackupJobRunning(["sh", "-c"], "ln -s sysroot/ostree /host/ostree && ostree admin undeploy --sysroot=/host 1"));
         Assert.NotEqual(0, noRemount.ExitCode);
         Assert.Contains("Read-only file system", noRemount.Log, StringComparison.Ordinal);
 
@@ -94,6 +99,10 @@ public sealed partial class AgentInPodTests
         Assert.Contains(lines, l => l.Contains($"etcd: https://{host.Node.Ip}:2379/ (ETCDCTL_ENDPOINTS in /host/etc/kubernetes/static-pod-resources/etcd-certs/configmaps/etcd-scripts/etcd.env), client certificate {Certs}/secrets/etcd-all-certs/etcd-peer-sno-sandbox.crt", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("Remounted /host/sysroot read-write", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("Remounted /host/sysroot read-only again", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Remounted /host/boot read-write", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Remounted /host/boot read-only again", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Linked /host/ostree to sysroot/ostree", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(host.Root, "sysroot/boot")));
 
         var backupDir = Path.Combine(host.Root, "var/recovery");
         var report = await BackupVerifier.VerifyAsync(backupDir);
@@ -113,7 +122,7 @@ public sealed partial class AgentInPodTests
     }
 
     private static async Task<IReadOnlyList<OstreeDeployment>> DeploymentsAsync(PodHost host) =>
-        await new OstreeCli(new ProcessRunner(), Path.Combine(host.Root, "sysroot")).StatusAsync();
+        await new OstreeCli(new ProcessRunner(), host.Root).StatusAsync();
 
     private static void Remove(JsonArray array, string name) =>
         array.Remove(array.Single(v => (string?)v!["name"] == name));

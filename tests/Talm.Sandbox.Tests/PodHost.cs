@@ -49,7 +49,7 @@ public sealed class PodHost : IAsyncDisposable
 
     /// <summary>The backup Job exactly as the operator puts it into backup-job-create.</summary>
     public static JsonObject BackupJob() =>
-        JsonNode.Parse(JsonSerializer.Serialize(global::Talm.Engine.Internal.BackupJob.Build(RecoveryImage)))!.AsObject();
+        JsonNode.Parse(JsonSerializer.Serialize(global::Talm.Engine.Reconcile.BackupJob.Build(RecoveryImage)))!.AsObject();
 
     /// <summary>The backup Job with its container's command and args replaced (the image is still talm).</summary>
     public static JsonObject BackupJobRunning(string[]? command, params string[] args)

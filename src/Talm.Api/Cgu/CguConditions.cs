@@ -1,6 +1,6 @@
 namespace Talm.Api.Cgu;
 
-/// <summary>Condition types of a CGU (hub-protocol §2); misspellings are part of the contract.</summary>
+/// <summary>Condition types of a CGU, as the reference names them; misspellings are part of the contract.</summary>
 public static class ConditionTypes
 {
     public const string ClustersSelected = "ClustersSelected";
@@ -12,13 +12,16 @@ public static class ConditionTypes
     public const string Succeeded = "Succeeded";
 }
 
-/// <summary>Condition reasons of a CGU (hub-protocol §2).</summary>
+/// <summary>Condition reasons of a CGU, as the reference names them (UnresolvableDenpendency is spelt so on the wire).</summary>
 public static class ConditionReasons
 {
     public const string ClusterSelectionCompleted = "ClusterSelectionCompleted";
     public const string ClusterNotFound = "ClusterNotFound";
     public const string ValidationCompleted = "ValidationCompleted";
     public const string NotAllManagedPoliciesExist = "NotAllManagedPoliciesExist";
+    public const string NotAllManifestTemplatesExist = "NotAllManifestTemplatesExist";
+    public const string InvalidPlatformImage = "InvalidPlatformImage";
+    public const string WaitingForPlacement = "WaitingForPlacement";
     public const string AmbiguousManagedPoliciesNames = "AmbiguousManagedPoliciesNames";
     public const string UnresolvableDependency = "UnresolvableDenpendency";
     public const string InProgress = "InProgress";
@@ -35,9 +38,6 @@ public static class ConditionReasons
     public const string PrecacheSpecIsWellFormed = "PrecacheSpecIsWellFormed";
     public const string PrecacheSpecIncomplete = "PrecacheSpecIncomplete";
 
-    /// <summary>Ours: backup requested but the operator has no RECOVERY_IMG (not in the reference).</summary>
-    public const string RecoveryImageMissing = "RecoveryImageMissing";
-
     /// <summary>
     /// Ours (Validated False): a spec value the CRD admits but talm cannot act on, such as a timeout beyond
     /// the integer range; the reference has no reason for it (it would overflow silently).
@@ -45,7 +45,7 @@ public static class ConditionReasons
     public const string InvalidSpec = "InvalidSpec";
 }
 
-/// <summary>Per-cluster backup states (§5.1).</summary>
+/// <summary>Per-cluster backup states.</summary>
 public static class BackupStates
 {
     public const string PreparingToStart = "PreparingToStart";
@@ -60,7 +60,7 @@ public static class BackupStates
     public static bool IsProgressing(string state) => state is PreparingToStart or Starting or Active;
 }
 
-/// <summary>Per-cluster pre-caching states (§5b).</summary>
+/// <summary>Per-cluster pre-caching states.</summary>
 public static class PrecacheStates
 {
     public const string NotStarted = "NotStarted";

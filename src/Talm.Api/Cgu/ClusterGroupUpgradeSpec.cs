@@ -4,7 +4,7 @@ using Talm.Api.Meta;
 
 namespace Talm.Api.Cgu;
 
-/// <summary>The CGU spec (hub-protocol §1.1). Absent booleans take the CRD defaults through the helpers.</summary>
+/// <summary>The CGU spec, as in the CRD (deploy/crds). Absent booleans take the CRD defaults through the helpers.</summary>
 public sealed record ClusterGroupUpgradeSpec
 {
     public static readonly ClusterGroupUpgradeSpec Empty = new();

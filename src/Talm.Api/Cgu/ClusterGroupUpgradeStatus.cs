@@ -5,7 +5,7 @@ using Talm.Api.Meta;
 namespace Talm.Api.Cgu;
 
 /// <summary>
-/// The CGU status (hub-protocol §1.2). Mutable so the engine can evolve a private deep copy
+/// The CGU status, as in the CRD (deploy/crds). Mutable so the engine can evolve a private deep copy
 /// (<see cref="DeepCopy"/>) in one pass; fields we do not model survive in <see cref="Extra"/>.
 /// </summary>
 public sealed record ClusterGroupUpgradeStatus
@@ -54,7 +54,7 @@ public sealed record ClusterGroupUpgradeStatus
     };
 }
 
-/// <summary>status.backup: per-cluster backup states (§5.1).</summary>
+/// <summary>status.backup: per-cluster backup states.</summary>
 public sealed record BackupStatus
 {
     public DateTimeOffset? StartedAt { get; set; }
@@ -74,7 +74,7 @@ public sealed record BackupStatus
     };
 }
 
-/// <summary>status.precaching (§5b).</summary>
+/// <summary>status.precaching.</summary>
 public sealed record PrecachingStatus
 {
     public PrecachingSpec? Spec { get; set; }
@@ -114,6 +114,9 @@ public sealed record ClusterResult
     public string Name { get; init; } = "";
     public string State { get; init; } = "";
     public PolicyStatusRef? CurrentPolicy { get; init; }
+
+    /// <summary>For a ManifestWork rollout that timed out: the template and the resource status it reached.</summary>
+    public JsonElement? CurrentManifestWork { get; init; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }
@@ -155,6 +158,7 @@ public sealed record UpgradeProgress
 public sealed record ClusterRemediationProgress
 {
     public string State { get; init; } = RemediationStates.NotStarted;
+    public int? ManifestWorkIndex { get; init; }
     public int? PolicyIndex { get; init; }
     public DateTimeOffset? FirstCompliantAt { get; init; }
 

@@ -27,9 +27,13 @@ public static class Kinds
     public static readonly KindInfo Policy = new("policy.open-cluster-management.io", "v1", "Policy", "policies", true);
     public static readonly KindInfo PlacementBinding = new("policy.open-cluster-management.io", "v1", "PlacementBinding", "placementbindings", true);
     public static readonly KindInfo Placement = new("cluster.open-cluster-management.io", "v1beta1", "Placement", "placements", true);
+    public static readonly KindInfo ManifestWork = new("work.open-cluster-management.io", "v1", "ManifestWork", "manifestworks", true);
+    public static readonly KindInfo ManifestWorkReplicaSet = new("work.open-cluster-management.io", "v1alpha1", "ManifestWorkReplicaSet", "manifestworkreplicasets", true);
+    public static readonly KindInfo ConfigMap = new("", "v1", "ConfigMap", "configmaps", true);
 
     public static IReadOnlyList<KindInfo> All { get; } =
-        [ClusterGroupUpgrade, PreCachingConfig, ManagedCluster, ManagedClusterAction, ManagedClusterView, Policy, PlacementBinding, Placement];
+        [ClusterGroupUpgrade, PreCachingConfig, ManagedCluster, ManagedClusterAction, ManagedClusterView, Policy, PlacementBinding, Placement,
+            ManifestWork, ManifestWorkReplicaSet, ConfigMap];
 
     public static KindInfo? Find(string apiVersion, string kind)
     {

@@ -26,12 +26,18 @@ public static class LabServeCommand
             Description = "YAML manifests (e.g. deploy/lab-crds/*.yaml) to create at start when absent",
             AllowMultipleArgumentsPerToken = true,
         };
+        var tokenFile = new Option<string?>("--token-auth-file")
+        {
+            Description = "Tokens that TokenReviews authenticate, one token,user,uid[,\"group1,group2\"] per line (kube-apiserver's format); " +
+                "the kubeconfig's own token is always user talm-lab in system:masters",
+        };
         var logRequests = new Option<bool>("--log-requests") { Description = "Log every request (method, path, status, duration) to stderr" };
         var command = new Command("serve", "Start the lab's Kubernetes-compatible API server and write a kubeconfig for it");
         command.Options.Add(listen);
         command.Options.Add(kubeconfig);
         command.Options.Add(data);
         command.Options.Add(load);
+        command.Options.Add(tokenFile);
         command.Options.Add(logRequests);
         command.SetAction(async (ParseResult p, CancellationToken ct) =>
         {
@@ -41,6 +47,18 @@ public static class LabServeCommand
             {
                 await stderr.WriteLineAsync($"talm lab serve: --listen must be a loopback IP:PORT such as 127.0.0.1:6443 (got \"{p.GetValue(listen)}\")");
                 return HubExitCodes.BadInput;
+            }
+            if (p.GetValue(tokenFile) is { } tokens)
+            {
+                try
+                {
+                    _ = new Talm.KubeApi.Auth.StaticTokens(tokens);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    await stderr.WriteLineAsync($"talm lab serve: --token-auth-file: {e.Message}");
+                    return HubExitCodes.BadInput;
+                }
             }
             var level = p.GetValue(logRequests) ? LogLevel.Debug : LogLevel.Warning;
             using var loggerFactory = LoggerFactory.Create(b => b
@@ -58,6 +76,7 @@ public static class LabServeCommand
                     KubeconfigPath = Path.GetFullPath(p.GetValue(kubeconfig)!),
                     DataDirectory = p.GetValue(data) is { } d ? Path.GetFullPath(d) : null,
                     ManifestFiles = p.GetValue(load) ?? [],
+                    TokenAuthFile = p.GetValue(tokenFile) is { } tf ? Path.GetFullPath(tf) : null,
                     LoggerFactory = loggerFactory,
                 }, ct);
             }

@@ -11,11 +11,18 @@ namespace Talm.Cli.Commands;
 
 /// <summary>
 /// <c>talm operator</c>: the hub operator. The only place its settings are read from the
-/// environment (RECOVERY_IMG, PRECACHE_IMG, POD_NAME, POD_NAMESPACE).
+/// environment (RECOVERY_IMG, PRECACHE_IMG, TALM_CGU_CTRL_WORKER_COUNT, INSECURE_GRAPH_CALL, POD_NAME,
+/// POD_NAMESPACE), the reference's knobs included.
 /// </summary>
 public static class OperatorCommand
 {
     private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+    private const int DefaultWorkers = 5;
+
+    /// <summary>The reference's TALM_CGU_CTRL_WORKER_COUNT; anything but a whole number of at least 1 gives its default.</summary>
+    public static int WorkersFromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("TALM_CGU_CTRL_WORKER_COUNT"), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : DefaultWorkers;
 
     public static Command Build()
     {
@@ -29,8 +36,18 @@ public static class OperatorCommand
         };
         var metricsBind = new Option<string>("--metrics-bind")
         {
-            Description = "Address for /metrics, e.g. :8080 or 127.0.0.1:8080; 0 disables it",
-            DefaultValueFactory = _ => ":8080",
+            Description = "Address for /metrics, e.g. :8443 or 127.0.0.1:8443; 0 disables it",
+            DefaultValueFactory = _ => ":8443",
+        };
+        var metricsSecure = new Option<bool>("--metrics-secure")
+        {
+            Description = "Serve /metrics over HTTPS to callers whose bearer token passes a TokenReview and who may get /metrics " +
+                "(SubjectAccessReview); --metrics-secure=false serves plain HTTP to anyone (the lab)",
+            DefaultValueFactory = _ => true,
+        };
+        var metricsCertDir = new Option<string?>("--metrics-cert-dir")
+        {
+            Description = "Directory holding tls.crt and tls.key for /metrics (re-read when they change); without it a self-signed certificate is made at start",
         };
         var healthBind = new Option<string>("--health-bind")
         {
@@ -39,8 +56,8 @@ public static class OperatorCommand
         };
         var workers = new Option<int>("--workers")
         {
-            Description = "ClusterGroupUpgrades reconciled at once",
-            DefaultValueFactory = _ => 4,
+            Description = "ClusterGroupUpgrades reconciled at once (default: TALM_CGU_CTRL_WORKER_COUNT when it is a whole number of at least 1, else 5, as the reference)",
+            DefaultValueFactory = _ => WorkersFromEnvironment(),
         };
         var clusterSteps = new Option<int>("--cluster-steps-per-reconcile")
         {
@@ -67,7 +84,7 @@ public static class OperatorCommand
 
         var command = new Command("operator",
             "Run the hub operator: reconcile ClusterGroupUpgrades (backup, batches, policies) against the hub's API server");
-        foreach (var o in new Option[] { kubeconfig, leaderElect, metricsBind, healthBind, workers, clusterSteps, leaseNamespace, logFormat, logLevel })
+        foreach (var o in new Option[] { kubeconfig, leaderElect, metricsBind, metricsSecure, metricsCertDir, healthBind, workers, clusterSteps, leaseNamespace, logFormat, logLevel })
             command.Options.Add(o);
 
         command.SetAction(async (ParseResult p, CancellationToken ct) =>
@@ -82,6 +99,23 @@ public static class OperatorCommand
                 catch (FormatException e)
                 {
                     await stderr.WriteLineAsync($"talm operator: {name}: {e.Message}");
+                    return HubExitCodes.BadInput;
+                }
+            }
+            if (p.GetValue(metricsSecure) && !BindAddress.IsDisabled(p.GetValue(metricsBind)) && !BindAddress.IsDisabled(p.GetValue(healthBind))
+                && BindAddress.Parse(p.GetValue(metricsBind)!) is { Port: > 0 } m && m.Equals(BindAddress.Parse(p.GetValue(healthBind)!)))
+            {
+                await stderr.WriteLineAsync("talm operator: --metrics-bind and --health-bind are the same address, but the probes are plain HTTP " +
+                    "and the secure metrics HTTPS; give them different ports (or --metrics-secure=false)");
+                return HubExitCodes.BadInput;
+            }
+            if (p.GetValue(metricsCertDir) is { } certDir && p.GetValue(metricsSecure))
+            {
+                foreach (var file in new[] { ServingCertificate.CertificateFile, ServingCertificate.KeyFile })
+                {
+                    if (File.Exists(Path.Combine(certDir, file))) continue;
+                    await stderr.WriteLineAsync($"talm operator: --metrics-cert-dir: {Path.Combine(certDir, file)} does not exist; " +
+                        "mount the serving certificate Secret there (tls.crt, tls.key) or leave the option out for a self-signed one");
                     return HubExitCodes.BadInput;
                 }
             }
@@ -142,8 +176,11 @@ public static class OperatorCommand
             {
                 RecoveryImage = NonEmpty(Environment.GetEnvironmentVariable("RECOVERY_IMG")),
                 PrecacheImage = NonEmpty(Environment.GetEnvironmentVariable("PRECACHE_IMG")),
+                InsecureUpdateGraph = Environment.GetEnvironmentVariable("INSECURE_GRAPH_CALL") == "true",
                 HealthBind = p.GetValue(healthBind),
                 MetricsBind = p.GetValue(metricsBind),
+                MetricsSecure = p.GetValue(metricsSecure),
+                MetricsCertDir = p.GetValue(metricsCertDir),
                 Workers = p.GetValue(workers),
                 ClusterStepsPerReconcile = p.GetValue(clusterSteps),
                 Instance = identity,
@@ -162,6 +199,11 @@ public static class OperatorCommand
             {
                 logs.CreateLogger("Talm.Operator").LogError("{Error}", e.Message);
                 return HubExitCodes.Stopped;
+            }
+            catch (System.Security.Cryptography.CryptographicException e)
+            {
+                await stderr.WriteLineAsync($"talm operator: cannot use the metrics serving certificate in {p.GetValue(metricsCertDir)} ({e.Message}); tls.crt and tls.key must be a PEM certificate and its key");
+                return HubExitCodes.BadInput;
             }
             catch (IOException e)
             {

@@ -13,13 +13,6 @@ public sealed record Decision
     /// <summary>Hub changes in the order they should be applied, all before the status is written.</summary>
     public IReadOnlyList<Intent> Intents { get; init; } = [];
 
-    /// <summary>
-    /// Hub changes to apply after the status is written (in this order). The status does not depend
-    /// on them, so writing it first shows progress sooner; the engine asks for them again in every
-    /// later decision until the snapshot shows them done, so one that is lost is not lost for good.
-    /// </summary>
-    public IReadOnlyList<Intent> FollowUps { get; init; } = [];
-
     public IReadOnlyList<EngineEvent> Events { get; init; } = [];
 
     /// <summary>
@@ -27,4 +20,14 @@ public sealed record Decision
     /// <see cref="TimeSpan.Zero"/> = at once (work was left for the next decision).
     /// </summary>
     public TimeSpan? RequeueAfter { get; init; }
+
+    /// <summary>
+    /// The reconcile failed here, as the reference's would with this error: the intents before it are
+    /// applied, the status is not written past the last point the reference writes it, and the CGU is
+    /// retried with back-off.
+    /// </summary>
+    public string? Error { get; init; }
+
+    /// <summary>Update graph URLs the decision needed but the snapshot did not hold: fetch them and decide again.</summary>
+    public IReadOnlyList<string> NeedsUpdateGraphs { get; init; } = [];
 }

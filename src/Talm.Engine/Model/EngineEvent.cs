@@ -1,25 +1,25 @@
 namespace Talm.Engine.Model;
 
-public enum EngineEventKind
+/// <summary>
+/// A Kubernetes Event about the CGU, shaped like the reference's events.k8s.io/v1 Events: type,
+/// reason, action, note, annotations and an optional related object (a ManagedCluster).
+/// </summary>
+public sealed record EngineEvent
 {
-    CguStarted,
-    BackupFinished,
-    PrecacheFinished,
-    BatchStarted,
-    BatchTimedOut,
-    ClusterCompleted,
-    Completed,
-    TimedOut,
-    Failed,
-    CleanedUp,
-}
+    public const string Normal = "Normal";
+    public const string Warning = "Warning";
 
-/// <summary>Something worth a Kubernetes Event. <see cref="Warning"/> maps to event type Warning.</summary>
-public sealed record EngineEvent(EngineEventKind Kind, string Reason, string Message, bool Warning = false)
-{
-    /// <summary>The cluster concerned, if any.</summary>
-    public string? Cluster { get; init; }
+    public string Type { get; init; } = Normal;
+    public required string Reason { get; init; }
+    public required string Action { get; init; }
+    public required string Note { get; init; }
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>A final state (backup/pre-cache) or batch number, if any.</summary>
-    public string? Detail { get; init; }
+    /// <summary>The ManagedCluster the event is about, if any (the Event's "related").</summary>
+    public string? RelatedCluster { get; init; }
+
+    /// <summary>Ours: the cluster and final state of a finished backup, for metrics (not in the reference).</summary>
+    public string? BackupCluster { get; init; }
+
+    public string? BackupState { get; init; }
 }

@@ -49,3 +49,6 @@ public sealed record ClusterMetadataIntent(
 
 /// <summary>Add or remove a finalizer on the CGU itself.</summary>
 public sealed record FinalizerIntent(bool Add, string Finalizer) : Intent;
+
+/// <summary>Delete every object of a kind in one namespace whose labels include <see cref="Labels"/> (a delete-collection).</summary>
+public sealed record DeleteCollectionIntent(KindInfo KindInfo, string Namespace, IReadOnlyDictionary<string, string> Labels) : Intent;

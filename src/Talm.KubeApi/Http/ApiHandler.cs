@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Talm.KubeApi.Auth;
 using Talm.KubeApi.Json;
 using Talm.KubeApi.Metrics;
 using Talm.KubeApi.Resources;
@@ -20,10 +21,12 @@ public sealed class ApiHandler
     private readonly ILogger _log;
     private readonly WatchStreamer _watches;
     private readonly RequestMetrics _requests;
+    private readonly Reviews _reviews;
     private string _serverAddress = "127.0.0.1";
 
-    public ApiHandler(ObjectService service, TimeProvider time, TimeSpan bookmarkInterval, ILogger log, RequestMetrics requests)
+    public ApiHandler(ObjectService service, TimeProvider time, TimeSpan bookmarkInterval, ILogger log, RequestMetrics requests, Reviews reviews)
     {
+        _reviews = reviews;
         _service = service;
         _time = time;
         _log = log;
@@ -80,6 +83,13 @@ public sealed class ApiHandler
         var method = ctx.Request.Method;
         if (method == "GET")
         {
+            if (segments is ["openapi", "v2"])
+            {
+                var (contentType, body) = OpenApiDocuments.V2(ctx.Request.Headers.Accept.ToString());
+                ctx.Response.ContentType = contentType;
+                await ctx.Response.Body.WriteAsync(body);
+                return;
+            }
             var doc = Static(segments);
             if (doc is not null)
             {
@@ -105,6 +115,11 @@ public sealed class ApiHandler
         var dryRun = q["dryRun"].ToString() == "All";
         var fieldValidation = q["fieldValidation"].ToString();
         counted.Resolve(request, Verb(method, request, ctx.Request.ContentType, IsTrue(q["watch"])), dryRun);
+        if (request.Type.IsReview)
+        {
+            await ReviewAsync(ctx, request, method);
+            return;
+        }
         switch (method)
         {
             case "GET" when request.Name is null && IsTrue(q["watch"]):
@@ -176,6 +191,21 @@ public sealed class ApiHandler
         }
     }
 
+    private async Task ReviewAsync(HttpContext ctx, ResourceRequest request, string method)
+    {
+        if (method != "POST" || request.Name is not null)
+            throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {ctx.Request.Path}): {request.Type.Plural} can only be created");
+        var body = await ReadBodyAsync(ctx);
+        var answer = request.Type.Kind switch
+        {
+            "TokenReview" => _reviews.TokenReview(body),
+            _ => _reviews.SubjectAccessReview(body),
+        };
+        answer["apiVersion"] = request.Type.ApiVersion(request.Version);
+        answer["kind"] = request.Type.Kind;
+        await WriteJsonAsync(ctx, answer, 201);
+    }
+
     /// <summary>The kube-apiserver's verb for a resource request (what its metrics and audit call it).</summary>
     private static string Verb(string method, ResourceRequest request, string? contentType, bool watch) => method switch
     {
@@ -203,7 +233,6 @@ public sealed class ApiHandler
         ["openapi", "v3"] => OpenApiDocuments.Root(_service.Registry),
         ["openapi", "v3", "api", var v] => OpenApiDocuments.GroupVersion(_service.Registry, string.Empty, v) ?? throw NoSpec(),
         ["openapi", "v3", "apis", var g, var v] => OpenApiDocuments.GroupVersion(_service.Registry, g, v) ?? throw NoSpec(),
-        ["openapi", "v2"] => throw new ApiException(404, "NotFound", "OpenAPI v2 is not served; this server publishes OpenAPI v3 under /openapi/v3"),
         _ => null,
     };
 
@@ -219,7 +248,7 @@ public sealed class ApiHandler
         {
             var applied = YamlJson.ParseObject(Encoding.UTF8.GetString(bytes));
             JsonUtil.Metadata(applied).Remove("resourceVersion");
-            if (!statusOnly && _service.Store.Get(request.Type.Key, request.Namespace ?? string.Empty, request.Name!) is null)
+            if (!statusOnly && _service.Store.Get(request.Type.StoreKey, request.Namespace ?? string.Empty, request.Name!) is null)
             {
                 JsonUtil.Metadata(applied)["name"] ??= request.Name;
                 result = _service.Create(request.Type, request.Version, request.Namespace, applied, dryRun, fieldValidation);
@@ -257,7 +286,7 @@ public sealed class ApiHandler
         var q = ctx.Request.Query;
         var labels = LabelSelector.Parse(q["labelSelector"]);
         var fields = FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event");
-        var (items, rv) = _service.Store.List(request.Type.Key, request.Namespace);
+        var (items, rv) = _service.Store.List(request.Type.StoreKey, request.Namespace);
         string? after = null;
         if (q["continue"].ToString() is { Length: > 0 } token)
         {

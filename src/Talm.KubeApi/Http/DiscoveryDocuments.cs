@@ -82,7 +82,7 @@ public static class DiscoveryDocuments
                 ["singularName"] = t.Singular,
                 ["namespaced"] = t.Namespaced,
                 ["kind"] = t.Kind,
-                ["verbs"] = new JsonArray(Verbs.Select(v => (JsonNode)v).ToArray()),
+                ["verbs"] = t.IsReview ? new JsonArray("create") : new JsonArray(Verbs.Select(v => (JsonNode)v).ToArray()),
             };
             if (t.ShortNames.Count > 0) entry["shortNames"] = new JsonArray(t.ShortNames.Select(s => (JsonNode)s).ToArray());
             if (t.Categories.Count > 0) entry["categories"] = new JsonArray(t.Categories.Select(s => (JsonNode)s).ToArray());

@@ -5,7 +5,7 @@ using Talm.KubeApi.Resources;
 namespace Talm.KubeApi.Http;
 
 /// <summary>
-/// OpenAPI v3 documents, one per group-version. kubectl reads them to learn that the server validates
+/// OpenAPI v3 documents, one per group-version (and an empty v2 one, see <see cref="V2"/>). kubectl reads them to learn that the server validates
 /// fields itself (the <c>fieldValidation</c> query parameter on each PATCH operation), so it skips its own
 /// schema validation, and to find schemas for strategic merge patches. CRD schemas are served as written.
 /// </summary>
@@ -71,6 +71,54 @@ public static class OpenApiDocuments
             ["components"] = new JsonObject { ["schemas"] = schemas },
         };
     }
+
+    /// <summary>Content type of the protobuf OpenAPI v2 document; kubectl asks for it (first) in the older spelling with "@v1.0".</summary>
+    public const string V2Protobuf = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+    private const string V2ProtobufAccepted = "application/com.github.proto-openapi.spec.v2";
+
+    /// <summary>
+    /// The OpenAPI v2 document: a valid one without definitions. kubectl reads it only for a kind that v3 does not
+    /// describe, which here means a kind no served type has (its CRD is missing); finding no schema there either,
+    /// it goes on to map the kind and fails with "no matches for kind", as against a real server. Without this
+    /// document the 404 made kubectl stop at "failed to download openapi" instead.
+    /// </summary>
+    public static (string ContentType, byte[] Body) V2(string? accept)
+    {
+        if (accept is not null && accept.Contains(V2ProtobufAccepted, StringComparison.Ordinal))
+        {
+            // openapi_v2.Document { swagger = 1, info = 2 { title = 1, version = 2 }, paths = 8, definitions = 9 }.
+            var info = Concat(Field(1, "Kubernetes"u8.ToArray()), Field(2, System.Text.Encoding.UTF8.GetBytes(DiscoveryDocuments.KubernetesVersion)));
+            return (V2Protobuf, Concat(Field(1, "2.0"u8.ToArray()), Field(2, info), Field(8, []), Field(9, [])));
+        }
+        var json = new JsonObject
+        {
+            ["swagger"] = "2.0",
+            ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = DiscoveryDocuments.KubernetesVersion },
+            ["paths"] = new JsonObject(),
+            ["definitions"] = new JsonObject(),
+        };
+        return ("application/json", System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()));
+    }
+
+    /// <summary>A length-delimited protobuf field (wire type 2).</summary>
+    private static byte[] Field(int number, byte[] payload)
+    {
+        var bytes = new List<byte> { (byte)((number << 3) | 2) };
+        for (var n = (uint)payload.Length; ; n >>= 7)
+        {
+            if (n < 0x80)
+            {
+                bytes.Add((byte)n);
+                break;
+            }
+            bytes.Add((byte)((n & 0x7F) | 0x80));
+        }
+        bytes.AddRange(payload);
+        return [.. bytes];
+    }
+
+    private static byte[] Concat(params byte[][] parts) => [.. parts.SelectMany(p => p)];
 
     private static string SchemaName(string group, string version, string kind)
     {

@@ -48,7 +48,7 @@ public sealed class WatchStreamer
         long lastRv;
         try
         {
-            sub = _store.Subscribe(request.Type.Key, request.Namespace, from, out lastRv);
+            sub = _store.Subscribe(request.Type.StoreKey, request.Namespace, from, out lastRv);
         }
         catch (ApiException e) when (e.Code is 410 or 504)
         {

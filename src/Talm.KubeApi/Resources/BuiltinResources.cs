@@ -10,6 +10,26 @@ public static class BuiltinResources
     /// <summary>A column showing how many entries a map or list holds, as kubectl shows for ConfigMap data.</summary>
     private static PrinterColumn Count(string name, string path) => new(name, "integer", path, Format: PrinterColumn.CountFormat);
 
+    private static readonly ResourceType CoreEvent = new()
+    {
+        Group = "", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"], Namespaced = true,
+        StorageVersion = "v1",
+        Versions = [V("v1", new PrinterColumn("Type", "string", ".type"), new PrinterColumn("Reason", "string", ".reason"),
+            new PrinterColumn("Message", "string", ".message"))],
+    };
+
+    /// <summary>events.k8s.io/v1: the same Events as core/v1, converted (see <see cref="EventConversion"/>).</summary>
+    private static readonly ResourceType EventsApi = new()
+    {
+        Group = "events.k8s.io", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"], Namespaced = true,
+        StorageVersion = "v1",
+        Versions = [V("v1", new PrinterColumn("Type", "string", ".type"), new PrinterColumn("Reason", "string", ".reason"),
+            new PrinterColumn("Note", "string", ".note"))],
+        StoredAs = CoreEvent,
+        ToStorage = EventConversion.ToCore,
+        FromStorage = EventConversion.FromCore,
+    };
+
     public static IReadOnlyList<ResourceType> All { get; } =
     [
         new()
@@ -33,25 +53,19 @@ public static class BuiltinResources
             Group = "", Kind = "ServiceAccount", Plural = "serviceaccounts", Singular = "serviceaccount", ShortNames = ["sa"],
             Namespaced = true, StorageVersion = "v1", Versions = [V("v1", Count("Secrets", ".secrets"))],
         },
-        new()
-        {
-            Group = "", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"], Namespaced = true,
-            StorageVersion = "v1",
-            Versions = [V("v1", new PrinterColumn("Type", "string", ".type"), new PrinterColumn("Reason", "string", ".reason"),
-                new PrinterColumn("Message", "string", ".message"))],
-        },
-        new()
-        {
-            Group = "events.k8s.io", Kind = "Event", Plural = "events", Singular = "event", ShortNames = ["ev"], Namespaced = true,
-            StorageVersion = "v1",
-            Versions = [V("v1", new PrinterColumn("Type", "string", ".type"), new PrinterColumn("Reason", "string", ".reason"),
-                new PrinterColumn("Note", "string", ".note"))],
-        },
+        CoreEvent,
+        EventsApi,
         new()
         {
             Group = "coordination.k8s.io", Kind = "Lease", Plural = "leases", Singular = "lease", Namespaced = true,
             StorageVersion = "v1", Versions = [V("v1", new PrinterColumn("Holder", "string", ".spec.holderIdentity"))],
         },
+        Rbac("ClusterRole", "clusterroles", namespaced: false),
+        Rbac("ClusterRoleBinding", "clusterrolebindings", namespaced: false),
+        Rbac("Role", "roles", namespaced: true),
+        Rbac("RoleBinding", "rolebindings", namespaced: true),
+        Review("authentication.k8s.io", "TokenReview", "tokenreviews"),
+        Review("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews"),
         new()
         {
             Group = "apiextensions.k8s.io", Kind = "CustomResourceDefinition", Plural = "customresourcedefinitions",
@@ -60,6 +74,19 @@ public static class BuiltinResources
             Versions = [new ResourceVersion("v1", null, [new PrinterColumn("Created At", "string", ".metadata.creationTimestamp")])],
         },
     ];
+
+    /// <summary>RBAC objects are stored as they are; SubjectAccessReviews are answered from them (Auth/RbacAuthorizer).</summary>
+    private static ResourceType Rbac(string kind, string plural, bool namespaced) => new()
+    {
+        Group = "rbac.authorization.k8s.io", Kind = kind, Plural = plural, Singular = kind.ToLowerInvariant(), Namespaced = namespaced,
+        StorageVersion = "v1", Versions = [V("v1")],
+    };
+
+    private static ResourceType Review(string group, string kind, string plural) => new()
+    {
+        Group = group, Kind = kind, Plural = plural, Singular = kind.ToLowerInvariant(), Namespaced = false,
+        StorageVersion = "v1", Versions = [new ResourceVersion("v1", null, [])], IsReview = true,
+    };
 
     public static ResourceType CustomResourceDefinition => All[^1];
     public static ResourceType Namespace => All[0];

@@ -127,6 +127,25 @@ public sealed class HubClient(IKubernetes client)
         }
     }
 
+    /// <summary>Replaces the whole status (a JSON patch), as RHACM writes a view's: nothing of an earlier status is kept.</summary>
+    public async Task<bool> ReplaceStatusAsync(HubKind kind, string ns, string name, JsonObject status, CancellationToken ct)
+    {
+        var ops = new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "/status", ["value"] = status.DeepClone() });
+        var body = new V1Patch(ops.ToJsonString(), V1Patch.PatchType.JsonPatch);
+        try
+        {
+            if (kind.Namespaced)
+                await Kubernetes.CustomObjects.PatchNamespacedCustomObjectStatusAsync(body, kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: ct);
+            else
+                await Kubernetes.CustomObjects.PatchClusterCustomObjectStatusAsync(body, kind.Group, kind.Version, kind.Plural, name, cancellationToken: ct);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// List, then watch from the list's resourceVersion, forever: every object is first reported as
     /// Added, then every change. A dropped or expired watch relists (objects already seen are

@@ -64,7 +64,7 @@ public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output)
     /// <summary>The checks, on their own (also used by tests after a recovery).</summary>
     public static async Task<RecoveryProof> ProveAsync(SpokeDirectory spoke, string backupRoot, CancellationToken ct)
     {
-        var status = await ChildProcess.RunCheckedAsync("ostree", ["admin", "status", "--sysroot=" + Path.Combine(spoke.Host, "sysroot")], ct);
+        var status = await ChildProcess.RunCheckedAsync("ostree", ["admin", "status", "--sysroot=" + spoke.Host], ct);
         var deployments = OstreeStatusParser.Parse(status);
         var first = deployments.OrderBy(d => d.Index).FirstOrDefault();
         var pinnedIsDefault = first is { Pinned: true };

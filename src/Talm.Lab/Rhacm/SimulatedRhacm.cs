@@ -8,8 +8,8 @@ namespace Talm.Lab.Rhacm;
 
 /// <summary>
 /// Stands in for RHACM on the lab hub, through the Kubernetes API only: executes
-/// ManagedClusterActions on the simulated spokes, keeps ManagedClusterViews current (hub-protocol
-/// §5.4 semantics), keeps ManagedCluster conditions, and runs the policy framework.
+/// ManagedClusterActions on the simulated spokes, keeps ManagedClusterViews current (as RHACM
+/// does), keeps ManagedCluster conditions, and runs the policy framework.
 /// </summary>
 public sealed class SimulatedRhacm
 {

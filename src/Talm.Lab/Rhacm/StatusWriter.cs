@@ -69,7 +69,15 @@ internal sealed class StatusWriter
         var key = Key(kind, ns, name);
         lock (_entries)
         {
-            if (_entries.TryGetValue(key, out var e) && e.Uid == uid) return;
+            if (_entries.TryGetValue(key, out var e))
+            {
+                if (e.Uid == uid) return;
+                // The same entry for a re-created object: one writer per name, so a write still in flight
+                // for the old object cannot race one for the new; and no baseline, so the next write replaces.
+                e.Uid = uid;
+                e.Written = null;
+                return;
+            }
             _entries[key] = new Entry(kind, ns, name) { Uid = uid, Written = (JsonObject?)status?.DeepClone() };
         }
     }
@@ -92,19 +100,25 @@ internal sealed class StatusWriter
         {
             JsonObject want;
             JsonObject? written;
+            string uid;
             lock (_entries)
             {
                 want = e.Pending!;
                 written = e.Written;
+                uid = e.Uid;
                 e.Pending = null;
             }
-            var patch = Json.MergePatch(written, want);
+            // Against a known earlier status, only what changed; otherwise the whole status replaced, so
+            // nothing of an unknown earlier one (a write for a deleted object of the same name) is kept.
+            var patch = written is null ? want : Json.MergePatch(written, want);
             var ok = true;
             if (patch.Count > 0)
             {
                 try
                 {
-                    ok = await _hub.PatchStatusAsync(e.Kind, e.Ns, e.Name, patch, ct);
+                    ok = written is null
+                        ? await _hub.ReplaceStatusAsync(e.Kind, e.Ns, e.Name, want, ct)
+                        : await _hub.PatchStatusAsync(e.Kind, e.Ns, e.Name, patch, ct);
                     Interlocked.Increment(ref _writes);
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -125,7 +139,7 @@ internal sealed class StatusWriter
             }
             lock (_entries)
             {
-                if (ok) e.Written = want;
+                if (ok && e.Uid == uid) e.Written = want;
                 if (e.Pending is not null) _queue.Writer.TryWrite(e);
                 else e.Queued = false;
             }

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Talm.Lab.Scenario;
 
 /// <summary>
-/// The hub objects of the documentation's example (hub-protocol §6): a ZTP group namespace holding a
+/// The hub objects of the documentation's example (docs/lab-walkthrough.md): a ZTP group namespace holding a
 /// platform-upgrade root policy bound (inform) to every lab cluster, and the CGU that rolls it out.
 /// </summary>
 public static class HubObjects

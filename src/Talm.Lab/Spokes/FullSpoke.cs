@@ -120,7 +120,8 @@ public sealed class FullSpoke : SimulatedSpoke
             await File.WriteAllTextAsync(Path.Combine(modules, "initramfs.img"), "initramfs " + UpgradeVersion, ct);
             await ChildProcess.RunCheckedAsync("ostree", ["commit", "--repo=" + Path.Combine(sysroot, "ostree/repo"), "--branch=rhcos/" + UpgradeVersion,
                 "--tree=dir=" + tree, "--add-metadata-string=version=" + UpgradeVersion, "--subject=" + UpgradeVersion], ct);
-            await ChildProcess.RunCheckedAsync("ostree", ["admin", "deploy", "--sysroot=" + sysroot, "--os=rhcos", "rhcos/" + UpgradeVersion], ct);
+            // Pointed at the host root, as on the node: the bootloader entries are on its /boot.
+            await ChildProcess.RunCheckedAsync("ostree", ["admin", "deploy", "--sysroot=" + Directory.Host, "--os=rhcos", "rhcos/" + UpgradeVersion], ct);
         }
         finally
         {

@@ -1,61 +1,80 @@
+using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Talm.Engine.Model;
 
 namespace Talm.Operator.Events;
 
 /// <summary>The object an Event is about.</summary>
-public sealed record EventSubject(string ApiVersion, string Kind, string Namespace, string Name, string? Uid);
+public sealed record EventSubject(string ApiVersion, string Kind, string Namespace, string Name, string? Uid, string? ResourceVersion);
 
 /// <summary>
-/// Writes core/v1 Events (what `kubectl describe` and `kubectl get events` show). Best effort: an
-/// Event that cannot be written is logged, never allowed to fail a reconcile.
+/// Writes events.k8s.io/v1 Events as the reference does (generated names, reporting controller
+/// "ClusterGroupUpgrade", action, note, cgu.openshift.io annotations, a related ManagedCluster), which
+/// `kubectl get events` and `oc describe` show as core Events too. The reference sends some events on
+/// every reconcile of a phase; one identical to an event sent within the last ten minutes is not sent
+/// again. Best effort: an Event that cannot be written is logged, never allowed to fail a reconcile.
 /// </summary>
-public sealed class EventRecorder(IKubernetes client, string component, string instance, TimeProvider time, ILogger log)
+public sealed class EventRecorder(IKubernetes client, string controller, string instance, TimeProvider time, ILogger log)
 {
-    public const string Normal = "Normal";
-    public const string Warning = "Warning";
+    public static readonly TimeSpan Repeat = TimeSpan.FromMinutes(10);
+    private const int MaxNoteBytes = 1024;
 
-    // Events of one reconcile are written side by side, often within one clock tick (always, under a
-    // test's fake clock): a random suffix alone let two of them take the same name, and the second was lost.
-    private static int _sequence = Random.Shared.Next();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new(StringComparer.Ordinal);
 
-    public async Task RecordAsync(EventSubject subject, string type, string reason, string message, CancellationToken cancel)
+    public async Task RecordAsync(EventSubject subject, EngineEvent evt, CancellationToken cancel)
     {
-        var now = time.GetUtcNow().UtcDateTime;
-        var evt = new Corev1Event
+        var now = time.GetUtcNow();
+        var key = $"{subject.Namespace}/{subject.Name}/{subject.Uid}\n{evt.Type}\n{evt.Reason}\n{evt.Action}\n{evt.Note}\n" +
+                  string.Join('\n', evt.Annotations.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+        if (_recent.TryGetValue(key, out var sent) && now - sent < Repeat)
+            return;
+        _recent[key] = now;
+        if (_recent.Count > 10_000)
+        {
+            foreach (var (k, at) in _recent)
+            {
+                if (now - at >= Repeat) _recent.TryRemove(k, out _);
+            }
+        }
+        var note = evt.Note.Length > MaxNoteBytes ? evt.Note[..MaxNoteBytes] : evt.Note;
+        var body = new Eventsv1Event
         {
             Metadata = new V1ObjectMeta
             {
-                // Same shape as client-go's recorder: <object>.<unique hex>.
-                Name = $"{subject.Name}.{now.Ticks:x}{(uint)Interlocked.Increment(ref _sequence):x8}",
+                GenerateName = subject.Name + "-",
                 NamespaceProperty = subject.Namespace,
+                Annotations = evt.Annotations.Count == 0 ? null : new Dictionary<string, string>(evt.Annotations),
             },
-            InvolvedObject = new V1ObjectReference
+            EventTime = now.UtcDateTime,
+            ReportingController = controller,
+            ReportingInstance = instance,
+            Action = evt.Action,
+            Reason = evt.Reason,
+            Note = note,
+            Type = evt.Type,
+            Regarding = new V1ObjectReference
             {
                 ApiVersion = subject.ApiVersion,
                 Kind = subject.Kind,
                 Name = subject.Name,
                 NamespaceProperty = subject.Namespace,
                 Uid = subject.Uid,
+                ResourceVersion = subject.ResourceVersion,
             },
-            Reason = reason,
-            Message = message,
-            Type = type,
-            Count = 1,
-            FirstTimestamp = now,
-            LastTimestamp = now,
-            Source = new V1EventSource { Component = component },
-            ReportingComponent = component,
-            ReportingInstance = instance,
+            Related = evt.RelatedCluster is { } cluster
+                ? new V1ObjectReference { ApiVersion = "cluster.open-cluster-management.io/v1", Kind = "ManagedCluster", Name = cluster }
+                : null,
         };
         try
         {
-            await client.CoreV1.CreateNamespacedEventAsync(evt, subject.Namespace, cancellationToken: cancel).ConfigureAwait(false);
+            await client.EventsV1.CreateNamespacedEventAsync(body, subject.Namespace, cancellationToken: cancel).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            log.LogWarning("Could not record event {Reason} on {Namespace}/{Name}: {Error}", reason, subject.Namespace,
+            _recent.TryRemove(key, out _);
+            log.LogWarning("Could not record event {Reason} on {Namespace}/{Name}: {Error}", evt.Reason, subject.Namespace,
                 subject.Name, Kube.Informer.Describe(e));
         }
     }

@@ -24,6 +24,8 @@ public sealed class HubCaches
     public ObjectCache Actions => _informers[ResourceKind.ManagedClusterAction].Cache;
     public ObjectCache Placements => _informers[ResourceKind.Placement].Cache;
     public ObjectCache PlacementBindings => _informers[ResourceKind.PlacementBinding].Cache;
+    public ObjectCache ManifestWorks => _informers[ResourceKind.ManifestWork].Cache;
+    public ObjectCache ManifestWorkTemplates => _informers[ResourceKind.ManifestWorkReplicaSet].Cache;
 
     public bool Synced => _informers.Values.All(i => i.HasSynced);
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
@@ -73,6 +74,21 @@ public sealed class Informer
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 return;
+            }
+            catch (HttpOperationException e) when (Kind.Optional && mustList && e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Not served here (no CRD): nothing to cache; look again later for a CRD installed since.
+                if (!HasSynced)
+                    _log.LogInformation("{Resource} is not served by this API server; watching for it every {Delay}", Kind, _options.RetryMax);
+                _synced.TrySetResult();
+                try
+                {
+                    await Task.Delay(_options.RetryMax, cancel).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
             catch (Exception e) when (KubeErrors.MustRelist(e))
             {

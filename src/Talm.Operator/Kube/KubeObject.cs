@@ -55,7 +55,12 @@ public sealed record KubeObject(string? Namespace, string Name, string ResourceV
                         property.WriteTo(writer);
                         break;
                     case "spec" when summary:
-                        WriteOnly(writer, property, f => f == "remediationAction");
+                        // The templates are the root's, kept once; but a copy whose hub templates RHACM could
+                        // not resolve still holds "{{hub", and the reference refuses such a policy.
+                        var unresolved = property.Value.ValueKind == JsonValueKind.Object &&
+                            property.Value.TryGetProperty("policy-templates", out var templates) &&
+                            templates.GetRawText().Contains("{{hub", StringComparison.Ordinal);
+                        WriteOnly(writer, property, f => f == "remediationAction" || (unresolved && f == "policy-templates"));
                         break;
                     case "status" when summary:
                         WriteOnly(writer, property, f => f == "compliant");

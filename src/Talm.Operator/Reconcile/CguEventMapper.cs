@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using k8s;
 using Talm.Operator.Kube;
 
 namespace Talm.Operator.Reconcile;
@@ -18,15 +19,24 @@ public sealed class CguEventMapper(ObjectCache cgus)
     {
         var obj = change.Object;
         if (change.Kind == ResourceKind.ClusterGroupUpgrade)
-            return [obj.Key, .. Blocked(obj)];
+            return ForCgu(change);
         if (change.Kind == ResourceKind.ManagedCluster)
             return ForCluster(obj.Name);
-        if (change.Kind == ResourceKind.ManagedClusterView || change.Kind == ResourceKind.ManagedClusterAction)
-            return obj.Namespace is null ? [] : ForCluster(obj.Namespace, selectorsToo: false);
+        // A view wakes CGUs when RHACM answers it (its status changes), as the reference's predicate
+        // has it; a view just created has no answer to read yet. Actions are not watched by the
+        // reference: the engine only asks whether one exists.
+        if (change.Kind == ResourceKind.ManagedClusterView)
+            return change.Type == WatchEventType.Modified && obj.Namespace is not null && Part(change.Old, "status") != Part(change.New, "status")
+                ? ForCluster(obj.Namespace, selectorsToo: false)
+                : [];
+        if (change.Kind == ResourceKind.ManagedClusterAction)
+            return [];
         if (change.Kind == ResourceKind.Policy)
             return ForPolicy(obj);
-        if (change.Kind == ResourceKind.Placement || change.Kind == ResourceKind.PlacementBinding)
+        if (change.Kind == ResourceKind.Placement || change.Kind == ResourceKind.PlacementBinding || change.Kind == ResourceKind.ManifestWork)
             return obj.Label(CguLabel) is { } cgu && obj.Label(CguNamespaceLabel) is { } ns ? [$"{ns}/{cgu}"] : [];
+        if (change.Kind == ResourceKind.ManifestWorkReplicaSet)
+            return ForTemplate(obj);
         return [];
     }
 
@@ -86,6 +96,39 @@ public sealed class CguEventMapper(ObjectCache cgus)
             return interest;
         }
     }
+
+    /// <summary>CGUs in the template's namespace that name it in manifestWorkTemplates.</summary>
+    private IEnumerable<string> ForTemplate(KubeObject template)
+    {
+        foreach (var cgu in cgus.All())
+        {
+            if (cgu.Namespace == template.Namespace && Strings(cgu.Json, "spec", "manifestWorkTemplates").Contains(template.Name))
+                yield return cgu.Key;
+        }
+    }
+
+    /// <summary>
+    /// The CGU itself when it appears, goes, or its spec (generation) or deletion changes, as the
+    /// reference's predicate has it: its own status and metadata writes do not wake it. Those that list
+    /// it in blockingCRs when its status changes (ours; the reference waits for its next requeue).
+    /// </summary>
+    private IEnumerable<string> ForCgu(InformerEvent change)
+    {
+        var (old, @new) = (change.Old, change.New);
+        var appearedOrGone = old is null || @new is null;
+        if (appearedOrGone || Meta(old, "generation") != Meta(@new, "generation") || Meta(old, "deletionTimestamp") != Meta(@new, "deletionTimestamp"))
+            yield return change.Object.Key;
+        if (appearedOrGone || Part(old, "status") != Part(@new, "status"))
+        {
+            foreach (var key in Blocked(change.Object)) yield return key;
+        }
+    }
+
+    private static string Part(KubeObject? o, string name) =>
+        o is not null && o.Json.TryGetProperty(name, out var v) ? v.GetRawText() : "";
+
+    private static string Meta(KubeObject? o, string name) =>
+        o is not null && o.Json.TryGetProperty("metadata", out var meta) && meta.TryGetProperty(name, out var v) ? v.GetRawText() : "";
 
     /// <summary>CGUs that list the changed CGU in blockingCRs.</summary>
     private IEnumerable<string> Blocked(KubeObject changed)

@@ -11,12 +11,14 @@ using Talm.Engine.Model;
 using Talm.Operator.Events;
 using Talm.Operator.Kube;
 using Talm.Operator.Metrics;
+using Talm.Operator.UpdateService;
 
 namespace Talm.Operator.Reconcile;
 
 /// <summary>
-/// One reconcile of one CGU: snapshot from the caches, the engine's decision, the intents applied,
-/// the status written through the status subresource when it changed, then the events.
+/// One reconcile of one CGU: snapshot from the caches (plus what is read on demand), the engine's
+/// decision, the intents applied, the status written through the status subresource when it changed,
+/// then the events. A decision that ends in the reference's error is retried with back-off.
 /// </summary>
 public sealed class CguReconciler(
     IKubernetes client,
@@ -25,34 +27,75 @@ public sealed class CguReconciler(
     EngineSettings settings,
     EventRecorder events,
     ControllerMetrics metrics,
+    UpdateGraphClient graphs,
     TimeProvider time,
     ILogger log) : IReconciler
 {
     private const int EventParallelism = 8;
+    private const string OverridesConfigMap = "cluster-group-upgrade-overrides";
 
-    private readonly IntentExecutor _executor = new(client, caches, log);
+    private readonly IntentExecutor _executor = new(client, caches, log, unanswered: new UnansweredViews(caches.Views, time));
 
-    /// <summary>
-    /// Two passes: the first starts no new spoke-side work, so what the spokes reported since the last
-    /// look reaches the status without waiting for the writes that start other clusters; the second
-    /// starts them. A first pass that changes nothing writes nothing.
-    /// </summary>
+    private UnansweredViews Unanswered => _executor.Unanswered!;
+
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancel)
     {
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
         var cgu = caches.Cgus.Get(ns, name);
-        if (cgu is null) return ReconcileResult.Done; // deleted, and its finalizer already done
+        if (cgu is null)
+        {
+            Unanswered.Forget(key);
+            return ReconcileResult.Done; // deleted, and its finalizer already done
+        }
         var typed = cgu.As<ClusterGroupUpgrade>(KubeJson.Options);
         // A clean-up (deletion) never depends on the values at fault, so it still runs.
         if (typed.Metadata.DeletionTimestamp is null && SpecLimits.Problems(cgu.Json) is { Count: > 0 } problems)
             return await ReportInvalidSpecAsync(cgu, typed, problems, cancel).ConfigureAwait(false);
-        // Read once for both passes: the first does not change the spec that names it.
-        var preCachingConfig = await PreCachingConfigAsync(typed, cancel).ConfigureAwait(false);
-        var reportFirst = settings with { ClusterStepsPerDecision = 0 };
-        var first = await PassAsync(ns, name, preCachingConfig, reportFirst, cancel).ConfigureAwait(false);
-        return first is null ? ReconcileResult.Done : await PassAsync(ns, name, preCachingConfig, settings, cancel).ConfigureAwait(false) ?? ReconcileResult.Done;
+
+        // Woken by one of RHACM's answers while others are still to come: wait for them where reading an
+        // unanswered view would end a cluster (an enabled CGU's pre-caching); elsewhere it only waits a turn.
+        if (typed.Metadata.DeletionTimestamp is null && PrecachingWhileEnabled(typed) && Unanswered.WaitFor(key) is { } wait)
+            return ReconcileResult.After(wait);
+        var extra = await ReadOnDemandAsync(typed, cancel).ConfigureAwait(false);
+        var decision = engine.Decide(SnapshotBuilder.Build(caches, cgu, extra, settings), time.GetUtcNow());
+        if (decision.NeedsUpdateGraphs.Count > 0)
+        {
+            // The engine stopped before doing anything: fetch what it needs and decide again.
+            var fetched = await graphs.GetAsync(decision.NeedsUpdateGraphs, cancel).ConfigureAwait(false);
+            var all = new Dictionary<string, UpdateGraph>(extra.UpdateGraphs, StringComparer.Ordinal);
+            foreach (var (url, graph) in fetched) all[url] = graph;
+            extra = extra with { UpdateGraphs = all };
+            decision = engine.Decide(SnapshotBuilder.Build(caches, cgu, extra, settings), time.GetUtcNow());
+            if (decision.NeedsUpdateGraphs.Count > 0)
+                throw new InvalidOperationException($"the update graphs {string.Join(", ", decision.NeedsUpdateGraphs)} could not be read");
+        }
+
+        // Read what the Jobs reported before the intents delete the views that show them.
+        var durations = decision.Events
+            .Where(e => e.BackupCluster is not null)
+            .Select(e => (e.BackupCluster!, BackupReport.Duration(caches.Views, e.BackupCluster!)))
+            .Where(d => d.Item2 is not null)
+            .ToDictionary(d => d.Item1, d => d.Item2!.Value, StringComparer.Ordinal);
+
+        var current = await _executor.ApplyAllAsync(decision.Intents, cgu, cancel).ConfigureAwait(false);
+        var deleting = typed.Metadata.DeletionTimestamp is not null;
+        if (decision.StatusChanged && !deleting)
+            current = await WriteStatusAsync(current, decision.Status, cancel).ConfigureAwait(false);
+
+        var written = current.As<ClusterGroupUpgrade>(KubeJson.Options);
+        var subject = new EventSubject(typed.ApiVersion, typed.Kind, ns, name, typed.Metadata.Uid, written.Metadata.ResourceVersion);
+        await Parallel.ForEachAsync(decision.Events, new ParallelOptions { MaxDegreeOfParallelism = EventParallelism, CancellationToken = cancel },
+            async (evt, ct) => await RecordAsync(subject, evt, durations, ct).ConfigureAwait(false)).ConfigureAwait(false);
+
+        if (decision.Error is { } error)
+            throw new ReconcileFailedException(key, error);
+        return decision.RequeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
     }
+
+    private static bool PrecachingWhileEnabled(ClusterGroupUpgrade cgu) =>
+        cgu.Spec.IsPreCaching && cgu.Spec.IsEnabled &&
+        Conditions.Find(cgu.Status?.Conditions, ConditionTypes.PrecachingSucceeded) is not { IsTrue: true };
 
     /// <summary>
     /// A spec with values the model cannot hold is not decided on: it gets <c>Validated</c> False with each
@@ -66,71 +109,82 @@ public sealed class CguReconciler(
         status.Conditions ??= [];
         var message = "Invalid spec: " + string.Join("; ", problems);
         var before = Conditions.Find(status.Conditions, ConditionTypes.Validated)?.Message;
+        var current = cgu;
         if (Conditions.Set(status.Conditions, ConditionTypes.Validated, false, ConditionReasons.InvalidSpec, message, time.GetUtcNow()))
-            await WriteStatusAsync(cgu, status, cancel).ConfigureAwait(false);
+            current = await WriteStatusAsync(cgu, status, cancel).ConfigureAwait(false);
         if (before != message)
         {
             log.LogWarning("CGU {Cgu} not acted on: {Message}", cgu.Key, message);
-            await events.RecordAsync(new EventSubject(typed.ApiVersion, typed.Kind, cgu.Namespace!, cgu.Name, typed.Metadata.Uid), EventRecorder.Warning,
-                "CguValidationFailure", $"ClusterGroupUpgrade {cgu.Name}: validation failure (invalid spec): {string.Join(", ", problems)}", cancel)
-                .ConfigureAwait(false);
+            var subject = new EventSubject(typed.ApiVersion, typed.Kind, cgu.Namespace!, cgu.Name, typed.Metadata.Uid, current.ResourceVersion);
+            var evt = new EngineEvent
+            {
+                Type = EngineEvent.Warning,
+                Reason = "CguValidationFailure",
+                Action = "RemediationOnHoldDueToValidationFailure",
+                Note = $"ClusterGroupUpgrade {cgu.Name}: validation failure (invalid spec): {string.Join(", ", problems)}",
+            };
+            metrics.CguEvent(evt.Type, evt.Reason, evt.Action);
+            await events.RecordAsync(subject, evt, cancel).ConfigureAwait(false);
         }
         return ReconcileResult.Done;
     }
 
-    /// <summary>One decision applied; null when the CGU is gone.</summary>
-    private async Task<ReconcileResult?> PassAsync(string ns, string name, PreCachingConfig? preCachingConfig, EngineSettings passSettings, CancellationToken cancel)
-    {
-        var key = $"{ns}/{name}";
-        var cgu = caches.Cgus.Get(ns, name);
-        if (cgu is null) return null; // deleted, and its finalizer already done
-
-        var typed = cgu.As<ClusterGroupUpgrade>(KubeJson.Options);
-        var snapshot = SnapshotBuilder.Build(caches, cgu, preCachingConfig, passSettings);
-        var decision = engine.Decide(snapshot, time.GetUtcNow());
-
-        // Read what the Jobs reported before the intents delete the views that show them.
-        var durations = decision.Events
-            .Where(e => e.Kind == EngineEventKind.BackupFinished && e.Cluster is not null)
-            .Select(e => (e.Cluster!, BackupReport.Duration(caches.Views, e.Cluster!)))
-            .Where(d => d.Item2 is not null)
-            .ToDictionary(d => d.Item1, d => d.Item2!.Value, StringComparer.Ordinal);
-
-        var current = await _executor.ApplyAllAsync(decision.Intents, cgu, cancel).ConfigureAwait(false);
-        var addedFinalizer = decision.Intents.Any(i => i is FinalizerIntent { Add: true }) && !ReferenceEquals(current, cgu);
-
-        var deleting = typed.Metadata.DeletionTimestamp is not null;
-        if (decision.StatusChanged && !deleting)
-            current = await WriteStatusAsync(current, decision.Status, cancel).ConfigureAwait(false);
-        // The status does not depend on these; the engine asks again for any that do not get done.
-        await _executor.ApplyAllAsync(decision.FollowUps, current, cancel).ConfigureAwait(false);
-
-        var subject = new EventSubject(typed.ApiVersion, typed.Kind, ns, name, typed.Metadata.Uid);
-        if (addedFinalizer)
-            await events.RecordAsync(subject, EventRecorder.Normal, "CguCreated", $"ClusterGroupUpgrade {key} created", cancel).ConfigureAwait(false);
-        // A fleet's backups finish by the hundred: their events are written side by side.
-        await Parallel.ForEachAsync(decision.Events, new ParallelOptions { MaxDegreeOfParallelism = EventParallelism, CancellationToken = cancel },
-            async (evt, ct) => await RecordAsync(subject, evt, durations, ct).ConfigureAwait(false)).ConfigureAwait(false);
-
-        return decision.RequeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
-    }
-
     private async Task RecordAsync(EventSubject subject, EngineEvent evt, Dictionary<string, TimeSpan> durations, CancellationToken cancel)
     {
-        var message = evt.Message;
-        using var scope = evt.Cluster is null ? null : log.BeginScope(new LogScope("cluster", evt.Cluster));
-        if (evt.Kind == EngineEventKind.BackupFinished && evt.Cluster is not null)
+        using var scope = evt.RelatedCluster is null ? null : log.BeginScope(new LogScope("cluster", evt.RelatedCluster));
+        if (evt.BackupCluster is { } cluster && evt.BackupState is { } state)
         {
-            if (evt.Detail is not null) metrics.BackupFinished(evt.Detail);
-            if (durations.TryGetValue(evt.Cluster, out var took))
+            metrics.BackupFinished(state);
+            if (durations.TryGetValue(cluster, out var took))
             {
                 metrics.BackupDuration(took);
-                message += $" (the backup Job ran {took.TotalSeconds:0}s)";
+                evt = evt with { Note = evt.Note + $" (the backup Job ran {took.TotalSeconds:0}s)" };
             }
         }
-        log.LogInformation("{Reason}: {Message}", evt.Reason, message);
-        await events.RecordAsync(subject, evt.Warning ? EventRecorder.Warning : EventRecorder.Normal, evt.Reason, message, cancel)
-            .ConfigureAwait(false);
+        log.LogInformation("{Reason}: {Message}", evt.Reason, evt.Note);
+        metrics.CguEvent(evt.Type, evt.Reason, evt.Action);
+        await events.RecordAsync(subject, evt, cancel).ConfigureAwait(false);
+    }
+
+    private async Task<ReadOnDemand> ReadOnDemandAsync(ClusterGroupUpgrade cgu, CancellationToken cancel)
+    {
+        PreCachingConfig? config = null;
+        IReadOnlyDictionary<string, string>? overrides = null;
+        if (cgu.Spec.IsPreCaching)
+        {
+            if (cgu.Spec.PreCachingConfigRef is { Name: { Length: > 0 } refName } reference)
+                config = await PreCachingConfigAsync(string.IsNullOrEmpty(reference.Namespace) ? cgu.Namespace : reference.Namespace, refName, cancel).ConfigureAwait(false);
+            overrides = await OverridesAsync(cgu.Namespace, cancel).ConfigureAwait(false);
+        }
+        return new ReadOnDemand(config, overrides, graphs.Fresh());
+    }
+
+    private async Task<PreCachingConfig?> PreCachingConfigAsync(string ns, string name, CancellationToken cancel)
+    {
+        var kind = Kinds.PreCachingConfig;
+        try
+        {
+            var found = await client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, cancel).ConfigureAwait(false);
+            return ((JsonElement)found).Deserialize<PreCachingConfig>(KubeJson.Options);
+        }
+        catch (Exception e) when (KubeErrors.IsNotFound(e))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The deprecated cluster-group-upgrade-overrides ConfigMap's data, when it exists.</summary>
+    private async Task<IReadOnlyDictionary<string, string>?> OverridesAsync(string ns, CancellationToken cancel)
+    {
+        try
+        {
+            var map = await client.CoreV1.ReadNamespacedConfigMapAsync(OverridesConfigMap, ns, cancellationToken: cancel).ConfigureAwait(false);
+            return map.Data is null ? new Dictionary<string, string>() : new Dictionary<string, string>(map.Data);
+        }
+        catch (Exception e) when (KubeErrors.IsNotFound(e))
+        {
+            return null;
+        }
     }
 
     private async Task<KubeObject> WriteStatusAsync(KubeObject cgu, ClusterGroupUpgradeStatus status, CancellationToken cancel)
@@ -173,27 +227,12 @@ public sealed class CguReconciler(
         static string Part(KubeObject o, string name) => o.Json.TryGetProperty(name, out var v) ? v.GetRawText() : "";
         static string Meta(KubeObject o, string name) =>
             o.Json.GetProperty("metadata").TryGetProperty(name, out var v) ? v.GetRawText() : "";
-        static string? Suffix(KubeObject o) =>
-            o.Json.GetProperty("metadata").TryGetProperty("annotations", out var a) &&
-            a.TryGetProperty(ClusterGroupUpgrade.NameSuffixAnnotation, out var s) ? s.GetString() : null;
+        static string? Annotation(KubeObject o, string name) =>
+            o.Json.GetProperty("metadata").TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object &&
+            a.TryGetProperty(name, out var v) ? v.GetString() : null;
         return Part(decided, "spec") == Part(fresh, "spec") && Part(decided, "status") == Part(fresh, "status") &&
                Meta(decided, "deletionTimestamp") == Meta(fresh, "deletionTimestamp") &&
-               Meta(decided, "finalizers") == Meta(fresh, "finalizers") && Suffix(decided) == Suffix(fresh);
-    }
-
-    private async Task<PreCachingConfig?> PreCachingConfigAsync(ClusterGroupUpgrade cgu, CancellationToken cancel)
-    {
-        if (cgu.Spec.PreCachingConfigRef is not { Name: { Length: > 0 } refName } reference) return null;
-        var kind = Kinds.PreCachingConfig;
-        try
-        {
-            var found = await client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version,
-                reference.Namespace ?? cgu.Namespace, kind.Plural, refName, cancel).ConfigureAwait(false);
-            return ((JsonElement)found).Deserialize<PreCachingConfig>(KubeJson.Options);
-        }
-        catch (Exception e) when (KubeErrors.IsNotFound(e))
-        {
-            return null;
-        }
+               Meta(decided, "finalizers") == Meta(fresh, "finalizers") &&
+               CguEngine.AnnotationsRead.All(a => Annotation(decided, a) == Annotation(fresh, a));
     }
 }

@@ -18,9 +18,13 @@ namespace Talm.Operator.Reconcile;
 /// object the cache holds and a delete of one it does not hold cost no request: the caches are
 /// synced before any reconcile and every write of this process goes through them.
 /// </summary>
-public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger log, int parallelism = IntentExecutor.DefaultParallelism)
+public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger log, int parallelism = IntentExecutor.DefaultParallelism,
+    UnansweredViews? unanswered = null)
 {
     public const int DefaultParallelism = 16;
+
+    /// <summary>Where the views this executor creates are recorded until RHACM answers them.</summary>
+    public UnansweredViews? Unanswered => unanswered;
 
     /// <summary>
     /// Applies intents in their order where it matters: intents on one namespace (one cluster's
@@ -34,7 +38,7 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
         var run = new List<Intent>();
         foreach (var intent in intents)
         {
-            if (intent is ApplyIntent or DeleteIntent)
+            if (intent is ApplyIntent or DeleteIntent or DeleteCollectionIntent)
             {
                 run.Add(intent);
                 continue;
@@ -67,6 +71,7 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
     {
         ApplyIntent a => a.Namespace ?? "",
         DeleteIntent d => d.Namespace ?? "",
+        DeleteCollectionIntent c => c.Namespace,
         _ => "",
     };
 
@@ -76,10 +81,13 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
         switch (intent)
         {
             case ApplyIntent apply:
-                await ApplyObjectAsync(apply, cancel).ConfigureAwait(false);
+                await ApplyObjectAsync(apply, cgu, cancel).ConfigureAwait(false);
                 return null;
             case DeleteIntent delete:
                 await DeleteAsync(delete.KindInfo, delete.Namespace, delete.Name, cancel).ConfigureAwait(false);
+                return null;
+            case DeleteCollectionIntent collection:
+                await DeleteCollectionAsync(collection, cancel).ConfigureAwait(false);
                 return null;
             case ClusterMetadataIntent metadata:
                 await PatchClusterAsync(metadata, cancel).ConfigureAwait(false);
@@ -91,7 +99,7 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
         }
     }
 
-    private async Task ApplyObjectAsync(ApplyIntent apply, CancellationToken cancel)
+    private async Task ApplyObjectAsync(ApplyIntent apply, KubeObject cgu, CancellationToken cancel)
     {
         var kind = apply.KindInfo ?? throw new NotSupportedException($"the engine asked for a {apply.Kind} ({apply.ApiVersion}), which the operator cannot address");
         var cache = caches.CacheFor(kind.Group, kind.Kind);
@@ -105,6 +113,7 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
             {
                 var created = await CreateAsync(kind, apply.Namespace, body, cancel).ConfigureAwait(false);
                 cache?.Remember(created);
+                if (kind == Kinds.ManagedClusterView) unanswered?.Created(cgu.Key, created);
                 log.LogInformation("Created {Kind} {Namespace}/{Name}", kind.Kind, apply.Namespace, apply.Name);
                 return;
             }
@@ -165,6 +174,23 @@ public sealed class IntentExecutor(IKubernetes client, HubCaches caches, ILogger
             // Gone already: that is what a delete wants.
         }
         cache?.Forget(ns, name);
+    }
+
+    /// <summary>Every object of the kind in the namespace carrying the labels, as the reference's DeleteAllOf; found in the cache.</summary>
+    private async Task DeleteCollectionAsync(DeleteCollectionIntent intent, CancellationToken cancel)
+    {
+        var kind = intent.KindInfo;
+        var cache = caches.CacheFor(kind.Group, kind.Kind);
+        if (cache is null)
+        {
+            var selector = string.Join(',', intent.Labels.Select(p => $"{p.Key}={p.Value}"));
+            await client.CustomObjects.DeleteCollectionNamespacedCustomObjectAsync(kind.Group, kind.Version, intent.Namespace, kind.Plural,
+                labelSelector: selector, cancellationToken: cancel).ConfigureAwait(false);
+            return;
+        }
+        var matching = cache.All().Where(o => o.Namespace == intent.Namespace && intent.Labels.All(l => o.Label(l.Key) == l.Value)).ToList();
+        foreach (var obj in matching)
+            await DeleteAsync(kind, obj.Namespace, obj.Name, cancel).ConfigureAwait(false);
     }
 
     private async Task PatchClusterAsync(ClusterMetadataIntent intent, CancellationToken cancel)

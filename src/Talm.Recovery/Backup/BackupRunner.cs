@@ -10,7 +10,7 @@ using Talm.Recovery.Processes;
 namespace Talm.Recovery.Backup;
 
 /// <summary>
-/// <c>talm recovery backup</c> / <c>launchBackup</c> (spoke contract §2.1 and §6): builds a new backup
+/// <c>talm recovery backup</c> / <c>launchBackup</c> (docs/backup-format.md): builds a new backup
 /// beside the last good one, makes it durable, commits it with one rename, and only then drops the old.
 /// </summary>
 public sealed class BackupRunner
@@ -416,13 +416,14 @@ public sealed class BackupRunner
             return null;
         }
 
-        var ostree = new OstreeCli(_runner, _host.Sysroot, _options.Ostree);
+        var ostree = new OstreeCli(_runner, _host.OstreeSysroot, _options.Ostree);
         try
         {
-            using var writable = SysrootWriteAccess.Acquire(_host.Sysroot, _logger);
+            OstreeSysrootLink.Ensure(_host, _logger);
+            using var writable = OstreeWriteAccess.Acquire(_host, _logger);
             var deployments = await ostree.StatusAsync(cancellationToken).ConfigureAwait(false);
             var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault()
-                ?? throw new BackupException($"{PinFailedMessage}: no deployment in {_host.Sysroot}");
+                ?? throw new BackupException($"{PinFailedMessage}: ostree lists no deployment in {_host.OstreeSysroot} (its bootloader entries are read from {_host.Boot})");
             foreach (var other in deployments.Where(d => d.Id != active.Id).OrderByDescending(d => d.Index))
             {
                 _logger.LogInformation("Removing deployment {Deployment} ({Version})", other.Id, other.Version);
@@ -455,8 +456,8 @@ public sealed class BackupRunner
 
         try
         {
-            var ostree = new OstreeCli(_runner, _host.Sysroot, _options.Ostree);
-            using var writable = SysrootWriteAccess.Acquire(_host.Sysroot, _logger);
+            var ostree = new OstreeCli(_runner, _host.OstreeSysroot, _options.Ostree);
+            using var writable = OstreeWriteAccess.Acquire(_host, _logger);
             if ((await ostree.StatusAsync().ConfigureAwait(false)).FirstOrDefault(d => d.Id == id) is { Pinned: true } pinned)
             {
                 await ostree.UnpinAsync(pinned.Index).ConfigureAwait(false);

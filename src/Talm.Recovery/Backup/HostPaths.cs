@@ -1,6 +1,6 @@
 namespace Talm.Recovery.Backup;
 
-/// <summary>Where things are on an SNO (spoke contract §1), under a host root (<c>/</c>, <c>/host</c> or a sandbox).</summary>
+/// <summary>Where things are on an SNO (docs/spoke.md, "In the backup Job's pod"), under a host root (<c>/</c>, <c>/host</c> or a sandbox).</summary>
 public sealed record HostPaths(string Root)
 {
     public string Etc => Combine("etc");
@@ -34,7 +34,19 @@ public sealed record HostPaths(string Root)
 
     public string TmpfilesDir => Combine("etc/tmpfiles.d");
 
+    /// <summary>The physical root's mount, which RHCOS mounts read-only; ostree's repository and deployments live on it.</summary>
     public string Sysroot => Combine("sysroot");
+
+    /// <summary>The boot partition, mounted on <c>/boot</c> apart from <c>/sysroot</c> on RHCOS; ostree's bootloader entries live on it.</summary>
+    public string Boot => Combine("boot");
+
+    /// <summary>
+    /// What ostree is pointed at (<c>--sysroot</c>): the host root itself, seen as the node's own ostree sees it,
+    /// with the boot partition on <c>boot/</c> and <c>ostree</c> linking into <c>sysroot/ostree</c>. Not
+    /// <see cref="Sysroot"/>: on RHCOS <c>/sysroot/boot</c> is an empty directory, and ostree reads the deployment
+    /// list from the bootloader entries, so pointed at <c>/sysroot</c> it finds no deployment at all.
+    /// </summary>
+    public string OstreeSysroot => Root;
 
     public string ContainerStorage => Combine("var/lib/containers/storage");
 

@@ -1,6 +1,6 @@
 namespace Talm.Recovery.Manifest;
 
-/// <summary>The TALM-compatible names inside a backup directory (spoke contract §2), in one place.</summary>
+/// <summary>The TALM-compatible names inside a backup directory (docs/backup-format.md), in one place.</summary>
 public static class BackupLayout
 {
     public const string DefaultBackupDir = "/var/recovery";

@@ -5,7 +5,7 @@ namespace Talm.Recovery.Restore;
 /// <summary>The control-plane containers the restore watches through <c>crictl</c>.</summary>
 public sealed class NodeContainers(NodeToolRunner tools, RecoveryLog log, TimeProvider time, TimeSpan heartbeat)
 {
-    /// <summary>The five containers that must come back with a new ID (spec §3.2).</summary>
+    /// <summary>The five containers that must come back with a new ID (docs/recovery.md, stage 2).</summary>
     public static readonly IReadOnlyList<string> Watched =
     [
         "etcd", "etcd-operator", "kube-apiserver-operator", "kube-controller-manager-operator", "kube-scheduler-operator-container",

@@ -9,7 +9,7 @@ using Talm.Recovery.Verify;
 namespace Talm.Recovery.Restore;
 
 /// <summary>
-/// The staged, resumable restore of spec §3.2: pre-checks, then <c>restore_files</c> (reboot),
+/// The staged, resumable restore of docs/recovery.md: pre-checks, then <c>restore_files</c> (reboot),
 /// <c>restore_cluster</c> and the final redeployment, each recorded in the progress file only once
 /// complete, so a failed stage is simply run again by <c>--resume</c>.
 /// </summary>
@@ -241,7 +241,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     {
         try
         {
-            using var sysroot = OstreeSysroot.Open(PlatformRollback.SysrootOf(options.HostRoot));
+            using var sysroot = OstreeSysroot.Open(PlatformRollback.OstreeSysrootOf(options.HostRoot));
             var deployments = sysroot.Deployments();
             return deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
         }

@@ -1,6 +1,6 @@
 namespace Talm.Recovery.Restore;
 
-/// <summary>The lines of the progress file (spec §3.2): one completed stage per line, in this order.</summary>
+/// <summary>The lines of the progress file (docs/recovery.md): one completed stage per line, in this order.</summary>
 public static class RestoreStage
 {
     public const string Started = "started";

@@ -25,7 +25,7 @@ public sealed class OstreeSysroot : IDisposable
     {
         if (!Directory.Exists(System.IO.Path.Combine(path, "ostree", "deploy")))
         {
-            throw new OstreeException($"no ostree sysroot at {path} (missing ostree/deploy); check --host-root");
+            throw new OstreeException($"no ostree sysroot at {path} (no ostree/deploy there, nor a link ostree -> sysroot/ostree as a node has); check --host-root");
         }
 
         var file = OstreeNative.GFileNewForPath(path);

@@ -1,10 +1,12 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Talm.Recovery.Backup;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Ostree;
 
 namespace Talm.Recovery.Rollback;
 
 /// <summary>
-/// Makes the pinned (pre-upgrade) deployment the one that boots next, following spec §3.1. On a live
+/// Makes the pinned (pre-upgrade) deployment the one that boots next, following docs/recovery.md, step 2. On a live
 /// node with rpm-ostree the final switch is <c>rpm-ostree rollback</c>; otherwise (sandbox, or no
 /// rpm-ostree) the deployment list is rewritten through libostree. Standbys in the way are undeployed
 /// through libostree in both cases; pinned deployments are never removed.
@@ -13,11 +15,12 @@ public sealed class PlatformRollback(NodeToolRunner tools, RecoveryLog log)
 {
     public const string Step = "rollback";
 
-    public static string SysrootOf(string hostRoot) => Path.Combine(hostRoot, "sysroot");
+    /// <summary>What libostree is pointed at: the host root, where the boot partition and the ostree link are (<see cref="HostPaths.OstreeSysroot"/>).</summary>
+    public static string OstreeSysrootOf(string hostRoot) => new HostPaths(hostRoot).OstreeSysroot;
 
     public static RollbackPlan Inspect(string hostRoot)
     {
-        using var sysroot = OstreeSysroot.Open(SysrootOf(hostRoot));
+        using var sysroot = OstreeSysroot.Open(OstreeSysrootOf(hostRoot));
         return RollbackPlanner.Plan(sysroot.Deployments());
     }
 
@@ -26,7 +29,9 @@ public sealed class PlatformRollback(NodeToolRunner tools, RecoveryLog log)
     /// <param name="reboot">Reboot once the default is switched.</param>
     public async Task<RollbackPlan> RunAsync(string hostRoot, bool useRpmOstree, bool reboot, CancellationToken cancellationToken = default)
     {
-        var sysrootPath = SysrootOf(hostRoot);
+        var sysrootPath = OstreeSysrootOf(hostRoot);
+        // The lock file and the new deployment list are written on /sysroot and /boot, which RHCOS mounts read-only.
+        using var writable = OstreeWriteAccess.Acquire(new HostPaths(hostRoot), NullLogger.Instance);
         using var sysroot = OstreeSysroot.Open(sysrootPath);
         sysroot.Lock();
         var plan = RollbackPlanner.Plan(sysroot.Deployments());

@@ -2,7 +2,7 @@ using Talm.Recovery.Ostree;
 
 namespace Talm.Recovery.Rollback;
 
-/// <summary>What spec §3.1's table calls for, given the deployment list.</summary>
+/// <summary>What the rollback table of docs/recovery.md calls for, given the deployment list.</summary>
 public enum RollbackAction
 {
     /// <summary>The pinned deployment already boots next: the OS is the pre-upgrade one.</summary>

@@ -3,7 +3,7 @@ using Talm.Recovery.Ostree;
 namespace Talm.Recovery.Rollback;
 
 /// <summary>
-/// Spec §3.1 as a pure function of the deployment list. "Current" is the booted deployment, or the
+/// The rollback table of docs/recovery.md as a pure function of the deployment list. "Current" is the booted deployment, or the
 /// default (index 0) when nothing is booted from this sysroot (a sandbox, or a sysroot inspected from
 /// outside). The rollback standby is the deployment right after the current one.
 /// </summary>

@@ -40,7 +40,7 @@ public sealed record OstreeStatusInfo
 
     public IReadOnlyList<DeploymentStatusInfo> Deployments { get; init; } = [];
 
-    /// <summary>The action spec §3.1's table calls for (None, MakeDefault, UndeployThenMakeDefault, NoPinnedDeployment).</summary>
+    /// <summary>The action the rollback table of docs/recovery.md calls for (None, MakeDefault, UndeployThenMakeDefault, NoPinnedDeployment).</summary>
     public string? RollbackAction { get; init; }
 
     public string? RollbackDescription { get; init; }

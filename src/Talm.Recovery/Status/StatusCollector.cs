@@ -53,7 +53,7 @@ public static class StatusCollector
 
     private static OstreeStatusInfo Ostree(string hostRoot)
     {
-        var sysroot = PlatformRollback.SysrootOf(hostRoot);
+        var sysroot = PlatformRollback.OstreeSysrootOf(hostRoot);
         try
         {
             using var handle = OstreeSysroot.Open(sysroot);

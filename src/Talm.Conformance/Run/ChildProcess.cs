@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Talm.Conformance.Run;
+
+/// <summary>
+/// A long-running program of a hub (the API server, the operator, kubectl proxy): its output goes to a log
+/// file, a caller can wait for a line that says it is ready, and disposing stops it with SIGTERM (then
+/// SIGKILL after a grace time) so the operator and the server write their last lines.
+/// </summary>
+public sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly Task _pumps;
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
+    private readonly TimeSpan _grace;
+
+    private ChildProcess(string name, Process process, StreamWriter log, string logPath, TimeSpan grace)
+    {
+        Name = name;
+        _process = process;
+        _log = log;
+        LogPath = logPath;
+        _grace = grace;
+        _pumps = Task.WhenAll(PumpAsync(process.StandardOutput), PumpAsync(process.StandardError));
+    }
+
+    public string Name { get; }
+
+    public string LogPath { get; }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>A sentence when it has stopped on its own, else null.</summary>
+    public string? Problem => _process.HasExited
+        ? $"{Name} exited with code {_process.ExitCode} (see {LogPath})"
+        : null;
+
+    public static ChildProcess Start(string name, string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment,
+        string logPath, TimeSpan? grace = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var info = new ProcessStartInfo(program)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        if (environment is not null)
+            foreach (var (k, v) in environment)
+                info.Environment[k] = v;
+        var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
+        log.WriteLine($"$ {program} {string.Join(' ', info.ArgumentList)}");
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new InvalidOperationException("no process");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            log.Dispose();
+            throw new InvalidOperationException($"cannot start {name} ({program}): {e.Message}", e);
+        }
+        process.StandardInput.Close();
+        return new ChildProcess(name, process, log, logPath, grace ?? TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>The first output line that matches; fails when the process ends first or the time is up.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, CancellationToken ct)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters) _waiters.Add((match, found));
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        var exited = _process.WaitForExitAsync(limit.Token);
+        var first = await Task.WhenAny(found.Task, exited, Task.Delay(Timeout.Infinite, limit.Token)).ConfigureAwait(false);
+        // Ends the waits that lost the race.
+        await limit.CancelAsync().ConfigureAwait(false);
+        if (first == found.Task) return await found.Task.ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        lock (_waiters) _waiters.RemoveAll(w => w.Found == found);
+        if (_process.HasExited)
+        {
+            await _pumps.ConfigureAwait(false);
+            if (found.Task.IsCompleted) return await found.Task.ConfigureAwait(false);
+        }
+        var why = _process.HasExited
+            ? $"{Name} exited with code {_process.ExitCode} before it was ready"
+            : $"{Name} was not ready within {timeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s";
+        throw new InvalidOperationException($"{why}; the end of {LogPath}:\n{Tail(15)}");
+    }
+
+    /// <summary>The last lines of its log.</summary>
+    public string Tail(int lines)
+    {
+        lock (_log) _log.Flush();
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var all = new List<string>();
+        while (reader.ReadLine() is { } line) all.Add(line);
+        return string.Join('\n', all.TakeLast(lines).Select(l => "  " + l));
+    }
+
+    private async Task PumpAsync(StreamReader reader)
+    {
+        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            lock (_log) _log.WriteLine(line);
+            lock (_waiters)
+            {
+                for (var i = _waiters.Count - 1; i >= 0; i--)
+                {
+                    if (!_waiters[i].Match(line)) continue;
+                    _waiters[i].Found.TrySetResult(line);
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            Signals.Terminate(_process.Id);
+            using var grace = new CancellationTokenSource(_grace);
+            try
+            {
+                await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        await _pumps.ConfigureAwait(false);
+        lock (_log) _log.WriteLine($"[exited with code {_process.ExitCode}]");
+        _process.Dispose();
+        lock (_log) _log.Dispose();
+    }
+}
