@@ -6,7 +6,7 @@ namespace Talm.Recovery.Manifest;
 /// <summary>Reads and durably writes <c>manifest.json</c>.</summary>
 public static class ManifestStore
 {
-    /// <summary>camelCase names, nulls left out, no indentation (see <see cref="ManifestJsonContext"/>).</summary>
+    /// <summary>The manifest's serializer options (camelCase, nulls left out), with its generated contract.</summary>
     public static JsonSerializerOptions Options => ManifestJsonContext.Default.Options;
 
     /// <summary>
