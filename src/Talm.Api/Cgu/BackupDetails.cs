@@ -14,6 +14,12 @@ public sealed record BackupDetails
     /// <summary>The Job annotation the agent writes: this record as JSON (without <see cref="JobSeconds"/>).</summary>
     public const string Annotation = "talm.openshift.io/backup-summary";
 
+    /// <summary>
+    /// Set by the lab's simulated kubelet, whose pods have no route to an API server: the agent writes the
+    /// Job's merge patch to this file instead, and the simulated spoke applies it to the Job.
+    /// </summary>
+    public const string LabPatchFileVariable = "TALM_JOB_PATCH_FILE";
+
     /// <summary>Most phases a summary may carry; the rest are dropped (they become metric labels on the hub).</summary>
     public const int MaxPhases = 24;
 
