@@ -1,5 +1,6 @@
 using k8s;
 using Microsoft.Extensions.Logging;
+using Talm.Api.Build;
 using Talm.Engine;
 using Talm.Engine.Model;
 using Talm.Operator.Election;
@@ -63,8 +64,8 @@ public sealed class OperatorHost : IDisposable
     public async Task RunAsync(CancellationToken cancel)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var build = BuildInfo.Current;
-        _log.LogInformation("talm operator {Version} (commit {Commit}) starting", build.Version, build.Commit);
+        var build = BuildVersion.Current;
+        _log.LogInformation("Starting the talm operator {Version}, commit {Commit}", build.Version, build.Commit ?? "unknown");
         Probes = await ProbeServer.StartAsync(_options.HealthBind, _options.MetricsBind, () => Ready, () => true, _metrics,
             MetricsServing(), _logs, cancel).ConfigureAwait(false);
         foreach (var url in Probes.HealthUrls) _log.LogInformation("Serving /healthz and /readyz on {Url}", url);

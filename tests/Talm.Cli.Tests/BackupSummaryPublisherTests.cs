@@ -9,8 +9,9 @@ using Talm.KubeApi;
 namespace Talm.Cli.Tests;
 
 /// <summary>
-/// The agent's summary reaches its Job through the real KubernetesClient: the embedded API server serves
-/// batch/v1 Jobs here through a definition of the kind (it has no built-in Jobs), as the spoke's API server would.
+/// The agent's summary reaches its Job with the PATCH a spoke's API server takes (the agent's own HTTP call; the
+/// test reads back through the real KubernetesClient): the embedded API server serves batch/v1 Jobs here through a
+/// definition of the kind (it has no built-in Jobs).
 /// </summary>
 public sealed class BackupSummaryPublisherTests : IAsyncLifetime
 {
@@ -71,7 +72,8 @@ public sealed class BackupSummaryPublisherTests : IAsyncLifetime
     public async Task The_summary_is_merged_into_the_Job_annotations_and_reads_back_as_the_same_facts()
     {
         var log = new Lines();
-        await BackupSummaryPublisher.PatchJobAsync(_client, Ns, BackupSummaryPublisher.JobOfPod("backup-agent-x7k2q"),
+        using var http = new HttpClient();
+        await BackupSummaryPublisher.PatchJobAsync(http, _server.Url, null, Ns, BackupSummaryPublisher.JobOfPod("backup-agent-x7k2q"),
             BackupSummaryPublisher.MergePatch(Details()), log, default);
 
         var job = (JsonElement)await _client.CustomObjects.GetNamespacedCustomObjectAsync("batch", "v1", Ns, "jobs", "backup-agent");
@@ -86,7 +88,8 @@ public sealed class BackupSummaryPublisherTests : IAsyncLifetime
     public async Task A_refusal_is_a_warning_not_an_error()
     {
         var log = new Lines();
-        await BackupSummaryPublisher.PatchJobAsync(_client, Ns, "no-such-job", BackupSummaryPublisher.MergePatch(Details()), log, default);
+        using var http = new HttpClient();
+        await BackupSummaryPublisher.PatchJobAsync(http, _server.Url, null, Ns, "no-such-job", BackupSummaryPublisher.MergePatch(Details()), log, default);
         Assert.Contains(log.All, l => l.StartsWith("Warning: ", StringComparison.Ordinal) && l.Contains("answered 404", StringComparison.Ordinal));
     }
 

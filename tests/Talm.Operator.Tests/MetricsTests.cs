@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Talm.Api.Build;
 using Talm.Operator.Hosting;
 using Talm.Operator.Metrics;
 using Talm.Operator.Queue;
@@ -83,10 +84,12 @@ public sealed class MetricsTests
         }
     }
 
-    [Theory]
-    [InlineData("1.4.0+0123abc", "1.4.0", "0123abc")]
-    [InlineData("1.4.0", "1.4.0", "unknown")]
-    [InlineData(null, "unknown", "unknown")]
-    public void Build_info_comes_from_the_informational_version(string? informational, string version, string commit) =>
-        Assert.Equal(new BuildInfo(version, commit), BuildInfo.Parse(informational));
+    [Fact]
+    public async Task Build_info_carries_the_version_talm_reports()
+    {
+        var metrics = new ControllerMetrics(new BuildVersion("1.4.0", null));
+        using var text = new MemoryStream();
+        await metrics.Registry.CollectAndExportAsTextAsync(text);
+        Assert.Contains("talm_build_info{version=\"1.4.0\",commit=\"unknown\"} 1", System.Text.Encoding.UTF8.GetString(text.ToArray()), StringComparison.Ordinal);
+    }
 }

@@ -110,7 +110,7 @@ public sealed class SafetyTests
 
         var (code, _, error) = await TestHost.RunCliAsync("recovery", "backup", "--host-root", host.Root, "--dir", host.BackupDir, "--etcd-endpoint", "http://127.0.0.1:1", "--space-margin", "0");
 
-        Assert.Equal(Cli.Commands.ExitCodes.BackupFailed, code);
+        Assert.Equal(global::Talm.Cli.Commands.ExitCodes.BackupFailed, code);
         Assert.Contains("127.0.0.1:1", error, StringComparison.Ordinal);
         var after = await ostree.StatusAsync();
         Assert.Equal(before.Select(d => d.Id), after.Select(d => d.Id));

@@ -61,11 +61,20 @@ public sealed class TestHost : IDisposable
     public async Task<BackupOutcome> BackupAsync(BackupOptions? options = null, IBackupProgressReporter? reporter = null) =>
         await new BackupRunner(options ?? Options(), new ProcessRunner(), NullLogger.Instance, TimeProvider.System, reporter ?? NullProgressReporter.Instance).RunAsync();
 
+    /// <summary>
+    /// The spoke agent on its own (talm-recovery), in its project's own output: beside the tests it would find the
+    /// logging assemblies neither in its directory nor in its runtime (the tests' talm brings the ASP.NET one).
+    /// </summary>
+    public static string TalmRecoveryDll { get; } = FindTalmRecovery();
+
     /// <summary>Starts <c>dotnet talm.dll ARGS</c>.</summary>
-    public static Process StartCli(params string[] args)
+    public static Process StartCli(params string[] args) => StartProgram(TalmDll, args);
+
+    /// <summary>Starts <c>dotnet PROGRAM.dll ARGS</c>.</summary>
+    public static Process StartProgram(string dll, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(TalmDll);
+        info.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -74,14 +83,32 @@ public sealed class TestHost : IDisposable
         return Process.Start(info)!;
     }
 
-    public static async Task<(int ExitCode, string Output, string Error)> RunCliAsync(params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunCliAsync(params string[] args) => RunProgramAsync(TalmDll, args);
+
+    public static async Task<(int ExitCode, string Output, string Error)> RunProgramAsync(string dll, params string[] args)
     {
-        using var process = StartCli(args);
+        using var process = StartProgram(dll, args);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
+    }
+
+    private static string FindTalmRecovery()
+    {
+        // .../tests/Talm.Recovery.Tests/bin/<Configuration>/<tfm>/
+        var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        var configuration = tfm.Parent!.Name;
+        for (var dir = tfm; dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Talm.slnx")))
+            {
+                return Path.Combine(dir.FullName, "src", "Talm.Recovery.Cli", "bin", configuration, tfm.Name, "talm-recovery.dll");
+            }
+        }
+
+        throw new InvalidOperationException($"no Talm.slnx above {AppContext.BaseDirectory}");
     }
 
     public string[] BackupArgs(string? dir = null) =>

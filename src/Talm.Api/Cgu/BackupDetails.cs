@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Talm.Api.Json;
+using System.Text.Json.Serialization;
 
 namespace Talm.Api.Cgu;
 
@@ -75,7 +75,7 @@ public sealed record BackupDetails
     }
 
     /// <summary>The annotation's value for these facts.</summary>
-    public string ToAnnotation() => JsonSerializer.Serialize(this with { JobSeconds = null }, KubeJson.Options);
+    public string ToAnnotation() => JsonSerializer.Serialize(this with { JobSeconds = null }, BackupDetailsJson.Default.BackupDetails);
 
     /// <summary>Reads an annotation value; null when it is not a summary (the annotation is written by whoever may patch the Job).</summary>
     public static BackupDetails? FromAnnotation(string? value)
@@ -84,7 +84,7 @@ public sealed record BackupDetails
             return null;
         try
         {
-            var details = JsonSerializer.Deserialize<BackupDetails>(value, KubeJson.Options);
+            var details = JsonSerializer.Deserialize(value, BackupDetailsJson.Default.BackupDetails);
             if (details?.Phases is { } phases && (phases.Count > MaxPhases || !phases.Keys.All(IsPhaseName)))
                 details = details with { Phases = phases.Where(p => IsPhaseName(p.Key)).Take(MaxPhases).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal) };
             return details;
@@ -95,3 +95,8 @@ public sealed record BackupDetails
         }
     }
 }
+
+/// <summary>The annotation's JSON, generated at compile time: the trimmed agent (talm-recovery) writes it too.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BackupDetails))]
+internal sealed partial class BackupDetailsJson : JsonSerializerContext;

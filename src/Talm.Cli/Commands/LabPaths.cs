@@ -29,7 +29,8 @@ internal static class LabPaths
     {
         var exe = Environment.ProcessPath ?? "dotnet";
         return Path.GetFileNameWithoutExtension(exe) == "dotnet"
-            ? new FullSpokeSettings { TalmFile = exe, TalmPrefix = [typeof(Program).Assembly.Location] }
+            // Under dotnet the program is talm.dll in the app directory (Assembly.Location is empty in a single file).
+            ? new FullSpokeSettings { TalmFile = exe, TalmPrefix = [Path.Combine(AppContext.BaseDirectory, Program.Name + ".dll")] }
             : new FullSpokeSettings { TalmFile = exe };
     }
 

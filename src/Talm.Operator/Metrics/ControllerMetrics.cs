@@ -1,4 +1,5 @@
 using Prometheus;
+using Talm.Api.Build;
 
 namespace Talm.Operator.Metrics;
 
@@ -42,7 +43,7 @@ public sealed class ControllerMetrics
     private readonly Counter _cguEvents;
     private readonly Gauge _leader;
 
-    public ControllerMetrics(BuildInfo? build = null)
+    public ControllerMetrics(BuildVersion? build = null)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
         // process_* (CPU, memory, threads, open handles, start time) and dotnet_* (GC collections, heap).
@@ -77,9 +78,9 @@ public sealed class ControllerMetrics
         _leader = f.CreateGauge("leader_election_master_status",
             "Whether this replica holds the named lease (1) or not (0), as client-go reports it",
             new GaugeConfiguration { LabelNames = ["name"] });
-        build ??= BuildInfo.Current;
-        f.CreateGauge("talm_build_info", "The operator's version and the commit it was built from; always 1",
-            new GaugeConfiguration { LabelNames = ["version", "commit"] }).WithLabels(build.Version, build.Commit).Set(1);
+        build ??= BuildVersion.Current;
+        f.CreateGauge("talm_build_info", "The operator's version and the commit it was built from (unknown outside a git checkout); always 1",
+            new GaugeConfiguration { LabelNames = ["version", "commit"] }).WithLabels(build.Version, build.Commit ?? "unknown").Set(1);
         Queue = new WorkQueueMetrics(Registry);
     }
 

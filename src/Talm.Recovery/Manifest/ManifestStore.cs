@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Manifest;
@@ -7,12 +6,8 @@ namespace Talm.Recovery.Manifest;
 /// <summary>Reads and durably writes <c>manifest.json</c>.</summary>
 public static class ManifestStore
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = false,
-    };
+    /// <summary>The manifest's serializer options (camelCase, nulls left out), with its generated contract.</summary>
+    public static JsonSerializerOptions Options => ManifestJsonContext.Default.Options;
 
     /// <summary>
     /// Reads the manifest of a backup root and checks it (<see cref="ManifestValidator"/>): every path in
@@ -36,7 +31,7 @@ public static class ManifestStore
         BackupManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<BackupManifest>(stream, Options);
+            manifest = JsonSerializer.Deserialize(stream, ManifestJsonContext.Default.BackupManifest);
         }
         catch (JsonException e)
         {
@@ -85,7 +80,7 @@ public static class ManifestStore
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(stream, manifest, Options);
+            JsonSerializer.Serialize(stream, manifest, ManifestJsonContext.Default.BackupManifest);
             stream.Flush(flushToDisk: true);
         }
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Talm.Api.Build;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Manifest;
@@ -15,19 +15,19 @@ public static class SpokeBackupCommands
 {
     public const string LaunchBackup = "launchBackup";
 
-    public static void Register(Command recovery, RootCommand root)
+    public static void Register(Command recovery, RootCommand root, string program)
     {
         ArgumentNullException.ThrowIfNull(recovery);
         ArgumentNullException.ThrowIfNull(root);
-        var backup = CreateBackup("backup", "/", "Take a complete, verified backup of this node before an upgrade (etcd, static pod resources, /etc, /usr/local, /var/lib/kubelet, extras); pins the ostree deployment.", inJob: false);
+        var backup = CreateBackup("backup", "/", program, "Take a complete, verified backup of this node before an upgrade (etcd, static pod resources, /etc, /usr/local, /var/lib/kubelet, extras); pins the ostree deployment.", inJob: false);
         recovery.Subcommands.Add(backup);
         // The hub's backup Job runs the agent with `args: [launchBackup]` and the host mounted at /host.
-        root.Subcommands.Add(CreateBackup(LaunchBackup, BackupLayout.JobHostRoot,
+        root.Subcommands.Add(CreateBackup(LaunchBackup, BackupLayout.JobHostRoot, program,
             "The backup Job's entry point: `talm recovery backup` in the Job's pod, with the node at /host (its hostPath volumes), the backup in /host/var/recovery and plain log lines.", inJob: true));
         recovery.Subcommands.Add(CreateVerify());
     }
 
-    private static Command CreateBackup(string name, string defaultHostRoot, string description, bool inJob)
+    private static Command CreateBackup(string name, string defaultHostRoot, string program, string description, bool inJob)
     {
         var command = new Command(name, description);
         var hostRoot = new Option<string>("--host-root") { Description = $"Where the host's filesystem is mounted (default {defaultHostRoot})", DefaultValueFactory = _ => defaultHostRoot };
@@ -105,7 +105,7 @@ public static class SpokeBackupCommands
                 LargeFileParallelism = Math.Max(1, parse.GetValue(largeParallelism)),
                 EarlyWriteback = !parse.GetValue(lateWriteback),
                 DirectWrites = !parse.GetValue(cached),
-                Program = CurrentProgram(),
+                Program = CurrentProgram(program),
                 ToolVersion = ToolVersion(),
             };
             // A Job's log (`oc logs`) gets plain lines even though the Job allocates a TTY (`tty: true`).
@@ -206,19 +206,18 @@ public static class SpokeBackupCommands
         return command;
     }
 
-    /// <summary>The running talm, to be saved with the backup: the app directory under `dotnet talm.dll`, or a single executable.</summary>
-    private static ProgramLocation CurrentProgram()
+    /// <summary>The running program, to be saved with the backup: the app directory under `dotnet PROGRAM.dll`, or a single executable.</summary>
+    private static ProgramLocation CurrentProgram(string program)
     {
         var baseDir = AppContext.BaseDirectory.TrimEnd('/');
-        if (File.Exists(Path.Combine(baseDir, "talm.dll")))
+        if (File.Exists(Path.Combine(baseDir, program + ".dll")))
         {
-            return new ProgramLocation(baseDir, "talm.dll");
+            return new ProgramLocation(baseDir, program + ".dll");
         }
 
         var process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell where the running talm is");
         return new ProgramLocation(Path.GetDirectoryName(process)!, Path.GetFileName(process));
     }
 
-    private static string ToolVersion() =>
-        typeof(SpokeBackupCommands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+    private static string ToolVersion() => BuildVersion.Current.Informational;
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Restore;
@@ -148,7 +147,7 @@ public static class RestoreCommands
                     Path.GetFullPath(parse.GetValue(hostRoot)!), Path.GetFullPath(parse.GetValue(dir)!), !parse.GetValue(noVerify), Environment.ProcessorCount * 2, ct).ConfigureAwait(false);
                 if (parse.GetValue(format) == "json")
                 {
-                    await output.WriteLineAsync(JsonSerializer.Serialize(status, JsonOptions)).ConfigureAwait(false);
+                    await output.WriteLineAsync(JsonSerializer.Serialize(status, StatusJsonContext.Default.RecoveryStatus)).ConfigureAwait(false);
                 }
                 else
                 {
@@ -160,13 +159,6 @@ public static class RestoreCommands
         });
         return command;
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-    };
 
     private static NodeToolRunner Tools(string? kubeconfig)
     {
