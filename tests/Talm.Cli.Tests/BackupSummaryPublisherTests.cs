@@ -100,6 +100,7 @@ public sealed class BackupSummaryPublisherTests : IAsyncLifetime
         Assert.Null(BackupDetails.FromAnnotation(""));
         var d = BackupDetails.FromAnnotation("{\"bytes\":5,\"phases\":{\"copy\":1,\"Bad Name\":2,\"x\\\"y\":3}}")!;
         Assert.Equal(["copy"], d.Phases!.Keys);
+        Assert.Equal(BackupDetails.MaxText, BackupDetails.FromAnnotation("{\"osVersion\":\"" + new string('x', 500) + "\"}")!.OsVersion!.Length);
         Assert.Equal("etcd_snapshot_concurrent", BackupDetails.PhaseName("etcd snapshot (concurrent)"));
         Assert.Equal("remove_previous", BackupDetails.PhaseName("remove previous"));
         Assert.Equal("backup-agent", BackupSummaryPublisher.JobOfPod("backup-agent-x7k2q"));

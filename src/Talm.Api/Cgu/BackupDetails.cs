@@ -21,7 +21,17 @@ public sealed record BackupDetails
     public const string LabPatchFileVariable = "TALM_JOB_PATCH_FILE";
 
     /// <summary>Most phases a summary may carry; the rest are dropped (they become metric labels on the hub).</summary>
-    public const int MaxPhases = 24;
+    public const int MaxPhases = 16;
+
+    /// <summary>Longest string a summary may carry in a field (longer ones are cut): each entry stays about 1 KiB at most.</summary>
+    public const int MaxText = 64;
+
+    /// <summary>
+    /// Most clusters whose details one CGU's status keeps (the first ones to finish). A CGU is one object in
+    /// etcd (1.5 MiB at most, its 10,000-entry state maps included); beyond this the Event and the metrics
+    /// still carry each backup's facts.
+    /// </summary>
+    public const int MaxClusters = 500;
 
     /// <summary>The backup generation (directory name under /var/recovery).</summary>
     public string? Generation { get; init; }
@@ -55,6 +65,8 @@ public sealed record BackupDetails
     /// <summary>How long the backup Job ran (its startTime to its completionTime or failure), read on the hub.</summary>
     public double? JobSeconds { get; init; }
 
+    private static string? Cut(string? text) => text is { Length: > MaxText } ? text[..MaxText] : text;
+
     /// <summary>A phase's name: lower-case letters, digits and '_', at most 40, starting with a letter (it becomes a metric label).</summary>
     public static bool IsPhaseName(string name) =>
         name.Length is > 0 and <= 40 && char.IsAsciiLetterLower(name[0]) && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_');
@@ -85,9 +97,11 @@ public sealed record BackupDetails
         try
         {
             var details = JsonSerializer.Deserialize(value, BackupDetailsJson.Default.BackupDetails);
-            if (details?.Phases is { } phases && (phases.Count > MaxPhases || !phases.Keys.All(IsPhaseName)))
+            if (details is null)
+                return null;
+            if (details.Phases is { } phases && (phases.Count > MaxPhases || !phases.Keys.All(IsPhaseName)))
                 details = details with { Phases = phases.Where(p => IsPhaseName(p.Key)).Take(MaxPhases).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal) };
-            return details;
+            return details with { Generation = Cut(details.Generation), OsVersion = Cut(details.OsVersion), Verification = Cut(details.Verification) };
         }
         catch (JsonException)
         {

@@ -71,7 +71,7 @@ internal static class Backup
                 changed[cluster] = next;
                 if (BackupStates.IsFinal(next))
                 {
-                    if (facts is not null)
+                    if (facts is not null && (details ?? backup.Details)?.Count is not >= BackupDetails.MaxClusters)
                     {
                         details ??= backup.Details is null ? new(StringComparer.Ordinal) : new(backup.Details, StringComparer.Ordinal);
                         details[cluster] = facts;
