@@ -48,8 +48,9 @@ public static class SpokeBackupCommands
         var largeParallelism = new Option<int>("--large-file-parallelism") { Description = "Large files (4 MiB and more) streamed at once, beside the small ones (default 4)", DefaultValueFactory = _ => 4 };
         var lateWriteback = new Option<bool>("--late-writeback") { Description = "Leave all writeback to the final syncfs instead of starting it file by file", Hidden = true };
         var cached = new Option<bool>("--cached-writes") { Description = "Write large files through the page cache instead of O_DIRECT", Hidden = true };
+        var smallWriteback = new Option<bool>("--small-file-writeback") { Description = "Also start writeback of each small file as it is written (default: the final syncfs writes them together)", Hidden = true };
         var verbose = new Option<bool>("--verbose") { Description = "Also log debug details, among them the time each phase took (scan, pin, copy, etcd snapshot, sync, commit...)" };
-        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism, largeParallelism, lateWriteback, cached, verbose])
+        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism, largeParallelism, lateWriteback, cached, smallWriteback, verbose])
         {
             command.Options.Add(option);
         }
@@ -104,6 +105,7 @@ public static class SpokeBackupCommands
                 Parallelism = Math.Max(1, parse.GetValue(parallelism)),
                 LargeFileParallelism = Math.Max(1, parse.GetValue(largeParallelism)),
                 EarlyWriteback = !parse.GetValue(lateWriteback),
+                SmallFileWriteback = !parse.GetValue(lateWriteback) && parse.GetValue(smallWriteback),
                 DirectWrites = !parse.GetValue(cached),
                 Program = CurrentProgram(program),
                 ToolVersion = ToolVersion(),

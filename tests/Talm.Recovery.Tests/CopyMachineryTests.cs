@@ -28,6 +28,24 @@ public sealed class CopyMachineryTests
     }
 
     [Fact]
+    public void Unlinks_run_on_as_many_threads_as_asked_at_once()
+    {
+        // Removal waits on the device (a discard per freed file on some filesystems), not the CPU: all
+        // 32 unlink workers must be blocked together, which the thread pool of a 2-core machine would not allow.
+        using var barrier = new Barrier(Workers.UnlinkParallelism);
+        var seen = 0;
+        Workers.Run(
+            Enumerable.Range(0, Workers.UnlinkParallelism).ToList(),
+            Workers.UnlinkParallelism,
+            _ =>
+            {
+                Assert.True(barrier.SignalAndWait(TimeSpan.FromSeconds(5)), "not every unlink worker ran at the same time");
+                Interlocked.Increment(ref seen);
+            });
+        Assert.Equal(Workers.UnlinkParallelism, seen);
+    }
+
+    [Fact]
     public async Task A_failing_item_stops_the_other_workers_and_its_error_is_what_surfaces()
     {
         var done = 0;
@@ -149,7 +167,7 @@ public sealed class CopyMachineryTests
             Assert.Null(Posix.TryCreateDirect(probe));
             Assert.False(File.Exists(probe));
 
-            var copier = new TreeCopier(null, new ProgressCounters(), NullLogger.Instance, new CopyTuning { DirectWrites = true, LargeFileThreshold = 1 << 20 });
+            var copier = new TreeCopier((ReuseIndex?)null, new ProgressCounters(), NullLogger.Instance, new CopyTuning { DirectWrites = true, LargeFileThreshold = 1 << 20 });
             copier.Scan(source, "tree");
             var entries = await copier.CopyAsync(mount, CancellationToken.None);
             var blob = Assert.Single(entries, e => e.Path == "tree/blob.bin");

@@ -15,8 +15,8 @@ public sealed class PhaseTimingTests
         var verbose = await TestHost.RunCliAsync(["recovery", "backup", .. host.BackupArgs(), "--verbose"]);
         Assert.True(verbose.ExitCode == 0, verbose.Error);
         var line = Assert.Single(verbose.Error.Split('\n'), l => l.Contains("Phase timings:", StringComparison.Ordinal));
-        // Every phase of a second backup, in the order they end, each with its seconds.
-        string[] phases = ["scan", "static pods archive", "copy", "snapshot wait", "extras", "describe", "pin", "sync", "manifest", "commit", "remove previous"];
+        // Every phase of a second backup, in the order they end, each with its seconds; then those that run beside others.
+        string[] phases = ["scan", "space estimate", "copy", "snapshot wait", "describe", "pin", "sync wait", "manifest", "commit", "recycle previous"];
         var at = 0;
         foreach (var phase in phases)
         {
@@ -25,7 +25,11 @@ public sealed class PhaseTimingTests
             at = found + phase.Length;
         }
 
-        Assert.Contains("etcd snapshot (concurrent) ", line, StringComparison.Ordinal);
+        foreach (var concurrent in (string[])["previous manifest", "etcd snapshot", "static pods archive", "extras", "sync"])
+        {
+            Assert.Contains(concurrent + " (concurrent) ", line, StringComparison.Ordinal);
+        }
+
         Assert.Matches(@"; total \d+\.\d\d s", line);
         Assert.True((await BackupVerifier.VerifyAsync(host.BackupDir)).Intact);
     }

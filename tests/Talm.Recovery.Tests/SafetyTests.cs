@@ -75,15 +75,35 @@ public sealed class SafetyTests
 
         Assert.NotEqual(firstGeneration, BackupGenerations.CurrentGeneration(host.BackupDir));
         Assert.Equal(BackupStatus.Completed, second.Status);
-        var copiedFirst = first.Manifest!.Entries.Count(e => e.Source is not null);
+        var copiedFirst = first.Manifest!.Entries.Count(e => e is { Kind: EntryKind.File, Source: not null });
         Assert.Equal(copiedFirst - 2, second.Manifest!.Totals.ReusedFiles);
         Assert.Equal(0x1A4, Platform.Posix.LStat(Path.Combine(host.BackupDir, "etc/os-release")).Permissions);
         Assert.Equal("changed\n", await File.ReadAllTextAsync(Path.Combine(host.BackupDir, "etc/sysconfig/f00001.conf")));
-        // The old generation is gone once the new one is committed; reused files survive it.
-        Assert.Single(Directory.GetDirectories(Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir)));
+        // The old generation is gone once the new one is committed (reused files survive it); what is left of
+        // it for the next backup to start from holds no data of its own.
+        Assert.Equal([BackupGenerations.RecycleDir, BackupGenerations.CurrentGeneration(host.BackupDir)!], GenerationDirectories(host));
+        AssertRecycledTreeOnlySharesCurrentInodes(host);
         var report = await BackupVerifier.VerifyAsync(host.BackupDir);
         Assert.True(report.Intact, string.Join('\n', report.Problems));
         Assert.Empty(TreeComparison.Differences(Path.Combine(host.Root, "etc"), Path.Combine(host.BackupDir, "etc")));
+
+        // Reuse links the previous backup's copies, never a host file: no inode of the backup is one of
+        // the host's, so a host file rewritten in place (same inode) leaves every backup as it was.
+        var hostInodes = Directory.EnumerateFiles(host.Root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Select(p => Platform.Posix.LStat(p)).Select(s => (s.Device, s.Inode)).ToHashSet();
+        var generations = Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir);
+        Assert.DoesNotContain(
+            Directory.EnumerateFiles(generations, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }),
+            p => hostInodes.Contains((Platform.Posix.LStat(p).Device, Platform.Posix.LStat(p).Inode)));
+        var reused = Path.Combine(host.Root, "etc/sysconfig/f00008.conf");
+        var before = await File.ReadAllBytesAsync(Path.Combine(host.BackupDir, "etc/sysconfig/f00008.conf"));
+        await using (var inPlace = new FileStream(reused, FileMode.Open, FileAccess.Write))
+        {
+            inPlace.Write(new byte[before.Length]);
+        }
+
+        Assert.Equal(before, await File.ReadAllBytesAsync(Path.Combine(host.BackupDir, "etc/sysconfig/f00008.conf")));
+        Assert.True((await BackupVerifier.VerifyAsync(host.BackupDir)).Intact);
     }
 
     [Fact]
@@ -201,9 +221,26 @@ public sealed class SafetyTests
         var last = await TestHost.RunCliAsync(["recovery", "backup", .. host.BackupArgs()]);
         Assert.True(last.ExitCode == 0, last.Error);
         Assert.True((await BackupVerifier.VerifyAsync(host.BackupDir)).Intact);
-        // Leftovers of killed runs are cleared by the next run: only the committed generation remains.
-        Assert.Equal([BackupGenerations.CurrentGeneration(host.BackupDir)], Directory.GetDirectories(Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir)).Select(Path.GetFileName));
+        // Leftovers of killed runs are cleared by the next run: only the committed generation remains, and the
+        // recycled tree, which holds no data of its own.
+        Assert.Equal([BackupGenerations.RecycleDir, BackupGenerations.CurrentGeneration(host.BackupDir)!], GenerationDirectories(host));
+        AssertRecycledTreeOnlySharesCurrentInodes(host);
         Assert.Empty(TreeComparison.Differences(Path.Combine(host.Root, "var/lib/kubelet"), Path.Combine(host.BackupDir, "kubelet")));
+    }
+
+    private static string[] GenerationDirectories(TestHost host) =>
+        [.. Directory.GetDirectories(Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir)).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal)];
+
+    /// <summary>Every file or symlink left in the recycled tree is another name of an inode the current backup holds.</summary>
+    private static void AssertRecycledTreeOnlySharesCurrentInodes(TestHost host)
+    {
+        var current = BackupGenerations.CurrentRoot(host.BackupDir)!;
+        var inodes = Directory.EnumerateFileSystemEntries(current, "*", SearchOption.AllDirectories)
+            .Select(Platform.Posix.LStat).Where(s => s.Kind != Platform.FileKind.Directory).Select(s => s.Inode).ToHashSet();
+        var recycled = Directory.EnumerateFileSystemEntries(Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir, BackupGenerations.RecycleDir), "*", SearchOption.AllDirectories)
+            .Where(p => Platform.Posix.LStat(p).Kind != Platform.FileKind.Directory).ToList();
+        Assert.NotEmpty(recycled);
+        Assert.All(recycled, p => Assert.Contains(Platform.Posix.LStat(p).Inode, inodes));
     }
 
     private static byte[] RandomBytes(int size, int seed)

@@ -3,15 +3,15 @@ using Talm.Sandbox;
 
 namespace Talm.Cli.Commands;
 
-/// <summary><c>talm lab make-host DIR --profile small|typical [--seed N]</c>: a sandbox SNO host tree.</summary>
+/// <summary><c>talm lab make-host DIR --profile small|sno|typical [--seed N]</c>: a sandbox SNO host tree.</summary>
 public static class LabMakeHostCommand
 {
     public static Command Create()
     {
         var command = new Command("make-host", "Create a sandbox host tree shaped like a single-node OpenShift's (etc, usr/local, kubelet, real ostree sysroot, real etcd data, a podman image).");
         var dir = new Argument<string>("DIR") { Description = "New, empty directory for the host root" };
-        var profile = new Option<string>("--profile") { Description = "small or typical", DefaultValueFactory = _ => "small" };
-        profile.AcceptOnlyFromAmong("small", "typical");
+        var profile = new Option<string>("--profile") { Description = "small (tests), sno (the size of a real single-node OpenShift: ~9,500 files, 476 MiB, 40 MB etcd) or typical (2 GiB, 34,000 files)", DefaultValueFactory = _ => "small" };
+        profile.AcceptOnlyFromAmong([.. SandboxProfile.Names]);
         var seed = new Option<int>("--seed") { Description = "Seed for the generated content", DefaultValueFactory = _ => 1 };
         command.Arguments.Add(dir);
         command.Options.Add(profile);

@@ -34,7 +34,10 @@ public sealed record BackupOptions
     /// <summary>Start writeback of each file as it is written (the final syncfs still makes it durable).</summary>
     public bool EarlyWriteback { get; init; } = true;
 
-    /// <summary>Write large files with O_DIRECT where the filesystem allows (the final syncfs still makes them durable).</summary>
+    /// <summary>Start writeback of each small file as well (else the final syncfs writes them together).</summary>
+    public bool SmallFileWriteback { get; init; }
+
+    /// <summary>Write large files read from the disk (not the page cache) with O_DIRECT where the filesystem allows (the final syncfs still makes them durable).</summary>
     public bool DirectWrites { get; init; } = true;
 
     public required ProgramLocation Program { get; init; }

@@ -67,24 +67,42 @@ public sealed class BackupRunner
         }
 
         var connection = FindEtcd();
+        var generation = startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        var counters = new ProgressCounters();
+        using var ticker = new ProgressTicker(counters, _reporter, _time, _options.ProgressPeriod);
+
+        // The etcd snapshot streams over the network from now on: nothing else waits for it, nor it for anything.
+        await using var snapshot = SnapshotStage.Start(generations, generation, connection, counters, timings, cancellationToken);
         var previousRoot = previousGeneration is null ? null : Path.Combine(generations, previousGeneration);
-        var previous = previousRoot is null ? null : ManifestStore.TryRead(previousRoot);
+
+        // The previous manifest (ten thousand entries of JSON, checked) is parsed while the trees are
+        // listed: the parse waits on the CPU, a listing with a cold cache mostly on the disk.
+        var reuseTask = previousRoot is null
+            ? Task.FromResult<ReuseIndex?>(null)
+            : Task.Run(
+                () =>
+                {
+                    using var phase = timings.Measure("previous manifest (concurrent)");
+                    return ManifestStore.TryRead(previousRoot) is { } manifest ? new ReuseIndex(previousRoot, manifest) : null;
+                },
+                cancellationToken);
+
+        counters.SetPhase("scanning");
+        var scan = timings.Measure("scan");
+        var copier = Scan(reuseTask, counters);
+        scan.Dispose();
+        var previous = (await reuseTask.ConfigureAwait(false))?.Previous;
         if (previousRoot is not null && previous is null)
         {
             _logger.LogWarning("The current backup {Root} has no readable manifest; nothing will be reused from it", previousRoot);
         }
 
-        var counters = new ProgressCounters();
-        using var ticker = new ProgressTicker(counters, _reporter, _time, _options.ProgressPeriod);
-        counters.SetPhase("scanning");
-        var scan = timings.Measure("scan");
-        var reuse = previous is null ? null : new ReuseIndex(previousRoot!, previous);
-        var copier = Scan(reuse, counters);
+        var estimating = timings.Measure("space estimate");
         var revisionDirs = StaticPodRevisions.CurrentRevisionDirs(_host);
         var extras = ExtraFiles.Find(_host);
         var estimate = Estimate(copier, revisionDirs, extras);
-        scan.Dispose();
-        var free = Posix.FreeBytes(_dir);
+        estimating.Dispose();
+        var free = FreeBytes(snapshot);
         _logger.LogInformation(
             "Space: {Needed} needed ({Trees} files to write, etcd {Etcd}, static pods {StaticPods}, extras {Extras}; {Reused} files reusable from the previous backup), {Margin} margin, {Free} free",
             SpaceEstimate.Format(estimate.Total), SpaceEstimate.Format(estimate.TreeBytes), SpaceEstimate.Format(estimate.EtcdBytes),
@@ -97,10 +115,9 @@ public sealed class BackupRunner
                 _logger.LogWarning("Not enough space for both backups: removing the previous backup {Root} first (--replace-existing)", previousRoot);
                 DropCurrent(previousRoot);
                 previousRoot = null;
-                counters = new ProgressCounters();
-                copier = Scan(null, counters);
+                copier = Scan(Task.FromResult<ReuseIndex?>(null), counters);
                 estimate = Estimate(copier, revisionDirs, extras);
-                free = Posix.FreeBytes(_dir);
+                free = FreeBytes(snapshot);
             }
 
             if (free <= estimate.WithMargin(_options.SpaceMargin))
@@ -113,13 +130,18 @@ public sealed class BackupRunner
         }
 
         counters.AddTotals(estimate.EtcdBytes, 0);
-
-        var generation = startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var building = Path.Combine(generations, BackupGenerations.BuildingPrefix + generation);
+        var recycle = Path.Combine(generations, BackupGenerations.RecycleDir);
+        var recycled = Directory.Exists(recycle);
+        if (recycled)
+        {
+            Posix.Rename(recycle, building);
+        }
+
         var pin = new PinRecord();
         try
         {
-            var manifest = await BuildAsync(building, connection, copier, counters, timings, revisionDirs, extras, pin, startedAt, started, cancellationToken).ConfigureAwait(false);
+            var manifest = await BuildAsync(building, recycled, snapshot, copier, counters, timings, revisionDirs, extras, pin, startedAt, started, cancellationToken).ConfigureAwait(false);
             counters.SetPhase("committing");
             var final = Path.Combine(generations, generation);
             using (timings.Measure("commit"))
@@ -132,10 +154,10 @@ public sealed class BackupRunner
             _logger.LogInformation("Committed backup {Generation} in {Dir}", generation, _dir);
             if (previousRoot is not null && Directory.Exists(previousRoot))
             {
-                counters.SetPhase("removing the previous backup");
-                using (timings.Measure("remove previous"))
+                counters.SetPhase("recycling the previous backup");
+                using (timings.Measure("recycle previous"))
                 {
-                    TreeRemover.Remove(previousRoot, _options.Parallelism);
+                    RetirePrevious(previousRoot, previous, copier, recycle);
                 }
             }
 
@@ -160,31 +182,48 @@ public sealed class BackupRunner
     }
 
     private async Task<BackupManifest> BuildAsync(
-        string building, EtcdConnection connection, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
+        string building, bool recycled, SnapshotStage snapshotStage, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
         PinRecord pin, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
     {
+        if (recycled)
+        {
+            using (timings.Measure("take over recycled"))
+            {
+                copier.TakeOver(building, [BackupLayout.ClusterDir]);
+            }
+        }
+
         Directory.CreateDirectory(Path.Combine(building, BackupLayout.ClusterDir));
         var timestamp = startedAt.ToString("yyyy-MM-dd_HHmmss", CultureInfo.InvariantCulture);
         var snapshotRel = BackupLayout.ClusterDir + "/" + BackupLayout.SnapshotFileName(timestamp);
         var archiveRel = BackupLayout.ClusterDir + "/" + BackupLayout.StaticPodResourcesFileName(timestamp);
 
-        // The etcd snapshot streams over the network while the files are copied: neither waits for the other.
         counters.SetPhase("etcd snapshot and files");
-        var snapshotTask = Task.Run(
+
+        // The archives are made by tar processes, beside the copy as well.
+        var archivesTask = Task.Run(
             async () =>
             {
-                using var phase = timings.Measure("etcd snapshot (concurrent)");
-                using var etcd = new EtcdClient(connection);
-                return await etcd.SnapshotAsync(Path.Combine(building, snapshotRel), counters.AddBytes, cancellationToken).ConfigureAwait(false);
+                using (timings.Measure("static pods archive (concurrent)"))
+                {
+                    await _runner.RunAsync(_options.Tar, ["-C", _host.KubernetesDir, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, archiveRel), .. NamesOrNothing(revisionDirs)], cancellationToken).ConfigureAwait(false);
+                    Posix.Chmod(Path.Combine(building, archiveRel), 0x180);
+                }
+
+                using (timings.Measure("extras (concurrent)"))
+                {
+                    await File.WriteAllLinesAsync(Path.Combine(building, BackupLayout.EtcExcludeList), EtcExclusions.Build(_host), cancellationToken).ConfigureAwait(false);
+                    await _runner.RunAsync(_options.Tar, ["-C", _host.Root, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, BackupLayout.ExtrasArchive), .. NamesOrNothing([.. extras.Select(e => e.TrimStart('/'))])], cancellationToken).ConfigureAwait(false);
+                }
             },
             cancellationToken);
         List<ManifestEntry> entries;
         try
         {
-            using (timings.Measure("static pods archive"))
+            if (snapshotStage.Task.IsFaulted)
             {
-                await _runner.RunAsync(_options.Tar, ["-C", _host.KubernetesDir, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, archiveRel), .. NamesOrNothing(revisionDirs)], cancellationToken).ConfigureAwait(false);
-                Posix.Chmod(Path.Combine(building, archiveRel), 0x180);
+                // etcd refused already (unreachable, bad certificates): fail before copying anything.
+                await snapshotStage.Task.ConfigureAwait(false);
             }
 
             using (timings.Measure("copy"))
@@ -192,29 +231,25 @@ public sealed class BackupRunner
                 entries = [.. await copier.CopyAsync(building, cancellationToken).ConfigureAwait(false)];
             }
 
-            _logger.LogInformation("Copied {Files} files ({Reused} reused from the previous backup)", copier.FilesScanned, copier.ReusedFiles);
+            _logger.LogInformation(
+                "Copied {Files} files ({Reused} reused from the previous backup, {Kept} files and symlinks already in place)", copier.FilesScanned, copier.ReusedFiles, copier.KeptInPlace);
         }
         finally
         {
-            // Never leave the snapshot writing into a directory that is about to be removed.
-            await Task.WhenAny(snapshotTask).ConfigureAwait(false);
+            // Never leave an archive writing into a directory that is about to be removed.
+            await Task.WhenAny(archivesTask).ConfigureAwait(false);
         }
 
         SnapshotResult snapshot;
         using (timings.Measure("snapshot wait"))
         {
-            snapshot = await snapshotTask.ConfigureAwait(false);
+            await archivesTask.ConfigureAwait(false);
+            snapshot = await snapshotStage.MoveToAsync(Path.Combine(building, snapshotRel)).ConfigureAwait(false);
         }
 
         _logger.LogInformation("etcd snapshot: {Bytes} at revision {Revision}, SHA-256 trailer verified", SpaceEstimate.Format(snapshot.TotalBytes), snapshot.Revision);
         Posix.Chmod(Path.Combine(building, snapshotRel), 0x180);
-
-        counters.SetPhase("extras");
-        var extrasPhase = timings.Measure("extras");
-        await File.WriteAllLinesAsync(Path.Combine(building, BackupLayout.EtcExcludeList), EtcExclusions.Build(_host), cancellationToken).ConfigureAwait(false);
-        await _runner.RunAsync(_options.Tar, ["-C", _host.Root, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, BackupLayout.ExtrasArchive), .. NamesOrNothing([.. extras.Select(e => e.TrimStart('/'))])], cancellationToken).ConfigureAwait(false);
         var generated = new List<string> { BackupLayout.ClusterDir, BackupLayout.EtcExcludeList, BackupLayout.ExtrasArchive, BackupLayout.RecoveryScript };
-        extrasPhase.Dispose();
 
         IReadOnlyList<string>? images = null;
         if (_options.Images)
@@ -223,15 +258,6 @@ public sealed class BackupRunner
             using var imagesPhase = timings.Measure("images");
             images = await new ImageSaver(_runner, _logger, _options.Podman).SaveAsync(_host, Path.Combine(building, BackupLayout.ImagesDir), cancellationToken).ConfigureAwait(false);
             generated.Add(BackupLayout.ImagesDir);
-        }
-
-        if (!_options.Program.NeedsDotnet)
-        {
-            var bin = Path.Combine(building, BackupGenerations.BinDir);
-            Directory.CreateDirectory(bin);
-            File.Copy(Path.Combine(_options.Program.Directory, _options.Program.EntryFile), Path.Combine(bin, _options.Program.EntryFile));
-            Posix.Chmod(Path.Combine(bin, _options.Program.EntryFile), 0x1ED);
-            generated.Add(BackupGenerations.BinDir);
         }
 
         var script = Path.Combine(building, BackupLayout.RecoveryScript);
@@ -252,17 +278,33 @@ public sealed class BackupRunner
 
         // The only step that cannot be taken back (undeploy) waits until everything else of the backup is
         // written and the etcd snapshot verified: a backup that fails earlier leaves the node's deployments as they were.
-        counters.SetPhase("pinning the deployment");
+        // The disk makes the backup durable while ostree runs.
+        counters.SetPhase("pinning the deployment and syncing");
+        var sync = Task.Run(
+            () =>
+            {
+                using (timings.Measure("sync (concurrent)"))
+                {
+                    Posix.SyncFilesystem(building);
+                }
+            },
+            CancellationToken.None);
         OstreeBackupInfo? ostree;
-        using (timings.Measure("pin"))
+        try
         {
-            ostree = await PinDeploymentAsync(pin, cancellationToken).ConfigureAwait(false);
+            using (timings.Measure("pin"))
+            {
+                ostree = await PinDeploymentAsync(pin, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await Task.WhenAny(sync).ConfigureAwait(false);
         }
 
-        counters.SetPhase("syncing");
-        using (timings.Measure("sync"))
+        using (timings.Measure("sync wait"))
         {
-            Posix.SyncFilesystem(building);
+            await sync.ConfigureAwait(false);
         }
 
         var manifestPhase = timings.Measure("manifest");
@@ -295,6 +337,13 @@ public sealed class BackupRunner
         ManifestStore.Write(building, manifest);
         manifestPhase.Dispose();
         return manifest;
+    }
+
+    /// <summary>Free space in the backup directory, counting what the etcd snapshot wrote so far as free (the estimate holds it).</summary>
+    private long FreeBytes(SnapshotStage snapshot)
+    {
+        var written = snapshot.BytesWritten;
+        return Posix.FreeBytes(_dir) + written;
     }
 
     /// <summary>Every node path the backup reads or writes (besides the backup directory), and why.</summary>
@@ -334,16 +383,20 @@ public sealed class BackupRunner
     // GNU tar refuses to create an empty archive from an empty name list; an empty -T list is fine.
     private static string[] NamesOrNothing(IReadOnlyList<string> names) => names.Count == 0 ? ["-T", "/dev/null"] : ["--", .. names];
 
-    private TreeCopier Scan(ReuseIndex? reuse, ProgressCounters counters)
+    private TreeCopier Scan(Task<ReuseIndex?> reuse, ProgressCounters counters)
     {
-        var tuning = new CopyTuning { SmallFileParallelism = _options.Parallelism, LargeFileParallelism = _options.LargeFileParallelism, EarlyWriteback = _options.EarlyWriteback, DirectWrites = _options.DirectWrites };
+        var tuning = new CopyTuning { SmallFileParallelism = _options.Parallelism, LargeFileParallelism = _options.LargeFileParallelism, EarlyWriteback = _options.EarlyWriteback, SmallFileWriteback = _options.SmallFileWriteback, DirectWrites = _options.DirectWrites };
         var copier = new TreeCopier(reuse, counters, _logger, tuning);
-        copier.Scan(_host.Etc, BackupLayout.EtcDir);
-        copier.Scan(_host.UsrLocal, BackupLayout.LocalDir);
-        copier.Scan(_host.Kubelet, BackupLayout.KubeletDir);
+        List<(string, string)> trees = [(_host.Etc, BackupLayout.EtcDir), (_host.UsrLocal, BackupLayout.LocalDir), (_host.Kubelet, BackupLayout.KubeletDir)];
         if (_options.Program.NeedsDotnet)
         {
-            copier.Scan(_options.Program.Directory, BackupGenerations.BinDir);
+            trees.Add((_options.Program.Directory, BackupGenerations.BinDir));
+        }
+
+        copier.Scan(trees);
+        if (!_options.Program.NeedsDotnet)
+        {
+            copier.ScanFile(Path.Combine(_options.Program.Directory, _options.Program.EntryFile), BackupGenerations.BinDir + "/" + _options.Program.EntryFile);
         }
 
         return copier;
@@ -440,7 +493,8 @@ public sealed class BackupRunner
     {
         foreach (var directory in Directory.EnumerateDirectories(generations))
         {
-            if (Path.GetFileName(directory) != current)
+            var name = Path.GetFileName(directory);
+            if (name != current && name != BackupGenerations.RecycleDir)
             {
                 _logger.LogInformation("Removing incomplete or superseded backup {Dir}", directory);
                 TreeRemover.Remove(directory, _options.Parallelism);
@@ -448,11 +502,29 @@ public sealed class BackupRunner
         }
     }
 
+    /// <summary>Deletes the current backup, and the recycled tree, whose names would keep its inodes (and their space) alive.</summary>
     private void DropCurrent(string previousRoot)
     {
         File.Delete(Path.Combine(_dir, BackupGenerations.CurrentLink));
         Posix.Fsync(_dir);
-        Directory.Delete(previousRoot, recursive: true);
+        TreeRemover.Remove(Path.Combine(_dir, BackupGenerations.GenerationsDir, BackupGenerations.RecycleDir), _options.Parallelism);
+        TreeRemover.Remove(previousRoot, _options.Parallelism);
+    }
+
+    /// <summary>
+    /// The superseded generation becomes the next backup's starting tree (see <see cref="GenerationRecycler"/>); one
+    /// whose manifest could not be read (so nothing was reused from it) is deleted instead.
+    /// </summary>
+    private void RetirePrevious(string previousRoot, BackupManifest? previous, TreeCopier copier, string recycle)
+    {
+        if (previous is null)
+        {
+            TreeRemover.Remove(previousRoot, _options.Parallelism);
+            return;
+        }
+
+        var unlinked = GenerationRecycler.Recycle(previousRoot, previous, copier.SharedWithPrevious, recycle, _options.Parallelism);
+        _logger.LogDebug("Recycled the previous backup {Root}: {Unlinked} names of its own unlinked", previousRoot, unlinked);
     }
 
     private string ReadHostName()

@@ -11,9 +11,15 @@ public sealed record CopyTuning
 
     public long LargeFileThreshold { get; init; } = 4L << 20;
 
-    /// <summary>Start writeback of each file as it is written instead of leaving it all to the final syncfs.</summary>
+    /// <summary>Start writeback of each large file as it is written instead of leaving it all to the final syncfs.</summary>
     public bool EarlyWriteback { get; init; } = true;
 
-    /// <summary>Write large files around the page cache (O_DIRECT) where the filesystem allows.</summary>
+    /// <summary>
+    /// Start writeback of each small file too. Off: one write request per small file costs more
+    /// (system time, and the disk serves them one by one) than the final syncfs writing them together.
+    /// </summary>
+    public bool SmallFileWriteback { get; init; }
+
+    /// <summary>Write large files whose source is not in the page cache around it (O_DIRECT), where the filesystem allows.</summary>
     public bool DirectWrites { get; init; } = true;
 }

@@ -1,9 +1,5 @@
-using System.Buffers;
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
 
@@ -12,33 +8,42 @@ namespace Talm.Recovery.Backup;
 /// <summary>
 /// Copies whole trees into a backup keeping owner, mode, nanosecond times, symlinks, hard links and
 /// extended attributes, hashing every file as it is written. Scanning comes first (so the space
-/// estimate knows exactly which bytes must be written), then directories and symlinks, then files in
-/// parallel (cloned when the filesystem allows, hard-linked from the previous backup when unchanged),
-/// then hard links, then directory metadata deepest first so their mtimes stick.
+/// estimate knows exactly which bytes must be written), then directories, then files and symlinks in
+/// parallel (cloned when the filesystem allows, hard-linked from the previous backup when unchanged,
+/// or kept as they are when the recycled tree already links the right inode), then hard links, then
+/// directory metadata deepest first so their mtimes stick.
 /// </summary>
 public sealed class TreeCopier
 {
-    private const int BufferSize = 1 << 20;
-    private const long WritebackChunk = 8L << 20;
-    private const int DirectBufferSize = 4 << 20;
-    private const int DirectAlignment = 4096;
-
-    private readonly ReuseIndex? _reuse;
+    private readonly Task<ReuseIndex?> _reuseSource;
+    private ReuseIndex? _reuse;
+    private bool _reuseKnown;
     private readonly ProgressCounters _counters;
     private readonly ILogger _logger;
     private readonly CopyTuning _tuning;
+    private readonly FileCopy _fileCopy;
     private readonly List<Item> _items = [];
     private readonly Dictionary<(ulong, ulong), string> _firstLink = [];
-    private volatile bool _cloneUnsupported;
-    private volatile bool _directUnsupported;
+    private readonly ConcurrentDictionary<string, byte> _sharedWithPrevious = new(StringComparer.Ordinal);
+    private RecycledTree _recycled = RecycledTree.None;
+    private long _reusedFiles;
+    private long _keptInPlace;
 
     public TreeCopier(ReuseIndex? reuse, ProgressCounters counters, ILogger logger, CopyTuning tuning)
+        : this(Task.FromResult(reuse), counters, logger, tuning)
     {
+    }
+
+    /// <summary>A copier whose reuse index may still be in the making: it is awaited once the trees are listed, before they are walked.</summary>
+    public TreeCopier(Task<ReuseIndex?> reuse, ProgressCounters counters, ILogger logger, CopyTuning tuning)
+    {
+        ArgumentNullException.ThrowIfNull(reuse);
         ArgumentNullException.ThrowIfNull(tuning);
-        _reuse = reuse;
+        _reuseSource = reuse;
         _counters = counters;
         _logger = logger;
         _tuning = tuning;
+        _fileCopy = new FileCopy(counters, tuning);
     }
 
     /// <summary>Bytes of regular files that must be written (not reused from the previous backup, not hard links).</summary>
@@ -49,84 +54,108 @@ public sealed class TreeCopier
 
     public long FilesScanned { get; private set; }
 
-    public long ReusedFiles => _reusedFiles;
+    /// <summary>Files taken from the previous backup (linked or kept in place) instead of copied.</summary>
+    public long ReusedFiles => Interlocked.Read(ref _reusedFiles);
 
-    private long _reusedFiles;
+    /// <summary>Files and symlinks the recycled tree already held with the right inode (no write at all).</summary>
+    public long KeptInPlace => Interlocked.Read(ref _keptInPlace);
 
     public int SkippedSpecialFiles { get; private set; }
 
     /// <summary>Files the scan found unchanged since the previous backup.</summary>
     public long ReusableFiles { get; private set; }
 
+    /// <summary>Paths in the previous backup whose inode the new one links (filled by <see cref="CopyAsync"/>).</summary>
+    public IReadOnlySet<string> SharedWithPrevious => _sharedWithPrevious.Keys.ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Records every entry under <paramref name="sourceRoot"/>, to be placed at <paramref name="destRelative"/> in the backup.</summary>
-    public void Scan(string sourceRoot, string destRelative)
+    public void Scan(string sourceRoot, string destRelative) => Scan([(sourceRoot, destRelative)]);
+
+    /// <summary>Records every entry of each tree (listed on several threads at once), each placed at its relative path in the backup.</summary>
+    public void Scan(IReadOnlyList<(string Source, string Rel)> trees)
     {
-        var rootStatus = Posix.TryLStat(sourceRoot);
-        if (rootStatus is null)
+        ArgumentNullException.ThrowIfNull(trees);
+        var roots = new List<(string Source, string Rel, FileStatus? Status)>();
+        foreach (var (source, rel) in trees)
         {
-            _logger.LogWarning("{Source} does not exist; backing it up as an empty directory", sourceRoot);
-            _items.Add(new Item(sourceRoot, destRelative, SyntheticDirectory(), ItemAction.Directory, null, null, null));
-            return;
+            var status = Posix.TryLStat(source);
+            if (status is not null && status.Kind != FileKind.Directory)
+            {
+                throw new IOException($"{source} is not a directory; check --host-root");
+            }
+
+            roots.Add((source, rel, status));
         }
 
-        if (rootStatus.Kind != FileKind.Directory)
+        var listing = TreeLister.List([.. roots.Where(r => r.Status is not null).Select(r => r.Source)], _tuning.SmallFileParallelism);
+        ResolveReuse();
+        foreach (var (sourceRoot, destRelative, rootStatus) in roots)
         {
-            throw new IOException($"{sourceRoot} is not a directory; check --host-root");
+            if (rootStatus is null)
+            {
+                _logger.LogWarning("{Source} does not exist; backing it up as an empty directory", sourceRoot);
+                _items.Add(new Item(sourceRoot, destRelative, SyntheticDirectory(), ItemAction.Directory, null, null, null));
+                continue;
+            }
+
+            var pending = new Stack<(string Source, string Rel, FileStatus Status)>();
+            pending.Push((sourceRoot, destRelative, rootStatus));
+            while (pending.Count > 0)
+            {
+                var (source, rel, status) = pending.Pop();
+                _items.Add(new Item(source, rel, status, ItemAction.Directory, null, null, null));
+                var subdirectories = new List<(string, string, FileStatus)>();
+                foreach (var child in listing.Children(source))
+                {
+                    var childRel = rel + "/" + child.Name;
+                    switch (child.Status.Kind)
+                    {
+                        case FileKind.Directory:
+                            subdirectories.Add((child.Path, childRel, child.Status));
+                            break;
+                        case FileKind.Symlink:
+                            _items.Add(new Item(child.Path, childRel, child.Status, ItemAction.Symlink, child.LinkTarget, null, _reuse?.Find(child.Status)));
+                            break;
+                        case FileKind.Regular:
+                            AddFile(child.Path, childRel, child.Status);
+                            break;
+                        default:
+                            SkippedSpecialFiles++;
+                            _logger.LogDebug("Skipping special file {Path}", child.Path);
+                            break;
+                    }
+                }
+
+                for (var i = subdirectories.Count - 1; i >= 0; i--)
+                {
+                    pending.Push(subdirectories[i]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Records one regular file, placed at <paramref name="destRelative"/> inside a directory named like its parent's metadata.</summary>
+    public void ScanFile(string sourceFile, string destRelative)
+    {
+        ResolveReuse();
+        var status = Posix.LStat(sourceFile);
+        if (status.Kind != FileKind.Regular)
+        {
+            throw new IOException($"{sourceFile} is not a regular file");
         }
 
-        var pending = new Stack<(string Source, string Rel, FileStatus Status)>();
-        pending.Push((sourceRoot, destRelative, rootStatus));
-        while (pending.Count > 0)
+        var directory = Path.GetDirectoryName(sourceFile)!;
+        var parentRel = destRelative[..destRelative.LastIndexOf('/')];
+        _items.Add(new Item(directory, parentRel, Posix.LStat(directory), ItemAction.Directory, null, null, null));
+        AddFile(sourceFile, destRelative, status);
+    }
+
+    private void ResolveReuse()
+    {
+        if (!_reuseKnown)
         {
-            var (source, rel, status) = pending.Pop();
-            _items.Add(new Item(source, rel, status, ItemAction.Directory, null, null, null));
-            IEnumerable<string> children;
-            try
-            {
-                children = Directory.EnumerateFileSystemEntries(source).Order(StringComparer.Ordinal).ToList();
-            }
-            catch (DirectoryNotFoundException)
-            {
-                continue; // removed while we walked (kubelet volumes come and go)
-            }
-
-            var subdirectories = new List<(string, string, FileStatus)>();
-            foreach (var child in children)
-            {
-                var childStatus = Posix.TryLStat(child);
-                if (childStatus is null)
-                {
-                    continue;
-                }
-
-                var childRel = rel + "/" + Path.GetFileName(child);
-                switch (childStatus.Kind)
-                {
-                    case FileKind.Directory:
-                        subdirectories.Add((child, childRel, childStatus));
-                        break;
-                    case FileKind.Symlink:
-                        var target = new FileInfo(child).LinkTarget;
-                        if (target is not null)
-                        {
-                            _items.Add(new Item(child, childRel, childStatus, ItemAction.Symlink, target, null, null));
-                        }
-
-                        break;
-                    case FileKind.Regular:
-                        AddFile(child, childRel, childStatus);
-                        break;
-                    default:
-                        SkippedSpecialFiles++;
-                        _logger.LogDebug("Skipping special file {Path}", child);
-                        break;
-                }
-            }
-
-            for (var i = subdirectories.Count - 1; i >= 0; i--)
-            {
-                pending.Push(subdirectories[i]);
-            }
+            _reuse = _reuseSource.GetAwaiter().GetResult();
+            _reuseKnown = true;
         }
     }
 
@@ -155,7 +184,31 @@ public sealed class TreeCopier
             ReusableFiles++;
         }
 
-        _items.Add(new Item(source, rel, status, previous is null ? ItemAction.Copy : ItemAction.Reuse, null, null, previous));
+        _items.Add(new Item(source, rel, status, ItemAction.File, null, null, previous));
+    }
+
+    /// <summary>
+    /// Takes over a recycled generation directory at <paramref name="backupRoot"/>: keeps its directories
+    /// and names where the scanned trees (and <paramref name="generatedDirectories"/>) want them, removes the rest.
+    /// Call before anything else is written into <paramref name="backupRoot"/>.
+    /// </summary>
+    public void TakeOver(string backupRoot, IEnumerable<string> generatedDirectories)
+    {
+        var wanted = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var item in _items)
+        {
+            wanted[item.Rel] = item.Action == ItemAction.Directory;
+        }
+
+        foreach (var directory in generatedDirectories)
+        {
+            wanted.TryAdd(directory, true);
+        }
+
+        _recycled = RecycledTree.Reconcile(backupRoot, wanted, _tuning.SmallFileParallelism);
+        _logger.LogDebug(
+            "Recycled tree: {Directories} directories and {Names} names kept, {Removed} entries removed",
+            _recycled.DirectoryCount, _recycled.NameCount, _recycled.Removed);
     }
 
     /// <summary>Creates everything scanned under <paramref name="backupRoot"/>; returns the manifest entries of what was written.</summary>
@@ -167,47 +220,52 @@ public sealed class TreeCopier
 
         foreach (var item in _items.Where(i => i.Action == ItemAction.Directory))
         {
-            Directory.CreateDirectory(Path.Combine(backupRoot, item.Rel));
-        }
-
-        foreach (var item in _items.Where(i => i.Action == ItemAction.Symlink))
-        {
-            var dest = Path.Combine(backupRoot, item.Rel);
-            Posix.Symlink(item.LinkTarget!, dest);
-            var xattrs = ReadXattrs(item.Source);
-            ApplyMetadata(dest, item.Status, xattrs, isSymlink: true);
-            entries[item.Rel] = Entry(item, EntryKind.Symlink, xattrs) with { LinkTarget = item.LinkTarget };
+            if (!_recycled.HasDirectory(item.Rel))
+            {
+                Directory.CreateDirectory(Path.Combine(backupRoot, item.Rel));
+            }
         }
 
         // Two lanes at once: a few workers stream the large files (throughput-bound; more streams
-        // only make the disk seek), many workers take the small ones (latency-bound on a cold cache:
-        // each is an inode read, a data read and a create, and the disk serves a deep queue well).
-        var files = _items.Where(i => i.Action is ItemAction.Copy or ItemAction.Reuse)
+        // only make the disk seek), more workers take the small ones and the symlinks (latency-bound
+        // on a cold cache: each is an inode read, a data read and a create).
+        var work = _items.Where(i => i.Action is ItemAction.File or ItemAction.Symlink)
             .OrderByDescending(i => i.Status.Size)
             .ToList();
-        var large = files.Where(i => i.Action == ItemAction.Copy && i.Status.Size >= _tuning.LargeFileThreshold).ToList();
-        var small = files.Where(i => !(i.Action == ItemAction.Copy && i.Status.Size >= _tuning.LargeFileThreshold)).ToList();
-        void CopyOne(Item item)
+        bool IsLarge(Item i) => i.Action == ItemAction.File && i.Previous is null && i.Status.Size >= _tuning.LargeFileThreshold;
+        var large = work.Where(IsLarge).ToList();
+        var small = work.Where(i => !IsLarge(i)).ToList();
+        void PlaceOne(Item item)
         {
-            var entry = item.Action == ItemAction.Reuse
-                ? TryReuse(backupRoot, item) ?? CopyFile(backupRoot, item, destinationDevice)
-                : CopyFile(backupRoot, item, destinationDevice);
+            var entry = item.Action == ItemAction.Symlink
+                ? PlaceSymlink(backupRoot, item)
+                : (item.Previous is null ? null : TryReuse(backupRoot, item)) ?? CopyFile(backupRoot, item, destinationDevice);
             if (entry is not null)
             {
                 entries[item.Rel] = entry;
             }
 
-            _counters.AddFile();
+            if (item.Action == ItemAction.File)
+            {
+                _counters.AddFile();
+            }
         }
 
-        await Workers.RunAsync([(large, _tuning.LargeFileParallelism), (small, _tuning.SmallFileParallelism)], CopyOne, cancellationToken).ConfigureAwait(false);
+        await Workers.RunAsync([(large, _tuning.LargeFileParallelism), (small, _tuning.SmallFileParallelism)], PlaceOne, cancellationToken).ConfigureAwait(false);
 
         foreach (var item in _items.Where(i => i.Action == ItemAction.HardLink))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (entries.TryGetValue(item.HardLinkPrimary!, out var primary))
             {
-                Posix.Link(Path.Combine(backupRoot, item.HardLinkPrimary!), Path.Combine(backupRoot, item.Rel));
+                var dest = Path.Combine(backupRoot, item.Rel);
+                var primaryPath = Path.Combine(backupRoot, item.HardLinkPrimary!);
+                if (!IsSameInode(dest, item.Rel, primaryPath))
+                {
+                    ClearName(dest, item.Rel);
+                    Posix.Link(primaryPath, dest);
+                }
+
                 entries[item.Rel] = primary with { Path = item.Rel, HardLinkTo = item.HardLinkPrimary, Source = null };
             }
             else
@@ -231,206 +289,207 @@ public sealed class TreeCopier
 
             var dest = Path.Combine(backupRoot, item.Rel);
             var xattrs = Posix.TryLStat(item.Source) is null ? null : ReadXattrs(item.Source);
-            ApplyMetadata(dest, item.Status, xattrs, isSymlink: false);
+            ApplyDirectoryMetadata(dest, item.Status, xattrs, recycled: _recycled.HasDirectory(item.Rel));
             entries[item.Rel] = Entry(item, EntryKind.Directory, xattrs);
         }
 
         return [.. entries.Values];
     }
 
+    /// <summary>The recycled tree holds <paramref name="rel"/> as another name of <paramref name="other"/>'s inode already.</summary>
+    private bool IsSameInode(string dest, string rel, string other)
+    {
+        if (!_recycled.HasName(rel))
+        {
+            return false;
+        }
+
+        var present = Posix.TryLStat(dest);
+        var wanted = Posix.TryLStat(other);
+        return present is not null && wanted is not null && present.Inode == wanted.Inode && present.Device == wanted.Device;
+    }
+
+    /// <summary>Removes a name the recycled tree holds where something new must be created.</summary>
+    private void ClearName(string dest, string rel)
+    {
+        if (_recycled.HasName(rel))
+        {
+            Posix.TryUnlink(dest);
+        }
+    }
+
+    /// <summary>
+    /// The previous backup's copy of an unchanged source, hard-linked (or kept, when the recycled tree
+    /// already links that inode at this name); null when it is missing or damaged, to copy afresh.
+    /// </summary>
     private ManifestEntry? TryReuse(string backupRoot, Item item)
     {
         var previous = item.Previous!;
         var dest = Path.Combine(backupRoot, item.Rel);
-        try
-        {
-            Posix.Link(Path.Combine(_reuse!.PreviousRoot, previous.Path), dest);
-        }
-        catch (NativeException e)
-        {
-            _logger.LogDebug("Cannot link {Path} from the previous backup ({Error}); copying it", item.Rel, e.Message);
-            return null;
-        }
+        var old = Path.Combine(_reuse!.PreviousRoot, previous.Path);
+        var status = Posix.TryLStat(old);
 
         // A previous copy whose size, mode, owner or mtime no longer match its manifest was damaged
         // since: copy afresh rather than carry the damage into the new backup.
-        var linked = Posix.LStat(dest);
-        if (linked.Size != previous.Size || linked.Permissions != previous.Mode || linked.Uid != previous.Uid || linked.Gid != previous.Gid || linked.MtimeNs != previous.MtimeNs)
+        if (status is null || !Matches(status, previous, item.Action == ItemAction.Symlink ? old : null))
         {
-            _logger.LogWarning("{Path} in the previous backup no longer matches its manifest; copying it again", previous.Path);
-            File.Delete(dest);
+            _logger.LogWarning("{Path} in the previous backup is missing or no longer matches its manifest; copying it again", previous.Path);
+            ClearName(dest, item.Rel);
             return null;
         }
 
-        Interlocked.Increment(ref _reusedFiles);
-        _counters.AddBytes(previous.Size);
+        var kept = false;
+        if (_recycled.HasName(item.Rel))
+        {
+            var present = Posix.TryLStat(dest);
+            kept = present is not null && present.Inode == status.Inode && present.Device == status.Device;
+            if (!kept && present is not null)
+            {
+                Posix.TryUnlink(dest);
+            }
+        }
+
+        if (!kept)
+        {
+            try
+            {
+                Posix.Link(old, dest);
+            }
+            catch (NativeException e)
+            {
+                _logger.LogDebug("Cannot link {Path} from the previous backup ({Error}); copying it", item.Rel, e.Message);
+                return null;
+            }
+        }
+        else
+        {
+            Interlocked.Increment(ref _keptInPlace);
+        }
+
+        _sharedWithPrevious[previous.Path] = 0;
+        if (item.Action == ItemAction.File)
+        {
+            Interlocked.Increment(ref _reusedFiles);
+            _counters.AddBytes(previous.Size);
+        }
+
         return previous with { Path = item.Rel, HardLinkTo = null };
+    }
+
+    private static bool Matches(FileStatus status, ManifestEntry entry, string? symlinkPath)
+    {
+        if (status.Uid != entry.Uid || status.Gid != entry.Gid || status.MtimeNs != entry.MtimeNs)
+        {
+            return false;
+        }
+
+        return symlinkPath is null
+            ? status.Kind == FileKind.Regular && status.Size == entry.Size && status.Permissions == entry.Mode
+            : status.Kind == FileKind.Symlink && new FileInfo(symlinkPath).LinkTarget == entry.LinkTarget;
+    }
+
+    private ManifestEntry PlaceSymlink(string backupRoot, Item item)
+    {
+        if (item.Previous is not null && TryReuse(backupRoot, item) is { } reused)
+        {
+            return reused;
+        }
+
+        var dest = Path.Combine(backupRoot, item.Rel);
+        ClearName(dest, item.Rel);
+        Posix.Symlink(item.LinkTarget!, dest);
+        var xattrs = ReadXattrs(item.Source);
+        ApplyMetadata(dest, item.Status, xattrs, isSymlink: true);
+        return Entry(item, EntryKind.Symlink, xattrs) with
+        {
+            LinkTarget = item.LinkTarget,
+            Source = new SourceIdentity(item.Status.Device, item.Status.Inode, item.Status.CtimeNs),
+        };
     }
 
     private ManifestEntry? CopyFile(string backupRoot, Item item, ulong destinationDevice)
     {
         var dest = Path.Combine(backupRoot, item.Rel);
-        // A small file needs a small buffer: 16 workers each holding 1 MiB would count in the peak memory.
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(item.Status.Size + 1, 4096, BufferSize));
+        ClearName(dest, item.Rel);
+        FileCopy.Result copied;
         try
         {
-            string sha;
-            long size;
-            try
-            {
-                (sha, size) = CopyAndHash(item.Source, dest, item.Status, buffer, tryClone: item.Status.Device == destinationDevice);
-            }
-            catch (FileNotFoundException)
-            {
-                _logger.LogDebug("{Path} vanished before it was copied", item.Source);
-                return null;
-            }
-            catch (DirectoryNotFoundException)
-            {
-                return null;
-            }
-
-            var xattrs = ReadXattrs(item.Source);
-            ApplyMetadata(dest, item.Status, xattrs, isSymlink: false);
-            return Entry(item, EntryKind.File, xattrs) with
-            {
-                Size = size,
-                Sha256 = sha,
-                Source = new SourceIdentity(item.Status.Device, item.Status.Inode, item.Status.CtimeNs),
-            };
+            copied = _fileCopy.Copy(item.Source, dest, item.Status, tryClone: item.Status.Device == destinationDevice);
         }
-        finally
+        catch (FileNotFoundException)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _logger.LogDebug("{Path} vanished before it was copied", item.Source);
+            return null;
         }
-    }
-
-    private (string Sha, long Size) CopyAndHash(string source, string dest, FileStatus status, byte[] buffer, bool tryClone)
-    {
-        using var input = File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
-        if (_tuning.DirectWrites && status.Size >= _tuning.LargeFileThreshold && !_directUnsupported && !(tryClone && !_cloneUnsupported))
+        catch (DirectoryNotFoundException)
         {
-            var direct = TryCopyDirect(input, dest);
-            if (direct is not null)
-            {
-                return direct.Value;
-            }
-        }
-
-        using var output = File.OpenHandle(dest, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.None);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long offset = 0;
-        int read;
-        if (tryClone && !_cloneUnsupported && status.Size > 0)
-        {
-            if (Posix.TryClone(input, output))
-            {
-                while ((read = RandomAccess.Read(input, buffer, offset)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    offset += read;
-                    _counters.AddBytes(read);
-                }
-
-                return (Convert.ToHexStringLower(hash.GetHashAndReset()), offset);
-            }
-
-            _cloneUnsupported = true;
-        }
-
-        long flushed = 0;
-        while ((read = RandomAccess.Read(input, buffer, offset)) > 0)
-        {
-            hash.AppendData(buffer, 0, read);
-            RandomAccess.Write(output, new ReadOnlySpan<byte>(buffer, 0, read), offset);
-            offset += read;
-            _counters.AddBytes(read);
-            if (_tuning.EarlyWriteback && offset - flushed >= WritebackChunk)
-            {
-                // Hand the disk what is written so far; the final syncfs then has little left to wait for.
-                Posix.StartWriteback(output, flushed, offset - flushed);
-                flushed = offset;
-            }
-        }
-
-        if (_tuning.EarlyWriteback && offset > flushed)
-        {
-            Posix.StartWriteback(output, flushed, offset - flushed);
-        }
-
-        if (offset < status.Size)
-        {
-            // The file shrank while we copied it; keep exactly what we read.
-            RandomAccess.SetLength(output, offset);
-        }
-
-        return (Convert.ToHexStringLower(hash.GetHashAndReset()), offset);
-    }
-
-    /// <summary>
-    /// A large file written around the page cache (O_DIRECT) from an aligned buffer: no copy into
-    /// fresh cache pages (the costliest part of a cold copy here) and no dirty data left for the
-    /// final syncfs, which still makes the file's metadata and the disk's cache durable. The
-    /// unaligned tail is written through the cache. Null when the filesystem refuses O_DIRECT.
-    /// </summary>
-    private unsafe (string Sha, long Size)? TryCopyDirect(SafeFileHandle input, string dest)
-    {
-        using var output = Posix.TryCreateDirect(dest);
-        if (output is null)
-        {
-            _directUnsupported = true;
             return null;
         }
 
-        var memory = NativeMemory.AlignedAlloc(DirectBufferSize, DirectAlignment);
-        try
+        return Entry(item, EntryKind.File, copied.Xattrs) with
         {
-            var buffer = new Span<byte>(memory, DirectBufferSize);
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long offset = 0;
-            var direct = true;
-            int read;
-            while ((read = RandomAccess.Read(input, buffer, offset)) > 0)
-            {
-                hash.AppendData(buffer[..read]);
-                var aligned = direct ? read - (read % DirectAlignment) : 0;
-                if (aligned > 0)
-                {
-                    RandomAccess.Write(output, buffer[..aligned], offset);
-                }
-
-                if (aligned < read)
-                {
-                    if (direct)
-                    {
-                        Posix.EndDirectWrites(output);
-                        direct = false;
-                    }
-
-                    RandomAccess.Write(output, buffer[aligned..read], offset + aligned);
-                }
-
-                offset += read;
-                _counters.AddBytes(read);
-            }
-
-            if (!direct && _tuning.EarlyWriteback)
-            {
-                Posix.StartWriteback(output);
-            }
-
-            return (Convert.ToHexStringLower(hash.GetHashAndReset()), offset);
-        }
-        finally
-        {
-            NativeMemory.AlignedFree(memory);
-        }
+            Size = copied.Size,
+            Sha256 = copied.Sha256,
+            Source = new SourceIdentity(item.Status.Device, item.Status.Inode, item.Status.CtimeNs),
+        };
     }
 
     private static IReadOnlyDictionary<string, byte[]>? ReadXattrs(string path)
     {
         var xattrs = Posix.GetXattrs(path);
         return xattrs.Count == 0 ? null : xattrs;
+    }
+
+    /// <summary>
+    /// A directory's owner, mode, attributes and times, each set only when it differs (a recycled
+    /// directory mostly matches already). Attributes the source does not have are removed from a
+    /// recycled directory; the SELinux label is the kernel's to assign when the source has none.
+    /// </summary>
+    private static void ApplyDirectoryMetadata(string path, FileStatus status, IReadOnlyDictionary<string, byte[]>? xattrs, bool recycled)
+    {
+        if (!recycled)
+        {
+            ApplyMetadata(path, status, xattrs, isSymlink: false);
+            return;
+        }
+
+        var current = Posix.LStat(path);
+        var owned = current.Uid != status.Uid || current.Gid != status.Gid;
+        if (owned)
+        {
+            Posix.LChown(path, status.Uid, status.Gid);
+        }
+
+        if (owned || current.Permissions != status.Permissions)
+        {
+            Posix.Chmod(path, status.Permissions);
+        }
+
+        var present = Posix.GetXattrs(path);
+        foreach (var name in present.Keys)
+        {
+            if ((xattrs is null || !xattrs.ContainsKey(name)) && name != "security.selinux")
+            {
+                Posix.RemoveXattr(path, name);
+            }
+        }
+
+        if (xattrs is not null)
+        {
+            foreach (var (name, value) in xattrs)
+            {
+                if (owned || !present.TryGetValue(name, out var had) || !had.AsSpan().SequenceEqual(value))
+                {
+                    Posix.SetXattr(path, name, value);
+                }
+            }
+        }
+
+        // Reading a directory moves its access time: only a differing mtime makes it worth a write.
+        if (current.MtimeNs != status.MtimeNs)
+        {
+            Posix.SetTimes(path, status.AtimeNs, status.MtimeNs);
+        }
     }
 
     /// <summary>Owner, then mode (chown clears setuid bits), then xattrs (chown drops security.capability), then times.</summary>
@@ -473,8 +532,7 @@ public sealed class TreeCopier
     {
         Directory,
         Symlink,
-        Copy,
-        Reuse,
+        File,
         HardLink,
     }
 

@@ -2,7 +2,7 @@ using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Backup;
 
-/// <summary>Deletes a large tree (a superseded backup: tens of thousands of files) with files unlinked in parallel.</summary>
+/// <summary>Deletes a large tree (a superseded backup: tens of thousands of files) with files unlinked on dedicated threads (see <see cref="Workers.UnlinkParallelism"/>).</summary>
 public static class TreeRemover
 {
     public static void Remove(string root, int parallelism)
@@ -32,7 +32,7 @@ public static class TreeRemover
             }
         }
 
-        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) }, File.Delete);
+        Workers.Run(files, parallelism <= 1 ? 1 : Math.Max(parallelism, Workers.UnlinkParallelism), path => Posix.TryUnlink(path));
         // Parents were listed before their children: remove in reverse so each is empty when its turn comes.
         for (var i = directories.Count - 1; i >= 0; i--)
         {

@@ -7,6 +7,30 @@ namespace Talm.Recovery.Backup;
 /// </summary>
 internal static class Workers
 {
+    /// <summary>
+    /// Unlinks at once. Freeing a file's blocks can wait on the device (ext4 with the discard mount
+    /// option and no journal discards every freed extent before unlink returns: about 2.4 ms per small
+    /// file on the disk measured), so removal is latency-bound, not CPU-bound, and scales with threads.
+    /// </summary>
+    public const int UnlinkParallelism = 32;
+
+    /// <summary>Runs <paramref name="work"/> on every item on <paramref name="workers"/> dedicated threads; the first failure is rethrown.</summary>
+    public static void Run<T>(IReadOnlyList<T> items, int workers, Action<T> work)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        if (items.Count <= 1 || workers <= 1)
+        {
+            foreach (var item in items)
+            {
+                work(item);
+            }
+
+            return;
+        }
+
+        RunAsync([(items, workers)], work, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
     public static async Task RunAsync<T>(IReadOnlyList<(IReadOnlyList<T> Items, int Workers)> lanes, Action<T> work, CancellationToken cancellationToken)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -32,8 +32,9 @@ public sealed class EtcdClient : IDisposable
         _endpoint = connection.Endpoint.ToString();
         _timeout = connection.CallTimeout;
 
-        // A backstop only: each call's own deadline (below) covers connecting and fires first.
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = _timeout * 2 };
+        // A backstop only: each call's own deadline (below) covers connecting and fires first. A
+        // snapshot is one long stream: a large window lets etcd send without waiting for window updates.
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = _timeout * 2, InitialHttp2StreamWindowSize = 8 << 20 };
         if (connection.Endpoint.Scheme == Uri.UriSchemeHttps)
         {
             handler.SslOptions = BuildTls(connection);

@@ -10,6 +10,8 @@ namespace Talm.Recovery.Manifest;
 /// &lt;dir&gt;/etc -&gt; current/etc, ...           fixed TALM names, created once, resolve through current
 /// &lt;dir&gt;/progress                         restore's progress file, a plain file
 /// &lt;dir&gt;/generations/.building-&lt;id&gt;/  a backup being built; never trusted, removed on the next run
+/// &lt;dir&gt;/generations/.recycle/          the superseded backup's directories and names of inodes the current one
+///                                      shares (no data of its own): the next backup starts from it
 /// </code>
 /// </summary>
 public static class BackupGenerations
@@ -17,6 +19,7 @@ public static class BackupGenerations
     public const string GenerationsDir = "generations";
     public const string CurrentLink = "current";
     public const string BuildingPrefix = ".building-";
+    public const string RecycleDir = ".recycle";
     public const string BinDir = "bin";
 
     /// <summary>Top-level names that resolve through <c>current</c>.</summary>

@@ -4,7 +4,8 @@ namespace Talm.Recovery.Manifest;
 
 /// <summary>
 /// The manifest's JSON contract, generated at compile time: the agent ships trimmed (talm-recovery), where
-/// reflection-based serialization would lose the members it never saw used.
+/// reflection-based serialization would lose the members it never saw used; and a backup reads the previous
+/// manifest and writes its own (ten thousand entries each) without building serializers at run time.
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

@@ -47,6 +47,42 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
+    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Fstatx(nint dirfd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport(Lib, EntryPoint = "pread64", SetLastError = true)]
+    public static partial nint Pread(nint fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport(Lib, EntryPoint = "pwrite64", SetLastError = true)]
+    public static partial nint Pwrite(nint fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport(Lib, EntryPoint = "preadv2", SetLastError = true)]
+    public static partial nint Preadv2(nint fd, nint* iov, int iovcnt, long offset, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "ftruncate", SetLastError = true)]
+    public static partial int Ftruncate(nint fd, long length);
+
+    [LibraryImport(Lib, EntryPoint = "posix_fadvise", SetLastError = true)]
+    public static partial int PosixFadvise(nint fd, long offset, long length, int advice);
+
+    [LibraryImport(Lib, EntryPoint = "fchown", SetLastError = true)]
+    public static partial int Fchown(nint fd, int uid, int gid);
+
+    [LibraryImport(Lib, EntryPoint = "fchmod", SetLastError = true)]
+    public static partial int Fchmod(nint fd, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "futimens", SetLastError = true)]
+    public static partial int Futimens(nint fd, long* times);
+
+    [LibraryImport(Lib, EntryPoint = "flistxattr", SetLastError = true)]
+    public static partial nint Flistxattr(nint fd, byte* list, nuint size);
+
+    [LibraryImport(Lib, EntryPoint = "fgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint Fgetxattr(nint fd, string name, byte* value, nuint size);
+
+    [LibraryImport(Lib, EntryPoint = "fsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Fsetxattr(nint fd, string name, byte* value, nuint size, int flags);
+
     [LibraryImport(Lib, EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Lchown(string path, int uid, int gid);
 

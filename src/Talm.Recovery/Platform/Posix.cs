@@ -9,7 +9,7 @@ namespace Talm.Recovery.Platform;
 /// symlinks, extended attributes, hard links, free space, directory fsync, clones), each throwing a
 /// <see cref="NativeException"/> that names the call and the path.
 /// </summary>
-public static unsafe class Posix
+public static unsafe partial class Posix
 {
     /// <summary>lstat semantics (a final symlink is not followed).</summary>
     public static FileStatus LStat(string path) =>
@@ -33,6 +33,11 @@ public static unsafe class Posix
             throw new NativeException("lstat", display, errno);
         }
 
+        return FromStatx(buf);
+    }
+
+    private static FileStatus FromStatx(byte* buf)
+    {
         static long Ts(byte* b, int offset) => (*(long*)(b + offset) * 1_000_000_000L) + *(uint*)(b + offset + 8);
         var devMajor = *(uint*)(buf + 136);
         var devMinor = *(uint*)(buf + 140);
