@@ -130,6 +130,8 @@ public static class SpokeBackupCommands
                 try
                 {
                     var outcome = await RunWithProgressAsync(options, logger, output, plain, ct).ConfigureAwait(false);
+                    if (inJob && outcome is { Status: BackupStatus.Completed, Manifest: not null })
+                        await BackupSummaryPublisher.PublishAsync(BackupSummaryPublisher.Summarize(outcome), logger, ct).ConfigureAwait(false);
                     switch (outcome.Status)
                     {
                         case BackupStatus.InsufficientSpace:

@@ -11,8 +11,34 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         CommandLineApp.PrepareTerminal(args);
+        if (InvokedAsKubectlPlugin())
+        {
+            // `kubectl talm status CGU` runs kubectl-talm (a link to this program) with `status CGU`.
+            args = [KubectlCommand.Name, .. args];
+        }
+
         var root = BuildRoot();
         return await InvokeAsync(root.Parse(args)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether this process was started under the kubectl plugin's name. argv[0] as executed (a link keeps its
+    /// own name there, where the process' path is the link's target).
+    /// </summary>
+    private static bool InvokedAsKubectlPlugin()
+    {
+        string? first = null;
+        try
+        {
+            var cmdline = File.ReadAllBytes("/proc/self/cmdline");
+            var end = Array.IndexOf(cmdline, (byte)0);
+            first = System.Text.Encoding.UTF8.GetString(cmdline, 0, end < 0 ? cmdline.Length : end);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        first ??= Environment.GetCommandLineArgs().FirstOrDefault();
+        return Path.GetFileName(first) == KubectlCommand.PluginName;
     }
 
     /// <summary>Runs a parsed command line; one the parser refused (unknown option, bad value) ends with 2 after its message.</summary>
@@ -28,6 +54,7 @@ public static class Program
         root.Subcommands.Add(LabCommand.Build());
         RecoveryCommand.Build(root, Name);
         root.Subcommands.Add(OperatorCommand.Build());
+        root.Subcommands.Add(KubectlCommand.Build());
         return CommandLineApp.AddCommon(root, Name);
     }
 }

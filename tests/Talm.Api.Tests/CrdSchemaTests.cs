@@ -149,6 +149,8 @@ public sealed class CrdSchemaTests
             return "boolean";
         if (t == typeof(int) || t == typeof(long))
             return "integer";
+        if (t == typeof(double))
+            return "number";
         if (MapValueType(t) is not null)
             return "object";
         if (t != typeof(string) && t.GetInterfaces().Append(t).Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>)))

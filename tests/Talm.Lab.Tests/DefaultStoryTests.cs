@@ -64,6 +64,7 @@ public sealed class DefaultStoryTests
 
         // Spokes: the upgraded ones run the new OS with the pre-upgrade one pinned, have a backup and the new etcd keys.
         var upgraded = SpokeDirectory.Of(lab.Dir, "cnfdb1");
+        string podLog0() => File.ReadAllText(upgraded.PodLog);
         var status = await ChildProcess.RunCheckedAsync("ostree", ["admin", "status", "--sysroot=" + upgraded.Host], default);
         var deployments = OstreeStatusParser.Parse(status);
         Assert.True(FullSpoke.UpgradeVersion == deployments.Single(d => d.Index == 0).Version, status);
@@ -74,6 +75,19 @@ public sealed class DefaultStoryTests
         Assert.Contains("/kubernetes.io/configmaps/openshift-config/upgrade-4.18.9", spokeState["cnfdb1"].Etcd.Keys);
         Assert.Equal("upgraded", (await File.ReadAllTextAsync(upgraded.UpgradeMarker)).Trim());
         Assert.True(result.Clusters.Single(c => c.Name == "cnfdb1").BackupBytes > 1024 * 1024);
+        // The real agent published its summary on its Job; the hub keeps it in status.backup.details.
+        var details = Json.At(cgu, "status", "backup", "details", "cnfdb1");
+        Assert.True(Json.Long(details, "bytes") > 1024 * 1024, details?.ToJsonString());
+        Assert.True(Json.Long(details, "files") > 10, details?.ToJsonString());
+        Assert.True(Json.Long(details, "etcdRevision") > 0, details?.ToJsonString());
+        Assert.True(Json.Long(details, "etcdSnapshotBytes") > 0, details?.ToJsonString());
+        Assert.NotNull(Json.At(details, "phases", "copy"));
+        Assert.NotNull(Json.At(details, "jobSeconds"));
+        Assert.Equal("etcd snapshot SHA-256 trailer verified", Json.Str(details, "verification"));
+        Assert.False(string.IsNullOrEmpty(Json.Str(details, "osVersion")), details?.ToJsonString());
+        Assert.Contains("Backup summary written for the Job", podLog0(), StringComparison.Ordinal);
+        // cnfdb2's failed Job published nothing: the hub has only the Job's times.
+        Assert.Null(Json.At(cgu, "status", "backup", "details", "cnfdb2", "bytes"));
 
         // The failed backup's spoke was left alone: no backup, not upgraded, no new keys.
         var skipped = SpokeDirectory.Of(lab.Dir, "cnfdb2");
@@ -84,7 +98,7 @@ public sealed class DefaultStoryTests
 
         // The backups ran in the Job's pod on each spoke's node: etcd over TLS on the node's IP, /sysroot remounted;
         // cnfdb2's pod network could not reach its node.
-        var podLog = await File.ReadAllTextAsync(upgraded.PodLog);
+        var podLog = podLog0();
         Assert.Contains("etcd: https://192.168.126.10:2379/ (ETCDCTL_ENDPOINTS in /host/etc/kubernetes/", podLog, StringComparison.Ordinal);
         Assert.Contains("Remounted /host/sysroot read-write", podLog, StringComparison.Ordinal);
         var failedLog = await File.ReadAllTextAsync(skipped.PodLog);

@@ -29,6 +29,14 @@ public sealed class FleetTests
         Assert.Equal([250, 250, 250, 248], batches);
         Assert.Equal("Backup failed for 2 clusters", Json.Str(Json.Items(Json.At(result.Cgu, "status", "conditions")).Single(c => Json.Str(c, "type") == "BackupSuceeded"), "message"));
         Assert.All(result.Clusters.Where(c => c.Result == "upgraded"), c => Assert.Equal("Compliant", c.Compliance));
+        // Fast spokes publish plausible facts as the agent does; the status keeps the first 500 clusters' details
+        // (the CGU must stay one etcd object), the Events and metrics every one.
+        var details = Json.At(result.Cgu, "status", "backup", "details") as System.Text.Json.Nodes.JsonObject;
+        Assert.NotNull(details);
+        Assert.Equal(Talm.Api.Cgu.BackupDetails.MaxClusters, details.Count);
+        // The failed backups (when among the first 500 to finish) have only the Job's run time.
+        Assert.All(details.Where(d => Json.At(d.Value, "bytes") is null), d => Assert.Contains(d.Key, new[] { "cnfdb2", "cnfdb500" }));
+        Assert.All(details.Where(d => d.Key is not ("cnfdb2" or "cnfdb500")), d => Assert.True(Json.Long(d.Value, "bytes") == FastSpokeTiming.Instant.BackupSizeBytes && Json.Str(d.Value, "osVersion") == FastSpoke.OsVersion, d.Value?.ToJsonString()));
         Assert.True(result.Metrics.ViewToStatusSamples >= 990, $"{result.Metrics}");
         Assert.True(result.Metrics.ViewToStatusMaxSeconds < 10, $"view-to-status latency {result.Metrics.ViewToStatusMaxSeconds}s");
     }

@@ -50,8 +50,19 @@ public sealed class BackupStoryTests : IAsyncLifetime
         }
         await _hub.WaitCguAsync("cgu", c => Hub.BackupState(c, "spoke1") == "Active" && Hub.BackupState(c, "spoke2") == "Active", "both Active");
 
-        await _hub.JobAsync("spoke1", Hub.JobSucceeded(95));
-        await _hub.WaitCguAsync("cgu", c => Hub.BackupState(c, "spoke1") == "Succeeded", "spoke1 Succeeded");
+        // The agent on spoke1 published its summary on its Job (ours); spoke2's did not (an older agent).
+        var summary = new JsonObject
+        {
+            ["talm.openshift.io/backup-summary"] = """{"generation":"g1","bytes":3221225472,"files":3400,"reusedFiles":1200,"durationSeconds":80.5,"phases":{"scan":2.5,"copy":60,"etcd_snapshot_concurrent":20},"etcdRevision":12345,"etcdSnapshotBytes":104857600,"osVersion":"418.94.202502110000-0","verification":"etcd snapshot SHA-256 trailer verified"}""",
+        };
+        await _hub.JobAsync("spoke1", Hub.JobSucceeded(95), summary);
+        cgu = await _hub.WaitCguAsync("cgu", c => Hub.BackupState(c, "spoke1") == "Succeeded", "spoke1 Succeeded");
+        var details = cgu.GetProperty("status").GetProperty("backup").GetProperty("details").GetProperty("spoke1");
+        Assert.Equal(3221225472, details.GetProperty("bytes").GetInt64());
+        Assert.Equal(12345, details.GetProperty("etcdRevision").GetInt64());
+        Assert.Equal("418.94.202502110000-0", details.GetProperty("osVersion").GetString());
+        Assert.Equal(95, details.GetProperty("jobSeconds").GetDouble());
+        Assert.Equal(60, details.GetProperty("phases").GetProperty("copy").GetDouble());
         await _hub.WaitConditionAsync("cgu", "BackupSuceeded", "False", "InProgress", "Backup in progress for 1 clusters");
         await _hub.JobAsync("spoke2", Hub.JobSucceeded(120));
 
@@ -90,14 +101,20 @@ public sealed class BackupStoryTests : IAsyncLifetime
         var finished = events.Where(e => e.Reason == "BackupFinished").Select(e => e.Message).Order().ToList();
         Assert.Equal(
         [
-            "ClusterGroupUpgrade cgu: backup of cluster spoke1 ended Succeeded (the backup Job ran 95s)",
+            "ClusterGroupUpgrade cgu: backup of cluster spoke1 ended Succeeded: 3.0 GiB in 3400 files (1200 reused), backup 81 s, etcd revision 12345, OS 418.94.202502110000-0 (the backup Job ran 95s)",
             "ClusterGroupUpgrade cgu: backup of cluster spoke2 ended Succeeded (the backup Job ran 120s)",
         ], finished);
         Assert.All(events, e => Assert.Equal("ClusterGroupUpgrade", e.InvolvedObject.Kind));
 
         var metrics = _hub.Operator.RenderMetrics();
         Assert.Contains("talm_backup_total{state=\"Succeeded\"} 2\n", metrics, StringComparison.Ordinal);
-        Assert.Contains("talm_backup_duration_seconds_sum 215\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("talm_backup_duration_seconds_sum{phase=\"job\"} 215\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("talm_backup_duration_seconds_sum{phase=\"copy\"} 60\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("talm_backup_bytes_sum 3221225472\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("talm_backup_bytes_count 1\n", metrics, StringComparison.Ordinal);
+        // spoke2's Job showed only its times: its details hold just those.
+        var spoke2 = (await _hub.GetAsync(ResourceKind.ClusterGroupUpgrade, Hub.CguNs, "cgu"))!.Value.GetProperty("status").GetProperty("backup").GetProperty("details").GetProperty("spoke2");
+        Assert.Equal("{\"jobSeconds\":120}", spoke2.GetRawText());
     }
 
     [Fact]

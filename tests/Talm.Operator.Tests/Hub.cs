@@ -306,13 +306,17 @@ internal sealed class Hub : IAsyncDisposable
         });
 
     /// <summary>The backup Job on the spoke, as the job view shows it.</summary>
-    public Task JobAsync(string cluster, JsonObject jobStatus) =>
-        AnswerViewAsync(cluster, "view-backup-job", new JsonObject
+    public Task JobAsync(string cluster, JsonObject jobStatus, JsonObject? annotations = null)
+    {
+        var metadata = new JsonObject { ["name"] = "backup-agent", ["namespace"] = "openshift-talo-backup" };
+        if (annotations is not null) metadata["annotations"] = annotations;
+        return AnswerViewAsync(cluster, "view-backup-job", new JsonObject
         {
             ["apiVersion"] = "batch/v1", ["kind"] = "Job",
-            ["metadata"] = new JsonObject { ["name"] = "backup-agent", ["namespace"] = "openshift-talo-backup" },
+            ["metadata"] = metadata,
             ["status"] = jobStatus,
         });
+    }
 
     public static JsonObject JobActive() => new() { ["active"] = 1, ["startTime"] = "2026-11-25T10:00:00Z" };
 

@@ -63,6 +63,9 @@ public sealed record BackupStatus
     /// <summary>Deprecated, always empty.</summary>
     public List<string>? Clusters { get; set; }
 
+    /// <summary>Ours: each finished backup's facts, by cluster (<see cref="BackupDetails"/>); the reference has no such field.</summary>
+    public Dictionary<string, BackupDetails>? Details { get; set; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
 
@@ -70,6 +73,7 @@ public sealed record BackupStatus
     {
         Status = Status is null || shareStatusMap ? Status : new(Status),
         Clusters = Clusters is null ? null : [.. Clusters],
+        Details = Details is null || shareStatusMap ? Details : new(Details),
         Extra = Extra is null ? null : new(Extra),
     };
 }

@@ -22,4 +22,7 @@ public sealed record EngineEvent
     public string? BackupCluster { get; init; }
 
     public string? BackupState { get; init; }
+
+    /// <summary>Ours: the finished backup's facts, when its Job showed any (for metrics).</summary>
+    public Talm.Api.Cgu.BackupDetails? BackupDetails { get; init; }
 }

@@ -32,6 +32,7 @@ internal static class Backup
         // The map is shared with the snapshot until it changes (10,000 entries are not copied per decision).
         var states = backup.Status!;
         Dictionary<string, string>? changed = null;
+        Dictionary<string, BackupDetails>? details = null;
         foreach (var cluster in clusters)
         {
             var current = states.GetValueOrDefault(cluster) ?? BackupStates.PreparingToStart;
@@ -51,6 +52,8 @@ internal static class Backup
             };
             if (timedOut && BackupStates.IsProgressing(next))
                 next = BackupStates.BackupTimeout;
+            // Ours: the Job's facts, read before the views that carry them are deleted.
+            var facts = BackupStates.IsFinal(next) && next != current ? BackupFacts.Read(ctx.Hub.View(cluster, SpokeNames.ViewBackupJob)) : null;
             if (next == BackupStates.Succeeded)
             {
                 SpokeResources.DeleteViews(ctx, cluster, SpokeNames.BackupViews);
@@ -67,9 +70,18 @@ internal static class Backup
                 changed ??= new Dictionary<string, string>(states, StringComparer.Ordinal);
                 changed[cluster] = next;
                 if (BackupStates.IsFinal(next))
-                    ctx.Emit(CguEvents.BackupFinished(ctx.Cgu, cluster, next));
+                {
+                    if (facts is not null && (details ?? backup.Details)?.Count is not >= BackupDetails.MaxClusters)
+                    {
+                        details ??= backup.Details is null ? new(StringComparer.Ordinal) : new(backup.Details, StringComparer.Ordinal);
+                        details[cluster] = facts;
+                    }
+                    ctx.Emit(CguEvents.BackupFinished(ctx.Cgu, cluster, next, facts));
+                }
             }
         }
+        if (details is not null)
+            backup.Details = details;
         if (changed is not null)
             backup.Status = states = changed;
         AllDone(ctx, states);

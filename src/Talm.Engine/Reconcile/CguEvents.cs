@@ -134,10 +134,10 @@ internal static class CguEvents
     }
 
     /// <summary>Ours: a cluster's backup ended (the reference sends none).</summary>
-    public static EngineEvent BackupFinished(ClusterGroupUpgrade cgu, string cluster, string state) =>
+    public static EngineEvent BackupFinished(ClusterGroupUpgrade cgu, string cluster, string state, BackupDetails? details = null) =>
         New(state == BackupStates.Succeeded ? EngineEvent.Normal : EngineEvent.Warning, "BackupFinished", "BackupCompleted",
-            $"ClusterGroupUpgrade {cgu.Name}: backup of cluster {cluster} ended {state}",
-            new() { [EventType] = "cluster", [ClusterName] = cluster }) with { RelatedCluster = cluster, BackupCluster = cluster, BackupState = state };
+            $"ClusterGroupUpgrade {cgu.Name}: backup of cluster {cluster} ended {state}{BackupFacts.Describe(details)}",
+            new() { [EventType] = "cluster", [ClusterName] = cluster }) with { RelatedCluster = cluster, BackupCluster = cluster, BackupState = state, BackupDetails = details };
 
     private static EngineEvent New(string type, string reason, string action, string note, Dictionary<string, string> annotations)
     {

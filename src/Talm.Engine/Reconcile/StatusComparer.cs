@@ -25,7 +25,8 @@ internal static class StatusComparer
 
     private static bool Backup(BackupStatus? a, BackupStatus? b) =>
         ReferenceEquals(a, b) || (a is not null && b is not null &&
-            a.StartedAt == b.StartedAt && Map(a.Status, b.Status, string.Equals) && Seq(a.Clusters, b.Clusters, string.Equals) && Extra(a.Extra, b.Extra));
+            a.StartedAt == b.StartedAt && Map(a.Status, b.Status, string.Equals) && Seq(a.Clusters, b.Clusters, string.Equals) &&
+            Map(a.Details, b.Details, (x, y) => x == y || JsonEquals(x, y)) && Extra(a.Extra, b.Extra));
 
     private static bool Precaching(PrecachingStatus? a, PrecachingStatus? b) =>
         ReferenceEquals(a, b) || (a is not null && b is not null &&

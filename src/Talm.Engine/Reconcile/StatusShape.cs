@@ -28,6 +28,7 @@ internal static class StatusShape
         {
             backup.Status = NullIfEmpty(backup.Status);
             backup.Clusters = NullIfEmpty(backup.Clusters);
+            backup.Details = NullIfEmpty(backup.Details);
         }
         if (s.Precaching is { } precaching)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Talm.Api.Cgu;
 using Talm.Lab.Hub;
 
 namespace Talm.Lab.Spokes;
@@ -6,6 +7,9 @@ namespace Talm.Lab.Spokes;
 /// <summary>A spoke reduced to a timing model: no processes, no files, so thousands fit in one process.</summary>
 public sealed class FastSpoke : SimulatedSpoke
 {
+    /// <summary>The OS a fast spoke runs before its upgrade (the lab's sandbox hosts' version).</summary>
+    public const string OsVersion = "418.94.202502110000-0";
+
     private readonly FastSpokeTiming _timing;
     private readonly Random _random;
 
@@ -30,7 +34,36 @@ public sealed class FastSpoke : SimulatedSpoke
         var fail = Faults.FailBackup || Roll(_timing.BackupFailureRate);
         LastBackup = new BackupRecord(Time.GetUtcNow() - started, fail ? 0 : _timing.BackupSizeBytes, fail ? 1 : 0,
             fail ? "simulated backup failure" : null);
+        if (!fail)
+            PatchJobAnnotations(job, new JsonObject { [BackupDetails.Annotation] = Facts(Time.GetUtcNow() - started).ToAnnotation() }, notify: false);
         return fail ? 1 : 0;
+    }
+
+    /// <summary>What the agent would have published: the configured size, phases in a real run's proportions.</summary>
+    private BackupDetails Facts(TimeSpan took)
+    {
+        var seconds = Math.Max(took.TotalSeconds, 0.001);
+        long revision;
+        lock (_random) revision = 100_000 + _random.Next(900_000);
+        double Share(double part) => Math.Round(seconds * part, 3);
+        var bytes = _timing.BackupSizeBytes;
+        return new BackupDetails
+        {
+            Generation = Time.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            Bytes = bytes,
+            Files = Math.Max(1, bytes / (256 * 1024)),
+            ReusedFiles = 0,
+            DurationSeconds = Math.Round(seconds, 3),
+            Phases = new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["scan"] = Share(0.05), ["etcd_snapshot_concurrent"] = Share(0.3), ["copy"] = Share(0.7), ["sync"] = Share(0.15), ["pin"] = Share(0.05),
+            },
+            EtcdRevision = revision,
+            EtcdSnapshotBytes = Math.Min(bytes, 256L * 1024 * 1024),
+            OsVersion = OsVersion,
+            Verification = "etcd snapshot SHA-256 trailer verified",
+            CompletedAt = Time.GetUtcNow(),
+        };
     }
 
     protected override async Task<bool> RemediateAsync(string policy, CancellationToken ct)

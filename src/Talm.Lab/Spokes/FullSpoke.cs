@@ -70,7 +70,11 @@ public sealed class FullSpoke : SimulatedSpoke
             await Task.Delay(_settings.Precache, Time, ct);
             return 0;
         }
+        // The pod has no route to an API server here: the agent writes its Job patch to the node's /var/tmp
+        // (a volume of the Job), and this kubelet stand-in applies it to the Job, as the API server would.
+        var patchFile = $"talm-job-patch-{Guid.NewGuid():N}.json";
         var pod = JobPod.FromJob(job);
+        pod = pod with { Env = new Dictionary<string, string>(pod.Env) { [Talm.Api.Cgu.BackupDetails.LabPatchFileVariable] = "/host/var/tmp/" + patchFile } };
         var started = Stopwatch.StartNew();
         var result = await PodSandbox.RunAsync(_node, pod, new PodRunOptions
         {
@@ -79,6 +83,7 @@ public sealed class FullSpoke : SimulatedSpoke
             LogFile = Directory.PodLog,
             NodeUnreachable = Faults.FailBackup,
         }, ct);
+        await ApplyJobPatchAsync(job, Path.Join(Directory.Host, "var/tmp", patchFile), ct);
         if (Faults.SlowBackup) await Task.Delay(TimeSpan.FromSeconds(20), Time, ct);
         var exit = result.Succeeded ? 0 : Math.Max(1, result.ExitCode);
         LastBackup = new BackupRecord(started.Elapsed, result.Succeeded ? DirectorySize(Directory.Backup) : 0, exit,
@@ -88,6 +93,24 @@ public sealed class FullSpoke : SimulatedSpoke
         if (result.Reason == "DeadlineExceeded")
             throw new JobDeadlineExceededException($"pod {result.PodName} was killed after the Job's activeDeadlineSeconds ({pod.ActiveDeadlineSeconds} s)");
         return exit;
+    }
+
+    private async Task ApplyJobPatchAsync(JsonObject job, string file, CancellationToken ct)
+    {
+        if (!File.Exists(file)) return;
+        try
+        {
+            if (JsonNode.Parse(await File.ReadAllTextAsync(file, ct)) is JsonObject patch && Json.At(patch, "metadata", "annotations") is JsonObject annotations)
+                PatchJobAnnotations(job, annotations);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            _log.LogWarning("The Job patch of the backup pod on {Spoke} is not JSON: {Error}", Name, e.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     protected override async Task<bool> RemediateAsync(string policy, CancellationToken ct)

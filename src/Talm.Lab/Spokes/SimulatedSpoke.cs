@@ -96,6 +96,32 @@ public abstract class SimulatedSpoke : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// A JSON merge patch of a Job's metadata annotations, as the spoke's API server applies one from the
+    /// Job's own pod (the backup agent publishing its summary). False when the Job is gone. Without
+    /// <paramref name="notify"/> the views see it with the Job's next change (a fast spoke's summary and
+    /// status arrive together, and 10,000 spokes are not made to refresh their views twice).
+    /// </summary>
+    protected bool PatchJobAnnotations(JsonObject job, JsonObject annotations, bool notify = true)
+    {
+        var key = SpokeObjectKey.Of(SpokeResource.Job, Json.Namespace(job), Json.Name(job));
+        lock (_gate)
+        {
+            if (!_objects.TryGetValue(key, out var current)) return false;
+            var meta = current["metadata"] as JsonObject ?? new JsonObject();
+            current["metadata"] = meta;
+            var existing = meta["annotations"] as JsonObject ?? new JsonObject();
+            meta["annotations"] = existing;
+            foreach (var (name, value) in annotations)
+            {
+                if (value is null) existing.Remove(name);
+                else existing[name] = value.DeepClone();
+            }
+        }
+        if (notify) ObjectChanged?.Invoke(this, key);
+        return true;
+    }
+
     public bool IsCompliant(string policy)
     {
         lock (_gate)

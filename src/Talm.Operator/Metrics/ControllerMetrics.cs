@@ -17,7 +17,13 @@ public sealed class ControllerMetrics
         [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
          1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60];
 
-    private static readonly double[] BackupDurationBuckets = [30, 60, 120, 180, 240, 300, 360, 420, 480, 600, 900, 1200];
+    private static readonly double[] BackupDurationBuckets = [1, 5, 15, 30, 60, 120, 180, 240, 300, 360, 420, 480, 600, 900, 1200];
+
+    /// <summary>1 MiB to 256 GiB, by powers of 4: a single-node backup is a few GiB to a few tens.</summary>
+    private static readonly double[] BackupBytesBuckets = Histogram.ExponentialBuckets(1 << 20, 4, 10);
+
+    /// <summary>The phase label of the backup Job's whole run (its status' startTime to its end).</summary>
+    public const string JobPhase = "job";
 
     /// <summary>The results controller-runtime counts under, each present (at 0) from the start.</summary>
     public static readonly IReadOnlyList<string> ReconcileResults = ["success", "error", "requeue", "requeue_after"];
@@ -32,6 +38,7 @@ public sealed class ControllerMetrics
     private readonly Gauge.Child _maxWorkers;
     private readonly Counter _backups;
     private readonly Histogram _backupDuration;
+    private readonly Histogram _backupBytes;
     private readonly Counter.Child _statusConflicts;
     private readonly Counter _cguEvents;
     private readonly Gauge _leader;
@@ -58,8 +65,11 @@ public sealed class ControllerMetrics
             "Cluster backups that reached a final state, by state (Succeeded, BackupTimeout, UnrecoverableError)",
             new CounterConfiguration { LabelNames = ["state"] });
         foreach (var state in BackupStates) _backups.WithLabels(state);
-        _backupDuration = f.CreateHistogram("talm_backup_duration_seconds", "Backup duration reported by the spoke agent",
-            new HistogramConfiguration { Buckets = BackupDurationBuckets });
+        _backupDuration = f.CreateHistogram("talm_backup_duration_seconds",
+            "Seconds a finished backup took, by phase: job (the backup Job's run), total (the agent's run) and each phase the agent reported (scan, copy, etcd_snapshot, sync, ...)",
+            new HistogramConfiguration { LabelNames = ["phase"], Buckets = BackupDurationBuckets });
+        _backupBytes = f.CreateHistogram("talm_backup_bytes", "Bytes held by each finished backup, as its agent reported them",
+            new HistogramConfiguration { Buckets = BackupBytesBuckets });
         _statusConflicts = f.CreateCounter("talm_status_update_conflicts_total", "Status writes refused with 409 Conflict and retried",
             new CounterConfiguration { LabelNames = controller }).WithLabels(Controller);
         _cguEvents = f.CreateCounter("talm_cgu_events_total",
@@ -88,7 +98,17 @@ public sealed class ControllerMetrics
     }
 
     public void BackupFinished(string state) => _backups.WithLabels(state).Inc();
-    public void BackupDuration(TimeSpan duration) => _backupDuration.Observe(duration.TotalSeconds);
+
+    /// <summary>A finished backup's facts: its size, the Job's and the agent's run and each phase.</summary>
+    public void BackupFacts(Talm.Api.Cgu.BackupDetails details)
+    {
+        ArgumentNullException.ThrowIfNull(details);
+        if (details.Bytes is { } bytes) _backupBytes.Observe(bytes);
+        if (details.JobSeconds is { } job) _backupDuration.WithLabels(JobPhase).Observe(job);
+        if (details.DurationSeconds is { } total) _backupDuration.WithLabels("total").Observe(total);
+        foreach (var (phase, seconds) in details.Phases ?? [])
+            _backupDuration.WithLabels(phase).Observe(seconds);
+    }
     public void StatusConflict() => _statusConflicts.Inc();
     public void CguEvent(string type, string reason, string action) => _cguEvents.WithLabels(type, reason, action).Inc();
     public void WorkerStarted() => _activeWorkers.Inc();

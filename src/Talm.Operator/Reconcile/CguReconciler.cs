@@ -71,13 +71,6 @@ public sealed class CguReconciler(
                 throw new InvalidOperationException($"the update graphs {string.Join(", ", decision.NeedsUpdateGraphs)} could not be read");
         }
 
-        // Read what the Jobs reported before the intents delete the views that show them.
-        var durations = decision.Events
-            .Where(e => e.BackupCluster is not null)
-            .Select(e => (e.BackupCluster!, BackupReport.Duration(caches.Views, e.BackupCluster!)))
-            .Where(d => d.Item2 is not null)
-            .ToDictionary(d => d.Item1, d => d.Item2!.Value, StringComparer.Ordinal);
-
         var current = await _executor.ApplyAllAsync(decision.Intents, cgu, cancel).ConfigureAwait(false);
         var deleting = typed.Metadata.DeletionTimestamp is not null;
         if (decision.StatusChanged && !deleting)
@@ -86,7 +79,7 @@ public sealed class CguReconciler(
         var written = current.As<ClusterGroupUpgrade>(KubeJson.Options);
         var subject = new EventSubject(typed.ApiVersion, typed.Kind, ns, name, typed.Metadata.Uid, written.Metadata.ResourceVersion);
         await Parallel.ForEachAsync(decision.Events, new ParallelOptions { MaxDegreeOfParallelism = EventParallelism, CancellationToken = cancel },
-            async (evt, ct) => await RecordAsync(subject, evt, durations, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            async (evt, ct) => await RecordAsync(subject, evt, ct).ConfigureAwait(false)).ConfigureAwait(false);
 
         if (decision.Error is { } error)
             throw new ReconcileFailedException(key, error);
@@ -129,17 +122,14 @@ public sealed class CguReconciler(
         return ReconcileResult.Done;
     }
 
-    private async Task RecordAsync(EventSubject subject, EngineEvent evt, Dictionary<string, TimeSpan> durations, CancellationToken cancel)
+    private async Task RecordAsync(EventSubject subject, EngineEvent evt, CancellationToken cancel)
     {
         using var scope = evt.RelatedCluster is null ? null : log.BeginScope(new LogScope("cluster", evt.RelatedCluster));
-        if (evt.BackupCluster is { } cluster && evt.BackupState is { } state)
+        if (evt.BackupCluster is not null && evt.BackupState is { } state)
         {
             metrics.BackupFinished(state);
-            if (durations.TryGetValue(cluster, out var took))
-            {
-                metrics.BackupDuration(took);
-                evt = evt with { Note = evt.Note + $" (the backup Job ran {took.TotalSeconds:0}s)" };
-            }
+            if (evt.BackupDetails is { } details)
+                metrics.BackupFacts(details);
         }
         log.LogInformation("{Reason}: {Message}", evt.Reason, evt.Note);
         metrics.CguEvent(evt.Type, evt.Reason, evt.Action);

@@ -14,6 +14,9 @@ public enum BackupStatus
 public sealed record BackupOutcome(BackupStatus Status, string Message, BackupManifest? Manifest = null, string? GenerationRoot = null, SpaceEstimate? Estimate = null)
 {
     public int ExitCode => Status == BackupStatus.InsufficientSpace ? 1 : 0;
+
+    /// <summary>Wall time of each phase of a completed backup, in the order the phases ended.</summary>
+    public IReadOnlyList<(string Phase, TimeSpan Elapsed)> Phases { get; init; } = [];
 }
 
 /// <summary>A backup step that failed; the message names the cause and what to do.</summary>

@@ -163,7 +163,7 @@ public sealed partial class BackupRunner
 
             counters.SetPhase("done");
             _logger.LogDebug("Phase timings: {Phases}; total {Total:0.00} s", timings, _time.GetElapsedTime(started).TotalSeconds);
-            return new BackupOutcome(BackupStatus.Completed, $"backup {generation} complete: {manifest.Totals.Files} files, {SpaceEstimate.Format(manifest.Totals.Bytes)}, {manifest.Totals.ReusedFiles} reused, {manifest.Totals.DurationSeconds:0.0} s", manifest, final, estimate);
+            return new BackupOutcome(BackupStatus.Completed, $"backup {generation} complete: {manifest.Totals.Files} files, {SpaceEstimate.Format(manifest.Totals.Bytes)}, {manifest.Totals.ReusedFiles} reused, {manifest.Totals.DurationSeconds:0.0} s", manifest, final, estimate) { Phases = timings.Phases };
         }
         catch (Exception e) when (IsOutOfSpace(e))
         {
