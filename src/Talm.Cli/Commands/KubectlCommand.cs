@@ -8,6 +8,7 @@ using Spectre.Console;
 using Spectre.Console.Rendering;
 using Talm.Api.Cgu;
 using Talm.Api.Json;
+using Talm.Api.Text;
 using Talm.Engine.Progress;
 
 namespace Talm.Cli.Commands;
@@ -212,7 +213,7 @@ public static class KubectlCommand
     [
         c.Cluster,
         c.Backup ?? "-",
-        c.BackupDetails?.Bytes is { } bytes ? Size(bytes) : "-",
+        c.BackupDetails?.Bytes is { } bytes ? ByteSize.Format(bytes) : "-",
         (c.BackupDetails?.DurationSeconds ?? c.BackupDetails?.JobSeconds) is { } took ? Duration(TimeSpan.FromSeconds(took)) : "-",
         c.Batch is { } b ? $"{b}/{batches}" : "-",
         c.State,
@@ -264,18 +265,6 @@ public static class KubectlCommand
         return table;
     }
 
-    private static string Size(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-        return unit == 0 ? bytes.ToString(CultureInfo.InvariantCulture) + " B" : value.ToString("0.0", CultureInfo.InvariantCulture) + " " + units[unit];
-    }
 
     /// <summary>kubectl's way: 45s, 3m12s, 2h5m.</summary>
     private static string Duration(TimeSpan t)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Talm.Api.Cgu;
 using Talm.Api.Rhacm;
+using Talm.Api.Text;
 
 namespace Talm.Engine.Reconcile;
 
@@ -64,8 +65,8 @@ internal static class BackupFacts
         var parts = new List<string>();
         if (d.Bytes is { } bytes)
             parts.Add(d.Files is { } files
-                ? $"{Size(bytes)} in {files.ToString(CultureInfo.InvariantCulture)} files" + (d.ReusedFiles is { } reused ? $" ({reused.ToString(CultureInfo.InvariantCulture)} reused)" : "")
-                : Size(bytes));
+                ? $"{ByteSize.Format(bytes)} in {files.ToString(CultureInfo.InvariantCulture)} files" + (d.ReusedFiles is { } reused ? $" ({reused.ToString(CultureInfo.InvariantCulture)} reused)" : "")
+                : ByteSize.Format(bytes));
         if (d.DurationSeconds is { } took)
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"backup {took:0} s"));
         if (d.EtcdRevision is { } revision)
@@ -78,16 +79,4 @@ internal static class BackupFacts
         return text;
     }
 
-    private static string Size(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-        return unit == 0 ? $"{bytes.ToString(CultureInfo.InvariantCulture)} B" : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {units[unit]}");
-    }
 }

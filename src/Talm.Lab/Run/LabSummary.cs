@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Talm.Api.Text;
 using Talm.Lab.Hub;
 
 namespace Talm.Lab.Run;
@@ -19,7 +20,7 @@ public static class LabSummary
         foreach (var c in r.Clusters.Take(MaxClusters))
         {
             var duration = c.BackupSeconds is { } s ? $"{s:F1}s" : "-";
-            var size = c.BackupBytes is { } b && b > 0 ? Size(b) : "-";
+            var size = c.BackupBytes is { } b && b > 0 ? ByteSize.Format(b) : "-";
             sb.AppendLine(inv, $"  {c.Name,-10} {c.Backup,-19} {duration,9} {size,10}  {c.Result}");
         }
         if (r.Clusters.Count > MaxClusters)
@@ -40,12 +41,4 @@ public static class LabSummary
         return sb.ToString();
     }
 
-    private static string Size(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double v = bytes;
-        var i = 0;
-        while (v >= 1024 && i < units.Length - 1) { v /= 1024; i++; }
-        return string.Create(CultureInfo.InvariantCulture, $"{v:F1} {units[i]}");
-    }
 }
