@@ -48,7 +48,8 @@ public static class RestoreCommands
                           "whether extras.tgz would be unpacked, the etcd revision change, the rollback needed and what would stop the restore (exit 4 if anything would)",
         };
         var etcdEndpoint = new Option<string?>("--etcd-endpoint") { Description = "With --dry-run: the live etcd's client URL to read its revision from (default: found as the backup finds it)" };
-        foreach (var option in (Option[])[hostRoot, dir, resume, restart, step, force, etcdRestore, dryRun, etcdEndpoint])
+        var (unattended, reboot) = UnattendedRestoreCommand.Options();
+        foreach (var option in (Option[])[hostRoot, dir, resume, restart, step, force, etcdRestore, dryRun, etcdEndpoint, unattended, reboot])
         {
             command.Options.Add(option);
         }
@@ -76,6 +77,11 @@ public static class RestoreCommands
             };
             var tools = Tools(options.Kubeconfig);
             var log = Log(output, error, tools);
+            if (parse.GetValue(unattended) || parse.GetValue(reboot))
+            {
+                return await UnattendedRestoreCommand.RunAsync(parse, options, unattended, reboot, tools, log, ct).ConfigureAwait(false);
+            }
+
             return await CommandGuard.RunAsync(error, "restore", async () =>
             {
                 try
@@ -86,17 +92,19 @@ public static class RestoreCommands
                 catch (RestoreFailedException e)
                 {
                     log.Error(e.Message);
-                    return e.Kind switch
-                    {
-                        RestoreFailure.BadInput => ExitCodes.BadInput,
-                        RestoreFailure.StageFailed => ExitCodes.RestoreStageFailed,
-                        _ => ExitCodes.RestoreRefused,
-                    };
+                    return ExitCode(e);
                 }
             }).ConfigureAwait(false);
         });
         return command;
     }
+
+    internal static int ExitCode(RestoreFailedException e) => e.Kind switch
+    {
+        RestoreFailure.BadInput => ExitCodes.BadInput,
+        RestoreFailure.StageFailed => ExitCodes.RestoreStageFailed,
+        _ => ExitCodes.RestoreRefused,
+    };
 
     private static async Task<int> DryRunAsync(string hostRoot, string backupDir, string? endpoint, TextWriter output, TextWriter error, CancellationToken ct)
     {
@@ -143,8 +151,7 @@ public static class RestoreCommands
             var tools = Tools(Environment.GetEnvironmentVariable("KUBECONFIG"));
             var log = Log(output, error, tools);
 
-            // rpm-ostree acts on the running system only; a sandbox or mounted root goes through libostree.
-            var useRpmOstree = root == "/" && tools.Find("rpm-ostree") is not null;
+            var useRpmOstree = PlatformRollback.UsesRpmOstree(root, tools);
             return await CommandGuard.RunAsync(error, "rollback", async () =>
             {
                 try
@@ -215,8 +222,28 @@ public static class RestoreCommands
 
     private static RecoveryLog Log(TextWriter output, TextWriter error, NodeToolRunner tools)
     {
-        // The journal gets a copy when the node has one; in a container or a sandbox there is none.
-        var journal = File.Exists("/run/systemd/journal/socket") ? tools.Find("logger") : null;
+        // The journal gets a copy when the node has one; in a container or a sandbox there is none. Under systemd
+        // (the unattended restore's unit) the output goes to the journal already, with the same tag.
+        var journal = !ErrorsGoToJournal() && File.Exists("/run/systemd/journal/socket") ? tools.Find("logger") : null;
         return new RecoveryLog(output, error, journal, TimeProvider.System);
+    }
+
+    /// <summary>systemd's JOURNAL_STREAM (<c>device:inode</c>) names our stderr's socket when a unit's output goes to the journal; children inherit it, so it is compared.</summary>
+    private static bool ErrorsGoToJournal()
+    {
+        var stream = Environment.GetEnvironmentVariable("JOURNAL_STREAM");
+        if (string.IsNullOrEmpty(stream) || stream.Split(':') is not [_, var inode])
+        {
+            return false;
+        }
+
+        try
+        {
+            return new FileInfo("/proc/self/fd/2").LinkTarget == $"socket:[{inode}]";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 }

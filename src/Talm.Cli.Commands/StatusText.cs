@@ -52,6 +52,11 @@ public static class StatusText
         text.AppendLine("Restore");
         text.AppendLine(CultureInfo.InvariantCulture, $"  stage reached:  {r.Stage}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  next:           {r.Next}");
+        if (r.Unattended is { } u)
+        {
+            UnattendedText.Render(text, u);
+        }
+
         return text.ToString();
     }
 

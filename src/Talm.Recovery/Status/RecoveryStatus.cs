@@ -56,4 +56,7 @@ public sealed record RestoreStatusInfo
     public IReadOnlyList<string> CompletedStages { get; init; } = [];
 
     public required string Next { get; init; }
+
+    /// <summary>The last unattended restore's record (restore-result.json), when there is one.</summary>
+    public Unattended.UnattendedResult? Unattended { get; init; }
 }
