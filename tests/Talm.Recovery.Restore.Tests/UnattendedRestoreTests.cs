@@ -112,8 +112,23 @@ public sealed class UnattendedRestoreTests
     {
         using var node = await SpokeNode.CreateAsync();
         var output = new StringWriter();
+        // Someone restores the files by hand (slowly): a second restore meanwhile is refused before it changes anything.
+        var slow = Path.Combine(node.StandIns.State, "slow-setenforce-0");
+        File.WriteAllText(slow, "3");
+        using (var byHand = Start(node, "dotnet", TalmDll, "recovery", "restore", "--host-root", node.Host, "--dir", node.BackupDir))
+        {
+            await WaitForAsync(() => node.StandIns.Calls().Contains("setenforce 0"));
+            var busy = await Assert.ThrowsAsync<RestoreFailedException>(() => new RestoreHarness(node.Host, node.BackupDir, node.Kubeconfig, node.StandIns).RunAsync(resume: true));
+            Assert.Contains("Another restore is running", busy.Message, StringComparison.Ordinal);
+            await byHand.WaitForExitAsync();
+            Assert.Equal(0, byHand.ExitCode);
+        }
+
+        File.Delete(slow);
+        // The files are restored already: --unattended only arms the unit for the rest.
         Assert.Equal(UnattendedOutcome.Rebooting, await Unattended(node, output, resume: false).RunAsync(default));
         Assert.True(File.Exists(Path.Join(node.Host, RestoreUnit.Directory, RestoreUnit.Name)));
+        Assert.Single(node.StandIns.Calls(), c => c == "crictl rmp -fa");
 
         await using var api = await KubeApiServer.StartAsync(new KubeApiServerOptions { KubeconfigPath = node.Kubeconfig });
         node.StandIns.Fail("oc", "patch");
@@ -250,7 +265,28 @@ public sealed class UnattendedRestoreTests
         };
     }
 
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 100 && !condition(); i++)
+        {
+            await Task.Delay(50);
+        }
+    }
+
     private static List<string> Argv(ExecCommand command) => [command.Program, .. command.Arguments];
+
+    private static Process Start(SpokeNode node, string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = false, RedirectStandardError = false };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["PATH"] = node.StandIns.SearchPath;
+        start.Environment["KUBECONFIG"] = node.Kubeconfig;
+        return Process.Start(start)!;
+    }
 
     private static (int Exit, string Out, string Err) Run(SpokeNode node, string file, params string[] args)
     {

@@ -38,6 +38,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
 
     public async Task<RestoreOutcome> RunAsync(CancellationToken cancellationToken)
     {
+        using var running = RestoreLock.Acquire(options.BackupDir);
         var stages = PreChecks();
         using var host = OpenHostRoot();
         EtcdRestoreTool etcdTool;
