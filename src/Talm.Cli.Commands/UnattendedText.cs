@@ -19,7 +19,8 @@ internal static class UnattendedText
             ? "running (or interrupted: the node went down while it ran)"
             : u.State;
         text.AppendLine(CultureInfo.InvariantCulture, $"Unattended restore ({u.Unit})");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  state:          {state}{(at is { } t ? $" since {t.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC" : "")}");
+        var when = u.Finished ? "at" : "since";
+        text.AppendLine(CultureInfo.InvariantCulture, $"  state:          {state}{(at is { } t ? $" {when} {t.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC" : "")}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  stage reached:  {u.Stage} (generation {u.Generation ?? "?"}, {u.Runs} run(s) after a boot)");
         if (u.Message is { } message)
         {
