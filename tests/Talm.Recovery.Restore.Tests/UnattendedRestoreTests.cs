@@ -50,6 +50,7 @@ public sealed class UnattendedRestoreTests
         Assert.Equal(node.BackupDir, unit.Get("Unit", "RequiresMountsFor"));
         Assert.Equal(RecoveryLog.JournalTag, unit.Get("Service", "SyslogIdentifier"));
         Assert.Equal(node.Kubeconfig, unit.Environment()["KUBECONFIG"]);
+        Assert.Equal("/root", unit.Environment()["HOME"]);
         Assert.Equal("multi-user.target", unit.Get("Install", "WantedBy"));
         if (File.Exists("/usr/bin/systemd-analyze"))
         {

@@ -99,7 +99,8 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
         }
 
         command.AddRange(["--resume", "--unattended", "--reboot"]);
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        // systemd gives a unit without User= no HOME; oc keeps its discovery cache there.
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["HOME"] = "/root" };
         if (!string.IsNullOrEmpty(options.Kubeconfig))
         {
             environment["KUBECONFIG"] = Path.GetFullPath(options.Kubeconfig);
@@ -159,7 +160,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
         };
         _results.Write(running);
 
-        UnattendedResult final;
+        UnattendedResult? final = null;
         try
         {
             var outcome = await Runner(resume: true).RunAsync(cancellationToken).ConfigureAwait(false);
@@ -167,10 +168,11 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
             {
                 // This run restored the files: one more reboot, then the rest.
                 await ArmAsync(Unit(), RootDeployment.Current, running, "after the reboot the unit restores kubelet, etcd and the control plane and records the result").ConfigureAwait(false);
-                return await RebootAsync(cancellationToken).ConfigureAwait(false);
             }
-
-            final = running with { State = UnattendedState.Succeeded, Stage = RestoreStage.Final, Message = "Recovery complete", Next = null, FinishedAt = time.GetUtcNow() };
+            else
+            {
+                final = running with { State = UnattendedState.Succeeded, Stage = RestoreStage.Final, Message = "Recovery complete", Next = null, FinishedAt = time.GetUtcNow() };
+            }
         }
         catch (Exception e)
         {
@@ -198,6 +200,12 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
             }
 
             throw;
+        }
+
+        if (final is null)
+        {
+            // Armed again (recorded so): whatever happens to the reboot, the next boot continues.
+            return await RebootAsync(cancellationToken).ConfigureAwait(false);
         }
 
         _results.Write(final);
