@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Talm.Api.Meta;
 using Talm.KubeApi.Json;
 using Talm.KubeApi.Resources;
 using Talm.KubeApi.Semantics;

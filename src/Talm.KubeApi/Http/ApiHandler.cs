@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Talm.Api.Meta;
 using Talm.KubeApi.Auth;
 using Talm.KubeApi.Json;
 using Talm.KubeApi.Metrics;
@@ -175,7 +176,7 @@ public sealed class ApiHandler
             case "DELETE":
             {
                 var deleted = _service.DeleteCollection(request.Type, request.Namespace,
-                    LabelSelector.Parse(q["labelSelector"]), FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event"));
+                    LabelSelectorQuery.Parse(q["labelSelector"]), FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event"));
                 var list = new JsonObject
                 {
                     ["kind"] = request.Type.ListKind,
@@ -246,7 +247,7 @@ public sealed class ApiHandler
         WriteResult result;
         if (contentType == "application/apply-patch+yaml")
         {
-            var applied = YamlJson.ParseObject(Encoding.UTF8.GetString(bytes));
+            var applied = YamlBody.ParseObject(Encoding.UTF8.GetString(bytes));
             JsonUtil.Metadata(applied).Remove("resourceVersion");
             if (!statusOnly && _service.Store.Get(request.Type.StoreKey, request.Namespace ?? string.Empty, request.Name!) is null)
             {
@@ -284,7 +285,7 @@ public sealed class ApiHandler
     private async Task ListAsync(HttpContext ctx, ResourceRequest request)
     {
         var q = ctx.Request.Query;
-        var labels = LabelSelector.Parse(q["labelSelector"]);
+        var labels = LabelSelectorQuery.Parse(q["labelSelector"]);
         var fields = FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event");
         var (items, rv) = _service.Store.List(request.Type.StoreKey, request.Namespace);
         string? after = null;
@@ -431,7 +432,7 @@ public sealed class ApiHandler
         return RequestGuard.MediaType(ctx.Request.ContentType) switch
         {
             ProtobufDecoder.ContentType => ProtobufDecoder.Decode(bytes),
-            "application/yaml" => YamlJson.ParseObject(Encoding.UTF8.GetString(bytes)),
+            "application/yaml" => YamlBody.ParseObject(Encoding.UTF8.GetString(bytes)),
             _ => JsonUtil.ParseObject(bytes),
         };
     }
