@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Talm.Api.Meta;
+using Talm.Api.Rhacm;
 using Talm.Lab.Hub;
 using Talm.Lab.Rhacm;
 using Talm.Lab.Scenario;
@@ -84,7 +85,7 @@ public sealed class LabRunner
             var viewFinished = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
             rhacm.ViewWritten += (cluster, view, status) =>
             {
-                if (view == "view-backup-job" && JobFinished(Json.At(status, "result", "status")))
+                if (view == SpokeNames.ViewBackupJob && JobFinished(Json.At(status, "result", "status")))
                     viewFinished.TryAdd(cluster, Stopwatch.GetTimestamp());
             };
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
