@@ -95,7 +95,7 @@ public static partial class YamlJson
             {
                 YamlMappingNode map => ConvertMap(map, depth),
                 YamlSequenceNode seq => new JsonArray([.. seq.Children.Select(c => Convert(c, depth + 1))]),
-                YamlScalarNode scalar => schema == YamlSchema.Yaml11 ? Yaml11Scalar(scalar) : Core12Scalar(scalar),
+                YamlScalarNode scalar => Scalar(scalar, schema),
                 _ => null,
             };
         }
@@ -113,7 +113,7 @@ public static partial class YamlJson
         }
     }
 
-    private static JsonNode? Core12Scalar(YamlScalarNode scalar)
+    private static JsonNode? Scalar(YamlScalarNode scalar, YamlSchema schema)
     {
         var value = scalar.Value ?? string.Empty;
         if (scalar.Style is not ScalarStyle.Plain)
@@ -121,45 +121,36 @@ public static partial class YamlJson
             return JsonValue.Create(value);
         }
 
-        switch (value)
+        if (value is "" or "~" or "null" or "Null" or "NULL")
         {
-            case "" or "~" or "null" or "Null" or "NULL":
-                return null;
-            case "true" or "True" or "TRUE":
-                return JsonValue.Create(true);
-            case "false" or "False" or "FALSE":
-                return JsonValue.Create(false);
+            return null;
         }
 
+        if (value is "true" or "True" or "TRUE" || (schema == YamlSchema.Yaml11 && value is "yes" or "Yes" or "YES" or "y" or "Y" or "on" or "On" or "ON"))
+        {
+            return JsonValue.Create(true);
+        }
+
+        if (value is "false" or "False" or "FALSE" || (schema == YamlSchema.Yaml11 && value is "no" or "No" or "NO" or "n" or "N" or "off" or "Off" or "OFF"))
+        {
+            return JsonValue.Create(false);
+        }
+
+        return (schema == YamlSchema.Yaml11 ? Yaml11Number(value.Replace("_", string.Empty, StringComparison.Ordinal)) : Core12Number(value)) ?? JsonValue.Create(value);
+    }
+
+    private static JsonNode? Core12Number(string value)
+    {
         if (Core12Int().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
         {
             return JsonValue.Create(l);
         }
 
-        return Float().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
-            ? JsonValue.Create(d)
-            : JsonValue.Create(value);
+        return Float().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? JsonValue.Create(d) : null;
     }
 
-    private static JsonNode? Yaml11Scalar(YamlScalarNode scalar)
+    private static JsonNode? Yaml11Number(string digits)
     {
-        var value = scalar.Value ?? string.Empty;
-        if (scalar.Style is not ScalarStyle.Plain)
-        {
-            return JsonValue.Create(value);
-        }
-
-        switch (value)
-        {
-            case "" or "~" or "null" or "Null" or "NULL":
-                return null;
-            case "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "y" or "Y" or "on" or "On" or "ON":
-                return JsonValue.Create(true);
-            case "false" or "False" or "FALSE" or "no" or "No" or "NO" or "n" or "N" or "off" or "Off" or "OFF":
-                return JsonValue.Create(false);
-        }
-
-        var digits = value.Replace("_", string.Empty, StringComparison.Ordinal);
         if (Yaml11Octal().IsMatch(digits))
         {
             return JsonValue.Create((digits.StartsWith('-') ? -1 : 1) * System.Convert.ToInt64(digits.TrimStart('-', '+'), 8));
@@ -175,9 +166,7 @@ public static partial class YamlJson
             return JsonValue.Create(l);
         }
 
-        return Float().IsMatch(digits) && double.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
-            ? JsonValue.Create(d)
-            : JsonValue.Create(value);
+        return Float().IsMatch(digits) && double.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? JsonValue.Create(d) : null;
     }
 
     [GeneratedRegex("^[-+]?[0-9]+$")]
