@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Restore;
+using Talm.Recovery.Systemd;
 using Talm.Recovery.Unattended;
 
 namespace Talm.Cli.Commands;
@@ -12,8 +14,8 @@ internal static class UnattendedRestoreCommand
         new Option<bool>("--unattended")
         {
             Description = "One command for the whole restore: roll the OS back if the upgrade changed it, restore the files, and install a one-shot systemd unit " +
-                          "(talm-restore.service) that continues after the reboot and records the result in <dir>/restore-result.json and the ConfigMap " +
-                          "openshift-talo-backup/talm-recovery-result. With --resume: what that unit runs",
+                          $"({RestoreUnit.Name}) that continues after the reboot and records the result in <dir>/{BackupLayout.RestoreResult} and the ConfigMap " +
+                          $"{ResultConfigMap.Namespace}/{ResultConfigMap.Name}. With --resume: what that unit runs",
         },
         new Option<bool>("--reboot") { Description = "With --unattended: reboot as soon as the unit is installed" });
 

@@ -11,8 +11,8 @@ namespace Talm.Recovery.Unattended;
 /// </summary>
 public static class ResultConfigMap
 {
-    /// <summary>The backup Job's namespace on the spoke (the hub's SpokeNames.BackupNamespace; a test keeps the two equal).</summary>
-    public const string Namespace = "openshift-talo-backup";
+    /// <summary>The backup Job's namespace on the spoke.</summary>
+    public const string Namespace = Talm.Api.Rhacm.SpokeNames.BackupNamespace;
 
     public const string Name = "talm-recovery-result";
 
