@@ -144,7 +144,8 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
 
     private async Task<UnattendedOutcome> ContinueAsync(CancellationToken cancellationToken)
     {
-        var previous = _results.TryRead();
+        // The record of this restore's arming; one of an earlier, finished restore is not carried on.
+        var previous = _results.TryRead() is { Finished: false } armed ? armed : null;
         await DisarmAsync().ConfigureAwait(false);
         var running = Basis(previous) with
         {
