@@ -36,7 +36,19 @@ public sealed class LocalEtcd : IAsyncDisposable, IDisposable
         for (var attempt = 1; ; attempt++)
         {
             var etcd = Launch(dataDir, options);
-            if (await etcd.WaitReadyAsync(options.StartTimeout, cancellationToken).ConfigureAwait(false))
+            bool ready;
+            try
+            {
+                ready = await etcd.WaitReadyAsync(options.StartTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Interrupted while it starts: it must not outlive the caller.
+                await etcd.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            if (ready)
             {
                 return etcd;
             }
