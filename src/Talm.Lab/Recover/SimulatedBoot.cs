@@ -1,4 +1,4 @@
-using Talm.Lab.Spokes;
+using Talm.Recovery.Processes;
 
 namespace Talm.Lab.Recover;
 
@@ -6,7 +6,7 @@ namespace Talm.Lab.Recover;
 /// What systemd starts of the administrator's one-shot units when a lab node boots: every unit file in the host's
 /// <c>/etc/systemd/system</c> that is enabled (a link to it in a <c>.wants</c> directory there, as
 /// <c>systemctl enable</c> makes) and has <c>Type=oneshot</c>, running its ExecStartPre, ExecStart and ExecStartPost
-/// commands in order with its <c>Environment=</c> over the node's environment, a failing command ending the unit
+/// commands in order with its <c>Environment=</c> over the node's (and nothing of the caller's), a failing command ending the unit
 /// unless its line starts with <c>-</c>. The node's other services are the node tools' stand-ins.
 /// </summary>
 public static class SimulatedBoot
@@ -23,8 +23,16 @@ public static class SimulatedBoot
                 continue;
             }
 
-            var environment = new Dictionary<string, string>(nodeEnvironment, StringComparer.Ordinal);
-            foreach (var (key, value) in unit.Environment())
+            // systemd starts a unit with its own environment, not its caller's: nothing of the lab's process leaks in
+            // (a KUBECONFIG the unit forgot would be found missing here too). DOTNET_ROOT is kept: it says where this
+            // machine's .NET runtime is, as the node's system configuration would.
+            var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var key in System.Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k != "DOTNET_ROOT"))
+            {
+                environment[key] = null;
+            }
+
+            foreach (var (key, value) in nodeEnvironment.Concat(unit.Environment()))
             {
                 environment[key] = value;
             }
@@ -35,8 +43,8 @@ public static class SimulatedBoot
             foreach (var command in new[] { "ExecStartPre", "ExecStart", "ExecStartPost" }.SelectMany(unit.Exec))
             {
                 commands.Add(command);
-                var r = await ChildProcess.RunAsync(command.Program, command.Arguments, ct, environment, logFile);
-                output.Append(r.Output).Append(r.Error);
+                var r = await new ProcessRunner(environment: environment, transcript: logFile).TryRunAsync(command.Program, command.Arguments, ct);
+                output.Append(r.StandardOutput).Append(r.StandardError);
                 if (r.ExitCode != 0 && !command.IgnoreFailure)
                 {
                     exit = r.ExitCode;
