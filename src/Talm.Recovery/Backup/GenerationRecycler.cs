@@ -48,4 +48,26 @@ internal static class GenerationRecycler
         Posix.Rename(previousRoot, recycleDir);
         return own.Count;
     }
+
+    /// <summary>
+    /// Paths of <paramref name="generation"/>'s files and symlinks that are the same inode as the same path in
+    /// <paramref name="currentRoot"/>: what a generation other than the one the new backup linked from shares with it
+    /// (an older restore point leaving the <c>--keep</c> window), found by lstat since no copier recorded it.
+    /// </summary>
+    public static IReadOnlySet<string> SharedByInode(string generationRoot, BackupManifest generation, string currentRoot, int parallelism)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        var shared = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        var names = generation.Entries.Where(e => e.Kind != EntryKind.Directory).Select(e => e.Path).ToList();
+        Workers.Run(names, Math.Max(1, parallelism), rel =>
+        {
+            var old = Posix.TryLStat(Path.Combine(generationRoot, rel));
+            var now = old is null ? null : Posix.TryLStat(Path.Combine(currentRoot, rel));
+            if (now is not null && now.Inode == old!.Inode && now.Device == old.Device)
+            {
+                shared[rel] = 0;
+            }
+        });
+        return shared.Keys.ToHashSet(StringComparer.Ordinal);
+    }
 }
