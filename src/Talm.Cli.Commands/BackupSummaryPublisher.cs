@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Talm.Api.Cgu;
+using Talm.Api.Rhacm;
 using Talm.Recovery.Backup;
 
 namespace Talm.Cli.Commands;
@@ -20,7 +21,7 @@ namespace Talm.Cli.Commands;
 public static class BackupSummaryPublisher
 {
     /// <summary>The reference's backup Job, when the pod's host name does not say.</summary>
-    public const string DefaultJob = "backup-agent";
+    public const string DefaultJob = SpokeNames.BackupAgent;
 
     /// <summary>Where a kubelet mounts the pod's service account (token, ca.crt, namespace).</summary>
     public const string ServiceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -93,7 +94,7 @@ public static class BackupSummaryPublisher
             var server = new Uri($"https://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}");
             var token = (await File.ReadAllTextAsync(tokenFile, ct).ConfigureAwait(false)).Trim();
             var nsFile = Path.Combine(ServiceAccountDir, "namespace");
-            var ns = File.Exists(nsFile) ? (await File.ReadAllTextAsync(nsFile, ct).ConfigureAwait(false)).Trim() : "openshift-talo-backup";
+            var ns = File.Exists(nsFile) ? (await File.ReadAllTextAsync(nsFile, ct).ConfigureAwait(false)).Trim() : SpokeNames.BackupNamespace;
             using var handler = ClusterHandler(Path.Combine(ServiceAccountDir, "ca.crt"));
             using var http = new HttpClient(handler);
             var job = JobOfPod(Environment.GetEnvironmentVariable("HOSTNAME") ?? Environment.MachineName);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Talm.Api.Cgu;
+using Talm.Api.Rhacm;
 using Talm.Lab.Hub;
 
 namespace Talm.Lab.Spokes;
@@ -23,7 +24,7 @@ public sealed class FastSpoke : SimulatedSpoke
     protected override async Task<int> RunJobPodAsync(JsonObject job, CancellationToken ct)
     {
         var args = Json.Strings(Json.At(job, "spec", "template", "spec", "containers", "0", "args"));
-        var isBackup = Json.Name(job) == "backup-agent" || args.Contains("launchBackup");
+        var isBackup = Json.Name(job) == SpokeNames.BackupAgent || args.Contains("launchBackup");
         if (!isBackup)
         {
             await Delay(_timing.Precache, ct);
