@@ -29,7 +29,7 @@ internal sealed class GenerationWindow(string dir, int keep, int parallelism, IL
         var points = RestorePoints.List(dir);
         foreach (var point in points.Skip(keep).Reverse())
         {
-            logger.LogInformation("Removing restore point {Generation}: --keep {Keep} keeps the newest {Keep} (the new backup included)", point.Id, keep, keep);
+            logger.LogInformation("Removing restore point {Generation}: it is beyond --keep {Keep}, which counts the new backup", point.Id, keep);
             Remove(point.Id);
         }
 
@@ -60,7 +60,8 @@ internal sealed class GenerationWindow(string dir, int keep, int parallelism, IL
     /// <summary>
     /// After the commit: the generations beyond the window leave it; the newest of them (the superseded backup when
     /// N is 1) becomes <paramref name="recycle"/>. <paramref name="previousGeneration"/>, the generation the new backup
-    /// linked from, comes with what the copier knows it shares; any other is compared inode by inode with the current one.
+    /// linked from, comes with what the copier knows it shares; for any other the link counts tell (see
+    /// <see cref="GenerationRecycler.SharedElsewhere"/>).
     /// </summary>
     /// <returns>The generation recycled, or null.</returns>
     public string? Retire(string? previousGeneration, BackupManifest? previous, Func<IReadOnlySet<string>> sharedWithPrevious, string recycle)
@@ -88,9 +89,9 @@ internal sealed class GenerationWindow(string dir, int keep, int parallelism, IL
             return null;
         }
 
-        var shared = linkedFrom ? sharedWithPrevious() : GenerationRecycler.SharedByInode(retired, manifest, points[0].Root, parallelism);
+        var shared = linkedFrom ? sharedWithPrevious() : GenerationRecycler.SharedElsewhere(retired, manifest, parallelism);
         var unlinked = GenerationRecycler.Recycle(retired, manifest, shared, recycle, parallelism);
-        logger.LogDebug("Recycled generation {Generation}: {Unlinked} names of its own unlinked, {Shared} shared with the current backup kept", next.Id, unlinked, shared.Count);
+        logger.LogDebug("Recycled generation {Generation}: {Unlinked} names of its own unlinked, {Shared} names of shared inodes kept", next.Id, unlinked, shared.Count);
         return next.Id;
     }
 
