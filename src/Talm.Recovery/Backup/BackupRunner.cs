@@ -172,10 +172,13 @@ public sealed partial class BackupRunner
             }
 
             _logger.LogInformation("Committed backup {Generation} in {Dir}", generation, _dir);
-            counters.SetPhase("recycling the previous backup");
-            using (timings.Measure("recycle previous"))
+            if (window.Overflowing())
             {
-                window.Retire(previousGeneration, previous, () => copier.SharedWithPrevious, recycle);
+                counters.SetPhase("recycling the previous backup");
+                using (timings.Measure("recycle previous"))
+                {
+                    window.Retire(previousGeneration, previous, () => copier.SharedWithPrevious, recycle);
+                }
             }
 
             counters.SetPhase("done");

@@ -17,6 +17,9 @@ internal sealed class GenerationWindow(string dir, int keep, int parallelism, IL
 
     public int Keep => keep;
 
+    /// <summary>More restore points than the window holds: <see cref="Retire"/> has work to do.</summary>
+    public bool Overflowing() => RestorePoints.List(dir).Count > keep;
+
     /// <summary>The restore points older than the current one, newest first.</summary>
     public IReadOnlyList<RestorePoint> Older() => [.. RestorePoints.List(dir).Skip(1)];
 
