@@ -22,7 +22,7 @@ public sealed record PreflightRequest
     /// <summary>Leave the views, actions and Jobs in place.</summary>
     public bool Keep { get; init; }
 
-    /// <summary>How often the hub is read while waiting.</summary>
+    /// <summary>How often the hub is read while waiting: every 250 ms for the first 10 s (RHACM answers the first steps at once), then this.</summary>
     public TimeSpan Poll { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long the cleanup waits for RHACM to run its delete actions.</summary>
@@ -170,7 +170,7 @@ public sealed class PreflightRunner(PreflightHub hub, TimeProvider time, TextWri
             {
                 if (intents.Count > 0)
                     await hub.ApplyAsync(intents, ct).ConfigureAwait(false);
-                await Task.Delay(request.Poll, time, ct).ConfigureAwait(false);
+                await Task.Delay(Pause(request, elapsed), time, ct).ConfigureAwait(false);
                 seen = await hub.ObserveAsync(ct).ConfigureAwait(false);
                 hubError = null;
             }
@@ -186,16 +186,18 @@ public sealed class PreflightRunner(PreflightHub hub, TimeProvider time, TextWri
     {
         var start = time.GetTimestamp();
         var left = new HashSet<string>(clusters, StringComparer.Ordinal);
-        IReadOnlyDictionary<string, PreflightObserved> seen = new Dictionary<string, PreflightObserved>(StringComparer.Ordinal);
         try
         {
+            var seen = await hub.ObserveAsync(ct).ConfigureAwait(false);
+            await hub.ApplyAsync(clusters.SelectMany(c => flow.BeginCleanup(c, seen.GetValueOrDefault(c) ?? PreflightObserved.Nothing)), ct).ConfigureAwait(false);
             while (true)
             {
+                await Task.Delay(Pause(request, time.GetElapsedTime(start)), time, ct).ConfigureAwait(false);
                 seen = await hub.ObserveAsync(ct).ConfigureAwait(false);
                 var intents = new List<Intent>();
                 foreach (var cluster in left.ToList())
                 {
-                    var (todo, done) = flow.AdvanceCleanup(cluster, seen.GetValueOrDefault(cluster) ?? PreflightObserved.Nothing);
+                    var (todo, done) = PreflightFlow.AdvanceCleanup(cluster, seen.GetValueOrDefault(cluster) ?? PreflightObserved.Nothing);
                     intents.AddRange(todo);
                     if (done)
                         left.Remove(cluster);
@@ -204,7 +206,6 @@ public sealed class PreflightRunner(PreflightHub hub, TimeProvider time, TextWri
                     await hub.ApplyAsync(intents, ct).ConfigureAwait(false);
                 if (left.Count == 0 || time.GetElapsedTime(start) >= request.CleanupTimeout)
                     break;
-                await Task.Delay(request.Poll, time, ct).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException)
@@ -213,6 +214,9 @@ public sealed class PreflightRunner(PreflightHub hub, TimeProvider time, TextWri
         }
         return [.. clusters.Where(left.Contains)];
     }
+
+    private static TimeSpan Pause(PreflightRequest request, TimeSpan elapsed) =>
+        elapsed < TimeSpan.FromSeconds(10) && request.Poll > TimeSpan.FromMilliseconds(250) ? TimeSpan.FromMilliseconds(250) : request.Poll;
 
     private static string ProgressLine(int total, List<string> open, Dictionary<string, string> waiting, TimeSpan elapsed, TimeSpan timeout, string? hubError)
     {

@@ -192,11 +192,10 @@ public sealed class PreflightFlow
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     /// <summary>
-    /// The step of the cleanup: the views and the actions that made things go; two actions delete the
-    /// namespace (the Job, its pod and account with it) and the binding; once RHACM ran them they go too.
-    /// Done when nothing of the pre-flight is left on the hub.
+    /// The cleanup's first step: the views and the actions that made things go, and two actions delete the
+    /// namespace (the Job, its pod and account with it) and the binding on the cluster.
     /// </summary>
-    public (IReadOnlyList<Intent> Intents, bool Done) AdvanceCleanup(string cluster, PreflightObserved seen)
+    public IReadOnlyList<Intent> BeginCleanup(string cluster, PreflightObserved seen)
     {
         ArgumentNullException.ThrowIfNull(seen);
         var intents = new List<Intent>();
@@ -210,30 +209,37 @@ public sealed class PreflightFlow
             if (seen.Actions.ContainsKey(name))
                 intents.Add(new DeleteIntent(Kinds.ManagedClusterAction, cluster, name));
         }
+        foreach (var name in SpokeNames.PreflightDeleteActions)
+        {
+            // One of these not run yet deletes the same thing: it stays. One that ran already is made anew.
+            if (seen.Actions.ContainsKey(name) && Completed(seen, name) is null)
+                continue;
+            if (seen.Actions.ContainsKey(name))
+                intents.Add(new DeleteIntent(Kinds.ManagedClusterAction, cluster, name));
+            var body = name == SpokeNames.PreflightNsDelete
+                ? SpokeResources.Delete(cluster, name, "namespace", SpokeNames.PreflightNamespace)
+                : SpokeResources.Delete(cluster, name, "clusterrolebinding", SpokeNames.PreflightAgent);
+            Ensure(PreflightObserved.Nothing, intents, body);
+        }
+        return intents;
+    }
+
+    /// <summary>The cleanup's next steps: each delete action goes once RHACM ran it. Done when none is left.</summary>
+    public static (IReadOnlyList<Intent> Intents, bool Done) AdvanceCleanup(string cluster, PreflightObserved seen)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        var intents = new List<Intent>();
         var done = true;
         foreach (var name in SpokeNames.PreflightDeleteActions)
         {
-            if (seen.Actions.TryGetValue(name, out var action) && RunOf(action.Metadata) != Run)
-                intents.Add(new DeleteIntent(Kinds.ManagedClusterAction, cluster, name)); // an earlier run's: made again below, next step
-            else if (action is null)
-                Ensure(seen, intents, name == SpokeNames.PreflightNsDelete
-                    ? SpokeResources.Delete(cluster, name, "namespace", SpokeNames.PreflightNamespace)
-                    : SpokeResources.Delete(cluster, name, "clusterrolebinding", SpokeNames.PreflightAgent));
-            else if (Completed(seen, name) is not null)
-            {
-                intents.Add(new DeleteIntent(Kinds.ManagedClusterAction, cluster, name));
+            if (!seen.Actions.ContainsKey(name))
                 continue;
-            }
-            done = false;
+            if (Completed(seen, name) is not null)
+                intents.Add(new DeleteIntent(Kinds.ManagedClusterAction, cluster, name));
+            else
+                done = false;
         }
         return (intents, done);
-    }
-
-    /// <summary>Whether the cleanup left anything for RHACM to do: the delete actions that did not run yet.</summary>
-    public static IReadOnlyList<string> PendingCleanup(PreflightObserved seen)
-    {
-        ArgumentNullException.ThrowIfNull(seen);
-        return [.. SpokeNames.PreflightDeleteActions.Where(seen.Actions.ContainsKey)];
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
