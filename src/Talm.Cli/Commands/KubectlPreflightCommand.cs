@@ -21,9 +21,14 @@ public static class KubectlPreflightCommand
     /// <summary>The pre-flight could not run: no such CGU, no clusters to check, no RHACM, no image, the hub refused.</summary>
     public const int CouldNotRun = 3;
 
+    public const string Name = "preflight";
+
+    /// <summary>How long the clusters' cleanup may take after Ctrl+C or SIGTERM before the process ends anyway.</summary>
+    public static readonly TimeSpan InterruptGrace = PreflightRequest.DefaultCleanupTimeout + TimeSpan.FromSeconds(20);
+
     public static Command Build()
     {
-        var command = new Command("preflight",
+        var command = new Command(Name,
             "Check, before the window, that each cluster a ClusterGroupUpgrade would back up can take its backup: the agent's pre-flight " +
             "(launchBackup --dry-run: space needed and free, etcd, the previous backup, the pin) runs there in a Job made through RHACM, " +
             "as the operator makes the backup's; nothing is written on the nodes. " +

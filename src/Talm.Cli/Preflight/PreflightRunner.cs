@@ -26,7 +26,9 @@ public sealed record PreflightRequest
     public TimeSpan Poll { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long the cleanup waits for RHACM to run its delete actions.</summary>
-    public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan CleanupTimeout { get; init; } = DefaultCleanupTimeout;
+
+    public static readonly TimeSpan DefaultCleanupTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>How often a line says what is still awaited.</summary>
     public TimeSpan ProgressEvery { get; init; } = TimeSpan.FromSeconds(10);
@@ -102,6 +104,8 @@ public sealed class PreflightRunner(PreflightHub hub, TimeProvider time, TextWri
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             interrupted = true;
+            if (!request.Keep && touched.Count > 0)
+                await progress.WriteLineAsync($"preflight: interrupted; removing what it made on the clusters (up to {KubectlDuration.Format(request.CleanupTimeout)})").ConfigureAwait(false);
         }
         finally
         {
