@@ -118,7 +118,7 @@ public sealed class LabRunner
             _view.Note($"Created ClusterGroupUpgrade {cguNs}/{cguName}.");
             if (Json.At(cgu, "spec", "enable")?.GetValueKind() == System.Text.Json.JsonValueKind.False)
             {
-                _view.Note($"It is not enabled. Check before the window that each cluster can take its backup (docs/hub.md, Pre-flight):  " +
+                _view.Note($"It is not enabled. Check before the window that each cluster can take its backup (docs/hub.md, kubectl talm preflight):  " +
                            $"KUBECONFIG={hub.KubeconfigPath} kubectl talm preflight {cguName} -n {cguNs} --image {EmbeddedBackend.RecoveryImage}");
                 _view.Note($"then enable it and this run follows the upgrade:  " +
                            $"KUBECONFIG={hub.KubeconfigPath} kubectl patch cgu {cguName} -n {cguNs} --type merge -p '{{\"spec\":{{\"enable\":true}}}}'");
