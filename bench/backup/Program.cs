@@ -20,6 +20,7 @@ var series = 10;
 var profileName = "sno";
 string[] modes = ["cold", "warm"];
 var talmExtra = new List<string>();
+string? agent = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -39,6 +40,9 @@ for (var i = 0; i < args.Length; i++)
         case "--cold":
             modes = ["cold"];
             break;
+        case "--agent":
+            agent = Path.GetFullPath(args[++i]);
+            break;
         case "--":
             talmExtra.AddRange(args[(i + 1)..]);
             i = args.Length;
@@ -53,7 +57,14 @@ var profile = SandboxProfile.ByName(profileName);
 var hostRoot = Path.Combine(work, profile.Name); // short: podman refuses a run root over 50 characters
 var trash = Path.Combine(work, "trash");
 Directory.CreateDirectory(work);
-var talm = Path.Combine(AppContext.BaseDirectory, "talm.dll");
+// What runs on a node is the recovery image's talm-recovery (trimmed, ReadyToRun, one file; scripts/publish-recovery.sh);
+// without --agent, the framework-dependent talm.dll of this build, which JIT-compiles more at start.
+var talm = agent ?? Path.Combine(AppContext.BaseDirectory, "talm.dll");
+if (!File.Exists(talm))
+{
+    Console.Error.WriteLine($"no agent at {talm}: run scripts/publish-recovery.sh, or leave out --agent to use this build's talm.dll");
+    return 2;
+}
 if (Directory.Exists(trash))
 {
     Console.WriteLine("removing the trash a stopped run left (the first timed runs may be slower: freshly freed inodes)");
@@ -72,6 +83,7 @@ if (!File.Exists(Path.Combine(hostRoot, SandboxSeed.FileName)))
 var (files, bytes) = HostFiles.Census(hostRoot);
 var etcdDb = new FileInfo(Path.Combine(hostRoot, "var/lib/etcd/member/snap/db")).Length;
 Console.WriteLine($"host ({profile.Name}): {files} files, {Size(bytes)} in /etc + /usr/local + /var/lib/kubelet; etcd db {Size(etcdDb)}");
+Console.WriteLine($"talm: {(talm.EndsWith(".dll", StringComparison.Ordinal) ? "dotnet " : "")}{talm}");
 Console.WriteLine($"{rounds} rounds x {string.Join(" + ", modes)} page cache, {series} backups of the unchanged host per round, {Environment.ProcessorCount} CPUs" +
     (talmExtra.Count > 0 ? $", talm options: {string.Join(' ', talmExtra)}" : ""));
 var limitSource = await DeviceLimit.PrepareAsync(work, bytes);

@@ -78,12 +78,16 @@ internal static partial class Runs
         return new Run(commands, clock.Elapsed, 0, null, null) { Snapshot = snapshot };
     }
 
-    /// <summary><c>dotnet talm.dll recovery backup --verbose</c> as a child process, timed to its exit (its backup durable and committed).</summary>
+    /// <summary>
+    /// <c>talm-recovery recovery backup --verbose</c> (or <c>dotnet talm.dll ...</c> when <paramref name="talm"/> is a .dll)
+    /// as a child process, timed to its exit (its backup durable and committed).
+    /// </summary>
     public static async Task<Run> TalmAsync(string talm, string host, string dir, Uri etcd, IEnumerable<string> extra, string log)
     {
         var clock = Stopwatch.StartNew();
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])[talm, "recovery", "backup", "--host-root", host, "--dir", dir, "--etcd-endpoint", etcd.ToString(), "--space-margin", "0", "--verbose", .. extra])
+        var dll = talm.EndsWith(".dll", StringComparison.Ordinal);
+        var info = new ProcessStartInfo(dll ? "dotnet" : talm) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])[.. dll ? [talm] : Array.Empty<string>(), "recovery", "backup", "--host-root", host, "--dir", dir, "--etcd-endpoint", etcd.ToString(), "--space-margin", "0", "--verbose", .. extra])
         {
             info.ArgumentList.Add(a);
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Talm.Api.Cgu;
+using Talm.Api.Rhacm;
 using Talm.Recovery.Backup;
 
 namespace Talm.Cli.Commands;
@@ -12,7 +13,7 @@ namespace Talm.Cli.Commands;
 public static class BackupSummaryPublisher
 {
     /// <summary>The reference's backup Job, when the pod's host name does not say.</summary>
-    public const string DefaultJob = "backup-agent";
+    public const string DefaultJob = SpokeNames.BackupAgent;
 
     /// <summary>The facts of a completed backup.</summary>
     public static BackupDetails Summarize(BackupOutcome outcome)
@@ -53,7 +54,7 @@ public static class BackupSummaryPublisher
 
     /// <summary>Publishes where this pod can (<see cref="JobAnnotations.PublishAsync"/>); never fails the backup.</summary>
     public static Task PublishAsync(BackupDetails details, ILogger log, CancellationToken ct) =>
-        JobAnnotations.PublishAsync(MergePatch(details), "backup summary", DefaultJob, log, ct);
+        JobAnnotations.PublishAsync(MergePatch(details), "backup summary", SpokeNames.BackupNamespace, DefaultJob, log, ct);
 
     /// <summary>Merges the patch into the Job; a refusal is a warning (<see cref="JobAnnotations.PatchJobAsync"/>).</summary>
     public static Task PatchJobAsync(HttpClient http, Uri server, string? token, string ns, string job, string patch, ILogger log, CancellationToken ct) =>

@@ -31,9 +31,10 @@ public static class JobAnnotations
     /// <summary>
     /// Publishes the patch where this pod can: the lab's patch file, else the API server of the cluster it runs
     /// in; elsewhere nothing. <paramref name="what"/> names it in the log ("backup summary"); a pod whose name
-    /// does not say its Job is taken for <paramref name="defaultJob"/>.
+    /// does not say its Job is taken for <paramref name="defaultJob"/>, one without its namespace file to run in
+    /// <paramref name="defaultNamespace"/>.
     /// </summary>
-    public static async Task PublishAsync(string patch, string what, string defaultJob, ILogger log, CancellationToken ct)
+    public static async Task PublishAsync(string patch, string what, string defaultNamespace, string defaultJob, ILogger log, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(log);
         try
@@ -57,7 +58,7 @@ public static class JobAnnotations
             var server = new Uri($"https://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}");
             var token = (await File.ReadAllTextAsync(tokenFile, ct).ConfigureAwait(false)).Trim();
             var nsFile = Path.Combine(ServiceAccountDir, "namespace");
-            var ns = File.Exists(nsFile) ? (await File.ReadAllTextAsync(nsFile, ct).ConfigureAwait(false)).Trim() : "openshift-talo-backup";
+            var ns = File.Exists(nsFile) ? (await File.ReadAllTextAsync(nsFile, ct).ConfigureAwait(false)).Trim() : defaultNamespace;
             using var handler = ClusterHandler(Path.Combine(ServiceAccountDir, "ca.crt"));
             using var http = new HttpClient(handler);
             var job = JobOfPod(Environment.GetEnvironmentVariable("HOSTNAME") ?? Environment.MachineName, defaultJob);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Talm.Api.Agent;
 using Talm.Api.Build;
+using Talm.Api.Rhacm;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Manifest;
@@ -171,7 +172,7 @@ public static class SpokeBackupCommands
         await output.WriteLineAsync(report.Ok ? "pre-flight: the backup can run; nothing was written" : "pre-flight: the backup would not succeed as things are; nothing was written").ConfigureAwait(false);
         // In a hub's pre-flight Job (kubectl talm preflight) the findings go to the hub on the Job, as a backup's summary does.
         if (inJob)
-            await JobAnnotations.PublishAsync(JobAnnotations.MergePatch(PreflightReport.Annotation, report.ToAnnotation()), "pre-flight report", PreflightReport.Job, logger, ct).ConfigureAwait(false);
+            await JobAnnotations.PublishAsync(JobAnnotations.MergePatch(PreflightReport.Annotation, report.ToAnnotation()), "pre-flight report", SpokeNames.PreflightNamespace, SpokeNames.PreflightAgent, logger, ct).ConfigureAwait(false);
         return report.ExitCode;
     }
 

@@ -107,7 +107,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     public static void ApplyManifestFile(ObjectService service, string file)
     {
         ArgumentNullException.ThrowIfNull(service);
-        var docs = YamlJson.ParseAll(File.ReadAllText(file)).OfType<JsonObject>()
+        var docs = YamlBody.ParseAll(File.ReadAllText(file)).OfType<JsonObject>()
             .OrderBy(d => JsonUtil.Str(d, "kind") == "CustomResourceDefinition" ? 0 : 1).ToList();
         foreach (var doc in docs)
         {

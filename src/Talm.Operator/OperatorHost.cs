@@ -46,7 +46,7 @@ public sealed class OperatorHost : IDisposable
         var mapper = new CguEventMapper(Caches.Cgus);
         foreach (var informer in Caches.Informers)
         {
-            if (!options.ReactToSpokeObjects && (informer.Kind == ResourceKind.ManagedClusterView || informer.Kind == ResourceKind.ManagedClusterAction))
+            if (!options.ReactToSpokeObjects && (informer.Kind == WatchedKind.ManagedClusterView || informer.Kind == WatchedKind.ManagedClusterAction))
                 continue;
             informer.AddHandler(change =>
             {

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Talm.KubeApi.Json;
+using Talm.Api.Json;
 
 namespace Talm.Bundle.Tests;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
+using Talm.Api.Meta;
 using Talm.KubeApi;
 using Talm.Lab.Hub;
 using Talm.Lab.Rhacm;
@@ -47,16 +48,16 @@ public sealed class KubectlPreflightTests : IAsyncLifetime
         _spokes["cnfdb5"] = new FastSpoke("cnfdb5", new SpokeFaults(Unreachable: true), timing, TimeProvider.System);
         _spokes["cnfdb3"].MarkCompliant(Ns + "." + HubObjects.PolicyName); // RHACM reports it Compliant: no upgrade, no backup
         _rhacm = new SimulatedRhacm(_hub, _spokes, TimeProvider.System, NullLogger.Instance).RunAsync(_stop.Token);
-        await _hub.CreateAsync(HubKind.Namespace, HubObjects.Namespace(Ns), default);
+        await _hub.CreateAsync(Kinds.Namespace, HubObjects.Namespace(Ns), default);
         foreach (var n in _spokes.Keys)
         {
-            await _hub.CreateAsync(HubKind.Namespace, HubObjects.Namespace(n), default);
-            await _hub.CreateAsync(HubKind.ManagedCluster, HubObjects.ManagedCluster(n), default);
+            await _hub.CreateAsync(Kinds.Namespace, HubObjects.Namespace(n), default);
+            await _hub.CreateAsync(Kinds.ManagedCluster, HubObjects.ManagedCluster(n), default);
         }
-        await _hub.CreateAsync(HubKind.Policy, HubObjects.PlatformUpgradePolicy(), default);
-        await _hub.CreateAsync(HubKind.Placement, HubObjects.GroupPlacement(), default);
-        await _hub.CreateAsync(HubKind.PlacementBinding, HubObjects.GroupPlacementBinding(), default);
-        await WaitForAsync(async () => Json.Items(Json.At(await _hub.GetAsync(HubKind.Policy, Ns, HubObjects.PolicyName, default), "status", "status")).Count() == _spokes.Count);
+        await _hub.CreateAsync(Kinds.Policy, HubObjects.PlatformUpgradePolicy(), default);
+        await _hub.CreateAsync(Kinds.Placement, HubObjects.GroupPlacement(), default);
+        await _hub.CreateAsync(Kinds.PlacementBinding, HubObjects.GroupPlacementBinding(), default);
+        await WaitForAsync(async () => Json.Items(Json.At(await _hub.GetAsync(Kinds.Policy, Ns, HubObjects.PolicyName, default), "status", "status")).Count() == _spokes.Count);
         await CguAsync("window", "cnfdb1", "cnfdb2", "cnfdb3", "cnfdb5");
         File.CreateSymbolicLink(Path.Combine(_bin, "kubectl-talm"), Path.Combine(AppContext.BaseDirectory, "talm"));
     }
@@ -78,7 +79,7 @@ public sealed class KubectlPreflightTests : IAsyncLifetime
         cgu["metadata"]!["name"] = name;
         cgu["apiVersion"] = "ran.openshift.io/v1alpha1";
         cgu["kind"] = "ClusterGroupUpgrade";
-        return _hub.CreateAsync(HubKind.ClusterGroupUpgrade, cgu, default);
+        return _hub.CreateAsync(Kinds.ClusterGroupUpgrade, cgu, default);
     }
 
     private async Task<(int Code, string Out, string Err)> KubectlAsync(string kubeconfig, params string[] args)
@@ -98,7 +99,7 @@ public sealed class KubectlPreflightTests : IAsyncLifetime
     private Task<(int Code, string Out, string Err)> PreflightAsync(params string[] args) =>
         KubectlAsync(_server.KubeconfigPath, ["talm", "preflight", .. args]);
 
-    private async Task<IReadOnlyList<JsonNode>> OursAsync(HubKind kind) =>
+    private async Task<IReadOnlyList<JsonNode>> OursAsync(KindInfo kind) =>
         [.. (await _hub.ListAsync(kind, default)).Items.Where(o => Json.Labels(o).ContainsKey("talm.openshift.io/preflight"))];
 
     private static string[] Words(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -133,8 +134,8 @@ public sealed class KubectlPreflightTests : IAsyncLifetime
         Assert.DoesNotContain(lines, l => l.StartsWith("cnfdb3", StringComparison.Ordinal));
 
         // Cleaned up: no pre-flight view or action on the hub, no namespace on the clusters; the backup's objects never touched.
-        Assert.Empty(await OursAsync(HubKind.ManagedClusterView));
-        Assert.Empty(await OursAsync(HubKind.ManagedClusterAction));
+        Assert.Empty(await OursAsync(Kinds.ManagedClusterView));
+        Assert.Empty(await OursAsync(Kinds.ManagedClusterAction));
         foreach (var n in new[] { "cnfdb1", "cnfdb2" })
         {
             Assert.Null(_spokes[n].Get(SpokeObjectKey.Of("namespace", null, "openshift-talo-preflight")));
@@ -168,7 +169,7 @@ public sealed class KubectlPreflightTests : IAsyncLifetime
         Assert.Equal([1, 3, 6, 7], report["checks"]!.AsArray().Select(c => c!["exitCode"]!.GetValue<int>()));
 
         // Kept: the views and actions on the hub, the Job on the cluster with the report on it.
-        Assert.Contains(await OursAsync(HubKind.ManagedClusterView), v => Json.Namespace(v) == "cnfdb1" && Json.Name(v) == "talm-preflight-job-view");
+        Assert.Contains(await OursAsync(Kinds.ManagedClusterView), v => Json.Namespace(v) == "cnfdb1" && Json.Name(v) == "talm-preflight-job-view");
         var job = _spokes["cnfdb2"].Get(SpokeObjectKey.Of("job", "openshift-talo-preflight", "talm-preflight"));
         Assert.Contains("insufficient disk space", Json.Str(job, "metadata", "annotations", "talm.openshift.io/preflight"), StringComparison.Ordinal);
         Assert.Equal(["launchBackup", "--dry-run"], Json.Strings(Json.At(job, "spec", "template", "spec", "containers", "0", "args")));
@@ -179,13 +180,13 @@ public sealed class KubectlPreflightTests : IAsyncLifetime
         Assert.Equal(1, again.Code);
         var fresh = _spokes["cnfdb2"].Get(SpokeObjectKey.Of("job", "openshift-talo-preflight", "talm-preflight"));
         Assert.NotEqual(before, Json.Str(fresh, "metadata", "uid"));
-        var runs = (await OursAsync(HubKind.ManagedClusterAction)).Concat(await OursAsync(HubKind.ManagedClusterView))
+        var runs = (await OursAsync(Kinds.ManagedClusterAction)).Concat(await OursAsync(Kinds.ManagedClusterView))
             .Select(o => Json.Str(o, "metadata", "annotations", "talm.openshift.io/preflight-run")).Distinct().ToList();
         Assert.Single(runs);
         var last = await PreflightAsync("window", "-n", Ns, "--image", Image);
         Assert.Equal(1, last.Code);
-        Assert.Empty(await OursAsync(HubKind.ManagedClusterView));
-        Assert.Empty(await OursAsync(HubKind.ManagedClusterAction));
+        Assert.Empty(await OursAsync(Kinds.ManagedClusterView));
+        Assert.Empty(await OursAsync(Kinds.ManagedClusterAction));
         Assert.Null(_spokes["cnfdb2"].Get(SpokeObjectKey.Of("namespace", null, "openshift-talo-preflight")));
     }
 
@@ -197,7 +198,7 @@ public sealed class KubectlPreflightTests : IAsyncLifetime
         Assert.True(code == 1, $"exit {code}\n{output}\n{error}");
         Assert.StartsWith("cnfdb4 timed out - - - - - no answer within 5s (last: the Job runs)", string.Join(' ', Words(Row(output, "cnfdb4"))), StringComparison.Ordinal);
         Assert.Null(_spokes["cnfdb4"].Get(SpokeObjectKey.Of("namespace", null, "openshift-talo-preflight")));
-        Assert.Empty(await OursAsync(HubKind.ManagedClusterAction));
+        Assert.Empty(await OursAsync(Kinds.ManagedClusterAction));
     }
 
     [Fact]
@@ -221,11 +222,11 @@ public sealed class KubectlPreflightTests : IAsyncLifetime
         // A hub without RHACM: said so before anything is made.
         await using var bare = await KubeApiServer.StartAsync(new KubeApiServerOptions { ManifestFiles = Crds(rhacm: false) });
         var bareHub = HubClient.FromKubeconfig(bare.KubeconfigPath);
-        await bareHub.CreateAsync(HubKind.Namespace, HubObjects.Namespace(Ns), default);
+        await bareHub.CreateAsync(Kinds.Namespace, HubObjects.Namespace(Ns), default);
         var cgu = HubObjects.DefaultCgu(["cnfdb1"], 1, enable: false);
         cgu["apiVersion"] = "ran.openshift.io/v1alpha1";
         cgu["kind"] = "ClusterGroupUpgrade";
-        await bareHub.CreateAsync(HubKind.ClusterGroupUpgrade, cgu, default);
+        await bareHub.CreateAsync(Kinds.ClusterGroupUpgrade, cgu, default);
         var noRhacm = await KubectlAsync(bare.KubeconfigPath, "talm", "preflight", HubObjects.CguName, "-n", Ns, "--image", Image);
         Assert.Equal(3, noRhacm.Code);
         Assert.Contains("this hub does not serve managedclusters.cluster.open-cluster-management.io", noRhacm.Err, StringComparison.Ordinal);

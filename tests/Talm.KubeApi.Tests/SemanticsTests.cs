@@ -23,13 +23,13 @@ public sealed class SemanticsTests
     [InlineData("!missing", true)]
     [InlineData("missing!=x", true)]
     public void Label_selectors_match_like_kubernetes(string selector, bool expected) =>
-        Assert.Equal(expected, LabelSelector.Parse(selector).Matches(Labels));
+        Assert.Equal(expected, LabelSelectorQuery.Parse(selector).Matches(Labels));
 
     [Theory]
     [InlineData("app in (talm")]
     [InlineData("=x")]
     public void Malformed_label_selectors_are_bad_requests(string selector) =>
-        Assert.Equal(400, Assert.Throws<ApiException>(() => LabelSelector.Parse(selector)).Code);
+        Assert.Equal(400, Assert.Throws<ApiException>(() => LabelSelectorQuery.Parse(selector)).Code);
 
     [Theory]
     [InlineData("/api/v1/namespaces/default/configmaps/x", "configmaps", "default", "x", null)]

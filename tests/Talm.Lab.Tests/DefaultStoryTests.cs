@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Talm.Api.Meta;
 using Talm.Lab.Hub;
 using Talm.Lab.Run;
 using Talm.Lab.Scenario;
@@ -29,10 +30,10 @@ public sealed class DefaultStoryTests
         var result = await lab.RunAsync(options, async (runner, _) =>
         {
             var client = HubClient.FromKubeconfig(runner.Kubeconfig!);
-            hub["policy"] = await client.GetAsync(HubKind.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, default);
-            hub["child1"] = await client.GetAsync(HubKind.Policy, "cnfdb1", HubObjects.GroupNamespace + "." + HubObjects.PolicyName, default);
-            hub["view1"] = await client.GetAsync(HubKind.ManagedClusterView, "cnfdb1", "view-backup-job", default);
-            hub["mc1"] = await client.GetAsync(HubKind.ManagedCluster, "", "cnfdb1", default);
+            hub["policy"] = await client.GetAsync(Kinds.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, default);
+            hub["child1"] = await client.GetAsync(Kinds.Policy, "cnfdb1", HubObjects.GroupNamespace + "." + HubObjects.PolicyName, default);
+            hub["view1"] = await client.GetAsync(Kinds.ManagedClusterView, "cnfdb1", "view-backup-job", default);
+            hub["mc1"] = await client.GetAsync(Kinds.ManagedCluster, "", "cnfdb1", default);
             foreach (var (name, spoke) in runner.Spokes)
             {
                 var full = (FullSpoke)spoke;

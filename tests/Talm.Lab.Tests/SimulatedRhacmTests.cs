@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
+using Talm.Api.Meta;
 using Talm.KubeApi;
 using Talm.Lab.Hub;
 using Talm.Lab.Rhacm;
@@ -29,8 +30,8 @@ public sealed class SimulatedRhacmTests : IAsyncLifetime
         _rhacm = rhacm.RunAsync(_stop.Token);
         foreach (var n in _spokes.Keys)
         {
-            await _hub.CreateAsync(HubKind.Namespace, HubObjects.Namespace(n), default);
-            await _hub.CreateAsync(HubKind.ManagedCluster, HubObjects.ManagedCluster(n), default);
+            await _hub.CreateAsync(Kinds.Namespace, HubObjects.Namespace(n), default);
+            await _hub.CreateAsync(Kinds.ManagedCluster, HubObjects.ManagedCluster(n), default);
         }
     }
 
@@ -77,16 +78,16 @@ public sealed class SimulatedRhacmTests : IAsyncLifetime
                 ["template"] = new JsonObject { ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["args"] = new JsonArray("launchBackup") }) } },
             },
         };
-        await _hub.CreateAsync(HubKind.ManagedClusterAction, Action(cluster, "backup-ns-create", "Create", new JsonObject { ["resource"] = "namespace", ["template"] = ns }), default);
-        await _hub.CreateAsync(HubKind.ManagedClusterAction, Action(cluster, "backup-sa-create", "Create", new JsonObject { ["resource"] = "serviceaccount", ["template"] = sa }), default);
-        await _hub.CreateAsync(HubKind.ManagedClusterView, View(cluster, "view-backup-job", "jobs", "backup-agent", "openshift-talo-backup"), default);
-        await _hub.CreateAsync(HubKind.ManagedClusterAction, Action(cluster, "backup-job-create", "Create", new JsonObject { ["resource"] = "job", ["namespace"] = "openshift-talo-backup", ["template"] = job }), default);
+        await _hub.CreateAsync(Kinds.ManagedClusterAction, Action(cluster, "backup-ns-create", "Create", new JsonObject { ["resource"] = "namespace", ["template"] = ns }), default);
+        await _hub.CreateAsync(Kinds.ManagedClusterAction, Action(cluster, "backup-sa-create", "Create", new JsonObject { ["resource"] = "serviceaccount", ["template"] = sa }), default);
+        await _hub.CreateAsync(Kinds.ManagedClusterView, View(cluster, "view-backup-job", "jobs", "backup-agent", "openshift-talo-backup"), default);
+        await _hub.CreateAsync(Kinds.ManagedClusterAction, Action(cluster, "backup-job-create", "Create", new JsonObject { ["resource"] = "job", ["namespace"] = "openshift-talo-backup", ["template"] = job }), default);
     }
 
     private Task<JsonNode> ViewWhen(string cluster, string view, Func<JsonNode, bool> test, string what) =>
         Eventually.Get(async () =>
         {
-            var v = await _hub.GetAsync(HubKind.ManagedClusterView, cluster, view, default);
+            var v = await _hub.GetAsync(Kinds.ManagedClusterView, cluster, view, default);
             return v is not null && test(v) ? v : null;
         }, what);
 
@@ -100,7 +101,7 @@ public sealed class SimulatedRhacmTests : IAsyncLifetime
         {
             var mc = await Eventually.Get(async () =>
             {
-                var o = await _hub.GetAsync(HubKind.ManagedCluster, "", name, default);
+                var o = await _hub.GetAsync(Kinds.ManagedCluster, "", name, default);
                 return Json.Items(Json.At(o, "status", "conditions")).Any(c => Json.Str(c, "type") == "ManagedClusterConditionAvailable") ? o : null;
             }, $"{name} conditions");
             var available = Json.Items(Json.At(mc, "status", "conditions")).Single(c => Json.Str(c, "type") == "ManagedClusterConditionAvailable");
@@ -124,14 +125,14 @@ public sealed class SimulatedRhacmTests : IAsyncLifetime
 
         var action = await Eventually.Get(async () =>
         {
-            var a = await _hub.GetAsync(HubKind.ManagedClusterAction, "cnfdb1", "backup-sa-create", default);
+            var a = await _hub.GetAsync(Kinds.ManagedClusterAction, "cnfdb1", "backup-sa-create", default);
             return Json.At(a, "status", "conditions") is not null ? a : null;
         }, "action status");
         var done = Json.Items(Json.At(action, "status", "conditions")).Single();
         Assert.Equal(("Completed", "True"), (Json.Str(done, "type"), Json.Str(done, "status")));
 
         // Deleting the namespace on the spoke takes the Job with it: the view says "not found".
-        await _hub.CreateAsync(HubKind.ManagedClusterAction, Action("cnfdb1", "backup-ns-delete", "Delete",
+        await _hub.CreateAsync(Kinds.ManagedClusterAction, Action("cnfdb1", "backup-ns-delete", "Delete",
             new JsonObject { ["resource"] = "namespace", ["name"] = "openshift-talo-backup" }), default);
         var gone = await ViewWhen("cnfdb1", "view-backup-job", v => Json.Str(Processing(v), "status") == "False", "job view not found");
         Assert.EndsWith("not found", Json.Str(Processing(gone), "message"), StringComparison.Ordinal);
@@ -144,7 +145,7 @@ public sealed class SimulatedRhacmTests : IAsyncLifetime
         await CreateBackupObjects("cnfdb3");
         await CreateBackupObjects("cnfdb1");
         await ViewWhen("cnfdb1", "view-backup-job", v => Json.Long(v, "status", "result", "status", "succeeded") == 1, "cnfdb1 job succeeded");
-        var view = await _hub.GetAsync(HubKind.ManagedClusterView, "cnfdb3", "view-backup-job", default);
+        var view = await _hub.GetAsync(Kinds.ManagedClusterView, "cnfdb3", "view-backup-job", default);
         Assert.Null(Json.At(view, "status"));
         Assert.Null(_spokes["cnfdb3"].Get(SpokeObjectKey.Of("namespace", null, "openshift-talo-backup")));
     }
@@ -152,29 +153,29 @@ public sealed class SimulatedRhacmTests : IAsyncLifetime
     [Fact]
     public async Task Policies_propagate_and_an_enforcing_restricted_binding_upgrades_only_its_clusters()
     {
-        await _hub.CreateAsync(HubKind.Namespace, HubObjects.Namespace(HubObjects.GroupNamespace), default);
-        await _hub.CreateAsync(HubKind.Policy, HubObjects.PlatformUpgradePolicy(), default);
-        await _hub.CreateAsync(HubKind.Placement, HubObjects.GroupPlacement(), default);
-        await _hub.CreateAsync(HubKind.PlacementBinding, HubObjects.GroupPlacementBinding(), default);
+        await _hub.CreateAsync(Kinds.Namespace, HubObjects.Namespace(HubObjects.GroupNamespace), default);
+        await _hub.CreateAsync(Kinds.Policy, HubObjects.PlatformUpgradePolicy(), default);
+        await _hub.CreateAsync(Kinds.Placement, HubObjects.GroupPlacement(), default);
+        await _hub.CreateAsync(Kinds.PlacementBinding, HubObjects.GroupPlacementBinding(), default);
         var child = HubObjects.GroupNamespace + "." + HubObjects.PolicyName;
 
         var root = await Eventually.Get(async () =>
         {
-            var p = await _hub.GetAsync(HubKind.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, default);
+            var p = await _hub.GetAsync(Kinds.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, default);
             return Json.Items(Json.At(p, "status", "status")).Count() == 3 ? p : null;
         }, "root policy status for 3 clusters");
         Assert.All(Json.Items(Json.At(root, "status", "status")), e => Assert.Equal("NonCompliant", Json.Str(e, "compliant")));
-        var copy = await _hub.GetAsync(HubKind.Policy, "cnfdb1", child, default);
+        var copy = await _hub.GetAsync(Kinds.Policy, "cnfdb1", child, default);
         Assert.Equal("inform", Json.Str(copy, "spec", "remediationAction"));
         Assert.Equal(child, Json.Labels(copy!)["policy.open-cluster-management.io/root-policy"]);
 
         // What the hub operator does to run a batch: a Placement naming the clusters, bound with enforce.
-        await _hub.CreateAsync(HubKind.Placement, new JsonObject
+        await _hub.CreateAsync(Kinds.Placement, new JsonObject
         {
             ["metadata"] = new JsonObject { ["name"] = "cgu-placement-kuttl", ["namespace"] = HubObjects.GroupNamespace },
             ["spec"] = JsonNode.Parse("""{"predicates":[{"requiredClusterSelector":{"labelSelector":{"matchExpressions":[{"key":"name","operator":"In","values":["cnfdb1"]}]}}}]}"""),
         }, default);
-        await _hub.CreateAsync(HubKind.PlacementBinding, new JsonObject
+        await _hub.CreateAsync(Kinds.PlacementBinding, new JsonObject
         {
             ["metadata"] = new JsonObject { ["name"] = "cgu-placement-kuttl", ["namespace"] = HubObjects.GroupNamespace },
             ["placementRef"] = new JsonObject { ["apiGroup"] = "cluster.open-cluster-management.io", ["kind"] = "Placement", ["name"] = "cgu-placement-kuttl" },
@@ -185,17 +186,17 @@ public sealed class SimulatedRhacmTests : IAsyncLifetime
 
         root = await Eventually.Get(async () =>
         {
-            var p = await _hub.GetAsync(HubKind.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, default);
+            var p = await _hub.GetAsync(Kinds.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, default);
             return Json.Items(Json.At(p, "status", "status")).Any(e => Json.Str(e, "clustername") == "cnfdb1" && Json.Str(e, "compliant") == "Compliant") ? p : null;
         }, "cnfdb1 compliant");
         var byCluster = Json.Items(Json.At(root, "status", "status")).ToDictionary(e => Json.Str(e, "clustername")!, e => Json.Str(e, "compliant"));
         Assert.Equal("NonCompliant", byCluster["cnfdb2"]);
         Assert.Equal("NonCompliant", Json.Str(root, "status", "compliant"));
-        Assert.Equal("enforce", Json.Str(await _hub.GetAsync(HubKind.Policy, "cnfdb1", child, default), "spec", "remediationAction"));
-        Assert.Equal("inform", Json.Str(await _hub.GetAsync(HubKind.Policy, "cnfdb2", child, default), "spec", "remediationAction"));
+        Assert.Equal("enforce", Json.Str(await _hub.GetAsync(Kinds.Policy, "cnfdb1", child, default), "spec", "remediationAction"));
+        Assert.Equal("inform", Json.Str(await _hub.GetAsync(Kinds.Policy, "cnfdb2", child, default), "spec", "remediationAction"));
         var childStatus = await Eventually.Get(async () =>
         {
-            var c = await _hub.GetAsync(HubKind.Policy, "cnfdb1", child, default);
+            var c = await _hub.GetAsync(Kinds.Policy, "cnfdb1", child, default);
             return Json.Str(c, "status", "compliant") == "Compliant" ? c : null;
         }, "child compliant");
         Assert.NotNull(childStatus);

@@ -35,14 +35,14 @@ public sealed class BackupStoryTests : IAsyncLifetime
         Assert.Contains("ran.openshift.io/cleanup-finalizer",
             cgu.GetProperty("metadata").GetProperty("finalizers").EnumerateArray().Select(f => f.GetString()));
         // PreparingToStart cleared leftovers with the two delete actions.
-        await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke1", "backup-ns-delete");
-        await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke1", "backup-crb-delete");
+        await _hub.WaitForAsync(WatchedKind.ManagedClusterAction, "spoke1", "backup-ns-delete");
+        await _hub.WaitForAsync(WatchedKind.ManagedClusterAction, "spoke1", "backup-crb-delete");
 
         // RHACM answers every view the operator asked: the CGU waits for all of them before it reads any.
         foreach (var c in new[] { "spoke1", "spoke2" }) await _hub.NamespaceExistsOnSpokeAsync(c);
         foreach (var c in new[] { "spoke1", "spoke2" })
         {
-            var job = await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, c, "backup-job-create");
+            var job = await _hub.WaitForAsync(WatchedKind.ManagedClusterAction, c, "backup-job-create");
             var container = job.GetProperty("spec").GetProperty("kube").GetProperty("template").GetProperty("spec")
                 .GetProperty("template").GetProperty("spec").GetProperty("containers")[0];
             Assert.Equal(Hub.RecoveryImage, container.GetProperty("image").GetString());
@@ -70,7 +70,7 @@ public sealed class BackupStoryTests : IAsyncLifetime
         await _hub.WaitConditionAsync("cgu", "Progressing", "True", "InProgress", "Remediating non-compliant policies");
         Assert.Equal("spoke1,spoke2", Hub.Plan(cgu));
         // Succeeded backups: views deleted, namespace and binding removed on the spoke.
-        await Eventually.TrueAsync(() => _hub.GetAsync(ResourceKind.ManagedClusterView, "spoke1", "view-backup-job").Result is null, "job view deleted");
+        await Eventually.TrueAsync(() => _hub.GetAsync(WatchedKind.ManagedClusterView, "spoke1", "view-backup-job").Result is null, "job view deleted");
         // The batch starts on the reconcile after Progressing turns True, as the reference's does.
         await Eventually.TrueAsync(() => _hub.PlacementClustersAsync("cgu", "upgrade").Result == "spoke1,spoke2", "the batch in the placement");
 
@@ -113,7 +113,7 @@ public sealed class BackupStoryTests : IAsyncLifetime
         Assert.Contains("talm_backup_bytes_sum 3221225472\n", metrics, StringComparison.Ordinal);
         Assert.Contains("talm_backup_bytes_count 1\n", metrics, StringComparison.Ordinal);
         // spoke2's Job showed only its times: its details hold just those.
-        var spoke2 = (await _hub.GetAsync(ResourceKind.ClusterGroupUpgrade, Hub.CguNs, "cgu"))!.Value.GetProperty("status").GetProperty("backup").GetProperty("details").GetProperty("spoke2");
+        var spoke2 = (await _hub.GetAsync(WatchedKind.ClusterGroupUpgrade, Hub.CguNs, "cgu"))!.Value.GetProperty("status").GetProperty("backup").GetProperty("details").GetProperty("spoke2");
         Assert.Equal("{\"jobSeconds\":120}", spoke2.GetRawText());
     }
 
@@ -177,8 +177,8 @@ public sealed class BackupStoryTests : IAsyncLifetime
         await Task.Delay(500);
         cgu = (await _hub.Cgu("cgu"))!.Value;
         Assert.Equal("PreparingToStart", Hub.BackupState(cgu, "spoke1"));
-        Assert.Empty(await _hub.NamesAsync(ResourceKind.ManagedClusterAction, "spoke1"));
-        Assert.Empty(await _hub.NamesAsync(ResourceKind.ManagedClusterAction, "spoke2"));
+        Assert.Empty(await _hub.NamesAsync(WatchedKind.ManagedClusterAction, "spoke1"));
+        Assert.Empty(await _hub.NamesAsync(WatchedKind.ManagedClusterAction, "spoke2"));
         Assert.True(op.Ready);
     }
 }

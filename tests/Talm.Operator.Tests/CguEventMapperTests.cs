@@ -18,10 +18,10 @@ public sealed class CguEventMapperTests
         return (new CguEventMapper(informerCache), informerCache);
     }
 
-    private static string[] Keys(CguEventMapper mapper, ResourceKind kind, string json) =>
+    private static string[] Keys(CguEventMapper mapper, WatchedKind kind, string json) =>
         [.. mapper.KeysFor(new InformerEvent(kind, WatchEventType.Modified, null, Obj(json))).Order(StringComparer.Ordinal)];
 
-    private static string[] Change(CguEventMapper mapper, ResourceKind kind, WatchEventType type, string? before, string? after) =>
+    private static string[] Change(CguEventMapper mapper, WatchedKind kind, WatchEventType type, string? before, string? after) =>
         [.. mapper.KeysFor(new InformerEvent(kind, type, before is null ? null : Obj(before), after is null ? null : Obj(after))).Order(StringComparer.Ordinal)];
 
     [Fact]
@@ -30,17 +30,17 @@ public sealed class CguEventMapperTests
         var (mapper, _) = Fleet();
         const string Asked = """{"metadata":{"name":"view-backup-job","namespace":"spoke2"}}""";
         const string Answered = """{"metadata":{"name":"view-backup-job","namespace":"spoke2"},"status":{"conditions":[{"type":"Processing","status":"True"}]}}""";
-        Assert.Equal(["ztp/explicit"], Change(mapper, ResourceKind.ManagedClusterView, WatchEventType.Modified, Asked, Answered));
-        Assert.Equal(["ztp/bylabel"], Change(mapper, ResourceKind.ManagedClusterView, WatchEventType.Modified,
+        Assert.Equal(["ztp/explicit"], Change(mapper, WatchedKind.ManagedClusterView, WatchEventType.Modified, Asked, Answered));
+        Assert.Equal(["ztp/bylabel"], Change(mapper, WatchedKind.ManagedClusterView, WatchEventType.Modified,
             """{"metadata":{"name":"view-backup-job","namespace":"spoke9"}}""",
             """{"metadata":{"name":"view-backup-job","namespace":"spoke9"},"status":{"conditions":[{"type":"Processing","status":"False"}]}}"""));
         // Not before RHACM answered, not when only metadata changed, not when it goes: as the reference's predicate.
-        Assert.Empty(Change(mapper, ResourceKind.ManagedClusterView, WatchEventType.Added, null, Asked));
-        Assert.Empty(Change(mapper, ResourceKind.ManagedClusterView, WatchEventType.Modified, Answered,
+        Assert.Empty(Change(mapper, WatchedKind.ManagedClusterView, WatchEventType.Added, null, Asked));
+        Assert.Empty(Change(mapper, WatchedKind.ManagedClusterView, WatchEventType.Modified, Answered,
             """{"metadata":{"name":"view-backup-job","namespace":"spoke2","labels":{"x":"y"}},"status":{"conditions":[{"type":"Processing","status":"True"}]}}"""));
-        Assert.Empty(Change(mapper, ResourceKind.ManagedClusterView, WatchEventType.Deleted, Answered, null));
+        Assert.Empty(Change(mapper, WatchedKind.ManagedClusterView, WatchEventType.Deleted, Answered, null));
         // Actions are not watched: the engine only asks whether one exists.
-        Assert.Empty(Change(mapper, ResourceKind.ManagedClusterAction, WatchEventType.Modified,
+        Assert.Empty(Change(mapper, WatchedKind.ManagedClusterAction, WatchEventType.Modified,
             """{"metadata":{"name":"backup-ns-create","namespace":"spoke2"}}""",
             """{"metadata":{"name":"backup-ns-create","namespace":"spoke2"},"status":{"conditions":[{"type":"Completed","status":"True"}]}}"""));
     }
@@ -49,24 +49,24 @@ public sealed class CguEventMapperTests
     public void A_cluster_change_also_wakes_CGUs_that_select_by_labels()
     {
         var (mapper, _) = Fleet();
-        Assert.Equal(["ztp/bylabel", "ztp/explicit"], Keys(mapper, ResourceKind.ManagedCluster, """{"metadata":{"name":"spoke1"}}"""));
-        Assert.Equal(["ztp/bylabel", "ztp/waiter"], Keys(mapper, ResourceKind.ManagedCluster, """{"metadata":{"name":"spoke3"}}"""));
+        Assert.Equal(["ztp/bylabel", "ztp/explicit"], Keys(mapper, WatchedKind.ManagedCluster, """{"metadata":{"name":"spoke1"}}"""));
+        Assert.Equal(["ztp/bylabel", "ztp/waiter"], Keys(mapper, WatchedKind.ManagedCluster, """{"metadata":{"name":"spoke3"}}"""));
     }
 
     [Fact]
     public void Root_and_child_policies_wake_the_CGUs_managing_them()
     {
         var (mapper, _) = Fleet();
-        Assert.Equal(["ztp/explicit"], Keys(mapper, ResourceKind.Policy, """{"metadata":{"name":"upgrade","namespace":"policies"}}"""));
-        Assert.Equal(["ztp/explicit"], Keys(mapper, ResourceKind.Policy, """{"metadata":{"name":"policies.upgrade","namespace":"spoke1"}}"""));
-        Assert.Empty(Keys(mapper, ResourceKind.Policy, """{"metadata":{"name":"policies.unrelated","namespace":"spoke1"}}"""));
+        Assert.Equal(["ztp/explicit"], Keys(mapper, WatchedKind.Policy, """{"metadata":{"name":"upgrade","namespace":"policies"}}"""));
+        Assert.Equal(["ztp/explicit"], Keys(mapper, WatchedKind.Policy, """{"metadata":{"name":"policies.upgrade","namespace":"spoke1"}}"""));
+        Assert.Empty(Keys(mapper, WatchedKind.Policy, """{"metadata":{"name":"policies.unrelated","namespace":"spoke1"}}"""));
     }
 
     [Fact]
     public void Placements_map_by_label()
     {
         var (mapper, _) = Fleet();
-        Assert.Equal(["ztp/explicit"], Keys(mapper, ResourceKind.Placement,
+        Assert.Equal(["ztp/explicit"], Keys(mapper, WatchedKind.Placement,
             """{"metadata":{"name":"p","namespace":"policies","labels":{"openshift-cluster-group-upgrades/clusterGroupUpgrade":"explicit","openshift-cluster-group-upgrades/clusterGroupUpgradeNamespace":"ztp"}}}"""));
     }
 
@@ -75,15 +75,15 @@ public sealed class CguEventMapperTests
     {
         var (mapper, _) = Fleet();
         const string V1 = """{"metadata":{"name":"explicit","namespace":"ztp","generation":1}}""";
-        Assert.Equal(["ztp/explicit", "ztp/waiter"], Change(mapper, ResourceKind.ClusterGroupUpgrade, WatchEventType.Added, null, V1));
-        Assert.Equal(["ztp/explicit"], Change(mapper, ResourceKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
+        Assert.Equal(["ztp/explicit", "ztp/waiter"], Change(mapper, WatchedKind.ClusterGroupUpgrade, WatchEventType.Added, null, V1));
+        Assert.Equal(["ztp/explicit"], Change(mapper, WatchedKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
             """{"metadata":{"name":"explicit","namespace":"ztp","generation":2}}"""));
-        Assert.Equal(["ztp/explicit"], Change(mapper, ResourceKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
+        Assert.Equal(["ztp/explicit"], Change(mapper, WatchedKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
             """{"metadata":{"name":"explicit","namespace":"ztp","generation":1,"deletionTimestamp":"2026-11-25T10:00:00Z"}}"""));
         // Its own status write wakes only the CGUs it blocks; a label or annotation edit wakes nobody.
-        Assert.Equal(["ztp/waiter"], Change(mapper, ResourceKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
+        Assert.Equal(["ztp/waiter"], Change(mapper, WatchedKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
             """{"metadata":{"name":"explicit","namespace":"ztp","generation":1},"status":{"conditions":[{"type":"Succeeded","status":"True"}]}}"""));
-        Assert.Empty(Change(mapper, ResourceKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
+        Assert.Empty(Change(mapper, WatchedKind.ClusterGroupUpgrade, WatchEventType.Modified, V1,
             """{"metadata":{"name":"explicit","namespace":"ztp","generation":1,"annotations":{"edit":"1"}}}"""));
     }
 }

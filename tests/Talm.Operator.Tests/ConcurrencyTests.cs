@@ -30,7 +30,7 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         var caches = new HubCaches(_hub.Client, NullLoggerFactory.Instance);
         using var stopAll = new CancellationTokenSource();
         var stopCgus = CancellationTokenSource.CreateLinkedTokenSource(stopAll.Token);
-        var cguInformer = caches[ResourceKind.ClusterGroupUpgrade];
+        var cguInformer = caches[WatchedKind.ClusterGroupUpgrade];
         var runs = caches.Informers.Select(i => i.RunAsync(i == cguInformer ? stopCgus.Token : stopAll.Token)).ToList();
         await caches.WhenSynced.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -51,7 +51,7 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         // The operator's view of the CGU freezes while a user edits its spec.
         await stopCgus.CancelAsync();
         await runs[caches.Informers.ToList().IndexOf(cguInformer)];
-        await _hub.PatchAsync(ResourceKind.ClusterGroupUpgrade, Hub.CguNs, "cgu", new JsonObject
+        await _hub.PatchAsync(WatchedKind.ClusterGroupUpgrade, Hub.CguNs, "cgu", new JsonObject
         {
             ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["team"] = "ran" } },
             ["spec"] = new JsonObject { ["batchTimeoutAction"] = "Abort" },
@@ -87,8 +87,8 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         await stopAll.CancelAsync();
         await Task.WhenAll(runs.Append(resumed));
         using var views = new CancellationTokenSource();
-        var viewRun = caches[ResourceKind.ManagedClusterView].RunAsync(views.Token);
-        await _hub.PatchAsync(ResourceKind.ClusterGroupUpgrade, Hub.CguNs, "cgu",
+        var viewRun = caches[WatchedKind.ManagedClusterView].RunAsync(views.Token);
+        await _hub.PatchAsync(WatchedKind.ClusterGroupUpgrade, Hub.CguNs, "cgu",
             new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["team"] = "ran-2" } } });
         await _hub.JobAsync("spoke1", Hub.JobSucceeded());
         await Eventually.TrueAsync(() => caches.Views.Get("spoke1", "view-backup-job")?.Json.GetProperty("status").GetProperty("result")
@@ -114,7 +114,7 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         {
             while (!stop.IsCancellationRequested)
             {
-                await _hub.PatchAsync(ResourceKind.ClusterGroupUpgrade, Hub.CguNs, "cgu",
+                await _hub.PatchAsync(WatchedKind.ClusterGroupUpgrade, Hub.CguNs, "cgu",
                     new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["edit"] = (++edits).ToString(System.Globalization.CultureInfo.InvariantCulture) } } });
                 await Task.Delay(5);
             }

@@ -159,7 +159,7 @@ internal sealed class Hub : IAsyncDisposable
             ["spec"] = new JsonObject { ["hubAcceptsClient"] = true },
         };
         await Client.CustomObjects.CreateClusterCustomObjectAsync(cluster, "cluster.open-cluster-management.io", "v1", "managedclusters");
-        await PatchStatusAsync(ResourceKind.ManagedCluster, null, name, new JsonObject
+        await PatchStatusAsync(WatchedKind.ManagedCluster, null, name, new JsonObject
         {
             ["conditions"] = new JsonArray(new JsonObject
             {
@@ -196,7 +196,7 @@ internal sealed class Hub : IAsyncDisposable
                 },
             },
         });
-        await CreateAsync(ResourceKind.Policy, PolicyNs, new JsonObject
+        await CreateAsync(WatchedKind.Policy, PolicyNs, new JsonObject
         {
             ["apiVersion"] = "policy.open-cluster-management.io/v1",
             ["kind"] = "Policy",
@@ -205,7 +205,7 @@ internal sealed class Hub : IAsyncDisposable
         });
         foreach (var cluster in compliance.Keys)
         {
-            await CreateAsync(ResourceKind.Policy, cluster, new JsonObject
+            await CreateAsync(WatchedKind.Policy, cluster, new JsonObject
             {
                 ["apiVersion"] = "policy.open-cluster-management.io/v1",
                 ["kind"] = "Policy",
@@ -223,7 +223,7 @@ internal sealed class Hub : IAsyncDisposable
     /// <summary>RHACM's part: the root policy's per-cluster compliance, and each child's.</summary>
     public async Task SetComplianceAsync(string policy, Dictionary<string, string> compliance)
     {
-        var current = await GetAsync(ResourceKind.Policy, PolicyNs, policy);
+        var current = await GetAsync(WatchedKind.Policy, PolicyNs, policy);
         var merged = new Dictionary<string, string>(StringComparer.Ordinal);
         if (current?.TryGetProperty("status", out var st) == true && st.TryGetProperty("status", out var list))
             foreach (var e in list.EnumerateArray()) merged[e.GetProperty("clustername").GetString()!] = e.GetProperty("compliant").GetString()!;
@@ -232,13 +232,13 @@ internal sealed class Hub : IAsyncDisposable
         {
             ["clustername"] = p.Key, ["clusternamespace"] = p.Key, ["compliant"] = p.Value,
         })]);
-        await PatchStatusAsync(ResourceKind.Policy, PolicyNs, policy, new JsonObject
+        await PatchStatusAsync(WatchedKind.Policy, PolicyNs, policy, new JsonObject
         {
             ["compliant"] = merged.Values.All(v => v == "Compliant") ? "Compliant" : "NonCompliant",
             ["status"] = entries,
         });
         foreach (var (cluster, state) in compliance)
-            await PatchStatusAsync(ResourceKind.Policy, cluster, $"{PolicyNs}.{policy}", new JsonObject { ["compliant"] = state });
+            await PatchStatusAsync(WatchedKind.Policy, cluster, $"{PolicyNs}.{policy}", new JsonObject { ["compliant"] = state });
     }
 
     public async Task CguAsync(string name, JsonObject spec, Dictionary<string, string>? annotations = null)
@@ -248,7 +248,7 @@ internal sealed class Hub : IAsyncDisposable
             ["name"] = name, ["namespace"] = CguNs,
             ["annotations"] = Obj(annotations ?? new() { ["cluster-group-upgrades-operator/name-suffix"] = "kuttl" }),
         };
-        await CreateAsync(ResourceKind.ClusterGroupUpgrade, CguNs, new JsonObject
+        await CreateAsync(WatchedKind.ClusterGroupUpgrade, CguNs, new JsonObject
         {
             ["apiVersion"] = "ran.openshift.io/v1alpha1", ["kind"] = "ClusterGroupUpgrade", ["metadata"] = meta, ["spec"] = spec,
         });
@@ -264,7 +264,7 @@ internal sealed class Hub : IAsyncDisposable
     /// reconcile (30 s after the previous step, nothing else waking it): while the object is not
     /// there, the fake clock moves on by that much every second of waiting.
     /// </summary>
-    public async Task<JsonElement> WaitForCreatedAsync(ResourceKind kind, string ns, string name, double seconds = 15)
+    public async Task<JsonElement> WaitForCreatedAsync(WatchedKind kind, string ns, string name, double seconds = 15)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         var tick = DateTime.UtcNow.AddMilliseconds(500);
@@ -284,7 +284,7 @@ internal sealed class Hub : IAsyncDisposable
     /// <summary>Waits for the view the operator creates, then fills its status as RHACM would.</summary>
     public async Task AnswerViewAsync(string cluster, string view, JsonObject? result, string? notFoundMessage = null)
     {
-        await WaitForCreatedAsync(ResourceKind.ManagedClusterView, cluster, view);
+        await WaitForCreatedAsync(WatchedKind.ManagedClusterView, cluster, view);
         var condition = result is not null
             ? new JsonObject { ["type"] = "Processing", ["status"] = "True", ["reason"] = "GetResourceProcessing", ["message"] = "Watching resources successfully" }
             : new JsonObject { ["type"] = "Processing", ["status"] = "False", ["reason"] = "GetResourceFailed", ["message"] = notFoundMessage ?? "failed to get resource: not found" };
@@ -292,7 +292,7 @@ internal sealed class Hub : IAsyncDisposable
         var status = new JsonObject { ["conditions"] = new JsonArray(condition) };
         if (result is not null) status["result"] = result;
         // Replace the status whole, as RHACM does: a merge would keep fields of the earlier result.
-        var kind = ResourceKind.ManagedClusterView;
+        var kind = WatchedKind.ManagedClusterView;
         var current = JsonNode.Parse((await WaitForAsync(kind, cluster, view)).GetRawText())!.AsObject();
         current["status"] = status;
         await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(current, kind.Group, kind.Version, cluster, kind.Plural, view);
@@ -337,7 +337,7 @@ internal sealed class Hub : IAsyncDisposable
 
     // ---- reading through the API --------------------------------------------------------
 
-    public async Task<JsonElement?> GetAsync(ResourceKind kind, string? ns, string name)
+    public async Task<JsonElement?> GetAsync(WatchedKind kind, string? ns, string name)
     {
         try
         {
@@ -351,16 +351,16 @@ internal sealed class Hub : IAsyncDisposable
         }
     }
 
-    public async Task<List<string>> NamesAsync(ResourceKind kind, string ns)
+    public async Task<List<string>> NamesAsync(WatchedKind kind, string ns)
     {
         var list = (JsonElement)await Client.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural);
         return [.. list.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("metadata").GetProperty("name").GetString()!).Order(StringComparer.Ordinal)];
     }
 
-    public async Task<JsonElement> WaitForAsync(ResourceKind kind, string? ns, string name, double seconds = 15) =>
+    public async Task<JsonElement> WaitForAsync(WatchedKind kind, string? ns, string name, double seconds = 15) =>
         (await Eventually.ValueAsync(async () => await GetAsync(kind, ns, name), _ => true, $"{kind.Kind} {ns}/{name} to exist", seconds))!.Value;
 
-    public Task<JsonElement?> Cgu(string name) => GetAsync(ResourceKind.ClusterGroupUpgrade, CguNs, name);
+    public Task<JsonElement?> Cgu(string name) => GetAsync(WatchedKind.ClusterGroupUpgrade, CguNs, name);
 
     /// <summary>Waits until the CGU, read through the API, satisfies <paramref name="accept"/>.</summary>
     public async Task<JsonElement> WaitCguAsync(string name, Func<JsonElement, bool> accept, string what, double seconds = 15) =>
@@ -392,7 +392,7 @@ internal sealed class Hub : IAsyncDisposable
     public async Task<string> PlacementClustersAsync(string cgu, string policy)
     {
         var name = $"{cgu}-{policy}-placement-kuttl";
-        var placement = await GetAsync(ResourceKind.Placement, PolicyNs, name);
+        var placement = await GetAsync(WatchedKind.Placement, PolicyNs, name);
         if (placement is null) return "<no placement>";
         var names = new List<string>();
         foreach (var p in placement.Value.GetProperty("spec").TryGetProperty("predicates", out var preds) ? preds.EnumerateArray() : default)
@@ -406,20 +406,20 @@ internal sealed class Hub : IAsyncDisposable
 
     // ---- plumbing ----------------------------------------------------------------------
 
-    public async Task CreateAsync(ResourceKind kind, string? ns, JsonObject body)
+    public async Task CreateAsync(WatchedKind kind, string? ns, JsonObject body)
     {
         if (kind.Namespaced) await Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, kind.Group, kind.Version, ns, kind.Plural);
         else await Client.CustomObjects.CreateClusterCustomObjectAsync(body, kind.Group, kind.Version, kind.Plural);
     }
 
-    public async Task PatchAsync(ResourceKind kind, string? ns, string name, JsonObject patch)
+    public async Task PatchAsync(WatchedKind kind, string? ns, string name, JsonObject patch)
     {
         var p = new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
         if (kind.Namespaced) await Client.CustomObjects.PatchNamespacedCustomObjectAsync(p, kind.Group, kind.Version, ns, kind.Plural, name);
         else await Client.CustomObjects.PatchClusterCustomObjectAsync(p, kind.Group, kind.Version, kind.Plural, name);
     }
 
-    public async Task PatchStatusAsync(ResourceKind kind, string? ns, string name, JsonObject status)
+    public async Task PatchStatusAsync(WatchedKind kind, string? ns, string name, JsonObject status)
     {
         var p = new V1Patch(new JsonObject { ["status"] = status }.ToJsonString(), V1Patch.PatchType.MergePatch);
         if (kind.Namespaced) await Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(p, kind.Group, kind.Version, ns, kind.Plural, name);

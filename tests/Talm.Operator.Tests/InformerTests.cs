@@ -3,6 +3,7 @@ using System.Text.Json;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
+using Talm.Api.Meta;
 using Talm.KubeApi;
 using Talm.Operator.Kube;
 
@@ -10,8 +11,8 @@ namespace Talm.Operator.Tests;
 
 public sealed class InformerTests : IAsyncLifetime
 {
-    private static readonly ResourceKind Widget = new("test.talm.io", "v1", "widgets", "Widget", true);
-    private static readonly ResourceKind Gadget = new("test.talm.io", "v1", "gadgets", "Gadget", false);
+    private static readonly WatchedKind Widget = new(new KindInfo("test.talm.io", "v1", "Widget", "widgets", true));
+    private static readonly WatchedKind Gadget = new(new KindInfo("test.talm.io", "v1", "Gadget", "gadgets", false));
     private static string CrdFile => Path.Combine(AppContext.BaseDirectory, "TestData", "test-kinds-crd.yaml");
 
     private readonly string _dataDir = Directory.CreateTempSubdirectory("talm-informer-").FullName;

@@ -37,8 +37,8 @@ public sealed class InvalidSpecTests : IAsyncLifetime
         Assert.Contains("spec.remediationStrategy.timeout", warning.Message, StringComparison.Ordinal);
 
         // Another CGU created now is not held up either, and fixing the value lets the bad one be validated.
-        await _hub.PatchAsync(ResourceKind.ClusterGroupUpgrade, Hub.CguNs, "good", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["x"] = "y" } } });
-        await _hub.PatchAsync(ResourceKind.ClusterGroupUpgrade, Hub.CguNs, "bad",
+        await _hub.PatchAsync(WatchedKind.ClusterGroupUpgrade, Hub.CguNs, "good", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["x"] = "y" } } });
+        await _hub.PatchAsync(WatchedKind.ClusterGroupUpgrade, Hub.CguNs, "bad",
             new JsonObject { ["spec"] = new JsonObject { ["remediationStrategy"] = new JsonObject { ["timeout"] = 60 } } });
         await _hub.WaitConditionAsync("bad", "Validated", "True", "ValidationCompleted");
         await _hub.WaitConditionAsync("bad", "Progressing", "False", "NotEnabled");

@@ -28,7 +28,7 @@ public sealed class LifecycleTests : IAsyncLifetime
         await _hub.WaitCguAsync("cgu", c => Hub.BackupState(c, "spoke2") == "Active" && Hub.BackupState(c, "spoke1") == "Succeeded", "spoke2 Active");
         // spoke2 then drops off: RHACM marks it unavailable and its view is never updated again. The
         // reference reads a Job still active on an unavailable cluster as an error: the state stays Active.
-        await _hub.PatchStatusAsync(ResourceKind.ManagedCluster, null, "spoke2", new JsonObject
+        await _hub.PatchStatusAsync(WatchedKind.ManagedCluster, null, "spoke2", new JsonObject
         {
             ["conditions"] = new JsonArray(new JsonObject
             {
@@ -61,20 +61,20 @@ public sealed class LifecycleTests : IAsyncLifetime
         await _hub.CguAsync("cgu", BackupStoryTests.BackupSpec("spoke1", "spoke2"));
         await _hub.NamespaceExistsOnSpokeAsync("spoke1");
         await _hub.NamespaceExistsOnSpokeAsync("spoke2");
-        await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke1", "backup-job-create");
-        await _hub.WaitForAsync(ResourceKind.ManagedClusterView, "spoke1", "view-backup-job");
-        Assert.NotEmpty(await _hub.NamesAsync(ResourceKind.Placement, Hub.PolicyNs));
+        await _hub.WaitForAsync(WatchedKind.ManagedClusterAction, "spoke1", "backup-job-create");
+        await _hub.WaitForAsync(WatchedKind.ManagedClusterView, "spoke1", "view-backup-job");
+        Assert.NotEmpty(await _hub.NamesAsync(WatchedKind.Placement, Hub.PolicyNs));
 
         await _hub.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("ran.openshift.io", "v1alpha1", Hub.CguNs, "clustergroupupgrades", "cgu");
 
         await Eventually.TrueAsync(() => _hub.Cgu("cgu").Result is null, "the CGU to be gone (finalizer removed)");
         foreach (var c in new[] { "spoke1", "spoke2" })
         {
-            Assert.Empty(await _hub.NamesAsync(ResourceKind.ManagedClusterView, c));
-            Assert.Equal(["backup-crb-delete", "backup-ns-delete"], await _hub.NamesAsync(ResourceKind.ManagedClusterAction, c));
+            Assert.Empty(await _hub.NamesAsync(WatchedKind.ManagedClusterView, c));
+            Assert.Equal(["backup-crb-delete", "backup-ns-delete"], await _hub.NamesAsync(WatchedKind.ManagedClusterAction, c));
         }
-        Assert.Empty(await _hub.NamesAsync(ResourceKind.Placement, Hub.PolicyNs));
-        Assert.Empty(await _hub.NamesAsync(ResourceKind.PlacementBinding, Hub.PolicyNs));
+        Assert.Empty(await _hub.NamesAsync(WatchedKind.Placement, Hub.PolicyNs));
+        Assert.Empty(await _hub.NamesAsync(WatchedKind.PlacementBinding, Hub.PolicyNs));
     }
 
     [Fact]
@@ -84,8 +84,8 @@ public sealed class LifecycleTests : IAsyncLifetime
         await _hub.CguAsync("cgu", BackupStoryTests.BackupSpec("spoke1", "spoke2"));
         await _hub.NamespaceExistsOnSpokeAsync("spoke1");
         await _hub.NamespaceExistsOnSpokeAsync("spoke2");
-        var jobAction1 = await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke1", "backup-job-create");
-        var jobAction2 = await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke2", "backup-job-create");
+        var jobAction1 = await _hub.WaitForAsync(WatchedKind.ManagedClusterAction, "spoke1", "backup-job-create");
+        var jobAction2 = await _hub.WaitForAsync(WatchedKind.ManagedClusterAction, "spoke2", "backup-job-create");
         await _hub.JobAsync("spoke1", Hub.JobActive());
         await _hub.JobAsync("spoke2", Hub.JobActive());
         var before = await _hub.WaitCguAsync("cgu", c => Hub.BackupState(c, "spoke1") == "Active", "spoke1 Active");
@@ -101,8 +101,8 @@ public sealed class LifecycleTests : IAsyncLifetime
 
         Assert.Equal(startedAt, after.GetProperty("status").GetProperty("backup").GetProperty("startedAt").GetString());
         // The Jobs were not started again: the same action objects, never recreated.
-        Assert.Equal(Uid(jobAction1), Uid(await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke1", "backup-job-create")));
-        Assert.Equal(Uid(jobAction2), Uid(await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke2", "backup-job-create")));
+        Assert.Equal(Uid(jobAction1), Uid(await _hub.WaitForAsync(WatchedKind.ManagedClusterAction, "spoke1", "backup-job-create")));
+        Assert.Equal(Uid(jobAction2), Uid(await _hub.WaitForAsync(WatchedKind.ManagedClusterAction, "spoke2", "backup-job-create")));
         var events = await _hub.EventsAsync();
         Assert.Single(events, e => e.Reason == "CguCreated");
         // The reference sends RemediationStarted on every reconcile of the backup phase; each operator

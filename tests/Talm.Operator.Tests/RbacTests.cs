@@ -65,7 +65,7 @@ public sealed class RbacTests : IAsyncLifetime
         foreach (var file in new[] { "cluster_role.yaml", "leader_election_role.yaml" })
         {
             var path = Path.Combine(Hub.RepoRoot, "deploy", "operator", file);
-            foreach (var doc in Talm.KubeApi.Json.YamlJson.ParseAll(File.ReadAllText(path)).OfType<JsonObject>())
+            foreach (var doc in Talm.Api.Json.YamlJson.ParseAll(File.ReadAllText(path)).OfType<JsonObject>())
             {
                 var kind = doc["kind"]!.GetValue<string>();
                 if (kind is not ("ClusterRole" or "Role")) continue;
@@ -103,7 +103,7 @@ public sealed class RbacTests : IAsyncLifetime
         await _hub.WaitConditionAsync("cgu", "Progressing", "True", "InProgress");
         await _hub.SetComplianceAsync("upgrade", new() { ["spoke1"] = "Compliant", ["spoke2"] = "Compliant" });
         await _hub.WaitConditionAsync("cgu", "Succeeded", "True", "Completed");
-        await Eventually.TrueAsync(() => _hub.GetAsync(ResourceKind.ManagedCluster, null, "spoke1").Result?.GetProperty("metadata")
+        await Eventually.TrueAsync(() => _hub.GetAsync(WatchedKind.ManagedCluster, null, "spoke1").Result?.GetProperty("metadata")
             .GetProperty("labels").TryGetProperty("upgraded", out _) == true, "the afterCompletion label");
         await _hub.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("ran.openshift.io", "v1alpha1", Hub.CguNs, "clustergroupupgrades", "cgu");
         await Eventually.TrueAsync(() => _hub.Cgu("cgu").Result is null, "the CGU gone");

@@ -56,7 +56,7 @@ public sealed class RolloutTests : IAsyncLifetime
         Assert.Equal(["spoke1", "spoke2", "spoke3"],
             cgu.GetProperty("status").GetProperty("clusters").EnumerateArray().Select(c => c.GetProperty("name").GetString()).Order());
         // deleteObjects defaults to true: the generated placements go once the CGU completes.
-        await Eventually.TrueAsync(() => _hub.NamesAsync(ResourceKind.Placement, Hub.PolicyNs).Result.Count == 0, "placements deleted");
+        await Eventually.TrueAsync(() => _hub.NamesAsync(WatchedKind.Placement, Hub.PolicyNs).Result.Count == 0, "placements deleted");
     }
 
     [Fact]
@@ -124,10 +124,10 @@ public sealed class RolloutTests : IAsyncLifetime
         await _hub.CguAsync("cgu", spec);
         var cgu = await _hub.WaitConditionAsync("cgu", "Progressing", "False", "NotEnabled", "Not enabled");
         Assert.False(cgu.GetProperty("status").TryGetProperty("status", out var progress) && progress.TryGetProperty("startedAt", out _));
-        await _hub.WaitForAsync(ResourceKind.Placement, Hub.PolicyNs, "cgu-upgrade-placement-kuttl");
+        await _hub.WaitForAsync(WatchedKind.Placement, Hub.PolicyNs, "cgu-upgrade-placement-kuttl");
         Assert.Equal("", await _hub.PlacementClustersAsync("cgu", "upgrade"));
 
-        await _hub.PatchAsync(ResourceKind.ClusterGroupUpgrade, Hub.CguNs, "cgu", new JsonObject { ["spec"] = new JsonObject { ["enable"] = true } });
+        await _hub.PatchAsync(WatchedKind.ClusterGroupUpgrade, Hub.CguNs, "cgu", new JsonObject { ["spec"] = new JsonObject { ["enable"] = true } });
         await _hub.WaitConditionAsync("cgu", "Progressing", "True", "InProgress", "Remediating non-compliant policies");
         await Eventually.TrueAsync(() => _hub.PlacementClustersAsync("cgu", "upgrade").Result == "spoke1,spoke2,spoke3", "the batch in the placement");
     }

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Talm.KubeApi.Json;
+using Talm.Api.Json;
 using Talm.Operator.Election;
 
 namespace Talm.Operator.Tests;

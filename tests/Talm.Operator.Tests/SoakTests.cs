@@ -195,7 +195,7 @@ public sealed class SoakTests(Xunit.Abstractions.ITestOutputHelper output) : IAs
             await _hub.CguAsync(name, Spec());
             await InProgressAsync(name);
             await CompleteAsync(name);
-            Assert.Equal([name], await _hub.NamesAsync(ResourceKind.ClusterGroupUpgrade, Hub.CguNs));
+            Assert.Equal([name], await _hub.NamesAsync(WatchedKind.ClusterGroupUpgrade, Hub.CguNs));
         }
     }
 }

@@ -52,7 +52,7 @@ public sealed class WriteEconomyTests : IAsyncLifetime
             await _hub.JobAsync(c, Hub.JobSucceeded());
         }
         await _hub.WaitConditionAsync("cgu", "BackupSuceeded", "True", "BackupCompleted", "Backup is completed for all clusters");
-        await Eventually.TrueAsync(() => _hub.GetAsync(ResourceKind.ManagedClusterView, "spoke2", "view-backup-namespace").Result is null, "views deleted");
+        await Eventually.TrueAsync(() => _hub.GetAsync(WatchedKind.ManagedClusterView, "spoke2", "view-backup-namespace").Result is null, "views deleted");
         return recorder;
     }
 
@@ -76,7 +76,7 @@ public sealed class WriteEconomyTests : IAsyncLifetime
     public async Task Leftovers_of_an_earlier_attempt_are_deleted_before_the_backup_starts()
     {
         // A job view from an earlier attempt still says Succeeded: trusting it would skip the backup.
-        await _hub.CreateAsync(ResourceKind.ManagedClusterView, "spoke1", new JsonObject
+        await _hub.CreateAsync(WatchedKind.ManagedClusterView, "spoke1", new JsonObject
         {
             ["apiVersion"] = "view.open-cluster-management.io/v1beta1", ["kind"] = "ManagedClusterView",
             ["metadata"] = new JsonObject { ["name"] = "view-backup-job", ["namespace"] = "spoke1" },
@@ -91,7 +91,7 @@ public sealed class WriteEconomyTests : IAsyncLifetime
             "the stale job view deleted");
         await _hub.NamespaceExistsOnSpokeAsync("spoke1");
         await _hub.NamespaceExistsOnSpokeAsync("spoke2");
-        var cgu = await _hub.WaitForAsync(ResourceKind.ManagedClusterAction, "spoke1", "backup-job-create");
+        var cgu = await _hub.WaitForAsync(WatchedKind.ManagedClusterAction, "spoke1", "backup-job-create");
         Assert.NotEqual("Succeeded", Hub.BackupState((await _hub.Cgu("cgu"))!.Value, "spoke1"));
         _ = cgu;
     }
@@ -175,7 +175,7 @@ public sealed class WriteEconomyTests : IAsyncLifetime
         await executor.ApplyAllAsync(intents, cgu, CancellationToken.None);
 
         foreach (var c in clusters)
-            Assert.NotNull(await _hub.GetAsync(ResourceKind.ManagedClusterView, c, "v"));
+            Assert.NotNull(await _hub.GetAsync(WatchedKind.ManagedClusterView, c, "v"));
         Assert.InRange(slow.MostInFlight, 2, 4);
         await stop.CancelAsync();
         try { await informers; } catch (OperationCanceledException) { }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Talm.KubeApi.Json;
+using Talm.Api.Json;
 
 namespace Talm.Bundle;
 
@@ -27,7 +27,7 @@ public static partial class BundleGenerator
     {
         if (!SemVer().IsMatch(version)) throw new ArgumentException($"version \"{version}\" is not semantic (1.2.3 or 1.2.3-rc.1)", nameof(version));
         var deploy = Path.Combine(repoRoot, "deploy");
-        var kustomization = YamlJson.ParseObject(File.ReadAllText(Path.Combine(deploy, "kustomization.yaml")));
+        var kustomization = (JsonObject)(YamlJson.Parse(File.ReadAllText(Path.Combine(deploy, "kustomization.yaml"))) ?? throw new InvalidDataException("deploy/kustomization.yaml is empty"));
         var resources = kustomization["resources"]!.AsArray().Select(r => r!.GetValue<string>()).ToList();
         var docs = resources.SelectMany(r => YamlJson.ParseAll(File.ReadAllText(Path.Combine(deploy, r))).OfType<JsonObject>()).ToList();
 

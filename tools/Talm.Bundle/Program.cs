@@ -24,7 +24,7 @@ try
 {
     files = BundleGenerator.Generate(repo, version);
 }
-catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or Talm.KubeApi.ApiException)
+catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or Talm.Api.Json.YamlJsonException)
 {
     Console.Error.WriteLine($"talm-bundle: {e.Message}");
     return 2;

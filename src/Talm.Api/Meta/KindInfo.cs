@@ -16,7 +16,7 @@ public sealed record KindInfo(string Group, string Version, string Kind, string 
     public string ObjectPath(string? ns, string name) => $"{CollectionPath(ns)}/{name}";
 }
 
-/// <summary>The kinds the hub reads and writes.</summary>
+/// <summary>The kinds the hub reads and writes: the one registry the engine, the operator, the lab and the tools address them by.</summary>
 public static class Kinds
 {
     public static readonly KindInfo ClusterGroupUpgrade = new("ran.openshift.io", "v1alpha1", "ClusterGroupUpgrade", "clustergroupupgrades", true);
@@ -30,10 +30,11 @@ public static class Kinds
     public static readonly KindInfo ManifestWork = new("work.open-cluster-management.io", "v1", "ManifestWork", "manifestworks", true);
     public static readonly KindInfo ManifestWorkReplicaSet = new("work.open-cluster-management.io", "v1alpha1", "ManifestWorkReplicaSet", "manifestworkreplicasets", true);
     public static readonly KindInfo ConfigMap = new("", "v1", "ConfigMap", "configmaps", true);
+    public static readonly KindInfo Namespace = new("", "v1", "Namespace", "namespaces", false);
 
     public static IReadOnlyList<KindInfo> All { get; } =
         [ClusterGroupUpgrade, PreCachingConfig, ManagedCluster, ManagedClusterAction, ManagedClusterView, Policy, PlacementBinding, Placement,
-            ManifestWork, ManifestWorkReplicaSet, ConfigMap];
+            ManifestWork, ManifestWorkReplicaSet, ConfigMap, Namespace];
 
     public static KindInfo? Find(string apiVersion, string kind)
     {

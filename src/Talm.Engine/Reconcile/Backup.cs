@@ -1,5 +1,6 @@
 using System.Globalization;
 using Talm.Api.Cgu;
+using Talm.Api.Rhacm;
 using Talm.Engine.Model;
 
 namespace Talm.Engine.Reconcile;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Talm.Api.Rhacm;
 
 namespace Talm.Engine.Reconcile;
 

@@ -1,5 +1,6 @@
 using Talm.Api.Cgu;
 using Talm.Api.Meta;
+using Talm.Api.Rhacm;
 
 namespace Talm.Engine.Reconcile;
 

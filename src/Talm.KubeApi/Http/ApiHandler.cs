@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Talm.Api.Meta;
 using Talm.KubeApi.Auth;
 using Talm.KubeApi.Json;
 using Talm.KubeApi.Metrics;
@@ -13,8 +14,11 @@ using Talm.KubeApi.Storage;
 
 namespace Talm.KubeApi.Http;
 
-/// <summary>Maps HTTP requests to discovery, OpenAPI and the REST verbs of <see cref="ObjectService"/>.</summary>
-public sealed class ApiHandler
+/// <summary>
+/// Maps HTTP requests to discovery, OpenAPI and the REST verbs of <see cref="ObjectService"/>: dispatch and writes here,
+/// lists in ApiHandler.List.cs, bodies and responses in ApiHandler.Bodies.cs.
+/// </summary>
+public sealed partial class ApiHandler
 {
     private readonly ObjectService _service;
     private readonly TimeProvider _time;
@@ -175,7 +179,7 @@ public sealed class ApiHandler
             case "DELETE":
             {
                 var deleted = _service.DeleteCollection(request.Type, request.Namespace,
-                    LabelSelector.Parse(q["labelSelector"]), FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event"));
+                    LabelSelectorQuery.Parse(q["labelSelector"]), FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event"));
                 var list = new JsonObject
                 {
                     ["kind"] = request.Type.ListKind,
@@ -246,7 +250,7 @@ public sealed class ApiHandler
         WriteResult result;
         if (contentType == "application/apply-patch+yaml")
         {
-            var applied = YamlJson.ParseObject(Encoding.UTF8.GetString(bytes));
+            var applied = YamlBody.ParseObject(Encoding.UTF8.GetString(bytes));
             JsonUtil.Metadata(applied).Remove("resourceVersion");
             if (!statusOnly && _service.Store.Get(request.Type.StoreKey, request.Namespace ?? string.Empty, request.Name!) is null)
             {
@@ -279,160 +283,4 @@ public sealed class ApiHandler
     }
 
     private static JsonNode? ParseNode(byte[] bytes) => JsonUtil.ParseBody(bytes, "the patch");
-
-
-    private async Task ListAsync(HttpContext ctx, ResourceRequest request)
-    {
-        var q = ctx.Request.Query;
-        var labels = LabelSelector.Parse(q["labelSelector"]);
-        var fields = FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event");
-        var (items, rv) = _service.Store.List(request.Type.StoreKey, request.Namespace);
-        string? after = null;
-        if (q["continue"].ToString() is { Length: > 0 } token)
-        {
-            (rv, after) = DecodeContinue(token);
-        }
-        var matching = items.Where(o => (after is null || string.CompareOrdinal(StoredObject.Key(o.Namespace, o.Name), after) > 0)
-            && labels.Matches(JsonUtil.Labels(o.Node)) && fields.Matches(o.Node));
-        var limit = int.TryParse(q["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) && l > 0 ? l : int.MaxValue;
-        var page = new List<StoredObject>();
-        var remaining = 0;
-        foreach (var o in matching)
-        {
-            if (page.Count < limit) page.Add(o);
-            else remaining++;
-        }
-        string? next = remaining > 0 ? EncodeContinue(rv, StoredObject.Key(page[^1].Namespace, page[^1].Name)) : null;
-        if (TableBuilder.Wanted(ctx.Request.Headers.Accept))
-        {
-            var table = new TableBuilder(request.Type, request.Version, _time.GetUtcNow(), q["includeObject"]);
-            await WriteJsonAsync(ctx, table.Table(page.Select(o => Versioned(o, request)), Rv(rv), next), 200);
-            return;
-        }
-        ctx.Response.StatusCode = 200;
-        ctx.Response.ContentType = "application/json";
-        await using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("kind", request.Type.ListKind);
-            w.WriteString("apiVersion", request.Type.ApiVersion(request.Version));
-            w.WriteStartObject("metadata");
-            w.WriteString("resourceVersion", Rv(rv));
-            if (next is not null)
-            {
-                w.WriteString("continue", next);
-                w.WriteNumber("remainingItemCount", remaining);
-            }
-            w.WriteEndObject();
-            w.WriteStartArray("items");
-            foreach (var o in page) w.WriteRawValue(JsonBytes(o, request), skipInputValidation: true);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        buffer.Position = 0;
-        await buffer.CopyToAsync(ctx.Response.Body);
-    }
-
-    /// <summary>A read at a resourceVersion is at least that fresh: one the store has not reached is 504, as on the real server.</summary>
-    private void CheckReached(IQueryCollection q)
-    {
-        if (q["resourceVersion"].ToString() is not { Length: > 0 } text || text == "0") return;
-        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var rv))
-            throw ApiException.BadRequest($"resourceVersion \"{text}\" is not a valid version");
-        var current = _service.Store.CurrentResourceVersion;
-        if (rv > current) throw ApiException.TooLargeResourceVersion(rv, current);
-    }
-
-    private static string EncodeContinue(long rv, string key) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(Rv(rv) + "|" + key));
-
-    private static (long, string) DecodeContinue(string token)
-    {
-        try
-        {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
-            var bar = text.IndexOf('|', StringComparison.Ordinal);
-            return (long.Parse(text[..bar], CultureInfo.InvariantCulture), text[(bar + 1)..]);
-        }
-        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException or OverflowException)
-        {
-            throw ApiException.BadRequest("the continue token is not valid; restart the list without it");
-        }
-    }
-
-    internal static string Rv(long rv) => rv.ToString(CultureInfo.InvariantCulture);
-
-    internal static bool IsTrue(Microsoft.Extensions.Primitives.StringValues v) => v.ToString() is "true" or "1";
-
-    internal static JsonObject Versioned(StoredObject o, ResourceRequest request) =>
-        JsonUtil.Str(o.Node, "apiVersion") == request.Type.ApiVersion(request.Version) ? o.Node : ObjectService.AsVersion(o.Node, request.Type, request.Version);
-
-    internal static byte[] JsonBytes(StoredObject o, ResourceRequest request) =>
-        JsonUtil.Str(o.Node, "apiVersion") == request.Type.ApiVersion(request.Version)
-            ? o.Json
-            : JsonUtil.Serialize(ObjectService.AsVersion(o.Node, request.Type, request.Version));
-
-    private async Task WriteObjectAsync(HttpContext ctx, ResourceRequest request, StoredObject obj, int code)
-    {
-        if (TableBuilder.Wanted(ctx.Request.Headers.Accept))
-        {
-            var table = new TableBuilder(request.Type, request.Version, _time.GetUtcNow(), ctx.Request.Query["includeObject"]);
-            await WriteJsonAsync(ctx, table.Table([Versioned(obj, request)], Rv(obj.ResourceVersion), null), code);
-            return;
-        }
-        ctx.Response.StatusCode = code;
-        ctx.Response.ContentType = "application/json";
-        await ctx.Response.Body.WriteAsync(JsonBytes(obj, request));
-    }
-
-    private static JsonObject Success(ResourceRequest request, StoredObject obj) => new()
-    {
-        ["kind"] = "Status",
-        ["apiVersion"] = "v1",
-        ["metadata"] = new JsonObject(),
-        ["status"] = "Success",
-        ["details"] = new JsonObject
-        {
-            ["name"] = obj.Name,
-            ["group"] = request.Type.Group,
-            ["kind"] = request.Type.Plural,
-            ["uid"] = JsonUtil.MetaStr(obj.Node, "uid"),
-        },
-    };
-
-    internal static async Task WriteJsonAsync(HttpContext ctx, JsonNode node, int code)
-    {
-        ctx.Response.StatusCode = code;
-        ctx.Response.ContentType = "application/json";
-        await ctx.Response.Body.WriteAsync(JsonUtil.Serialize(node));
-    }
-
-    private static async Task<byte[]> ReadBytesAsync(HttpContext ctx)
-    {
-        using var ms = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        int read;
-        while ((read = await ctx.Request.Body.ReadAsync(buffer)) > 0)
-        {
-            ms.Write(buffer, 0, read);
-            if (ms.Length > RequestGuard.MaxBodyBytes) throw RequestGuard.TooLarge();
-        }
-        return ms.ToArray();
-    }
-
-    private static async Task<JsonObject> ReadBodyAsync(HttpContext ctx, bool allowEmpty = false)
-    {
-        var bytes = await ReadBytesAsync(ctx);
-        if (bytes.Length == 0)
-        {
-            return allowEmpty ? new JsonObject() : throw ApiException.BadRequest("the request needs a body");
-        }
-        return RequestGuard.MediaType(ctx.Request.ContentType) switch
-        {
-            ProtobufDecoder.ContentType => ProtobufDecoder.Decode(bytes),
-            "application/yaml" => YamlJson.ParseObject(Encoding.UTF8.GetString(bytes)),
-            _ => JsonUtil.ParseObject(bytes),
-        };
-    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Talm.Api.Meta;
 using Talm.KubeApi.Json;
 using Talm.KubeApi.Semantics;
 using Talm.KubeApi.Storage;
@@ -28,7 +29,7 @@ public sealed class WatchStreamer
     public async Task StreamAsync(HttpContext ctx, ResourceRequest request)
     {
         var q = ctx.Request.Query;
-        var labels = LabelSelector.Parse(q["labelSelector"]);
+        var labels = LabelSelectorQuery.Parse(q["labelSelector"]);
         var fields = FieldSelector.Parse(q["fieldSelector"], request.Type.Kind == "Event");
         var bookmarks = ApiHandler.IsTrue(q["allowWatchBookmarks"]);
         var timeout = int.TryParse(q["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var ts) && ts > 0

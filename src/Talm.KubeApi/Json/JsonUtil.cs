@@ -12,7 +12,7 @@ public static class JsonUtil
     /// with this limit and nothing deeper is stored, so whatever was accepted can be written and read back
     /// (the data directory's records hold an object one level down, see <c>WriteAheadLog</c>).
     /// </summary>
-    public const int MaxDepth = 512;
+    public const int MaxDepth = Api.Json.YamlJson.MaxDepth;
 
     /// <summary>Room for what responses wrap around an object: a list's items, a watch event, a Table row.</summary>
     private const int ResponseNesting = 8;

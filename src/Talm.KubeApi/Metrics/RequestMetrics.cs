@@ -1,13 +1,14 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Prometheus;
 
 namespace Talm.KubeApi.Metrics;
 
 /// <summary>
 /// Requests the server answered, counted by <see cref="RequestKey"/>: whoever sends them (kubectl,
 /// the operator in this process or in another), so that a component's cost is measured on the
-/// server's side. Read in-process with <see cref="Snapshot"/>, or as Prometheus text on /metrics.
+/// server's side. Read in-process with <see cref="Snapshot"/>, or as Prometheus text on /metrics,
+/// written by prometheus-net as the operator's metrics are (each server has a registry of its own).
 /// </summary>
 public sealed class RequestMetrics
 {
@@ -16,40 +17,39 @@ public sealed class RequestMetrics
     /// <summary>User-Agent values longer than this are cut, so one odd client cannot grow a label without bound.</summary>
     public const int MaxClientLength = 128;
 
-    private readonly ConcurrentDictionary<RequestKey, Cell> _counts = new();
+    // Label order is the order a RequestKey is read back in (see Key).
+    private static readonly string[] LabelNames = ["verb", "dry_run", "group", "version", "resource", "subresource", "scope", "client", "code"];
 
-    public void Record(RequestKey key)
+    private readonly CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
+    private readonly Counter _requests;
+
+    public RequestMetrics()
     {
-        var cell = _counts.GetOrAdd(key, static _ => new Cell());
-        Interlocked.Increment(ref cell.Value);
+        _requests = Prometheus.Metrics.WithCustomRegistry(_registry).WithLabels(new Dictionary<string, string> { ["component"] = "apiserver" }).CreateCounter(
+            MetricName,
+            "Requests answered, by verb, dry run, group, version, resource, subresource, scope, component, client (User-Agent) and HTTP code.",
+            new CounterConfiguration { LabelNames = LabelNames });
     }
+
+    public void Record(RequestKey key) => _requests.WithLabels(Labels(key)).Inc();
 
     /// <summary>Every label set seen so far and its count (a copy; counting goes on).</summary>
     public IReadOnlyList<KeyValuePair<RequestKey, long>> Snapshot() =>
-        [.. _counts.Select(e => new KeyValuePair<RequestKey, long>(e.Key, Interlocked.Read(ref e.Value.Value)))];
+        [.. _requests.GetAllLabelValues().Select(v => new KeyValuePair<RequestKey, long>(Key(v), (long)_requests.WithLabels(v).Value))];
 
     /// <summary>The sum over the label sets that <paramref name="match"/> accepts.</summary>
     public long Count(Func<RequestKey, bool> match)
     {
         ArgumentNullException.ThrowIfNull(match);
-        long sum = 0;
-        foreach (var (key, cell) in _counts)
-        {
-            if (match(key)) sum += Interlocked.Read(ref cell.Value);
-        }
-        return sum;
+        return Snapshot().Where(e => match(e.Key)).Sum(e => e.Value);
     }
 
-    /// <summary>The counters in the Prometheus text exposition format (version 0.0.4), sorted so that scrapes diff well.</summary>
+    /// <summary>The counters in the Prometheus text exposition format (version 0.0.4).</summary>
     public string Render()
     {
-        var text = new StringBuilder();
-        text.Append("# HELP ").Append(MetricName)
-            .Append(" Requests answered, by verb, dry run, group, version, resource, subresource, scope, component, client (User-Agent) and HTTP code.\n");
-        text.Append("# TYPE ").Append(MetricName).Append(" counter\n");
-        foreach (var (key, count) in Snapshot().OrderBy(e => Line(e.Key), StringComparer.Ordinal))
-            text.Append(Line(key)).Append(' ').Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        return text.ToString();
+        using var buffer = new MemoryStream();
+        _registry.CollectAndExportAsTextAsync(buffer).GetAwaiter().GetResult();
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     /// <summary>The User-Agent as a label value: cut to <see cref="MaxClientLength"/>; empty when absent.</summary>
@@ -59,42 +59,8 @@ public sealed class RequestMetrics
         return value.Length <= MaxClientLength ? value : value[..MaxClientLength];
     }
 
-    private static string Line(RequestKey k)
-    {
-        var line = new StringBuilder(MetricName).Append('{');
-        Label(line, "client", k.Client, first: true);
-        Label(line, "code", k.Code.ToString(CultureInfo.InvariantCulture));
-        Label(line, "component", "apiserver");
-        Label(line, "dry_run", k.DryRun);
-        Label(line, "group", k.Group);
-        Label(line, "resource", k.Resource);
-        Label(line, "scope", k.Scope);
-        Label(line, "subresource", k.Subresource);
-        Label(line, "verb", k.Verb);
-        Label(line, "version", k.Version);
-        return line.Append('}').ToString();
-    }
+    private static string[] Labels(RequestKey k) =>
+        [k.Verb, k.DryRun, k.Group, k.Version, k.Resource, k.Subresource, k.Scope, k.Client, k.Code.ToString(CultureInfo.InvariantCulture)];
 
-    private static void Label(StringBuilder line, string name, string value, bool first = false)
-    {
-        if (!first) line.Append(',');
-        line.Append(name).Append("=\"");
-        // The exposition format escapes exactly these three in label values.
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '\\': line.Append(@"\\"); break;
-                case '"': line.Append("\\\""); break;
-                case '\n': line.Append(@"\n"); break;
-                default: line.Append(c); break;
-            }
-        }
-        line.Append('"');
-    }
-
-    private sealed class Cell
-    {
-        public long Value;
-    }
+    private static RequestKey Key(string[] v) => new(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], int.Parse(v[8], CultureInfo.InvariantCulture));
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Talm.Api.Meta;
 
 namespace Talm.Lab.Hub;
 
@@ -22,7 +23,7 @@ public sealed class HubClient(IKubernetes client)
         return new HubClient(k);
     }
 
-    public async Task<JsonNode?> GetAsync(HubKind kind, string ns, string name, CancellationToken ct)
+    public async Task<JsonNode?> GetAsync(KindInfo kind, string ns, string name, CancellationToken ct)
     {
         try
         {
@@ -37,7 +38,7 @@ public sealed class HubClient(IKubernetes client)
         }
     }
 
-    public async Task<(IReadOnlyList<JsonNode> Items, string ResourceVersion)> ListAsync(HubKind kind, CancellationToken ct)
+    public async Task<(IReadOnlyList<JsonNode> Items, string ResourceVersion)> ListAsync(KindInfo kind, CancellationToken ct)
     {
         var list = kind.Namespaced
             ? await Kubernetes.CustomObjects.ListCustomObjectForAllNamespacesAsync<JsonNode>(kind.Group, kind.Version, kind.Plural, cancellationToken: ct)
@@ -47,13 +48,13 @@ public sealed class HubClient(IKubernetes client)
     }
 
     /// <summary>Creates the object; returns false when it already existed.</summary>
-    public async Task<bool> CreateAsync(HubKind kind, JsonObject obj, CancellationToken ct)
+    public async Task<bool> CreateAsync(KindInfo kind, JsonObject obj, CancellationToken ct)
     {
         obj["apiVersion"] = kind.ApiVersion;
         obj["kind"] = kind.Kind;
         try
         {
-            if (kind == HubKind.Namespace)
+            if (kind == Kinds.Namespace)
             {
                 var ns = new V1Namespace { Metadata = new V1ObjectMeta { Name = Json.Name(obj), Labels = Json.Labels(obj).ToDictionary() } };
                 await Kubernetes.CoreV1.CreateNamespaceAsync(ns, cancellationToken: ct);
@@ -75,7 +76,7 @@ public sealed class HubClient(IKubernetes client)
     }
 
     /// <summary>Deletes the object; returns false when it was not there.</summary>
-    public async Task<bool> DeleteAsync(HubKind kind, string ns, string name, CancellationToken ct)
+    public async Task<bool> DeleteAsync(KindInfo kind, string ns, string name, CancellationToken ct)
     {
         try
         {
@@ -92,7 +93,7 @@ public sealed class HubClient(IKubernetes client)
     }
 
     /// <summary>Merge-patches the object itself (spec, metadata).</summary>
-    public async Task<bool> PatchAsync(HubKind kind, string ns, string name, JsonObject patch, CancellationToken ct)
+    public async Task<bool> PatchAsync(KindInfo kind, string ns, string name, JsonObject patch, CancellationToken ct)
     {
         var body = new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
         try
@@ -110,7 +111,7 @@ public sealed class HubClient(IKubernetes client)
     }
 
     /// <summary>Merge-patches the status subresource with <c>{"status": patch}</c>; false when the object is gone.</summary>
-    public async Task<bool> PatchStatusAsync(HubKind kind, string ns, string name, JsonObject statusPatch, CancellationToken ct)
+    public async Task<bool> PatchStatusAsync(KindInfo kind, string ns, string name, JsonObject statusPatch, CancellationToken ct)
     {
         var body = new V1Patch(new JsonObject { ["status"] = statusPatch }.ToJsonString(), V1Patch.PatchType.MergePatch);
         try
@@ -128,7 +129,7 @@ public sealed class HubClient(IKubernetes client)
     }
 
     /// <summary>Replaces the whole status (a JSON patch), as RHACM writes a view's: nothing of an earlier status is kept.</summary>
-    public async Task<bool> ReplaceStatusAsync(HubKind kind, string ns, string name, JsonObject status, CancellationToken ct)
+    public async Task<bool> ReplaceStatusAsync(KindInfo kind, string ns, string name, JsonObject status, CancellationToken ct)
     {
         var ops = new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "/status", ["value"] = status.DeepClone() });
         var body = new V1Patch(ops.ToJsonString(), V1Patch.PatchType.JsonPatch);
@@ -152,7 +153,7 @@ public sealed class HubClient(IKubernetes client)
     /// reported again as Modified; deletions missed meanwhile are reported as Deleted).
     /// </summary>
     public async IAsyncEnumerable<(WatchEventType Type, JsonNode Object)> WatchAsync(
-        HubKind kind, [EnumeratorCancellation] CancellationToken ct)
+        KindInfo kind, [EnumeratorCancellation] CancellationToken ct)
     {
         var known = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
         while (!ct.IsCancellationRequested)

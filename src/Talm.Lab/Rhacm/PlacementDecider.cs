@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Talm.Api.Json;
+using Talm.Api.Meta;
 using Talm.Lab.Hub;
 
 namespace Talm.Lab.Rhacm;
@@ -11,12 +14,13 @@ internal static class PlacementDecider
 {
     public static IEnumerable<string> Decide(JsonNode placement, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> clusters)
     {
-        var predicates = Json.Items(Json.At(placement, "spec", "predicates")).ToList();
+        var selectors = Json.Items(Json.At(placement, "spec", "predicates"))
+            .Select(p => Json.At(p, "requiredClusterSelector", "labelSelector") is JsonObject s ? s.Deserialize<LabelSelector>(KubeJson.Options)! : LabelSelector.Everything)
+            .ToList();
         foreach (var (name, labels) in clusters)
         {
             var withName = labels.ContainsKey("name") ? labels : new Dictionary<string, string>(labels) { ["name"] = name };
-            if (predicates.Count == 0 ||
-                predicates.Any(p => LabelSelector.Matches(Json.At(p, "requiredClusterSelector", "labelSelector"), withName)))
+            if (selectors.Count == 0 || selectors.Any(s => s.Matches(withName)))
                 yield return name;
         }
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Talm.Api.Meta;
 using Talm.Lab.Hub;
 using Talm.Lab.Spokes;
 
@@ -154,17 +155,17 @@ internal sealed class PolicyPropagator
             var key = child.Cluster + "/" + child.RootKey;
             if (!existing.TryGetValue(key, out var have))
             {
-                await _hub.CreateAsync(HubKind.Policy, ChildObject(child), token);
+                await _hub.CreateAsync(Kinds.Policy, ChildObject(child), token);
             }
             else if (Json.Str(have, "spec", "remediationAction") != child.Action)
             {
-                await _hub.PatchAsync(HubKind.Policy, child.Cluster, child.RootKey,
+                await _hub.PatchAsync(Kinds.Policy, child.Cluster, child.RootKey,
                     new JsonObject { ["spec"] = new JsonObject { ["remediationAction"] = child.Action } }, token);
             }
         });
         var stale = existing.Where(e => !wanted.ContainsKey(e.Key)).Select(e => e.Value).ToList();
         await Parallel.ForEachAsync(stale, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (child, token) =>
-            await _hub.DeleteAsync(HubKind.Policy, Json.Namespace(child), Json.Name(child), token));
+            await _hub.DeleteAsync(Kinds.Policy, Json.Namespace(child), Json.Name(child), token));
 
         foreach (var child in desired.Where(c => c.Action == "enforce"))
         {
@@ -182,7 +183,7 @@ internal sealed class PolicyPropagator
                 all &= compliant == "Compliant";
                 entries.Add(new JsonObject { ["clustername"] = cluster, ["clusternamespace"] = cluster, ["compliant"] = compliant });
                 if (existing.TryGetValue(cluster + "/" + rootKey, out var child))
-                    _status.Set(HubKind.Policy, cluster, rootKey, Json.Uid(child), new JsonObject { ["compliant"] = compliant });
+                    _status.Set(Kinds.Policy, cluster, rootKey, Json.Uid(child), new JsonObject { ["compliant"] = compliant });
             }
             var status = new JsonObject
             {
@@ -190,7 +191,7 @@ internal sealed class PolicyPropagator
                 ["status"] = entries,
             };
             if (clusters.Count > 0) status["compliant"] = all ? "Compliant" : "NonCompliant";
-            _status.Set(HubKind.Policy, Json.Namespace(root), Json.Name(root), Json.Uid(root), status);
+            _status.Set(Kinds.Policy, Json.Namespace(root), Json.Name(root), Json.Uid(root), status);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using Microsoft.Extensions.Logging;
+using Talm.Api.Meta;
 using Talm.Lab.Hub;
 using Talm.Lab.Spokes;
 
@@ -69,14 +70,14 @@ public sealed class SimulatedRhacm
     private Task RunAllAsync(CancellationToken ct) => Task.WhenAll(
         _status.RunAsync(writers: 8, ct),
         _policies.RunAsync(ct),
-        Pump(HubKind.ManagedCluster, OnCluster, ct),
-        Pump(HubKind.ManagedClusterAction, OnAction, ct),
-        Pump(HubKind.ManagedClusterView, OnView, ct),
-        Pump(HubKind.Policy, _policies.OnPolicy, ct),
-        Pump(HubKind.Placement, _policies.OnPlacement, ct),
-        Pump(HubKind.PlacementBinding, _policies.OnBinding, ct));
+        Pump(Kinds.ManagedCluster, OnCluster, ct),
+        Pump(Kinds.ManagedClusterAction, OnAction, ct),
+        Pump(Kinds.ManagedClusterView, OnView, ct),
+        Pump(Kinds.Policy, _policies.OnPolicy, ct),
+        Pump(Kinds.Placement, _policies.OnPlacement, ct),
+        Pump(Kinds.PlacementBinding, _policies.OnBinding, ct));
 
-    private async Task Pump(HubKind kind, Action<WatchEventType, JsonNode> handle, CancellationToken ct)
+    private async Task Pump(KindInfo kind, Action<WatchEventType, JsonNode> handle, CancellationToken ct)
     {
         try
         {
@@ -123,7 +124,7 @@ public sealed class SimulatedRhacm
                 _clusterStatus[name] = status;
             }
         }
-        _status.Set(HubKind.ManagedCluster, "", name, Json.Uid(obj), status);
+        _status.Set(Kinds.ManagedCluster, "", name, Json.Uid(obj), status);
     }
 
     private void OnAction(WatchEventType type, JsonNode obj)
@@ -134,7 +135,7 @@ public sealed class SimulatedRhacm
         if (type == WatchEventType.Deleted)
         {
             lock (_gate) _doneActions.Remove(uid);
-            _status.Forget(HubKind.ManagedClusterAction, ns, name, uid);
+            _status.Forget(Kinds.ManagedClusterAction, ns, name, uid);
             return;
         }
         lock (_gate)
@@ -180,7 +181,7 @@ public sealed class SimulatedRhacm
         var condition = error is null
             ? Json.Condition("Completed", "True", "ActionDone", "Resource action is done.", now)
             : Json.Condition("Completed", "False", "ActionFailed", error, now);
-        _status.Set(HubKind.ManagedClusterAction, ns, name, uid, new JsonObject { ["conditions"] = new JsonArray(condition) });
+        _status.Set(Kinds.ManagedClusterAction, ns, name, uid, new JsonObject { ["conditions"] = new JsonArray(condition) });
         _ = CollectLater(ns, name, uid);
     }
 
@@ -189,9 +190,9 @@ public sealed class SimulatedRhacm
         try
         {
             await Task.Delay(_actionTtl, _time, _collect.Token);
-            var current = await _hub.GetAsync(HubKind.ManagedClusterAction, ns, name, _collect.Token);
+            var current = await _hub.GetAsync(Kinds.ManagedClusterAction, ns, name, _collect.Token);
             if (current is not null && Json.Uid(current) == uid)
-                await _hub.DeleteAsync(HubKind.ManagedClusterAction, ns, name, _collect.Token);
+                await _hub.DeleteAsync(Kinds.ManagedClusterAction, ns, name, _collect.Token);
         }
         catch (OperationCanceledException)
         {
@@ -217,7 +218,7 @@ public sealed class SimulatedRhacm
             }
             if (type == WatchEventType.Deleted)
             {
-                _status.Forget(HubKind.ManagedClusterView, ns, name, uid);
+                _status.Forget(Kinds.ManagedClusterView, ns, name, uid);
                 return;
             }
             var scope = Json.At(obj, "spec", "scope");
@@ -228,7 +229,7 @@ public sealed class SimulatedRhacm
             if (!_viewsByTarget.TryGetValue((ns, target), out var byTarget))
                 _viewsByTarget[(ns, target)] = byTarget = new HashSet<string>(StringComparer.Ordinal);
             byTarget.Add(key);
-            if (old?.Uid != uid) _status.Observed(HubKind.ManagedClusterView, ns, name, uid, Json.At(obj, "status") as JsonObject);
+            if (old?.Uid != uid) _status.Observed(Kinds.ManagedClusterView, ns, name, uid, Json.At(obj, "status") as JsonObject);
             RefreshLocked(info);
         }
     }
@@ -269,11 +270,11 @@ public sealed class SimulatedRhacm
         }
         var status = new JsonObject { ["conditions"] = new JsonArray(condition.DeepClone()) };
         if (obj is not null) status["result"] = obj;
-        _status.Set(HubKind.ManagedClusterView, view.Namespace, view.Name, view.Uid, status);
+        _status.Set(Kinds.ManagedClusterView, view.Namespace, view.Name, view.Uid, status);
     }
 
-    private void OnStatusWritten(HubKind kind, string ns, string name, JsonObject status)
+    private void OnStatusWritten(KindInfo kind, string ns, string name, JsonObject status)
     {
-        if (kind == HubKind.ManagedClusterView) ViewWritten?.Invoke(ns, name, status);
+        if (kind == Kinds.ManagedClusterView) ViewWritten?.Invoke(ns, name, status);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Talm.Api.Meta;
 using Talm.Lab.Hub;
 
 namespace Talm.Lab.Rhacm;
@@ -12,9 +13,9 @@ namespace Talm.Lab.Rhacm;
 /// </summary>
 internal sealed class StatusWriter
 {
-    private sealed class Entry(HubKind kind, string ns, string name)
+    private sealed class Entry(KindInfo kind, string ns, string name)
     {
-        public HubKind Kind { get; } = kind;
+        public KindInfo Kind { get; } = kind;
         public string Ns { get; } = ns;
         public string Name { get; } = name;
         public string Uid { get; set; } = "";
@@ -38,10 +39,10 @@ internal sealed class StatusWriter
     public long Writes => Interlocked.Read(ref _writes);
 
     /// <summary>Raised after a status write succeeded, with the full status now on the hub.</summary>
-    public event Action<HubKind, string, string, JsonObject>? Written;
+    public event Action<KindInfo, string, string, JsonObject>? Written;
 
     /// <summary>Wants <paramref name="status"/> on the object (identified by uid, so a re-created object starts afresh).</summary>
-    public void Set(HubKind kind, string ns, string name, string uid, JsonObject status)
+    public void Set(KindInfo kind, string ns, string name, string uid, JsonObject status)
     {
         var key = Key(kind, ns, name);
         lock (_entries)
@@ -64,7 +65,7 @@ internal sealed class StatusWriter
     }
 
     /// <summary>The object's status as the hub holds it (for an object seen on a watch before we wrote it).</summary>
-    public void Observed(HubKind kind, string ns, string name, string uid, JsonObject? status)
+    public void Observed(KindInfo kind, string ns, string name, string uid, JsonObject? status)
     {
         var key = Key(kind, ns, name);
         lock (_entries)
@@ -82,7 +83,7 @@ internal sealed class StatusWriter
         }
     }
 
-    public void Forget(HubKind kind, string ns, string name, string uid)
+    public void Forget(KindInfo kind, string ns, string name, string uid)
     {
         lock (_entries)
         {
@@ -147,5 +148,5 @@ internal sealed class StatusWriter
         }
     }
 
-    private static string Key(HubKind kind, string ns, string name) => kind.Plural + "/" + ns + "/" + name;
+    private static string Key(KindInfo kind, string ns, string name) => kind.Plural + "/" + ns + "/" + name;
 }

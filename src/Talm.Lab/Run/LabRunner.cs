@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using k8s;
 using Microsoft.Extensions.Logging;
+using Talm.Api.Meta;
+using Talm.Api.Rhacm;
 using Talm.Lab.Hub;
 using Talm.Lab.Rhacm;
 using Talm.Lab.Scenario;
@@ -83,7 +85,7 @@ public sealed class LabRunner
             var viewFinished = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
             rhacm.ViewWritten += (cluster, view, status) =>
             {
-                if (view == "view-backup-job" && JobFinished(Json.At(status, "result", "status")))
+                if (view == SpokeNames.ViewBackupJob && JobFinished(Json.At(status, "result", "status")))
                     viewFinished.TryAdd(cluster, Stopwatch.GetTimestamp());
             };
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -110,10 +112,10 @@ public sealed class LabRunner
                 cgu["metadata"]!["namespace"] = cguNs;
             }
             var cguName = Json.Name(cgu);
-            await client.CreateAsync(HubKind.Namespace, HubObjects.Namespace(cguNs), ct);
+            await client.CreateAsync(Kinds.Namespace, HubObjects.Namespace(cguNs), ct);
             var setUp = clock.Elapsed;
             var enabledAt = Stopwatch.GetTimestamp();
-            if (!await client.CreateAsync(HubKind.ClusterGroupUpgrade, cgu, ct))
+            if (!await client.CreateAsync(Kinds.ClusterGroupUpgrade, cgu, ct))
                 throw new InvalidOperationException($"A ClusterGroupUpgrade {cguNs}/{cguName} already exists on this hub; remove {options.WorkDir} to start afresh.");
             _view.Note($"Created ClusterGroupUpgrade {cguNs}/{cguName}.");
             if (Json.At(cgu, "spec", "enable")?.GetValueKind() == System.Text.Json.JsonValueKind.False)
@@ -126,7 +128,7 @@ public sealed class LabRunner
 
             var (finished, finalCgu, latencies) = await FollowAsync(client, cguNs, cguName, names, viewFinished, op.Stopped, options.Deadline, ct);
             var enableToCompletion = Stopwatch.GetElapsedTime(enabledAt);
-            var policy = await client.GetAsync(HubKind.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, ct);
+            var policy = await client.GetAsync(Kinds.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, ct);
             latencies.Sort();
             // Counted by the server for the operator's User-Agent, so the same in either operator mode.
             var counts = ClientRequestCounts.Of(hub.Requests, OperatorUserAgent.Product + "/");
@@ -161,15 +163,15 @@ public sealed class LabRunner
 
     private static async Task CreateFleetAsync(HubClient client, IReadOnlyList<string> names, CancellationToken ct)
     {
-        await client.CreateAsync(HubKind.Namespace, HubObjects.Namespace(HubObjects.GroupNamespace), ct);
+        await client.CreateAsync(Kinds.Namespace, HubObjects.Namespace(HubObjects.GroupNamespace), ct);
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (n, token) =>
         {
-            await client.CreateAsync(HubKind.Namespace, HubObjects.Namespace(n), token);
-            await client.CreateAsync(HubKind.ManagedCluster, HubObjects.ManagedCluster(n), token);
+            await client.CreateAsync(Kinds.Namespace, HubObjects.Namespace(n), token);
+            await client.CreateAsync(Kinds.ManagedCluster, HubObjects.ManagedCluster(n), token);
         });
-        await client.CreateAsync(HubKind.Policy, HubObjects.PlatformUpgradePolicy(), ct);
-        await client.CreateAsync(HubKind.Placement, HubObjects.GroupPlacement(), ct);
-        await client.CreateAsync(HubKind.PlacementBinding, HubObjects.GroupPlacementBinding(), ct);
+        await client.CreateAsync(Kinds.Policy, HubObjects.PlatformUpgradePolicy(), ct);
+        await client.CreateAsync(Kinds.Placement, HubObjects.GroupPlacement(), ct);
+        await client.CreateAsync(Kinds.PlacementBinding, HubObjects.GroupPlacementBinding(), ct);
     }
 
     private static async Task WaitForPolicyAsync(HubClient client, int clusters, CancellationToken ct)
@@ -177,7 +179,7 @@ public sealed class LabRunner
         var limit = Stopwatch.StartNew();
         while (true)
         {
-            var policy = await client.GetAsync(HubKind.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, ct);
+            var policy = await client.GetAsync(Kinds.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, ct);
             if (Json.Items(Json.At(policy, "status", "status")).Count() >= clusters) return;
             if (limit.Elapsed > TimeSpan.FromMinutes(10))
                 throw new TimeoutException($"Policy {HubObjects.PolicyName} did not reach all {clusters} clusters in 10 minutes; the simulated RHACM is stuck (see the log above).");
@@ -211,7 +213,7 @@ public sealed class LabRunner
         {
             try
             {
-                await foreach (var (type, obj) in client.WatchAsync(HubKind.ClusterGroupUpgrade, limit.Token))
+                await foreach (var (type, obj) in client.WatchAsync(Kinds.ClusterGroupUpgrade, limit.Token))
                 {
                     var now = Stopwatch.GetTimestamp();
                     if (Json.Namespace(obj) != ns || Json.Name(obj) != name || type == WatchEventType.Deleted) continue;
@@ -271,7 +273,7 @@ public sealed class LabRunner
                 if (started.Elapsed - lastPolicyPoll > TimeSpan.FromSeconds(1))
                 {
                     lastPolicyPoll = started.Elapsed;
-                    policy = await client.GetAsync(HubKind.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, limit.Token);
+                    policy = await client.GetAsync(Kinds.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, limit.Token);
                 }
                 // Conditions are cheap to read; the table (one row per cluster) is built at most once a
                 // second for big fleets.
@@ -290,7 +292,7 @@ public sealed class LabRunner
                 if (current.Any(c => c.Type == "Succeeded"))
                 {
                     await StopReadingAsync();
-                    policy = await client.GetAsync(HubKind.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, ct);
+                    policy = await client.GetAsync(Kinds.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, ct);
                     _view.Show(LabSnapshot.From(clusters, cgu, policy, HubObjects.PolicyName));
                     return (true, cgu, latencies);
                 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Talm.Api.Agent;
 using Talm.Api.Cgu;
+using Talm.Api.Rhacm;
 using Talm.Cli.Commands;
 using Talm.Recovery.Backup;
 using Talm.Lab.Hub;
@@ -27,7 +28,7 @@ public sealed class FastSpoke : SimulatedSpoke
     protected override async Task<int> RunJobPodAsync(JsonObject job, CancellationToken ct)
     {
         var args = Json.Strings(Json.At(job, "spec", "template", "spec", "containers", "0", "args"));
-        var isBackup = Json.Name(job) == "backup-agent" || args.Contains("launchBackup");
+        var isBackup = Json.Name(job) == SpokeNames.BackupAgent || args.Contains("launchBackup");
         if (!isBackup)
         {
             await Delay(_timing.Precache, ct);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Talm.Api.Rhacm;
 using Talm.Lab.Hub;
 using Talm.Sandbox.Pods;
 
@@ -65,7 +66,7 @@ public sealed class FullSpoke : SimulatedSpoke
     protected override async Task<int> RunJobPodAsync(JsonObject job, CancellationToken ct)
     {
         var args = Json.Strings(Json.At(job, "spec", "template", "spec", "containers", "0", "args"));
-        if (!(Json.Name(job) == "backup-agent" || args.Contains("launchBackup")))
+        if (!(Json.Name(job) == SpokeNames.BackupAgent || args.Contains("launchBackup")))
         {
             // Pulling images is simulated: the pre-cache workload is not part of this product.
             await Task.Delay(_settings.Precache, Time, ct);

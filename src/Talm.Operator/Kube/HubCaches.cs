@@ -6,26 +6,26 @@ namespace Talm.Operator.Kube;
 /// <summary>One informer per watched kind; the snapshot for the engine is built from their caches.</summary>
 public sealed class HubCaches
 {
-    private readonly Dictionary<ResourceKind, Informer> _informers;
+    private readonly Dictionary<WatchedKind, Informer> _informers;
 
     public HubCaches(IKubernetes client, ILoggerFactory logs, InformerOptions? options = null)
     {
-        _informers = ResourceKind.Watched.ToDictionary(k => k,
+        _informers = WatchedKind.Watched.ToDictionary(k => k,
             k => new Informer(client, k, logs.CreateLogger($"Talm.Operator.Informer.{k.Kind}"), options));
     }
 
     public IEnumerable<Informer> Informers => _informers.Values;
-    public Informer this[ResourceKind kind] => _informers[kind];
+    public Informer this[WatchedKind kind] => _informers[kind];
 
-    public ObjectCache Cgus => _informers[ResourceKind.ClusterGroupUpgrade].Cache;
-    public ObjectCache ManagedClusters => _informers[ResourceKind.ManagedCluster].Cache;
-    public ObjectCache Policies => _informers[ResourceKind.Policy].Cache;
-    public ObjectCache Views => _informers[ResourceKind.ManagedClusterView].Cache;
-    public ObjectCache Actions => _informers[ResourceKind.ManagedClusterAction].Cache;
-    public ObjectCache Placements => _informers[ResourceKind.Placement].Cache;
-    public ObjectCache PlacementBindings => _informers[ResourceKind.PlacementBinding].Cache;
-    public ObjectCache ManifestWorks => _informers[ResourceKind.ManifestWork].Cache;
-    public ObjectCache ManifestWorkTemplates => _informers[ResourceKind.ManifestWorkReplicaSet].Cache;
+    public ObjectCache Cgus => _informers[WatchedKind.ClusterGroupUpgrade].Cache;
+    public ObjectCache ManagedClusters => _informers[WatchedKind.ManagedCluster].Cache;
+    public ObjectCache Policies => _informers[WatchedKind.Policy].Cache;
+    public ObjectCache Views => _informers[WatchedKind.ManagedClusterView].Cache;
+    public ObjectCache Actions => _informers[WatchedKind.ManagedClusterAction].Cache;
+    public ObjectCache Placements => _informers[WatchedKind.Placement].Cache;
+    public ObjectCache PlacementBindings => _informers[WatchedKind.PlacementBinding].Cache;
+    public ObjectCache ManifestWorks => _informers[WatchedKind.ManifestWork].Cache;
+    public ObjectCache ManifestWorkTemplates => _informers[WatchedKind.ManifestWorkReplicaSet].Cache;
 
     public bool Synced => _informers.Values.All(i => i.HasSynced);
 

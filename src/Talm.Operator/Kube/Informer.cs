@@ -22,7 +22,7 @@ public sealed class Informer
     private readonly List<Action<InformerEvent>> _handlers = [];
     private string _resourceVersion = "";
 
-    public Informer(IKubernetes client, ResourceKind kind, ILogger log, InformerOptions? options = null)
+    public Informer(IKubernetes client, WatchedKind kind, ILogger log, InformerOptions? options = null)
     {
         _client = client;
         Kind = kind;
@@ -31,7 +31,7 @@ public sealed class Informer
         Cache = new ObjectCache(kind.CacheShape);
     }
 
-    public ResourceKind Kind { get; }
+    public WatchedKind Kind { get; }
     public ObjectCache Cache { get; }
     public bool HasSynced => _synced.Task.IsCompleted;
     public Task Synced => _synced.Task;

@@ -3,7 +3,7 @@ using k8s;
 namespace Talm.Operator.Kube;
 
 /// <summary>A change seen by an informer: Added (Old null), Modified, or Deleted (New null).</summary>
-public sealed record InformerEvent(ResourceKind Kind, WatchEventType Type, KubeObject? Old, KubeObject? New)
+public sealed record InformerEvent(WatchedKind Kind, WatchEventType Type, KubeObject? Old, KubeObject? New)
 {
     public KubeObject Object => New ?? Old!;
 }

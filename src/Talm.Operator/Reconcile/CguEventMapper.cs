@@ -18,24 +18,24 @@ public sealed class CguEventMapper(ObjectCache cgus)
     public IEnumerable<string> KeysFor(InformerEvent change)
     {
         var obj = change.Object;
-        if (change.Kind == ResourceKind.ClusterGroupUpgrade)
+        if (change.Kind == WatchedKind.ClusterGroupUpgrade)
             return ForCgu(change);
-        if (change.Kind == ResourceKind.ManagedCluster)
+        if (change.Kind == WatchedKind.ManagedCluster)
             return ForCluster(obj.Name);
         // A view wakes CGUs when RHACM answers it (its status changes), as the reference's predicate
         // has it; a view just created has no answer to read yet. Actions are not watched by the
         // reference: the engine only asks whether one exists.
-        if (change.Kind == ResourceKind.ManagedClusterView)
+        if (change.Kind == WatchedKind.ManagedClusterView)
             return change.Type == WatchEventType.Modified && obj.Namespace is not null && Part(change.Old, "status") != Part(change.New, "status")
                 ? ForCluster(obj.Namespace, selectorsToo: false)
                 : [];
-        if (change.Kind == ResourceKind.ManagedClusterAction)
+        if (change.Kind == WatchedKind.ManagedClusterAction)
             return [];
-        if (change.Kind == ResourceKind.Policy)
+        if (change.Kind == WatchedKind.Policy)
             return ForPolicy(obj);
-        if (change.Kind == ResourceKind.Placement || change.Kind == ResourceKind.PlacementBinding || change.Kind == ResourceKind.ManifestWork)
+        if (change.Kind == WatchedKind.Placement || change.Kind == WatchedKind.PlacementBinding || change.Kind == WatchedKind.ManifestWork)
             return obj.Label(CguLabel) is { } cgu && obj.Label(CguNamespaceLabel) is { } ns ? [$"{ns}/{cgu}"] : [];
-        if (change.Kind == ResourceKind.ManifestWorkReplicaSet)
+        if (change.Kind == WatchedKind.ManifestWorkReplicaSet)
             return ForTemplate(obj);
         return [];
     }

@@ -13,7 +13,7 @@ namespace Talm.Recovery.Backup;
 /// or kept as they are when the recycled tree already links the right inode), then hard links, then
 /// directory metadata deepest first so their mtimes stick.
 /// </summary>
-public sealed class TreeCopier
+public sealed partial class TreeCopier
 {
     private readonly Task<ReuseIndex?> _reuseSource;
     private ReuseIndex? _reuse;
@@ -67,125 +67,6 @@ public sealed class TreeCopier
 
     /// <summary>Paths in the previous backup whose inode the new one links (filled by <see cref="CopyAsync"/>).</summary>
     public IReadOnlySet<string> SharedWithPrevious => _sharedWithPrevious.Keys.ToHashSet(StringComparer.Ordinal);
-
-    /// <summary>Records every entry under <paramref name="sourceRoot"/>, to be placed at <paramref name="destRelative"/> in the backup.</summary>
-    public void Scan(string sourceRoot, string destRelative) => Scan([(sourceRoot, destRelative)]);
-
-    /// <summary>Records every entry of each tree (listed on several threads at once), each placed at its relative path in the backup.</summary>
-    public void Scan(IReadOnlyList<(string Source, string Rel)> trees)
-    {
-        ArgumentNullException.ThrowIfNull(trees);
-        var roots = new List<(string Source, string Rel, FileStatus? Status)>();
-        foreach (var (source, rel) in trees)
-        {
-            var status = Posix.TryLStat(source);
-            if (status is not null && status.Kind != FileKind.Directory)
-            {
-                throw new IOException($"{source} is not a directory; check --host-root");
-            }
-
-            roots.Add((source, rel, status));
-        }
-
-        var listing = TreeLister.List([.. roots.Where(r => r.Status is not null).Select(r => r.Source)], _tuning.SmallFileParallelism);
-        ResolveReuse();
-        foreach (var (sourceRoot, destRelative, rootStatus) in roots)
-        {
-            if (rootStatus is null)
-            {
-                _logger.LogWarning("{Source} does not exist; backing it up as an empty directory", sourceRoot);
-                _items.Add(new Item(sourceRoot, destRelative, SyntheticDirectory(), ItemAction.Directory, null, null, null));
-                continue;
-            }
-
-            var pending = new Stack<(string Source, string Rel, FileStatus Status)>();
-            pending.Push((sourceRoot, destRelative, rootStatus));
-            while (pending.Count > 0)
-            {
-                var (source, rel, status) = pending.Pop();
-                _items.Add(new Item(source, rel, status, ItemAction.Directory, null, null, null));
-                var subdirectories = new List<(string, string, FileStatus)>();
-                foreach (var child in listing.Children(source))
-                {
-                    var childRel = rel + "/" + child.Name;
-                    switch (child.Status.Kind)
-                    {
-                        case FileKind.Directory:
-                            subdirectories.Add((child.Path, childRel, child.Status));
-                            break;
-                        case FileKind.Symlink:
-                            _items.Add(new Item(child.Path, childRel, child.Status, ItemAction.Symlink, child.LinkTarget, null, _reuse?.Find(child.Status)));
-                            break;
-                        case FileKind.Regular:
-                            AddFile(child.Path, childRel, child.Status);
-                            break;
-                        default:
-                            SkippedSpecialFiles++;
-                            _logger.LogDebug("Skipping special file {Path}", child.Path);
-                            break;
-                    }
-                }
-
-                for (var i = subdirectories.Count - 1; i >= 0; i--)
-                {
-                    pending.Push(subdirectories[i]);
-                }
-            }
-        }
-    }
-
-    /// <summary>Records one regular file, placed at <paramref name="destRelative"/> inside a directory named like its parent's metadata.</summary>
-    public void ScanFile(string sourceFile, string destRelative)
-    {
-        ResolveReuse();
-        var status = Posix.LStat(sourceFile);
-        if (status.Kind != FileKind.Regular)
-        {
-            throw new IOException($"{sourceFile} is not a regular file");
-        }
-
-        var directory = Path.GetDirectoryName(sourceFile)!;
-        var parentRel = destRelative[..destRelative.LastIndexOf('/')];
-        _items.Add(new Item(directory, parentRel, Posix.LStat(directory), ItemAction.Directory, null, null, null));
-        AddFile(sourceFile, destRelative, status);
-    }
-
-    private void ResolveReuse()
-    {
-        if (!_reuseKnown)
-        {
-            _reuse = _reuseSource.GetAwaiter().GetResult();
-            _reuseKnown = true;
-        }
-    }
-
-    private void AddFile(string source, string rel, FileStatus status)
-    {
-        if (status.LinkCount > 1)
-        {
-            if (_firstLink.TryGetValue((status.Device, status.Inode), out var primary))
-            {
-                _items.Add(new Item(source, rel, status, ItemAction.HardLink, null, primary, null));
-                return;
-            }
-
-            _firstLink[(status.Device, status.Inode)] = rel;
-        }
-
-        FilesScanned++;
-        BytesScanned += status.Size;
-        var previous = _reuse?.Find(status);
-        if (previous is null)
-        {
-            BytesToWrite += status.Size;
-        }
-        else
-        {
-            ReusableFiles++;
-        }
-
-        _items.Add(new Item(source, rel, status, ItemAction.File, null, null, previous));
-    }
 
     /// <summary>
     /// Takes over a recycled generation directory at <paramref name="backupRoot"/>: keeps its directories
@@ -432,84 +313,6 @@ public sealed class TreeCopier
             Sha256 = copied.Sha256,
             Source = new SourceIdentity(item.Status.Device, item.Status.Inode, item.Status.CtimeNs),
         };
-    }
-
-    private static IReadOnlyDictionary<string, byte[]>? ReadXattrs(string path)
-    {
-        var xattrs = Posix.GetXattrs(path);
-        return xattrs.Count == 0 ? null : xattrs;
-    }
-
-    /// <summary>
-    /// A directory's owner, mode, attributes and times, each set only when it differs (a recycled
-    /// directory mostly matches already). Attributes the source does not have are removed from a
-    /// recycled directory; the SELinux label is the kernel's to assign when the source has none.
-    /// </summary>
-    private static void ApplyDirectoryMetadata(string path, FileStatus status, IReadOnlyDictionary<string, byte[]>? xattrs, bool recycled)
-    {
-        if (!recycled)
-        {
-            ApplyMetadata(path, status, xattrs, isSymlink: false);
-            return;
-        }
-
-        var current = Posix.LStat(path);
-        var owned = current.Uid != status.Uid || current.Gid != status.Gid;
-        if (owned)
-        {
-            Posix.LChown(path, status.Uid, status.Gid);
-        }
-
-        if (owned || current.Permissions != status.Permissions)
-        {
-            Posix.Chmod(path, status.Permissions);
-        }
-
-        var present = Posix.GetXattrs(path);
-        foreach (var name in present.Keys)
-        {
-            if ((xattrs is null || !xattrs.ContainsKey(name)) && name != "security.selinux")
-            {
-                Posix.RemoveXattr(path, name);
-            }
-        }
-
-        if (xattrs is not null)
-        {
-            foreach (var (name, value) in xattrs)
-            {
-                if (owned || !present.TryGetValue(name, out var had) || !had.AsSpan().SequenceEqual(value))
-                {
-                    Posix.SetXattr(path, name, value);
-                }
-            }
-        }
-
-        // Reading a directory moves its access time: only a differing mtime makes it worth a write.
-        if (current.MtimeNs != status.MtimeNs)
-        {
-            Posix.SetTimes(path, status.AtimeNs, status.MtimeNs);
-        }
-    }
-
-    /// <summary>Owner, then mode (chown clears setuid bits), then xattrs (chown drops security.capability), then times.</summary>
-    internal static void ApplyMetadata(string path, FileStatus status, IReadOnlyDictionary<string, byte[]>? xattrs, bool isSymlink)
-    {
-        Posix.LChown(path, status.Uid, status.Gid);
-        if (!isSymlink)
-        {
-            Posix.Chmod(path, status.Permissions);
-        }
-
-        if (xattrs is not null)
-        {
-            foreach (var (name, value) in xattrs)
-            {
-                Posix.SetXattr(path, name, value);
-            }
-        }
-
-        Posix.SetTimes(path, status.AtimeNs, status.MtimeNs);
     }
 
     private static ManifestEntry Entry(Item item, EntryKind kind, IReadOnlyDictionary<string, byte[]>? xattrs) => new()

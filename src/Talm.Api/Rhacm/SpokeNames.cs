@@ -1,7 +1,10 @@
-namespace Talm.Engine.Reconcile;
+namespace Talm.Api.Rhacm;
 
-/// <summary>The fixed names of the ManagedClusterActions and ManagedClusterViews in a cluster's namespace, and of what they make on the spoke.</summary>
-internal static class SpokeNames
+/// <summary>
+/// The fixed names of the ManagedClusterActions and ManagedClusterViews talm makes in a cluster's namespace, and of what they
+/// make on the spoke (the reference's names: docs/compatibility.md). The engine writes them; the lab and the agent read them.
+/// </summary>
+public static class SpokeNames
 {
     // Backup.
     public const string BackupNsDelete = "backup-ns-delete";
