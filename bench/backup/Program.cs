@@ -88,7 +88,7 @@ Console.WriteLine($"{rounds} rounds x {string.Join(" + ", modes)} page cache, {s
     (talmExtra.Count > 0 ? $", talm options: {string.Join(' ', talmExtra)}" : ""));
 var limitSource = await DeviceLimit.PrepareAsync(work, bytes);
 
-using var etcd = await EtcdProcess.StartAsync(Path.Combine(hostRoot, "var/lib/etcd"));
+using var etcd = await SandboxEtcd.StartAsync(Path.Combine(hostRoot, "var/lib/etcd"));
 var referenceDir = Path.Combine(work, "reference");
 var talmDir = Path.Combine(work, "recovery");
 var results = modes.ToDictionary(m => m, _ => new List<Round>());

@@ -63,7 +63,7 @@ public static class Program
         // A real backup with each: the trimmed agent must do everything the whole talm does (etcd over gRPC, manifest JSON).
         var host = Path.Combine(work, "host");
         await new SandboxHost(host, SandboxProfile.Small, 11).CreateAsync().ConfigureAwait(false);
-        using var etcd = await EtcdProcess.StartAsync(Path.Combine(host, "var/lib/etcd")).ConfigureAwait(false);
+        using var etcd = await SandboxEtcd.StartAsync(Path.Combine(host, "var/lib/etcd")).ConfigureAwait(false);
         foreach (var (name, program) in new[] { ("talm-recovery", agent), ("talm", full) })
         {
             var dir = Path.Combine(work, "recovery-" + name);

@@ -113,7 +113,7 @@ public static class Program
         var program = Path.Combine(work, "program");
         Directory.CreateDirectory(program);
         await File.WriteAllTextAsync(Path.Combine(program, "talm.dll"), "placeholder").ConfigureAwait(false);
-        using var etcd = await EtcdProcess.StartAsync(Path.Combine(host, "var/lib/etcd")).ConfigureAwait(false);
+        using var etcd = await SandboxEtcd.StartAsync(Path.Combine(host, "var/lib/etcd")).ConfigureAwait(false);
         var options = new BackupOptions
         {
             HostRoot = host,

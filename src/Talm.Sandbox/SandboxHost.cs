@@ -202,7 +202,7 @@ public sealed partial class SandboxHost
         const string prefix = "/kubernetes.io/configmaps/";
         string sampleKey = "";
         string sampleSha = "";
-        using (var etcd = await EtcdProcess.StartAsync(dataDir, cancellationToken).ConfigureAwait(false))
+        using (var etcd = await SandboxEtcd.StartAsync(dataDir, cancellationToken).ConfigureAwait(false))
         using (var client = new EtcdClient(etcd.Connection))
         {
             var values = new byte[_profile.EtcdKeys][];

@@ -70,7 +70,7 @@ public sealed class DefaultStoryTests
         // Spokes: the upgraded ones run the new OS with the pre-upgrade one pinned, have a backup and the new etcd keys.
         var upgraded = SpokeDirectory.Of(lab.Dir, "cnfdb1");
         string podLog0() => File.ReadAllText(upgraded.PodLog);
-        var status = await ChildProcess.RunCheckedAsync("ostree", ["admin", "status", "--sysroot=" + upgraded.Host], default);
+        var status = (await new Talm.Recovery.Processes.ProcessRunner().RunAsync("ostree", ["admin", "status", "--sysroot=" + upgraded.Host], default)).StandardOutput;
         var deployments = OstreeStatusParser.Parse(status);
         Assert.True(FullSpoke.UpgradeVersion == deployments.Single(d => d.Index == 0).Version, status);
         Assert.True(deployments.Any(d => d.Index > 0 && d.Pinned && d.Version != FullSpoke.UpgradeVersion), status);

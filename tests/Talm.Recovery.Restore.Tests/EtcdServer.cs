@@ -1,63 +1,23 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Talm.Recovery.Etcd;
+using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Restore.Tests;
 
-/// <summary>A real etcd 3.4 on loopback ports, on a given data directory; killed on Dispose.</summary>
+/// <summary>A real etcd on loopback (talm's <see cref="LocalEtcd"/>) over a data directory, driven with etcdctl as the scripts drive it.</summary>
 public sealed class EtcdServer : IDisposable
 {
-    private readonly Process _process;
+    private readonly LocalEtcd _etcd;
 
-    private EtcdServer(Process process, string endpoint)
+    private EtcdServer(LocalEtcd etcd)
     {
-        _process = process;
-        Endpoint = endpoint;
+        _etcd = etcd;
+        Endpoint = etcd.ClientUrl.ToString().TrimEnd('/');
     }
 
     public string Endpoint { get; }
 
-    public static EtcdServer Start(string dataDir, string name = "node0")
-    {
-        var client = FreePort();
-        var peer = FreePort();
-        var start = new ProcessStartInfo("etcd") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[]
-                 {
-                     "--name", name, "--data-dir", dataDir,
-                     "--listen-client-urls", $"http://127.0.0.1:{client}", "--advertise-client-urls", $"http://127.0.0.1:{client}",
-                     "--listen-peer-urls", $"http://127.0.0.1:{peer}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{peer}",
-                     "--initial-cluster", $"{name}=http://127.0.0.1:{peer}",
-                 })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new EtcdServer(process, $"http://127.0.0.1:{client}");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
-            {
-                Sh.Run("etcdctl", "--endpoints", server.Endpoint, "--command-timeout=2s", "endpoint", "health");
-                return server;
-            }
-            catch (InvalidOperationException) when (DateTime.UtcNow < deadline && !process.HasExited)
-            {
-                Thread.Sleep(200);
-            }
-            catch
-            {
-                server.Dispose();
-                throw;
-            }
-        }
-    }
+    public static EtcdServer Start(string dataDir, string name = "node0") =>
+        new(LocalEtcd.StartAsync(dataDir, new LocalEtcdOptions { Name = name, StartTimeout = TimeSpan.FromSeconds(30) }).GetAwaiter().GetResult());
 
     public void Put(string key, string value) => Sh.Run("etcdctl", "--endpoints", Endpoint, "put", key, value);
 
@@ -83,27 +43,7 @@ public sealed class EtcdServer : IDisposable
 
     public void SnapshotTo(string file) => Sh.Run("etcdctl", "--endpoints", Endpoint, "snapshot", "save", file);
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LoopbackPort.Free();
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => _etcd.Dispose();
 }

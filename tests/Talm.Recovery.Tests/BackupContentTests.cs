@@ -49,7 +49,7 @@ public sealed class BackupContentTests
         var restore = await new ProcessRunner().TryRunAsync("etcdctl", ["snapshot", "restore", snapshot, "--data-dir", restored], default);
         Assert.True(restore.Succeeded, restore.StandardError);
 
-        using var etcd = await EtcdProcess.StartAsync(restored);
+        using var etcd = await SandboxEtcd.StartAsync(restored);
         using var client = new EtcdClient(etcd.Connection);
         Assert.Equal(host.Seed.KeyCount, await client.CountPrefixAsync(host.Seed.KeyPrefix));
         var value = await client.GetAsync(host.Seed.SampleKey);

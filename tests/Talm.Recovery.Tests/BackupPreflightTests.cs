@@ -27,7 +27,7 @@ public sealed class BackupPreflightTests
         Assert.Equal(1, code);
         Assert.Contains("FAIL space: insufficient disk space to trigger backup", output, StringComparison.Ordinal);
 
-        string[] silent = ["recovery", "backup", "--dry-run", "--host-root", host.Root, "--dir", host.BackupDir, "--space-margin", "0", "--etcd-endpoint", $"http://127.0.0.1:{FreePort.Next()}"];
+        string[] silent = ["recovery", "backup", "--dry-run", "--host-root", host.Root, "--dir", host.BackupDir, "--space-margin", "0", "--etcd-endpoint", $"http://127.0.0.1:{LoopbackPort.Free()}"];
         (code, output, _) = await TestHost.RunCliAsync(silent);
         Assert.Equal(3, code);
         Assert.Contains("FAIL etcd: ", output, StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Talm.Recovery.Backup;
+using Talm.Recovery.Etcd;
 using Talm.Recovery.Processes;
 using Talm.Sandbox;
 
@@ -9,7 +10,7 @@ namespace Talm.Recovery.Tests;
 /// <summary>A fresh small sandbox host with its real etcd running, and a backup directory beside it.</summary>
 public sealed class TestHost : IDisposable
 {
-    private EtcdProcess? _etcd;
+    private LocalEtcd? _etcd;
 
     private TestHost(string work, string hostName)
     {
@@ -26,7 +27,7 @@ public sealed class TestHost : IDisposable
 
     public SandboxSeed Seed { get; private set; } = null!;
 
-    public EtcdProcess Etcd => _etcd!;
+    public LocalEtcd Etcd => _etcd!;
 
     public static async Task<TestHost> CreateAsync(int seed = 7, string hostName = "host")
     {
@@ -34,7 +35,7 @@ public sealed class TestHost : IDisposable
         try
         {
             host.Seed = await new SandboxHost(host.Root, SandboxProfile.Small, seed).CreateAsync();
-            host._etcd = await EtcdProcess.StartAsync(Path.Combine(host.Root, "var/lib/etcd"));
+            host._etcd = await SandboxEtcd.StartAsync(Path.Combine(host.Root, "var/lib/etcd"));
             return host;
         }
         catch

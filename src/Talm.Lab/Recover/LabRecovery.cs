@@ -1,6 +1,7 @@
 using Talm.Lab.Spokes;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
+using Talm.Recovery.Processes;
 
 namespace Talm.Lab.Recover;
 
@@ -54,8 +55,8 @@ public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output)
     private async Task Step(string title, string[] args, Dictionary<string, string> env, SpokeDirectory spoke, CancellationToken ct)
     {
         await output.WriteLineAsync(title);
-        var r = await ChildProcess.RunAsync(talm.TalmFile, [.. talm.TalmPrefix, .. args], ct, env, spoke.Log);
-        foreach (var line in (r.Output + r.Error).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(6))
+        var r = await new ProcessRunner(environment: env.ToDictionary(e => e.Key, e => (string?)e.Value), transcript: spoke.Log).TryRunAsync(talm.TalmFile, [.. talm.TalmPrefix, .. args], ct);
+        foreach (var line in (r.StandardOutput + r.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(6))
             await output.WriteLineAsync("    " + line);
         if (r.ExitCode != 0)
             throw new LabRecoveryException($"'talm {string.Join(' ', args)}' failed with exit code {r.ExitCode}; see {spoke.Log}");
@@ -64,7 +65,7 @@ public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output)
     /// <summary>The checks, on their own (also used by tests after a recovery).</summary>
     public static async Task<RecoveryProof> ProveAsync(SpokeDirectory spoke, string backupRoot, CancellationToken ct)
     {
-        var status = await ChildProcess.RunCheckedAsync("ostree", ["admin", "status", "--sysroot=" + spoke.Host], ct);
+        var status = (await new ProcessRunner().RunAsync("ostree", ["admin", "status", "--sysroot=" + spoke.Host], ct)).StandardOutput;
         var deployments = OstreeStatusParser.Parse(status);
         var first = deployments.OrderBy(d => d.Index).FirstOrDefault();
         var pinnedIsDefault = first is { Pinned: true };

@@ -17,7 +17,7 @@ public static class LabDirectory
             foreach (var spoke in Directory.EnumerateDirectories(spokes))
             {
                 var deploy = Path.Combine(spoke, "h", "sysroot", "ostree", "deploy");
-                if (Directory.Exists(deploy)) await ChildProcess.RunAsync("chattr", ["-R", "-i", deploy], ct);
+                if (Directory.Exists(deploy)) await new Recovery.Processes.ProcessRunner().TryRunAsync("chattr", ["-R", "-i", deploy], ct);
                 Recovery.Backup.PodmanRunRoot.RemoveFor(Path.Combine(spoke, "h"));
             }
         }

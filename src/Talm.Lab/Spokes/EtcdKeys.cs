@@ -2,11 +2,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Talm.Recovery.Processes;
 
 namespace Talm.Lab.Spokes;
 
 /// <summary>Runs etcdctl with these arguments against one etcd, whose endpoint and credentials it already knows.</summary>
-public delegate Task<ChildProcess.Result> Etcdctl(IReadOnlyList<string> args, CancellationToken ct);
+public delegate Task<ProcessResult> Etcdctl(IReadOnlyList<string> args, CancellationToken ct);
 
 /// <summary>Every key of an etcd with a hash of its value: what "etcd is back as it was" is checked against.</summary>
 public static class EtcdKeys
@@ -15,8 +16,8 @@ public static class EtcdKeys
     {
         ArgumentNullException.ThrowIfNull(etcdctl);
         var r = await etcdctl(["get", "", "--prefix", "-w", "json"], ct);
-        if (r.ExitCode != 0) throw new InvalidOperationException($"cannot read etcd: {r.Error.Trim()}");
-        var doc = JsonNode.Parse(r.Output);
+        if (r.ExitCode != 0) throw new InvalidOperationException($"cannot read etcd: {r.StandardError.Trim()}");
+        var doc = JsonNode.Parse(r.StandardOutput);
         var keys = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var kv in doc?["kvs"]?.AsArray() ?? [])
         {
@@ -31,7 +32,7 @@ public static class EtcdKeys
     {
         ArgumentNullException.ThrowIfNull(etcdctl);
         var r = await etcdctl(["put", key, value], ct);
-        if (r.ExitCode != 0) throw new InvalidOperationException($"cannot write {key} to etcd: {r.Error.Trim()}");
+        if (r.ExitCode != 0) throw new InvalidOperationException($"cannot write {key} to etcd: {r.StandardError.Trim()}");
     }
 
     public static Task SaveAsync(string file, SortedDictionary<string, string> keys, CancellationToken ct) =>

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Talm.Api.Rhacm;
 using Talm.Lab.Hub;
+using Talm.Recovery.Processes;
 using Talm.Sandbox.Pods;
 
 namespace Talm.Lab.Spokes;
@@ -40,11 +41,7 @@ public sealed class FullSpoke : SimulatedSpoke
     public SandboxNode Node => _node;
 
     /// <summary>etcdctl against the spoke's etcd: on its node's network, over TLS with the node's client certificate.</summary>
-    public Etcdctl Etcd => async (args, ct) =>
-    {
-        var r = await _node.EtcdctlAsync(ct, [.. args]);
-        return new ChildProcess.Result(r.ExitCode, r.StandardOutput, r.StandardError);
-    };
+    public Etcdctl Etcd => (args, ct) => _node.EtcdctlAsync(ct, [.. args]);
 
     public static async Task<FullSpoke> CreateAsync(string name, SpokeFaults faults, string dir, FullSpokeSettings settings,
         TimeProvider time, ILogger log, CancellationToken ct)
@@ -53,8 +50,8 @@ public sealed class FullSpoke : SimulatedSpoke
         System.IO.Directory.CreateDirectory(dir);
         if (!File.Exists(Path.Combine(layout.Host, ".sandbox.json")))
         {
-            var r = await ChildProcess.RunAsync(settings.TalmFile,
-                [.. settings.TalmPrefix, "lab", "make-host", layout.Host, "--profile", settings.Profile], ct, logFile: layout.Log);
+            var r = await new ProcessRunner(transcript: layout.Log).TryRunAsync(settings.TalmFile,
+                [.. settings.TalmPrefix, "lab", "make-host", layout.Host, "--profile", settings.Profile], ct);
             if (r.ExitCode != 0)
                 throw new InvalidOperationException($"Making the sandbox host of {name} failed (exit {r.ExitCode}); see {layout.Log}");
         }
@@ -146,10 +143,10 @@ public sealed class FullSpoke : SimulatedSpoke
             await File.WriteAllTextAsync(Path.Combine(tree, "usr/bin/release"), UpgradeVersion + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(modules, "vmlinuz"), "kernel " + UpgradeVersion, ct);
             await File.WriteAllTextAsync(Path.Combine(modules, "initramfs.img"), "initramfs " + UpgradeVersion, ct);
-            await ChildProcess.RunCheckedAsync("ostree", ["commit", "--repo=" + Path.Combine(sysroot, "ostree/repo"), "--branch=rhcos/" + UpgradeVersion,
+            await new ProcessRunner().RunAsync("ostree", ["commit", "--repo=" + Path.Combine(sysroot, "ostree/repo"), "--branch=rhcos/" + UpgradeVersion,
                 "--tree=dir=" + tree, "--add-metadata-string=version=" + UpgradeVersion, "--subject=" + UpgradeVersion], ct);
             // Pointed at the host root, as on the node: the bootloader entries are on its /boot.
-            await ChildProcess.RunCheckedAsync("ostree", ["admin", "deploy", "--sysroot=" + Directory.Host, "--os=rhcos", "rhcos/" + UpgradeVersion], ct);
+            await new ProcessRunner().RunAsync("ostree", ["admin", "deploy", "--sysroot=" + Directory.Host, "--os=rhcos", "rhcos/" + UpgradeVersion], ct);
         }
         finally
         {

@@ -1,67 +1,38 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using System.Globalization;
+using Talm.Recovery.Etcd;
+using Talm.Recovery.Processes;
+using Talm.Sandbox;
 
 namespace Talm.Lab.Spokes;
 
-/// <summary>A real etcd on free loopback ports over a spoke's /var/lib/etcd: for checking a recovered spoke's data (its node is down).</summary>
+/// <summary>
+/// A spoke's etcd started over its /var/lib/etcd (talm's one local etcd launcher) for checking a recovered
+/// spoke's data while its node is down; its pid is recorded so that a later 'lab recover' can stop it as a reboot would.
+/// </summary>
 public sealed class SpokeEtcd : IAsyncDisposable
 {
-    private readonly Process _process;
-    private string? _pidFile;
+    private readonly LocalEtcd _etcd;
+    private readonly string? _pidFile;
 
-    private SpokeEtcd(Process process, Uri url)
+    private SpokeEtcd(LocalEtcd etcd, string? pidFile)
     {
-        _process = process;
-        Url = url;
+        _etcd = etcd;
+        _pidFile = pidFile;
     }
 
-    public Uri Url { get; }
+    public Uri Url => _etcd.ClientUrl;
 
     /// <summary>This machine's etcdctl against this etcd.</summary>
-    public Etcdctl Etcdctl => (args, ct) => ChildProcess.RunAsync("etcdctl", ["--endpoints", Url.ToString().TrimEnd('/'), .. args], ct,
-        new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
+    public Etcdctl Etcdctl => (args, ct) => new ProcessRunner(environment: new Dictionary<string, string?> { ["ETCDCTL_API"] = "3" })
+        .TryRunAsync("etcdctl", ["--endpoints", Url.ToString().TrimEnd('/'), .. args], ct);
 
     public static async Task<SpokeEtcd> StartAsync(string dataDir, string logFile, CancellationToken ct, string? pidFile = null)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var client = $"http://127.0.0.1:{FreePort()}";
-            var peer = $"http://127.0.0.1:{FreePort()}";
-            var info = new ProcessStartInfo("etcd") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in (string[])["--name", "sandbox", "--data-dir", dataDir, "--listen-client-urls", client, "--advertise-client-urls", client,
-                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "sandbox=" + peer,
-                "--log-outputs", logFile, "--logger", "zap"])
-                info.ArgumentList.Add(a);
-            var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start etcd; install etcd-server (scripts/setup.sh)");
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var etcd = new SpokeEtcd(process, new Uri(client));
-            for (var i = 0; i < 100 && !process.HasExited; i++)
-            {
-                var r = await ChildProcess.RunAsync("etcdctl", ["--endpoints", client, "--command-timeout=1s", "endpoint", "health"], ct,
-                    new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
-                if (r.ExitCode == 0)
-                {
-                    if (pidFile is not null) await File.WriteAllTextAsync(pidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
-                    etcd._pidFile = pidFile;
-                    return etcd;
-                }
-                await Task.Delay(100, ct);
-            }
-            await etcd.DisposeAsync();
-            if (attempt >= 2)
-                throw new InvalidOperationException($"etcd over {dataDir} did not become healthy; see {logFile}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        var etcd = await LocalEtcd.StartAsync(dataDir, new LocalEtcdOptions { Name = SandboxEtcd.MemberName, LogFile = logFile }, ct);
+        if (pidFile is not null)
+            await File.WriteAllTextAsync(pidFile, etcd.ProcessId.ToString(CultureInfo.InvariantCulture), ct);
+        return new SpokeEtcd(etcd, pidFile);
     }
 
     /// <summary>Stops an etcd left running by another process (its pid file), as a reboot would.</summary>
@@ -88,12 +59,7 @@ public sealed class SpokeEtcd : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
+        await _etcd.DisposeAsync();
         if (_pidFile is not null) File.Delete(_pidFile);
     }
 }

@@ -13,12 +13,15 @@ public sealed class ProcessRunner
 {
     private readonly ILogger _logger;
     private readonly IReadOnlyDictionary<string, string?>? _environment;
+    private readonly string? _transcript;
 
     /// <param name="environment">Variables to set (or, with a null value, remove) in every child.</param>
-    public ProcessRunner(ILogger? logger = null, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="transcript">A file each command line and its output are appended to (the lab's per-spoke log), or null.</param>
+    public ProcessRunner(ILogger? logger = null, IReadOnlyDictionary<string, string?>? environment = null, string? transcript = null)
     {
         _logger = logger ?? NullLogger.Instance;
         _environment = environment;
+        _transcript = transcript;
     }
 
     /// <summary>Runs the command and throws <see cref="ProcessFailedException"/> unless it exits 0.</summary>
@@ -98,6 +101,11 @@ public sealed class ProcessRunner
 
         var result = new ProcessResult(commandLine, process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
         _logger.LogDebug("{Command} exited {ExitCode}", commandLine, result.ExitCode);
+        if (_transcript is not null)
+        {
+            await File.AppendAllTextAsync(_transcript, $"$ {commandLine}\n{result.StandardOutput}{result.StandardError}\n", CancellationToken.None).ConfigureAwait(false);
+        }
+
         return result;
     }
 

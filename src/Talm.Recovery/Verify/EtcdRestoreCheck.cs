@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Manifest;
@@ -51,11 +49,11 @@ public sealed class EtcdRestoreCheck(EtcdRestoreCheckOptions options, Action<str
         var work = Path.Combine(options.TempParent, $"talm-verify-etcd-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}");
         Directory.CreateDirectory(work);
         Posix.Chmod(work, 0x1C0);
-        Process? server = null;
+        LocalEtcd? server = null;
         try
         {
             var data = Path.Combine(work, "data");
-            var peer = $"http://127.0.0.1:{FreePort()}";
+            var peer = $"http://127.0.0.1:{LoopbackPort.Free()}";
             progress($"restoring the etcd snapshot ({SpaceEstimate.Format(size)}) into {work} with {tool.Path}");
             var started = Stopwatch.StartNew();
             using (Beat($"{tool.Name} snapshot restore", started))
@@ -66,26 +64,27 @@ public sealed class EtcdRestoreCheck(EtcdRestoreCheckOptions options, Action<str
                     cancellationToken).ConfigureAwait(false);
             }
 
-            for (var attempt = 1; ; attempt++)
+            progress($"starting {etcd} on loopback against the restored data");
+            try
             {
-                var client = new Uri($"http://127.0.0.1:{FreePort()}");
-                progress($"starting {etcd} on {client} against the restored data");
-                server = StartEtcd(etcd, data, client, peer);
-                using var beat = Beat("etcd to answer", started);
-                var answer = await WaitAnswerAsync(server, client, cancellationToken).ConfigureAwait(false);
-                if (answer is { } facts)
+                using (Beat("etcd to answer", started))
                 {
-                    progress($"etcd answers: revision {facts.Revision}, {facts.Keys} keys");
-                    return Compare(manifest, facts.Revision, facts.Keys);
-                }
-
-                Stop(server);
-                server = null;
-                if (attempt == 3)
-                {
-                    return DeepCheckResult.Differs($"etcd did not start on the restored snapshot within {StartTimeout.TotalSeconds:0} s (three attempts); the snapshot cannot be shown to restore");
+                    server = await LocalEtcd.StartAsync(
+                        data,
+                        new LocalEtcdOptions { Binary = etcd, Name = MemberName, PeerUrl = peer, QuotaBackendBytes = QuotaBackendBytes, StartTimeout = StartTimeout },
+                        cancellationToken).ConfigureAwait(false);
                 }
             }
+            catch (IOException e)
+            {
+                return DeepCheckResult.Differs($"etcd did not start on the restored snapshot ({e.Message}); the snapshot cannot be shown to restore");
+            }
+
+            using var client = new EtcdClient(server.Connection with { CallTimeout = TimeSpan.FromSeconds(5) });
+            var revision = (await client.StatusAsync(cancellationToken).ConfigureAwait(false)).Revision;
+            var keys = await client.CountAllAsync(0, cancellationToken).ConfigureAwait(false);
+            progress($"etcd answers on {server.ClientUrl}: revision {revision}, {keys} keys");
+            return Compare(manifest, revision, keys);
         }
         catch (ProcessFailedException e)
         {
@@ -95,7 +94,7 @@ public sealed class EtcdRestoreCheck(EtcdRestoreCheckOptions options, Action<str
         {
             if (server is not null)
             {
-                Stop(server);
+                await server.DisposeAsync().ConfigureAwait(false);
             }
 
             try
@@ -115,6 +114,9 @@ public sealed class EtcdRestoreCheck(EtcdRestoreCheckOptions options, Action<str
 
     private TimeSpan StartTimeout => options.StartTimeout;
 
+    /// <summary>OpenShift's own quota: a database above etcd's 2 GiB default must still open.</summary>
+    private const long QuotaBackendBytes = 8L << 30;
+
     private static DeepCheckResult Compare(BackupManifest manifest, long revision, long keys)
     {
         if (revision != manifest.Etcd.Revision)
@@ -132,69 +134,6 @@ public sealed class EtcdRestoreCheck(EtcdRestoreCheckOptions options, Action<str
             : DeepCheckResult.Differs($"{manifest.Etcd.SnapshotFile}: the restored etcd holds {keys} keys at revision {revision}, the manifest says {expected}; the snapshot is not the one this backup recorded");
     }
 
-    private async Task<(long Revision, long Keys)?> WaitAnswerAsync(Process server, Uri client, CancellationToken cancellationToken)
-    {
-        using var etcd = new EtcdClient(new EtcdConnection { Endpoint = client, CallTimeout = TimeSpan.FromSeconds(5) });
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < StartTimeout && !server.HasExited)
-        {
-            try
-            {
-                var status = await etcd.StatusAsync(cancellationToken).ConfigureAwait(false);
-                return (status.Revision, await etcd.CountAllAsync(0, cancellationToken).ConfigureAwait(false));
-            }
-            catch (EtcdException)
-            {
-                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        return null;
-    }
-
-    private static Process StartEtcd(string etcd, string data, Uri client, string peer)
-    {
-        var info = new ProcessStartInfo(etcd) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var arg in (string[])[
-            "--name", MemberName, "--data-dir", data,
-            "--listen-client-urls", client.ToString().TrimEnd('/'), "--advertise-client-urls", client.ToString().TrimEnd('/'),
-            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", $"{MemberName}={peer}",
-            // OpenShift's own quota: a database above etcd's 2 GiB default must still open.
-            "--quota-backend-bytes", (8L << 30).ToString(CultureInfo.InvariantCulture)])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in CleanEnvironment())
-        {
-            info.Environment.Remove(name);
-        }
-
-        var process = Process.Start(info) ?? throw new IOException($"cannot start {etcd}");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static void Stop(Process server)
-    {
-        try
-        {
-            if (!server.HasExited)
-            {
-                server.Kill(entireProcessTree: true);
-                server.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-
-        server.Dispose();
-    }
 
     /// <summary>The node's ETCD_* / ETCDCTL_* variables would configure the temporary etcd like the real one: none are passed on.</summary>
     private static Dictionary<string, string?> CleanEnvironment() =>
@@ -210,12 +149,6 @@ public sealed class EtcdRestoreCheck(EtcdRestoreCheckOptions options, Action<str
     private ITimer Beat(string what, Stopwatch since) =>
         options.Time.CreateTimer(_ => progress($"  still waiting for {what}: {(int)since.Elapsed.TotalSeconds}s so far"), null, options.ProgressPeriod, options.ProgressPeriod);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 public sealed record EtcdRestoreCheckOptions
