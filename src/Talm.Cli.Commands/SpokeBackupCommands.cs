@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Talm.Api.Agent;
 using Talm.Api.Build;
+using Talm.Api.Rhacm;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Manifest;
@@ -134,7 +136,7 @@ public static class SpokeBackupCommands
             var logger = loggers.CreateLogger("talm.backup");
             if (parse.GetValue(dryRun))
             {
-                return await CommandGuard.RunAsync(error, "backup --dry-run", () => PreflightAsync(options, logger, output, ct)).ConfigureAwait(false);
+                return await CommandGuard.RunAsync(error, "backup --dry-run", () => PreflightAsync(options, logger, output, inJob, ct)).ConfigureAwait(false);
             }
 
             string Stamp() => plain ? DateTimeOffset.UtcNow.ToString(CliLogging.PlainTimestampFormat, System.Globalization.CultureInfo.InvariantCulture) : "";
@@ -170,33 +172,21 @@ public static class SpokeBackupCommands
         return command;
     }
 
-    private static async Task<int> PreflightAsync(BackupOptions options, ILogger logger, TextWriter output, CancellationToken ct)
+    private static async Task<int> PreflightAsync(BackupOptions options, ILogger logger, TextWriter output, bool inJob, CancellationToken ct)
     {
         var findings = await new BackupRunner(options, new ProcessRunner(logger), logger, TimeProvider.System, NullProgressReporter.Instance).PreflightAsync(ct).ConfigureAwait(false);
         foreach (var finding in findings)
         {
-            var name = finding.Check switch
-            {
-                PreflightCheck.Recovery => "recovery",
-                PreflightCheck.Space => "space",
-                PreflightCheck.Etcd => "etcd",
-                PreflightCheck.Previous => "previous backup",
-                _ => "pin",
-            };
+            var name = finding.Check == PreflightCheck.Previous ? "previous backup" : PreflightReports.Name(finding.Check);
             await output.WriteLineAsync($"{(finding.Ok ? "ok  " : "FAIL")} {name}: {finding.Message}").ConfigureAwait(false);
         }
 
-        var failed = findings.FirstOrDefault(f => !f.Ok);
-        await output.WriteLineAsync(failed is null ? "pre-flight: the backup can run; nothing was written" : "pre-flight: the backup would not succeed as things are; nothing was written").ConfigureAwait(false);
-        return failed?.Check switch
-        {
-            null => ExitCodes.Success,
-            PreflightCheck.Space => ExitCodes.InsufficientSpace,
-            PreflightCheck.Etcd => ExitCodes.BackupFailed,
-            PreflightCheck.Previous => ExitCodes.PreviousBackupDamaged,
-            PreflightCheck.Pin => ExitCodes.PinImpossible,
-            _ => ExitCodes.RecoveryUnderWay,
-        };
+        var report = PreflightReports.From(findings, options.SpaceMargin, DateTimeOffset.UtcNow);
+        await output.WriteLineAsync(report.Ok ? "pre-flight: the backup can run; nothing was written" : "pre-flight: the backup would not succeed as things are; nothing was written").ConfigureAwait(false);
+        // In a hub's pre-flight Job (kubectl talm preflight) the findings go to the hub on the Job, as a backup's summary does.
+        if (inJob)
+            await JobAnnotations.PublishAsync(JobAnnotations.MergePatch(PreflightReport.Annotation, report.ToAnnotation()), "pre-flight report", SpokeNames.PreflightNamespace, SpokeNames.PreflightAgent, logger, ct).ConfigureAwait(false);
+        return report.ExitCode;
     }
 
     private static async Task<BackupOutcome> RunWithProgressAsync(BackupOptions options, ILogger logger, TextWriter output, bool plain, CancellationToken ct)

@@ -32,7 +32,7 @@ internal static class BackupFacts
             : null;
 
     /// <summary>startTime to completionTime, or to the Failed condition's time (a failed Job has no completionTime).</summary>
-    private static double? JobSeconds(JsonElement job)
+    internal static double? JobSeconds(JsonElement job)
     {
         if (!job.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.Object)
             return null;

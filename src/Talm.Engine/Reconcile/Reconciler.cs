@@ -239,6 +239,18 @@ internal static class Reconciler
 
     private static void ReportInvalid(ReconcileContext ctx, PoliciesInfo policies, List<string> missingTemplates)
     {
+        var (reason, message, failure) = Invalid(ctx, policies, missingTemplates);
+        var current = ctx.Condition(ConditionTypes.Validated);
+        if (current is null || current.Message != message)
+            ctx.Emit(CguEvents.PoliciesValidationFailure(ctx.Cgu, failure, policies));
+        ctx.SetCondition(ConditionTypes.Validated, false, reason, message);
+        ctx.Requeue(Medium);
+        ctx.UpdateStatus();
+    }
+
+    /// <summary>Why the managed policies or manifest templates do not validate, in the Validated condition's words.</summary>
+    internal static (string Reason, string Message, ValidationFailure Failure) Invalid(ReconcileContext ctx, PoliciesInfo policies, List<string> missingTemplates)
+    {
         string message = "";
         string reason;
         var failure = ValidationFailure.None;
@@ -267,11 +279,6 @@ internal static class Reconciler
             reason = ConditionReasons.NotAllManifestTemplatesExist;
             message = $"Missing manifest templates: {GoFormat.List(missingTemplates)}";
         }
-        var current = ctx.Condition(ConditionTypes.Validated);
-        if (current is null || current.Message != message)
-            ctx.Emit(CguEvents.PoliciesValidationFailure(ctx.Cgu, failure, policies));
-        ctx.SetCondition(ConditionTypes.Validated, false, reason, message);
-        ctx.Requeue(Medium);
-        ctx.UpdateStatus();
+        return (reason, message, failure);
     }
 }

@@ -225,7 +225,7 @@ internal static class SpokeResources
     }
 
     /// <summary>checkViewProcessing: True = found; a "... not found" message = absent; anything else is an error.</summary>
-    private static (bool Processing, string? Error) Processing(ManagedClusterView view)
+    internal static (bool Processing, string? Error) Processing(ManagedClusterView view)
     {
         string status = "", message = "";
         foreach (var c in view.Status?.Conditions ?? [])

@@ -54,9 +54,9 @@ public sealed partial class BackupRunner
         var required = estimate.WithMargin(_options.SpaceMargin);
         var facts = $"{SpaceEstimate.Format(estimate.Total)} needed ({copier.ReusableFiles} files reusable from the previous backup) plus a {SpaceEstimate.Format(_options.SpaceMargin)} margin, " +
                     $"{SpaceEstimate.Format(free)} free on the filesystem mounted at {mount} (holding {_dir}){points}";
-        return free > required
+        return (free > required
             ? new PreflightFinding(PreflightCheck.Space, true, facts)
-            : new PreflightFinding(PreflightCheck.Space, false, $"{InsufficientSpaceMessage}: {facts}");
+            : new PreflightFinding(PreflightCheck.Space, false, $"{InsufficientSpaceMessage}: {facts}")) with { NeededBytes = estimate.Total, FreeBytes = free };
     }
 
     /// <summary>
@@ -127,10 +127,11 @@ public sealed partial class BackupRunner
         }
 
         var report = await BackupVerifier.VerifyAsync(previousRoot, Math.Max(2, Environment.ProcessorCount), null, cancellationToken).ConfigureAwait(false);
-        return report.Intact
+        return (report.Intact
             ? new PreflightFinding(PreflightCheck.Previous, true, $"{previousRoot} verifies: {report.FilesChecked} files, {SpaceEstimate.Format(report.BytesChecked)}")
             : new PreflightFinding(PreflightCheck.Previous, false,
-                $"{previousRoot} does NOT verify ({report.Problems.Count} problem(s), first: {report.Problems[0]}); the backup copies afresh what it cannot trust, but the last good backup is not good");
+                $"{previousRoot} does NOT verify ({report.Problems.Count} problem(s), first: {report.Problems[0]}); the backup copies afresh what it cannot trust, but the last good backup is not good"))
+            with { Generation = Path.GetFileName(previousRoot) };
     }
 
     private PreflightFinding Pin()
@@ -191,4 +192,14 @@ public enum PreflightCheck
     Pin,
 }
 
-public sealed record PreflightFinding(PreflightCheck Check, bool Ok, string Message);
+public sealed record PreflightFinding(PreflightCheck Check, bool Ok, string Message)
+{
+    /// <summary>Space: what the backup would write (its estimate, before the margin).</summary>
+    public long? NeededBytes { get; init; }
+
+    /// <summary>Space: free bytes where the backup would go.</summary>
+    public long? FreeBytes { get; init; }
+
+    /// <summary>Previous: the generation checked (null when there is none).</summary>
+    public string? Generation { get; init; }
+}
