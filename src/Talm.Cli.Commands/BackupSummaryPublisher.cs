@@ -148,10 +148,14 @@ public static class BackupSummaryPublisher
         {
             using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
+            {
                 log.LogInformation("Backup summary published on Job {Namespace}/{Job} ({Annotation})", ns, job, BackupDetails.Annotation);
+            }
             else
+            {
                 log.LogWarning("Could not publish the backup summary on Job {Namespace}/{Job}: the API server answered {Status}; the backup is not affected",
                     ns, job, (int)response.StatusCode);
+            }
         }
         catch (Exception e) when (e is HttpRequestException or System.Security.Authentication.AuthenticationException
                                       || (e is OperationCanceledException && !ct.IsCancellationRequested))
