@@ -113,10 +113,14 @@ public static class JobAnnotations
         {
             using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
+            {
                 log.LogInformation("{What} published on Job {Namespace}/{Job}", Capitalized(what), ns, job);
+            }
             else
+            {
                 log.LogWarning("Could not publish the {What} on Job {Namespace}/{Job}: the API server answered {Status}; the agent's work is not affected",
                     what, ns, job, (int)response.StatusCode);
+            }
         }
         catch (Exception e) when (e is HttpRequestException or System.Security.Authentication.AuthenticationException
                                       || (e is OperationCanceledException && !ct.IsCancellationRequested))

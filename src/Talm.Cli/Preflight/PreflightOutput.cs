@@ -73,8 +73,11 @@ public static class PreflightOutput
         if (s.Targets.PrecacheFailed.Count > 0)
             yield return $"not checked, left out by failed pre-caching: {Names(s.Targets.PrecacheFailed)}";
         if (s.Kept)
+        {
             yield return $"kept (--keep): the talm-preflight-* views and actions in each cluster's namespace, and on each cluster namespace {PreflightFlow.SpokeNamespace} " +
                          $"with Job {PreflightFlow.SpokeJob}; the next pre-flight removes them";
+        }
+
         if (s.CleanupPending.Count > 0)
             yield return $"cleanup pending on {Names(s.CleanupPending)}: RHACM runs talm-preflight-ns-delete and talm-preflight-crb-delete there when the cluster answers";
     }

@@ -161,8 +161,11 @@ public sealed class PreflightRunner(PreflightHub hub, TimeProvider time, TextWri
             if (elapsed >= request.Timeout)
             {
                 foreach (var cluster in open)
+                {
                     outcomes[cluster] = new PreflightOutcome(PreflightResult.TimedOut,
                         $"no answer within {KubectlDuration.Format(request.Timeout)} (last: {waiting.GetValueOrDefault(cluster) ?? "nothing yet"}); is the cluster reachable from the hub?");
+                }
+
                 return;
             }
             if (elapsed - lastProgress >= request.ProgressEvery)

@@ -307,7 +307,9 @@ public sealed class PreflightFlow
         {
             if (Completed(seen, name) is { IsTrue: false } c && c.Status == ConditionStatus.False &&
                 !(c.Message ?? "").Contains("already exists", StringComparison.Ordinal))
+            {
                 return $"action {name} failed on the cluster: {c.Message ?? c.Reason ?? "no message"}";
+            }
         }
         return null;
     }

@@ -64,9 +64,12 @@ internal static class BackupFacts
             return "";
         var parts = new List<string>();
         if (d.Bytes is { } bytes)
+        {
             parts.Add(d.Files is { } files
                 ? $"{ByteSize.Format(bytes)} in {files.ToString(CultureInfo.InvariantCulture)} files" + (d.ReusedFiles is { } reused ? $" ({reused.ToString(CultureInfo.InvariantCulture)} reused)" : "")
                 : ByteSize.Format(bytes));
+        }
+
         if (d.DurationSeconds is { } took)
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"backup {took:0} s"));
         if (d.EtcdRevision is { } revision)

@@ -29,14 +29,19 @@ internal static class Reconciler
         var succeeded = ctx.Condition(ConditionTypes.Succeeded);
         var progressing = ctx.Condition(ConditionTypes.Progressing);
         if (succeeded is not null)
+        {
             Finish(ctx, succeeded.IsTrue);
+        }
         else if (progressing is null || !progressing.IsTrue)
         {
             if (!Prepare(ctx))
                 return;
         }
         else if (!Batches.Run(ctx, progressing))
+        {
             return;
+        }
+
         ctx.UpdateStatus();
     }
 

@@ -3,8 +3,8 @@ using Talm.Api.Agent;
 using Talm.Api.Cgu;
 using Talm.Api.Rhacm;
 using Talm.Cli.Commands;
-using Talm.Recovery.Backup;
 using Talm.Lab.Hub;
+using Talm.Recovery.Backup;
 
 namespace Talm.Lab.Spokes;
 

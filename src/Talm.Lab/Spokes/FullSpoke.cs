@@ -88,8 +88,11 @@ public sealed class FullSpoke : SimulatedSpoke
         if (Faults.SlowBackup && !preflight) await Task.Delay(TimeSpan.FromSeconds(20), Time, ct);
         var exit = result.Succeeded ? 0 : Math.Max(1, result.ExitCode);
         if (!preflight)
+        {
             LastBackup = new BackupRecord(started.Elapsed, result.Succeeded ? DirectorySize(Directory.Backup) : 0, exit,
                 result.Succeeded ? null : $"{result.Reason}: {LastLine(result.Log)}");
+        }
+
         if (!result.Succeeded)
             _log.LogInformation("{Job} pod {Pod} on {Spoke} ended {Reason} (exit {Code}): {Detail}", preflight ? "Pre-flight" : "Backup", result.PodName, Name, result.Reason, result.ExitCode, LastLine(result.Log));
         if (result.Reason == "DeadlineExceeded")

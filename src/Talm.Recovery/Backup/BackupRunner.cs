@@ -80,7 +80,8 @@ public sealed partial class BackupRunner
         using var ticker = new ProgressTicker(counters, _reporter, _time, _options.ProgressPeriod);
 
         // The etcd snapshot streams over the network from now on: nothing else waits for it, nor it for anything.
-        await using var snapshot = SnapshotStage.Start(generations, generation, connection, counters, timings, _logger, cancellationToken);
+        var snapshot = SnapshotStage.Start(generations, generation, connection, counters, timings, _logger, cancellationToken);
+        await using var stopSnapshot = snapshot.ConfigureAwait(false);
         var previousRoot = previousGeneration is null ? null : Path.Combine(generations, previousGeneration);
 
         // The previous manifest (ten thousand entries of JSON, checked) is parsed while the trees are
