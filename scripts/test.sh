@@ -9,7 +9,8 @@ dotnet build Talm.slnx -c Release --nologo -v quiet || { echo "build failed"; ex
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-for proj in tests/*/*.csproj; do
+# Every test project (tests/Talm.Testing is support code they share, not tests).
+for proj in tests/*.Tests/*.csproj; do
   echo "== $(basename "$proj" .csproj)"
   dotnet test "$proj" -c Release --no-build --nologo "$@" 2>&1 | tee -a "$log"
   [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1

@@ -58,8 +58,12 @@ internal sealed class MemoryCgroup : IDisposable
     {
         try
         {
-            if (!_v2) return $"failcnt {File.ReadAllText(Path.Combine(_dir, "memory.failcnt")).Trim()}, " +
+            if (!_v2)
+            {
+                return $"failcnt {File.ReadAllText(Path.Combine(_dir, "memory.failcnt")).Trim()}, " +
                               $"oom_kill {OomKills(File.ReadAllLines(Path.Combine(_dir, "memory.oom_control")))}";
+            }
+
             var events = File.ReadAllLines(Path.Combine(_dir, "memory.events"));
             return string.Join(", ", events.Where(l => l.StartsWith("max ", StringComparison.Ordinal) || l.StartsWith("oom_kill ", StringComparison.Ordinal)));
         }

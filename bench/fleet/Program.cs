@@ -28,8 +28,10 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         if (args is ["--one", var n, var dir, var mode, var limit])
+        {
             return await RunOne(int.Parse(n, CultureInfo.InvariantCulture), dir, Enum.Parse<OperatorMode>(mode, ignoreCase: true),
                 int.Parse(limit, CultureInfo.InvariantCulture));
+        }
 
         var operatorMode = OperatorMode.Process;
         var memoryLimitMib = DeploymentMemoryLimitMib;

@@ -32,14 +32,20 @@ async Task<List<TimeSpan>> MeasureAsync(bool reactToViews)
     foreach (var ns in names.Append("ztp-policies").Append("ztp-group"))
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
     foreach (var c in names)
+    {
         await Create(client, null, "cluster.open-cluster-management.io", "v1", "managedclusters",
             """{"apiVersion":"cluster.open-cluster-management.io/v1","kind":"ManagedCluster","metadata":{"name":""" + Q(c) + """},"spec":{}}""");
+    }
+
     var template = """[{"objectDefinition":{"apiVersion":"policy.open-cluster-management.io/v1","kind":"ConfigurationPolicy","metadata":{"name":"p"},"spec":{"object-templates":[{"complianceType":"musthave","objectDefinition":{"kind":"ClusterVersion","metadata":{"name":"version"},"spec":{}}}]}}}]""";
     await Create(client, "ztp-policies", "policy.open-cluster-management.io", "v1", "policies",
         """{"apiVersion":"policy.open-cluster-management.io/v1","kind":"Policy","metadata":{"name":"upgrade","namespace":"ztp-policies"},"spec":{"remediationAction":"inform","policy-templates":""" + template + "}}");
     foreach (var c in names)
+    {
         await Create(client, c, "policy.open-cluster-management.io", "v1", "policies",
             """{"apiVersion":"policy.open-cluster-management.io/v1","kind":"Policy","metadata":{"name":"ztp-policies.upgrade","namespace":""" + Q(c) + """},"spec":{"remediationAction":"inform"}}""");
+    }
+
     var compliance = string.Join(",", names.Select(c => """{"clustername":""" + Q(c) + ""","clusternamespace":""" + Q(c) + ""","compliant":"NonCompliant"}"""));
     await PatchStatus(client, "ztp-policies", "policy.open-cluster-management.io", "v1", "policies", "upgrade", "{\"status\":[" + compliance + "]}");
 

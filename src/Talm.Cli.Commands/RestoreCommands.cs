@@ -48,8 +48,11 @@ public static class RestoreCommands
                           "whether extras.tgz would be unpacked, the etcd revision change, the rollback needed and what would stop the restore (exit 4 if anything would)",
         };
         var etcdEndpoint = new Option<string?>("--etcd-endpoint") { Description = "With --dry-run: the live etcd's client URL to read its revision from (default: found as the backup finds it)" };
+        var generation = GenerationOption(
+            "Restore this restore point (an ID 'talm recovery status' lists; kept by 'backup --keep N') instead of the current backup; " +
+            "recorded when the restore begins, so --resume continues from it without being told (another ID is refused until --restart)");
         var (unattended, reboot) = UnattendedRestoreCommand.Options();
-        foreach (var option in (Option[])[hostRoot, dir, resume, restart, step, force, etcdRestore, dryRun, etcdEndpoint, unattended, reboot])
+        foreach (var option in (Option[])[hostRoot, dir, resume, restart, step, force, etcdRestore, dryRun, etcdEndpoint, generation, unattended, reboot])
         {
             command.Options.Add(option);
         }
@@ -61,13 +64,14 @@ public static class RestoreCommands
             var backupDir = Path.GetFullPath(parse.GetValue(dir)!);
             if (parse.GetValue(dryRun))
             {
-                return await DryRunAsync(Path.GetFullPath(parse.GetValue(hostRoot)!), backupDir, parse.GetValue(etcdEndpoint), output, error, ct).ConfigureAwait(false);
+                return await DryRunAsync(Path.GetFullPath(parse.GetValue(hostRoot)!), backupDir, parse.GetValue(generation), parse.GetValue(etcdEndpoint), output, error, ct).ConfigureAwait(false);
             }
 
             var options = new RestoreOptions
             {
                 HostRoot = Path.GetFullPath(parse.GetValue(hostRoot)!),
                 BackupDir = backupDir,
+                Generation = parse.GetValue(generation),
                 Resume = parse.GetValue(resume),
                 Restart = parse.GetValue(restart),
                 Step = parse.GetValue(step),
@@ -106,7 +110,7 @@ public static class RestoreCommands
         _ => ExitCodes.RestoreRefused,
     };
 
-    private static async Task<int> DryRunAsync(string hostRoot, string backupDir, string? endpoint, TextWriter output, TextWriter error, CancellationToken ct)
+    private static async Task<int> DryRunAsync(string hostRoot, string backupDir, string? generation, string? endpoint, TextWriter output, TextWriter error, CancellationToken ct)
     {
         EtcdConnection? etcd = null;
         if (endpoint is not null)
@@ -123,7 +127,7 @@ public static class RestoreCommands
             RestorePreview preview;
             try
             {
-                preview = await RestoreDryRun.RunAsync(new RestoreDryRunOptions { HostRoot = hostRoot, BackupDir = backupDir, Etcd = etcd }, ct).ConfigureAwait(false);
+                preview = await RestoreDryRun.RunAsync(new RestoreDryRunOptions { HostRoot = hostRoot, BackupDir = backupDir, Generation = generation, Etcd = etcd }, ct).ConfigureAwait(false);
             }
             catch (RestoreFailedException e)
             {
@@ -176,13 +180,14 @@ public static class RestoreCommands
 
     private static Command CreateStatus()
     {
-        var command = new Command("status", "Show the backup (when, size, OS version, etcd revision, whether it verifies), the ostree state with the rollback it calls for, and the restore stage reached.");
+        var command = new Command("status", "Show the backup (when, size, OS version, etcd revision, whether it verifies), every restore point kept, the ostree state with the rollback it calls for, and the restore stage reached.");
         var hostRoot = HostRootOption();
         var dir = DirOption();
         var format = new Option<string>("--output", "-o") { Description = "text or json", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var noVerify = new Option<bool>("--no-verify") { Description = "Skip re-hashing the backup (fast; 'verified' is then unknown)" };
-        foreach (var option in (Option[])[hostRoot, dir, format, noVerify])
+        var verifyAll = new Option<bool>("--verify-all") { Description = "Re-hash every restore point, not only the current backup (each takes as long as the current one); exit 1 if any does not verify" };
+        foreach (var option in (Option[])[hostRoot, dir, format, noVerify, verifyAll])
         {
             command.Options.Add(option);
         }
@@ -193,7 +198,7 @@ public static class RestoreCommands
             return await CommandGuard.RunAsync(parse.InvocationConfiguration.Error, "status", async () =>
             {
                 var status = await StatusCollector.CollectAsync(
-                    Path.GetFullPath(parse.GetValue(hostRoot)!), Path.GetFullPath(parse.GetValue(dir)!), !parse.GetValue(noVerify), Environment.ProcessorCount * 2, ct).ConfigureAwait(false);
+                    Path.GetFullPath(parse.GetValue(hostRoot)!), Path.GetFullPath(parse.GetValue(dir)!), !parse.GetValue(noVerify), Environment.ProcessorCount * 2, ct, parse.GetValue(verifyAll)).ConfigureAwait(false);
                 if (parse.GetValue(format) == "json")
                 {
                     await output.WriteLineAsync(JsonSerializer.Serialize(status, StatusJsonContext.Default.RecoveryStatus)).ConfigureAwait(false);
@@ -203,11 +208,14 @@ public static class RestoreCommands
                     await output.WriteAsync(StatusText.Render(status)).ConfigureAwait(false);
                 }
 
-                return status.Backup.Present && status.Backup.Verified != false ? ExitCodes.Success : ExitCodes.NotIntact;
+                return status.Backup.Present && status.Backup.Verified != false && status.Backup.RestorePoints.All(p => p.Verified != false) ? ExitCodes.Success : ExitCodes.NotIntact;
             }).ConfigureAwait(false);
         });
         return command;
     }
+
+    /// <summary><c>--generation ID</c>: a restore point (restore, its dry run, verify).</summary>
+    internal static Option<string?> GenerationOption(string description) => new("--generation") { Description = description, HelpName = "ID" };
 
     private static NodeToolRunner Tools(string? kubeconfig)
     {

@@ -14,7 +14,7 @@ public static class RestorePreviewText
         var text = new StringBuilder();
         void Line(string line) => text.Append(line).Append('\n');
         Line("Dry run: nothing on the node, in the backup or in the progress file is changed.");
-        Line(string.Create(CultureInfo.InvariantCulture, $"Backup {preview.BackupRoot} of {preview.Host}, taken {preview.TakenAt:yyyy-MM-dd HH:mm:ss} UTC"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"Backup {preview.BackupRoot} of {preview.Host}, taken {preview.TakenAt:yyyy-MM-dd HH:mm:ss} UTC{(preview.Generation is null ? "" : $" (restore point {preview.Generation}, not the current backup)")}"));
         foreach (var tree in preview.Trees)
         {
             var where = tree.ResolvedPath == tree.Tree.HostPath ? tree.Tree.HostPath : $"{tree.Tree.HostPath} (that is {tree.ResolvedPath})";

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Talm.Api.Agent;
 using Talm.Api.Build;
+using Talm.Api.Rhacm;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Manifest;
@@ -43,7 +45,14 @@ public static class SpokeBackupCommands
         var key = new Option<string?>("--etcd-key") { Description = "etcd client key" };
         var images = new Option<bool>("--images") { Description = "Also save the container images in use into images/ (OCI layout)" };
         var margin = new Option<string>("--space-margin") { Description = "Free space required beyond the estimate (default 10GiB)", DefaultValueFactory = _ => "10GiB" };
-        var replace = new Option<bool>("--replace-existing") { Description = "If old and new backups do not both fit, drop the old one first instead of failing" };
+        var replace = new Option<bool>("--replace-existing") { Description = "If old and new backups do not both fit, drop the old ones first (older restore points oldest first, then the current backup) instead of failing" };
+        var keep = new Option<int?>("--keep")
+        {
+            Description = "Restore points to keep, the new backup included (default: the N last given for this directory, else 1). The newest N backups stay restorable " +
+                          "('restore --generation ID'); files unchanged between them are hard links, so an older one costs only what changed since. " +
+                          "Remembered in <dir>/keep, so later backups (the hub's Job among them) keep as many; lowering it removes the oldest beyond N at the next backup",
+            HelpName = "N",
+        };
         var parallelism = new Option<int>("--parallelism") { Description = "Small files copied at once (default 16)", DefaultValueFactory = _ => 16 };
         var largeParallelism = new Option<int>("--large-file-parallelism") { Description = "Large files (4 MiB and more) streamed at once, beside the small ones (default 4)", DefaultValueFactory = _ => 4 };
         var lateWriteback = new Option<bool>("--late-writeback") { Description = "Leave all writeback to the final syncfs instead of starting it file by file", Hidden = true };
@@ -55,7 +64,7 @@ public static class SpokeBackupCommands
             Description = "Pre-flight, writing nothing: space needed against free (with the margin) and the partition, etcd reachable with the endpoint and certificates found, " +
                           "the previous backup verifies, the deployment can be pinned; one line per check; exit 1 space, 3 etcd, 6 previous backup, 7 pin, 8 a restore under way (the first that fails)",
         };
-        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, parallelism, largeParallelism, lateWriteback, cached, smallWriteback, verbose, dryRun])
+        foreach (var option in (Option[])[hostRoot, dir, endpoint, caCert, cert, key, images, margin, replace, keep, parallelism, largeParallelism, lateWriteback, cached, smallWriteback, verbose, dryRun])
         {
             command.Options.Add(option);
         }
@@ -75,6 +84,11 @@ public static class SpokeBackupCommands
             if (!SizeParser.TryParse(parse.GetValue(margin)!, out var marginBytes))
             {
                 return await BadInput($"--space-margin '{parse.GetValue(margin)}' is not a size up to 8 EiB; use e.g. 10GiB, 500MiB or 0").ConfigureAwait(false);
+            }
+
+            if (parse.GetValue(keep) is < 1 and var badKeep)
+            {
+                return await BadInput($"--keep {badKeep} is not a number of restore points; give 1 (only the current backup, the default) or more").ConfigureAwait(false);
             }
 
             var root = parse.GetValue(hostRoot)!;
@@ -107,6 +121,7 @@ public static class SpokeBackupCommands
                 Images = parse.GetValue(images),
                 SpaceMargin = marginBytes,
                 ReplaceExisting = parse.GetValue(replace),
+                Keep = parse.GetValue(keep),
                 Parallelism = Math.Max(1, parse.GetValue(parallelism)),
                 LargeFileParallelism = Math.Max(1, parse.GetValue(largeParallelism)),
                 EarlyWriteback = !parse.GetValue(lateWriteback),
@@ -121,7 +136,7 @@ public static class SpokeBackupCommands
             var logger = loggers.CreateLogger("talm.backup");
             if (parse.GetValue(dryRun))
             {
-                return await CommandGuard.RunAsync(error, "backup --dry-run", () => PreflightAsync(options, logger, output, ct)).ConfigureAwait(false);
+                return await CommandGuard.RunAsync(error, "backup --dry-run", () => PreflightAsync(options, logger, output, inJob, ct)).ConfigureAwait(false);
             }
 
             string Stamp() => plain ? DateTimeOffset.UtcNow.ToString(CliLogging.PlainTimestampFormat, System.Globalization.CultureInfo.InvariantCulture) : "";
@@ -157,33 +172,21 @@ public static class SpokeBackupCommands
         return command;
     }
 
-    private static async Task<int> PreflightAsync(BackupOptions options, ILogger logger, TextWriter output, CancellationToken ct)
+    private static async Task<int> PreflightAsync(BackupOptions options, ILogger logger, TextWriter output, bool inJob, CancellationToken ct)
     {
         var findings = await new BackupRunner(options, new ProcessRunner(logger), logger, TimeProvider.System, NullProgressReporter.Instance).PreflightAsync(ct).ConfigureAwait(false);
         foreach (var finding in findings)
         {
-            var name = finding.Check switch
-            {
-                PreflightCheck.Recovery => "recovery",
-                PreflightCheck.Space => "space",
-                PreflightCheck.Etcd => "etcd",
-                PreflightCheck.Previous => "previous backup",
-                _ => "pin",
-            };
+            var name = finding.Check == PreflightCheck.Previous ? "previous backup" : PreflightReports.Name(finding.Check);
             await output.WriteLineAsync($"{(finding.Ok ? "ok  " : "FAIL")} {name}: {finding.Message}").ConfigureAwait(false);
         }
 
-        var failed = findings.FirstOrDefault(f => !f.Ok);
-        await output.WriteLineAsync(failed is null ? "pre-flight: the backup can run; nothing was written" : "pre-flight: the backup would not succeed as things are; nothing was written").ConfigureAwait(false);
-        return failed?.Check switch
-        {
-            null => ExitCodes.Success,
-            PreflightCheck.Space => ExitCodes.InsufficientSpace,
-            PreflightCheck.Etcd => ExitCodes.BackupFailed,
-            PreflightCheck.Previous => ExitCodes.PreviousBackupDamaged,
-            PreflightCheck.Pin => ExitCodes.PinImpossible,
-            _ => ExitCodes.RecoveryUnderWay,
-        };
+        var report = PreflightReports.From(findings, options.SpaceMargin, DateTimeOffset.UtcNow);
+        await output.WriteLineAsync(report.Ok ? "pre-flight: the backup can run; nothing was written" : "pre-flight: the backup would not succeed as things are; nothing was written").ConfigureAwait(false);
+        // In a hub's pre-flight Job (kubectl talm preflight) the findings go to the hub on the Job, as a backup's summary does.
+        if (inJob)
+            await JobAnnotations.PublishAsync(JobAnnotations.MergePatch(PreflightReport.Annotation, report.ToAnnotation()), "pre-flight report", SpokeNames.PreflightNamespace, SpokeNames.PreflightAgent, logger, ct).ConfigureAwait(false);
+        return report.ExitCode;
     }
 
     private static async Task<BackupOutcome> RunWithProgressAsync(BackupOptions options, ILogger logger, TextWriter output, bool plain, CancellationToken ct)
@@ -216,18 +219,32 @@ public static class SpokeBackupCommands
             Description = "Also prove the etcd snapshot restores: restore it into a temporary directory (under TMPDIR) with the restore's etcdutl/etcdctl, " +
                           "start etcd on loopback against it and compare its revision and key count with the manifest; exit 3 if this machine cannot run the check",
         };
+        var generation = RestoreCommands.GenerationOption("Verify this restore point (an ID 'talm recovery status' lists) instead of the current backup");
         command.Options.Add(dir);
         command.Options.Add(deep);
+        command.Options.Add(generation);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
+            var target = parse.GetValue(dir)!;
+            if (parse.GetValue(generation) is { } id)
+            {
+                if (RestorePoints.Find(target, id) is not { } point)
+                {
+                    await error.WriteLineAsync("talm: " + RestorePoints.Unknown(target, id)).ConfigureAwait(false);
+                    return ExitCodes.BadInput;
+                }
+
+                target = point.Root;
+            }
+
             return await CommandGuard.RunAsync(error, "verify", async () =>
             {
                 VerifyReport report;
                 try
                 {
-                    report = await BackupVerifier.VerifyAsync(parse.GetValue(dir)!, Environment.ProcessorCount * 2, null, ct).ConfigureAwait(false);
+                    report = await BackupVerifier.VerifyAsync(target, Environment.ProcessorCount * 2, null, ct).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

@@ -30,6 +30,8 @@ public static class StatusText
             }
         }
 
+        RestorePoints(text, b.RestorePoints);
+
         var o = status.Ostree;
         text.AppendLine(CultureInfo.InvariantCulture, $"OS deployments ({o.Sysroot})");
         if (o.Problem is not null)
@@ -51,6 +53,11 @@ public static class StatusText
         var r = status.Restore;
         text.AppendLine("Restore");
         text.AppendLine(CultureInfo.InvariantCulture, $"  stage reached:  {r.Stage}");
+        if (r.Generation is not null)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  restore point:  {r.Generation}");
+        }
+
         text.AppendLine(CultureInfo.InvariantCulture, $"  next:           {r.Next}");
         if (r.Unattended is { } u)
         {
@@ -58,6 +65,38 @@ public static class StatusText
         }
 
         return text.ToString();
+    }
+
+    /// <summary>One line per restore point, newest first, the current one marked with '*'.</summary>
+    private static void RestorePoints(StringBuilder text, IReadOnlyList<RestorePointInfo> points)
+    {
+        if (points.Count == 0)
+        {
+            return;
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"Restore points ({points.Count}, newest first; * is current; 'restore --generation ID' restores another)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    {"ID",-24} {"taken (UTC)",-19} {"files",7} {"size",10} {"own",10}  {"OS version",-28} {"etcd rev",10}  verifies");
+        foreach (var p in points)
+        {
+            var mark = p.Current ? "*" : " ";
+            if (p.Problem is not null)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {mark} {p.Id,-24} unreadable: {p.Problem}");
+                continue;
+            }
+
+            var verifies = p.Verified switch { true => "yes", false => $"NO ({p.VerifyProblems.Count})", null => "-" };
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  {mark} {p.Id,-24} {p.TakenAt:yyyy-MM-dd HH:mm:ss} {p.Files,7} {Size(p.Bytes ?? 0),10} {Size(p.OwnBytes ?? 0),10}  {p.OsVersion ?? "unknown",-28} {p.EtcdRevision,10}  {verifies}");
+            if (!p.Current)
+            {
+                foreach (var problem in p.VerifyProblems.Take(5))
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture, $"      - {problem}");
+                }
+            }
+        }
     }
 
     private static string Short(string? checksum) => checksum is null ? "?" : checksum[..Math.Min(12, checksum.Length)];

@@ -42,8 +42,14 @@ public static class Program
     }
 
     /// <summary>Runs a parsed command line; one the parser refused (unknown option, bad value) ends with 2 after its message.</summary>
-    public static Task<int> InvokeAsync(ParseResult parse, CancellationToken cancellationToken = default) =>
-        CommandLineApp.InvokeAsync(parse, cancellationToken);
+    public static Task<int> InvokeAsync(ParseResult parse, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        // Interrupted, `kubectl talm preflight` still removes what it made on the clusters: it gets the time that takes.
+        if (parse.CommandResult.Command.Name == KubectlPreflightCommand.Name)
+            parse.InvocationConfiguration.ProcessTerminationTimeout = KubectlPreflightCommand.InterruptGrace;
+        return CommandLineApp.InvokeAsync(parse, cancellationToken);
+    }
 
     /// <summary>The whole command tree; each group lives in its own file under Commands/ (the spoke agent's in Talm.Cli.Commands).</summary>
     public static RootCommand BuildRoot()

@@ -70,9 +70,12 @@ public sealed class OperatorHost : IDisposable
             MetricsServing(), _logs, cancel).ConfigureAwait(false);
         foreach (var url in Probes.HealthUrls) _log.LogInformation("Serving /healthz and /readyz on {Url}", url);
         foreach (var url in Probes.MetricsUrls)
+        {
             _log.LogInformation(_options.MetricsSecure
                 ? "Serving /metrics on {Url} over HTTPS to callers allowed to get /metrics (TokenReview and SubjectAccessReview)"
                 : "Serving /metrics on {Url} over plain HTTP to anyone (--metrics-secure=false)", url);
+        }
+
         if (_options.LeaderElection is { } lease) _metrics.Leading(lease.LeaseName, false);
         if (_options.RecoveryImage is null)
             _log.LogWarning("RECOVERY_IMG is not set: the backups of ClusterGroupUpgrades with backup: true cannot start; set it to the recovery image");

@@ -2,12 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Talm.Recovery.Backup;
-using Talm.Recovery.Etcd;
 using Talm.Recovery.Platform;
-using Talm.Recovery.Processes;
 
 namespace Talm.Sandbox;
 

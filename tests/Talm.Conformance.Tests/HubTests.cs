@@ -1,19 +1,11 @@
-using System.Net;
-using System.Net.Sockets;
 using Talm.Conformance.Run;
+using Talm.Recovery.Platform;
 
 namespace Talm.Conformance.Tests;
 
 /// <summary>A hub as the runner starts it: the real talm lab serve, talm operator and kubectl proxy as processes.</summary>
 public sealed class HubTests
 {
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task A_hub_serves_the_crds_runs_the_operator_and_proxies_for_the_scripts()
     {
@@ -51,7 +43,7 @@ public sealed class HubTests
             Kubectl = kubectl,
             CrdFiles = [.. Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "crds"), "*.yaml"), acm],
             OperatorEnvironment = new Dictionary<string, string>(StringComparer.Ordinal) { ["PRECACHE_IMG"] = "example.org/precache:1" },
-            ProxyPort = FreePort(),
+            ProxyPort = LoopbackPort.Free(),
         };
 
         var hubDir = Path.Combine(dir.Path, "hub");

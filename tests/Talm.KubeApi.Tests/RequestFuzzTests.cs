@@ -216,8 +216,10 @@ public sealed class RequestFuzzTests
             foreach (var cm in store.List("/configmaps", null).Items)
             {
                 foreach (var field in new[] { "data", "binaryData" })
+                {
                     if (cm.Node[field] is JsonObject map)
                         Assert.All(map, kv => Assert.Equal(JsonValueKind.String, kv.Value!.GetValueKind()));
+                }
             }
             Assert.All(store.List("/namespaces", null).Items, ns => Assert.Empty(Semantics.NameValidation.Problems(ns.Name, label: true)));
             Assert.All(store.List("/configmaps", null).Items, o => Assert.True(JsonUtil.Depth(o.Node) <= JsonUtil.MaxDepth));

@@ -25,6 +25,7 @@ public sealed class DefaultStoryTests
         var options = lab.Options(o => o with { FailBackup = ["cnfdb2"] });
         var hub = new Dictionary<string, JsonNode?>();
         var spokeState = new Dictionary<string, (JsonNode? Job, IReadOnlyDictionary<string, string> Etcd)>();
+        Talm.Recovery.Processes.ProcessResult? preflight = null;
 
         var result = await lab.RunAsync(options, async (runner, _) =>
         {
@@ -39,6 +40,9 @@ public sealed class DefaultStoryTests
                 spokeState[name] = (spoke.Get(SpokeObjectKey.Of("jobs", "openshift-talo-backup", "backup-agent")),
                     await EtcdKeys.ReadAsync(full.Etcd, default));
             }
+            // The pre-flight after the story: only cnfdb2 still needs the upgrade; the real agent's dry run in its pod reports.
+            preflight = await new Talm.Recovery.Processes.ProcessRunner().TryRunAsync(LabHarness.Talm.TalmFile, [.. LabHarness.Talm.TalmPrefix, "kubectl", "preflight", HubObjects.CguName,
+                "-n", HubObjects.GroupNamespace, "--kubeconfig", runner.Kubeconfig!, "--image", EmbeddedBackend.RecoveryImage], default);
         });
 
         Assert.True(result.Finished, lab.Output.ToString());
@@ -105,5 +109,14 @@ public sealed class DefaultStoryTests
         var failedLog = await File.ReadAllTextAsync(skipped.PodLog);
         Assert.True(failedLog.Contains("Backup failed: etcd at https://192.168.126.10:2379/", StringComparison.Ordinal), failedLog);
         Assert.Contains("kubectl get cgu -A", LabSummary.Render(result), StringComparison.Ordinal);
+
+        // kubectl talm preflight: cnfdb2's pod network still cannot reach its etcd, and the agent's own checks say so.
+        Assert.True(preflight!.ExitCode == 1, preflight.StandardOutput + preflight.StandardError);
+        var row = preflight.StandardOutput.Split('\n').Single(l => l.StartsWith("cnfdb2 ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["cnfdb2", "FAILED"], row[..2]);
+        Assert.Equal(["FAIL", "none", "ok", "etcd:", "etcd", "at", "https://192.168.126.10:2379/:"], row[6..13]);
+        Assert.Matches("^[0-9.]+$", row[2]); // the space needed and free the agent measured, with their units
+        Assert.Contains("not checked, already compliant (no upgrade, no backup): cnfdb1, cnfdb3, cnfdb4, cnfdb5, cnfdb6", preflight.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Pre-flight report written for the Job", failedLog, StringComparison.Ordinal);
     }
 }

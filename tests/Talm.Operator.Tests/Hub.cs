@@ -374,8 +374,11 @@ internal sealed class Hub : IAsyncDisposable
     {
         if (!cgu.TryGetProperty("status", out var st) || !st.TryGetProperty("conditions", out var conditions)) return null;
         foreach (var c in conditions.EnumerateArray())
+        {
             if (c.GetProperty("type").GetString() == type)
                 return (c.GetProperty("status").GetString()!, c.GetProperty("reason").GetString()!, c.GetProperty("message").GetString()!);
+        }
+
         return null;
     }
 
@@ -396,8 +399,11 @@ internal sealed class Hub : IAsyncDisposable
         if (placement is null) return "<no placement>";
         var names = new List<string>();
         foreach (var p in placement.Value.GetProperty("spec").TryGetProperty("predicates", out var preds) ? preds.EnumerateArray() : default)
+        {
             foreach (var e in p.GetProperty("requiredClusterSelector").GetProperty("labelSelector").GetProperty("matchExpressions").EnumerateArray())
                 names.AddRange(e.TryGetProperty("values", out var v) ? v.EnumerateArray().Select(x => x.GetString()!) : []);
+        }
+
         return string.Join(",", names);
     }
 

@@ -16,7 +16,7 @@ public sealed class InformerTests : IAsyncLifetime
     private static string CrdFile => Path.Combine(AppContext.BaseDirectory, "TestData", "test-kinds-crd.yaml");
 
     private readonly string _dataDir = Directory.CreateTempSubdirectory("talm-informer-").FullName;
-    private readonly int _port = ProbeServerTests.FreePort();
+    private readonly int _port = LoopbackPort.Free();
     private KubeApiServer? _server;
     private readonly CancellationTokenSource _stop = new();
 
@@ -101,7 +101,7 @@ public sealed class InformerTests : IAsyncLifetime
         // While the informer cannot reach it, the server's state changes (served elsewhere for a
         // moment); then it comes back on the informer's address with its watch history gone.
         await _server!.DisposeAsync();
-        _server = await StartServerAsync(TimeSpan.FromSeconds(10), ProbeServerTests.FreePort());
+        _server = await StartServerAsync(TimeSpan.FromSeconds(10), LoopbackPort.Free());
         using (var admin = Client())
         {
             await admin.CustomObjects.DeleteNamespacedCustomObjectAsync("test.talm.io", "v1", "default", "widgets", "goes");

@@ -36,7 +36,7 @@ public sealed class ProbeServerTests
     public async Task One_listener_when_both_addresses_are_the_same_and_zero_disables()
     {
         var metrics = new ControllerMetrics();
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         await using var server = await ProbeServer.StartAsync($"127.0.0.1:{port}", $"127.0.0.1:{port}", () => true, () => true,
             metrics, MetricsServing.Plain, NullLoggerFactory.Instance, CancellationToken.None);
         using var http = new HttpClient();
@@ -61,12 +61,5 @@ public sealed class ProbeServerTests
     {
         var e = Assert.Throws<FormatException>(() => BindAddress.Parse("localhost"));
         Assert.Contains(":8080", e.Message, StringComparison.Ordinal);
-    }
-
-    internal static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

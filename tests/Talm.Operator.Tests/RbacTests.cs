@@ -144,7 +144,9 @@ public sealed class RbacTests : IAsyncLifetime
                      "delete placements", "patch managedclusters", "create events", "watch policies", "update leases",
                      "list manifestworks", "list manifestworkreplicasets", "get precachingconfigs", "get configmaps",
                      "create tokenreviews", "create subjectaccessreviews" })
+        {
             Assert.Contains(expected, used);
+        }
         // Events go through events.k8s.io, as the reference writes them, never through the core API.
         Assert.Contains(calls, c => c is { Group: "events.k8s.io", Resource: "events", Verb: "create" });
         Assert.DoesNotContain(calls, c => c is { Group: "", Resource: "events" });

@@ -79,7 +79,9 @@ public sealed class SecureMetricsTests : IAsyncLifetime
         foreach (var series in new[] { "controller_runtime_reconcile_total{controller=\"clustergroupupgrade\",result=\"success\"}",
                      "workqueue_depth{name=\"clustergroupupgrade\"}", "leader_election_master_status{name=\"talm-operator-leader\"} 1",
                      "talm_build_info{version=", "process_cpu_seconds_total", "process_working_set_bytes", "dotnet_total_memory_bytes" })
+        {
             Assert.Contains(series, body, StringComparison.Ordinal);
+        }
         // Plain HTTP is not served on the secure port.
         var (code, _, _) = await Tool.RunAsync("curl", "-sS", "-o", "/dev/null", "--max-time", "5", "http://" + _metrics.Authority + "/metrics");
         Assert.NotEqual(0, code);
@@ -109,7 +111,9 @@ public sealed class SecureMetricsTests : IAsyncLifetime
         // The alerts the issue asks for, by what they watch.
         foreach (var name in new[] { "talm_backup_total", "talm_cgu_events_total", "controller_runtime_reconcile_errors_total",
                      "workqueue_depth", "leader_election_master_status" })
+        {
             Assert.Contains(name, read);
+        }
         // The check would notice a name the operator does not serve.
         Assert.DoesNotContain("talm_backups_total", exported);
         Assert.Equal(["talm_backups_total"], PromQl.MetricNames("sum by (state) (rate(talm_backups_total{state=\"x\"}[5m])) > 0"));

@@ -21,7 +21,7 @@ public sealed class SoakTests(Xunit.Abstractions.ITestOutputHelper output) : IAs
 
     private static readonly string[] Spokes = ["spoke1", "spoke2", "spoke3"];
     private readonly string _dir = Directory.CreateTempSubdirectory("talm-soak-").FullName;
-    private readonly int _port = ProbeServerTests.FreePort();
+    private readonly int _port = LoopbackPort.Free();
     private Process? _server;
     private Hub _hub = null!;
 

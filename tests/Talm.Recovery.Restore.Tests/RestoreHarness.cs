@@ -14,6 +14,9 @@ public sealed class RestoreHarness(string host, string backupDir, string kubecon
 
     public EtcdRestoreMethod EtcdRestore { get; init; } = EtcdRestoreMethod.Etcdctl;
 
+    /// <summary>--generation: the restore point to restore; null for the current backup (or the one a started restore recorded).</summary>
+    public string? Generation { get; init; }
+
     public TimeSpan ContainerTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan HeartbeatPeriod { get; init; } = NodeTools.Heartbeat.DefaultPeriod;
@@ -24,6 +27,7 @@ public sealed class RestoreHarness(string host, string backupDir, string kubecon
         {
             HostRoot = host,
             BackupDir = backupDir,
+            Generation = Generation,
             Resume = resume,
             Restart = restart,
             Step = step,

@@ -57,7 +57,14 @@ public sealed class SpokeNode : IDisposable
         }
     }
 
-    private async Task BackupAsync(ProgramLocation? program)
+    /// <summary>Another backup of the node as it is now, keeping <paramref name="keep"/> restore points; returns the new generation's ID.</summary>
+    public async Task<string> BackupAgainAsync(int keep)
+    {
+        await BackupAsync(null, keep);
+        return BackupGenerations.CurrentGeneration(BackupDir)!;
+    }
+
+    private async Task BackupAsync(ProgramLocation? program, int? keep = null)
     {
         if (program is null)
         {
@@ -79,6 +86,7 @@ public sealed class SpokeNode : IDisposable
                 Parallelism = 2,
                 Program = program,
                 ToolVersion = "test",
+                Keep = keep,
             };
             var outcome = await new BackupRunner(options, new ProcessRunner(), NullLogger.Instance, TimeProvider.System, NullProgressReporter.Instance).RunAsync();
             Assert.True(outcome.ExitCode == 0, outcome.Message);

@@ -55,22 +55,24 @@ public static class TreeFacts
         return entries;
     }
 
-    /// <summary>One line per path: kind, mode, owner, size, hash, link target, xattrs, hard-link group, and mtime if asked.</summary>
+    /// <summary>
+    /// One line per path: kind, mode, owner, size, hash, link target, xattrs, hard-link group, and mtime if asked. A
+    /// hard-link group is an inode named more than once in the tree (names outside it, such as another backup
+    /// generation's links to an unchanged file, do not count).
+    /// </summary>
     public static SortedDictionary<string, string> Describe(string dir, bool withTimes = true, Func<string, bool>? skip = null)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var groups = new Dictionary<(ulong, ulong), string>();
-        foreach (var rel in Walk(dir, "").Order(StringComparer.Ordinal))
+        var rels = Walk(dir, "").Order(StringComparer.Ordinal).Where(rel => skip?.Invoke(rel) != true).ToList();
+        var names = rels.Select(rel => Posix.LStat(Path.Combine(dir, rel))).Where(st => st.Kind == FileKind.Regular)
+            .CountBy(st => (st.Device, st.Inode)).ToDictionary();
+        foreach (var rel in rels)
         {
-            if (skip?.Invoke(rel) == true)
-            {
-                continue;
-            }
-
             var path = Path.Combine(dir, rel);
             var st = Posix.LStat(path);
             var group = "";
-            if (st.Kind == FileKind.Regular && st.LinkCount > 1)
+            if (st.Kind == FileKind.Regular && names[(st.Device, st.Inode)] > 1)
             {
                 if (!groups.TryGetValue((st.Device, st.Inode), out var first))
                 {

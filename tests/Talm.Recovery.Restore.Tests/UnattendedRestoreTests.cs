@@ -120,7 +120,7 @@ public sealed class UnattendedRestoreTests
         {
             await WaitForAsync(() => node.StandIns.Calls().Contains("setenforce 0"));
             var busy = await Assert.ThrowsAsync<RestoreFailedException>(() => new RestoreHarness(node.Host, node.BackupDir, node.Kubeconfig, node.StandIns).RunAsync(resume: true));
-            Assert.Contains("Another restore is running", busy.Message, StringComparison.Ordinal);
+            Assert.Contains("another restore is running", busy.Message, StringComparison.Ordinal);
             await byHand.WaitForExitAsync();
             Assert.Equal(0, byHand.ExitCode);
         }

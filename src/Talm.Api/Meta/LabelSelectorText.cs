@@ -11,9 +11,13 @@ internal static class LabelSelectorText
         for (var i = 0; i < text.Length; i++)
         {
             if (text[i] == '(')
+            {
                 depth++;
+            }
             else if (text[i] == ')')
+            {
                 depth--;
+            }
             else if (text[i] == ',' && depth == 0)
             {
                 yield return text[start..i];

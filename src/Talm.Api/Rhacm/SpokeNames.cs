@@ -37,9 +37,27 @@ public static class SpokeNames
     public const string PrecacheSpecConfigMap = "pre-cache-spec";
     public const string PrecacheJob = "pre-cache";
 
+    // Ours: the backup's pre-flight (kubectl talm preflight), apart from everything above so that it never
+    // touches what a running CGU made (its namespace is deleted at the end of a backup, and so is ours).
+    public const string PreflightNsDelete = "talm-preflight-ns-delete";
+    public const string PreflightCrbDelete = "talm-preflight-crb-delete";
+    public const string PreflightNsCreate = "talm-preflight-ns-create";
+    public const string PreflightSaCreate = "talm-preflight-sa-create";
+    public const string PreflightCrbCreate = "talm-preflight-crb-create";
+    public const string PreflightJobCreate = "talm-preflight-job-create";
+    public const string ViewPreflightNamespace = "talm-preflight-ns-view";
+    public const string ViewPreflightJob = "talm-preflight-job-view";
+    public const string PreflightNamespace = "openshift-talo-preflight";
+
+    /// <summary>The Job, its service account and its cluster role binding.</summary>
+    public const string PreflightAgent = Api.Agent.PreflightReport.Job;
+
     public static readonly string[] BackupViews = [ViewBackupJob, ViewBackupNamespace];
     public static readonly string[] BackupActions = [BackupNsCreate, BackupSaCreate, BackupCrbCreate, BackupJobCreate];
     public static readonly string[] PrecacheViews = [ViewPrecacheNamespace, ViewPrecacheJob, ViewPrecacheSpecConfigMap, ViewPrecacheServiceAccount, ViewPrecacheClusterRoleBinding];
     public static readonly string[] PrecacheActions = [PrecacheNsCreate, PrecacheSpecCmCreate, PrecacheSaCreate, PrecacheCrbCreate, PrecacheJobCreate];
+    public static readonly string[] PreflightViews = [ViewPreflightNamespace, ViewPreflightJob];
+    public static readonly string[] PreflightCreateActions = [PreflightNsCreate, PreflightSaCreate, PreflightCrbCreate, PreflightJobCreate];
+    public static readonly string[] PreflightDeleteActions = [PreflightNsDelete, PreflightCrbDelete];
     public static readonly string[] PrecacheDependencyViews = [ViewPrecacheSpecConfigMap, ViewPrecacheServiceAccount, ViewPrecacheClusterRoleBinding];
 }

@@ -30,7 +30,23 @@ public static class KubectlCommand
     {
         var command = new Command(Name, "The kubectl plugin: `kubectl talm ...` when this program is on PATH as kubectl-talm (see docs/hub.md).");
         command.Subcommands.Add(BuildStatus());
+        command.Subcommands.Add(KubectlPreflightCommand.Build());
         return command;
+    }
+
+    /// <summary>The client configuration from --kubeconfig (else KUBECONFIG, else ~/.kube/config) and --context; null after one line on stderr.</summary>
+    internal static async Task<KubernetesClientConfiguration?> ConfigAsync(ParseResult parse, Option<string?> kubeconfig, Option<string?> context, TextWriter error)
+    {
+        try
+        {
+            var file = parse.GetValue(kubeconfig) ?? FirstKubeconfig();
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(file, parse.GetValue(context));
+        }
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or ArgumentException or FormatException or YamlDotNet.Core.YamlException)
+        {
+            await error.WriteLineAsync($"talm: cannot use the kubeconfig ({CommandGuard.OneLine(e.Message)}); give one with --kubeconfig or KUBECONFIG").ConfigureAwait(false);
+            return null;
+        }
     }
 
     private static Command BuildStatus()
@@ -48,17 +64,8 @@ public static class KubectlCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            KubernetesClientConfiguration config;
-            try
-            {
-                var file = parse.GetValue(kubeconfig) ?? FirstKubeconfig();
-                config = KubernetesClientConfiguration.BuildConfigFromConfigFile(file, parse.GetValue(context));
-            }
-            catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or ArgumentException or FormatException or YamlDotNet.Core.YamlException)
-            {
-                await error.WriteLineAsync($"talm: cannot use the kubeconfig ({CommandGuard.OneLine(e.Message)}); give one with --kubeconfig or KUBECONFIG").ConfigureAwait(false);
+            if (await ConfigAsync(parse, kubeconfig, context, error).ConfigureAwait(false) is not { } config)
                 return HubExitCodes.BadInput;
-            }
             var name = parse.GetValue(cgu)!;
             var space = parse.GetValue(ns) ?? (string.IsNullOrEmpty(config.Namespace) ? "default" : config.Namespace);
             // kubectl runs a plugin with its own terminal: a table there, plain lines into a pipe or a file.
@@ -265,12 +272,5 @@ public static class KubectlCommand
         return table;
     }
 
-
-    /// <summary>kubectl's way: 45s, 3m12s, 2h5m.</summary>
-    private static string Duration(TimeSpan t)
-    {
-        if (t < TimeSpan.FromMinutes(1)) return ((int)Math.Round(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + "s";
-        if (t < TimeSpan.FromHours(1)) return string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalMinutes}m{t.Seconds}s");
-        return string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalHours}h{t.Minutes}m");
-    }
+    private static string Duration(TimeSpan t) => KubectlDuration.Format(t);
 }

@@ -27,6 +27,10 @@ public static class LabUpCommand
         var failUpgrade = Names("--fail-upgrade", "Spokes whose upgrade breaks them instead (recover them with 'talm lab recover NAME')");
         var maxConcurrency = new Option<int>("--max-concurrency") { Description = "remediationStrategy.maxConcurrency of the default CGU", DefaultValueFactory = _ => 2 };
         var timeout = new Option<int?>("--timeout") { Description = "remediationStrategy.timeout (minutes) of the default CGU; default 240, or 3 with --fail-upgrade so the run ends" };
+        var disabled = new Option<bool>("--disabled")
+        {
+            Description = "Create the default CGU with enable: false: pre-caching runs, the upgrade waits; the lab prints how to run kubectl talm preflight on it, then enable it",
+        };
         var cgu = new Option<FileInfo?>("--cgu") { Description = "Use this ClusterGroupUpgrade (YAML or JSON) instead of the default one" };
         var keep = new Option<bool>("--keep") { Description = "Leave the hub, operator and spokes running afterwards (for kubectl and recovery); Ctrl-C stops" };
         var report = new Option<FileInfo?>("--report") { Description = "Write the outcome as JSON to this file" };
@@ -41,7 +45,7 @@ public static class LabUpCommand
             DefaultValueFactory = _ => new DirectoryInfo(LabPaths.DefaultDir),
         };
         var command = new Command("up", "Start a lab hub with simulated RHACM and spokes, run a CGU with backups across them, and show it live");
-        foreach (var o in new Option[] { spokes, fidelity, failBackup, slowBackup, unreachable, failUpgrade, maxConcurrency, timeout, cgu, keep, report, operatorMode, dir })
+        foreach (var o in new Option[] { spokes, fidelity, failBackup, slowBackup, unreachable, failUpgrade, maxConcurrency, timeout, disabled, cgu, keep, report, operatorMode, dir })
             command.Options.Add(o);
 
         command.SetAction(async (ParseResult p, CancellationToken ct) =>
@@ -58,6 +62,7 @@ public static class LabUpCommand
                 FailUpgrade = failUpgrades,
                 MaxConcurrency = p.GetValue(maxConcurrency),
                 TimeoutMinutes = p.GetValue(timeout) ?? (failUpgrades.Length > 0 ? 3 : 240),
+                Disabled = p.GetValue(disabled),
                 CguDocument = p.GetValue(cgu) is { } file ? await File.ReadAllTextAsync(file.FullName, ct) : null,
                 Keep = p.GetValue(keep),
                 ReportPath = p.GetValue(report)?.FullName,

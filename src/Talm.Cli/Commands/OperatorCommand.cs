@@ -155,18 +155,22 @@ public static class OperatorCommand
                 b.SetMinimumLevel(Enum.Parse<LogLevel>(p.GetValue(logLevel)!, ignoreCase: true));
                 b.AddFilter("Microsoft", LogLevel.Warning);
                 if (p.GetValue(logFormat) == "json")
+                {
                     b.AddJsonConsole(o =>
                     {
                         o.IncludeScopes = true;
                         o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
                         o.UseUtcTimestamp = true;
                     });
+                }
                 else
+                {
                     b.AddSimpleConsole(o =>
                     {
                         o.SingleLine = true;
                         o.IncludeScopes = true;
                     });
+                }
             });
 
             var identity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod

@@ -40,8 +40,11 @@ public static class Subset
                 if (ea.Count != aa.Count)
                     return $"{Where(path)}want {Items(ea.Count)}, got {aa.Count}{ListHint(ea, aa)}";
                 for (var i = 0; i < ea.Count; i++)
+                {
                     if (Compare(ea[i], aa[i], $"{path}[{i}]") is { } d)
                         return d;
+                }
+
                 return null;
             default:
                 return ScalarEquals((JsonValue)expected, (JsonValue)actual!) ? null : $"{Where(path)}want {Show(expected)}, got {Show(actual)}";
@@ -106,7 +109,10 @@ public static class Subset
             var a = actual.ToJsonString();
             if (decimal.TryParse(e, NumberStyles.Float, CultureInfo.InvariantCulture, out var ed)
                 && decimal.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out var ad))
+            {
                 return ed == ad;
+            }
+
             return double.Parse(e, CultureInfo.InvariantCulture).Equals(double.Parse(a, CultureInfo.InvariantCulture));
         }
         return JsonNode.DeepEquals(expected, actual);

@@ -97,8 +97,11 @@ public sealed record TestStep
     private static void RejectUnsupported(JsonObject step, string file)
     {
         foreach (var key in (string[])["delete", "kubeconfig", "kubeconfigLoading", "context"])
+        {
             if (step[key] is not null)
                 throw new NotSupportedException($"{file}: TestStep.{key} is not supported by this runner");
+        }
+
         if (step["unitTest"] is JsonValue v && v.TryGetValue<bool>(out var b) && b)
             throw new NotSupportedException($"{file}: TestStep.unitTest is not supported by this runner");
     }
@@ -114,8 +117,10 @@ public sealed record TestStep
                 ? Directory.GetFiles(path, "*.yaml").Order(StringComparer.Ordinal)
                 : (IEnumerable<string>)[path];
             foreach (var f in files)
+            {
                 foreach (var o in KuttlYaml.ReadObjects(f))
                     yield return o;
+            }
         }
     }
 }

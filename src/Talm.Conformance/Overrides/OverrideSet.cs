@@ -147,8 +147,10 @@ public sealed partial class OverrideSet
                 var objects = e.File == StepFileType.Assert ? asserts : errors;
                 var label = $"override {e.Name}: {test.Name} step {step.Index.ToString("00", CultureInfo.InvariantCulture)} {(e.File == StepFileType.Assert ? "assert" : "errors")}";
                 foreach (var change in e.Changes)
+                {
                     if (ApplyChange(change, objects, defaultNamespace) is { } problem)
                         problems.Add($"{label}: {change.Describe()}: {problem}");
+                }
             }
             return step with { Asserts = asserts, Errors = errors, Overrides = [.. step.Overrides, .. here.Select(e => e.Name)] };
         }).ToList();
@@ -208,8 +210,11 @@ public sealed partial class OverrideSet
     private static ObjectSelector Selector(JsonObject o, string where)
     {
         foreach (var key in o.Select(p => p.Key))
+        {
             if (key is not ("apiVersion" or "kind" or "namespace" or "name"))
                 throw new InvalidDataException($"{where}: an object is picked by apiVersion, kind, namespace and name, not {key}");
+        }
+
         return new ObjectSelector(Text(o, "kind", where), Optional(o, "apiVersion", where), Optional(o, "namespace", where), Optional(o, "name", where));
     }
 

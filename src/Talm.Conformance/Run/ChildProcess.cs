@@ -52,8 +52,11 @@ public sealed class ChildProcess : IAsyncDisposable
         };
         foreach (var a in args) info.ArgumentList.Add(a);
         if (environment is not null)
+        {
             foreach (var (k, v) in environment)
                 info.Environment[k] = v;
+        }
+
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         log.WriteLine($"$ {program} {string.Join(' ', info.ArgumentList)}");
         Process process;

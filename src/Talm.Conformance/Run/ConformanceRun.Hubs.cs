@@ -1,11 +1,6 @@
-using System.Collections;
 using System.Diagnostics;
-using System.Globalization;
-using Spectre.Console;
 using Talm.Conformance.Kuttl;
-using Talm.Conformance.Overrides;
 using Talm.Conformance.Report;
-using Talm.Conformance.UpdateGraph;
 
 namespace Talm.Conformance.Run;
 

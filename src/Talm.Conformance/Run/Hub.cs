@@ -135,8 +135,10 @@ public sealed class Hub : IAsyncDisposable
                 var kind = (string?)crd["spec"]?["names"]?["kind"];
                 if (group is null || kind is null) continue;
                 foreach (var version in (crd["spec"]?["versions"] as JsonArray ?? []).OfType<JsonObject>())
+                {
                     if ((bool?)version["served"] ?? true)
                         kinds.Add(($"{group}/{(string?)version["name"]}", kind));
+                }
             }
         }
         var deadline = DateTime.UtcNow.AddSeconds(10);

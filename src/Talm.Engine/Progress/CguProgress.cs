@@ -97,7 +97,9 @@ public sealed record CguProgress
                 left = backupLeft;
             }
             else if (backup is not null && backup != BackupStates.Succeeded)
+            {
                 state = $"left out (backup {backup})";
+            }
             else if (inBatch.TryGetValue(name, out var step))
             {
                 state = step.State == RemediationStates.Completed ? "complete" : "upgrading";
@@ -107,9 +109,14 @@ public sealed record CguProgress
                     left = batchLeft;
             }
             else if (progress?.CompletedAt is not null && batch is not null)
+            {
                 state = "complete";
+            }
             else
+            {
                 state = "pending";
+            }
+
             rows.Add(new ClusterProgress
             {
                 Cluster = name, Backup = backup, BackupDetails = status.Backup?.Details?.GetValueOrDefault(name),

@@ -32,7 +32,7 @@ internal static class BackupFacts
             : null;
 
     /// <summary>startTime to completionTime, or to the Failed condition's time (a failed Job has no completionTime).</summary>
-    private static double? JobSeconds(JsonElement job)
+    internal static double? JobSeconds(JsonElement job)
     {
         if (!job.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.Object)
             return null;
@@ -64,9 +64,12 @@ internal static class BackupFacts
             return "";
         var parts = new List<string>();
         if (d.Bytes is { } bytes)
+        {
             parts.Add(d.Files is { } files
                 ? $"{ByteSize.Format(bytes)} in {files.ToString(CultureInfo.InvariantCulture)} files" + (d.ReusedFiles is { } reused ? $" ({reused.ToString(CultureInfo.InvariantCulture)} reused)" : "")
                 : ByteSize.Format(bytes));
+        }
+
         if (d.DurationSeconds is { } took)
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"backup {took:0} s"));
         if (d.EtcdRevision is { } revision)

@@ -40,16 +40,21 @@ internal static class BackupJob
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonElement> Built = new(StringComparer.Ordinal);
 
     /// <summary>The Job for <paramref name="image"/>, built once: an immutable element shared by every cluster's action.</summary>
-    public static JsonElement Build(string image) => Built.GetOrAdd(image, Create);
+    public static JsonElement Build(string image) =>
+        Built.GetOrAdd(image, static i => Create(i, SpokeNames.BackupAgent, SpokeNames.BackupNamespace, ["launchBackup"], ActiveDeadlineSeconds));
 
-    private static JsonElement Create(string image)
+    /// <summary>
+    /// The backup Job's pod (volumes, mounts, privileges) under another name, in another namespace, with other
+    /// arguments: ours, for the agent's pre-flight. The Job, its service account and its pod template share the name.
+    /// </summary>
+    public static JsonElement Create(string image, string name, string ns, IReadOnlyList<string> args, int activeDeadlineSeconds)
     {
         var volumes = new JsonArray(new JsonObject { ["name"] = "host", ["emptyDir"] = new JsonObject() });
         var mounts = new JsonArray(new JsonObject { ["name"] = "host", ["mountPath"] = "/host" });
-        foreach (var (name, path, ro, type) in HostPaths)
+        foreach (var (volume, path, ro, type) in HostPaths)
         {
-            volumes.Add(new JsonObject { ["name"] = name, ["hostPath"] = new JsonObject { ["path"] = path, ["type"] = type } });
-            var mount = new JsonObject { ["name"] = name, ["mountPath"] = "/host" + path };
+            volumes.Add(new JsonObject { ["name"] = volume, ["hostPath"] = new JsonObject { ["path"] = path, ["type"] = type } });
+            var mount = new JsonObject { ["name"] = volume, ["mountPath"] = "/host" + path };
             if (ro)
                 mount["readOnly"] = true;
             mounts.Add(mount);
@@ -60,30 +65,30 @@ internal static class BackupJob
             ["kind"] = "Job",
             ["metadata"] = new JsonObject
             {
-                ["name"] = SpokeNames.BackupAgent,
-                ["namespace"] = SpokeNames.BackupNamespace,
+                ["name"] = name,
+                ["namespace"] = ns,
                 ["annotations"] = new JsonObject { [ManagementAnnotation] = ManagementValue },
             },
             ["spec"] = new JsonObject
             {
-                ["activeDeadlineSeconds"] = ActiveDeadlineSeconds,
+                ["activeDeadlineSeconds"] = activeDeadlineSeconds,
                 ["backoffLimit"] = 0,
                 ["template"] = new JsonObject
                 {
                     ["metadata"] = new JsonObject
                     {
-                        ["name"] = SpokeNames.BackupAgent,
+                        ["name"] = name,
                         ["annotations"] = new JsonObject { [ManagementAnnotation] = ManagementValue },
                     },
                     ["spec"] = new JsonObject
                     {
                         ["restartPolicy"] = "Never",
-                        ["serviceAccountName"] = SpokeNames.BackupAgent,
+                        ["serviceAccountName"] = name,
                         ["containers"] = new JsonArray(new JsonObject
                         {
                             ["name"] = "container-image",
                             ["image"] = image,
-                            ["args"] = new JsonArray("launchBackup"),
+                            ["args"] = new JsonArray([.. args.Select(a => (JsonNode)JsonValue.Create(a)!)]),
                             ["securityContext"] = new JsonObject { ["privileged"] = true, ["runAsUser"] = 0 },
                             ["tty"] = true,
                             ["volumeMounts"] = mounts,

@@ -1,6 +1,4 @@
 using Talm.Api.Cgu;
-using Talm.Api.Meta;
-using Talm.Engine.Model;
 
 namespace Talm.Engine.Reconcile;
 

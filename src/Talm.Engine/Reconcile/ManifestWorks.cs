@@ -180,7 +180,10 @@ internal static class ManifestWorks
     {
         if (!status.TryGetProperty("resourceStatus", out var rs) || rs.ValueKind != JsonValueKind.Object ||
             !rs.TryGetProperty("manifests", out var list) || list.ValueKind != JsonValueKind.Array)
+        {
             return null;
+        }
+
         foreach (var m in list.EnumerateArray())
         {
             var at = m.TryGetProperty("resourceMeta", out var meta) && meta.TryGetProperty("ordinal", out var o) && o.TryGetInt32(out var x) ? x : 0;
@@ -212,7 +215,10 @@ internal static class ManifestWorks
     {
         if (!manifest.TryGetProperty("statusFeedback", out var feedback) || feedback.ValueKind != JsonValueKind.Object ||
             !feedback.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array)
+        {
             return "";
+        }
+
         foreach (var v in values.EnumerateArray())
         {
             if (!v.TryGetProperty("name", out var n) || n.GetString() != name || !v.TryGetProperty("fieldValue", out var fv))

@@ -23,7 +23,9 @@ internal static partial class PlatformVersion
             if (!info.Found || info.Image != "")
                 return true;
             if (info.Upstream == "" || info.Channel == "" || info.Version == "")
+            {
                 error = "policy with ClusterVersion must have upstream, channel, and version when image is not provided";
+            }
             else if (HasTemplate(info.Upstream) || HasTemplate(info.Channel) || HasTemplate(info.Version) ||
                      info.Upstream == PolicyObjects.Placeholder || info.Channel == PolicyObjects.Placeholder || info.Version == PolicyObjects.Placeholder)
             {

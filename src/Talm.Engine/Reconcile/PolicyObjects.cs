@@ -82,9 +82,12 @@ internal static partial class PolicyObjects
         if (hasList && hasRaw)
             return (null, false, "policy has both spec.policy-templates.objectDefinition.spec.object-templates and spec.policy-templates.objectDefinition.spec.object-templates-raw");
         if (hasList)
+        {
             return JsonNode.Parse(spec.GetProperty("object-templates").GetRawText()) is JsonArray list
                 ? (list, false, null)
                 : (null, false, "policy object-templates is not a list");
+        }
+
         if (hasRaw)
         {
             var raw = spec.GetProperty("object-templates-raw");

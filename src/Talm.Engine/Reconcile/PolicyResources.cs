@@ -254,7 +254,10 @@ internal static class PolicyResources
     {
         if (p.Status is not { ValueKind: System.Text.Json.JsonValueKind.Object } status ||
             !status.TryGetProperty("conditions", out var list) || list.ValueKind != System.Text.Json.JsonValueKind.Array)
+        {
             yield break;
+        }
+
         foreach (var c in list.EnumerateArray())
         {
             string? S(string name) => c.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Talm.Api.Cgu;
 using Talm.Api.Rhacm;

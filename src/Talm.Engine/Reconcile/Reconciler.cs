@@ -29,14 +29,19 @@ internal static class Reconciler
         var succeeded = ctx.Condition(ConditionTypes.Succeeded);
         var progressing = ctx.Condition(ConditionTypes.Progressing);
         if (succeeded is not null)
+        {
             Finish(ctx, succeeded.IsTrue);
+        }
         else if (progressing is null || !progressing.IsTrue)
         {
             if (!Prepare(ctx))
                 return;
         }
         else if (!Batches.Run(ctx, progressing))
+        {
             return;
+        }
+
         ctx.UpdateStatus();
     }
 
@@ -239,6 +244,18 @@ internal static class Reconciler
 
     private static void ReportInvalid(ReconcileContext ctx, PoliciesInfo policies, List<string> missingTemplates)
     {
+        var (reason, message, failure) = Invalid(ctx, policies, missingTemplates);
+        var current = ctx.Condition(ConditionTypes.Validated);
+        if (current is null || current.Message != message)
+            ctx.Emit(CguEvents.PoliciesValidationFailure(ctx.Cgu, failure, policies));
+        ctx.SetCondition(ConditionTypes.Validated, false, reason, message);
+        ctx.Requeue(Medium);
+        ctx.UpdateStatus();
+    }
+
+    /// <summary>Why the managed policies or manifest templates do not validate, in the Validated condition's words.</summary>
+    internal static (string Reason, string Message, ValidationFailure Failure) Invalid(ReconcileContext ctx, PoliciesInfo policies, List<string> missingTemplates)
+    {
         string message = "";
         string reason;
         var failure = ValidationFailure.None;
@@ -267,11 +284,6 @@ internal static class Reconciler
             reason = ConditionReasons.NotAllManifestTemplatesExist;
             message = $"Missing manifest templates: {GoFormat.List(missingTemplates)}";
         }
-        var current = ctx.Condition(ConditionTypes.Validated);
-        if (current is null || current.Message != message)
-            ctx.Emit(CguEvents.PoliciesValidationFailure(ctx.Cgu, failure, policies));
-        ctx.SetCondition(ConditionTypes.Validated, false, reason, message);
-        ctx.Requeue(Medium);
-        ctx.UpdateStatus();
+        return (reason, message, failure);
     }
 }

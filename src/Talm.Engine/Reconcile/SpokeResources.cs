@@ -225,7 +225,7 @@ internal static class SpokeResources
     }
 
     /// <summary>checkViewProcessing: True = found; a "... not found" message = absent; anything else is an error.</summary>
-    private static (bool Processing, string? Error) Processing(ManagedClusterView view)
+    internal static (bool Processing, string? Error) Processing(ManagedClusterView view)
     {
         string status = "", message = "";
         foreach (var c in view.Status?.Conditions ?? [])
@@ -250,7 +250,10 @@ internal static class SpokeResources
     {
         if (view.Status?.Result is not { ValueKind: JsonValueKind.Object } result ||
             !result.TryGetProperty("status", out var status) || status.ValueKind == JsonValueKind.Null)
+        {
             return (SpokeCondition.Unforeseen, "[getJobStatus] no job status found in ManagedClusterView");
+        }
+
         if (status.ValueKind != JsonValueKind.Object)
             return (SpokeCondition.Unforeseen, status.GetRawText());
         if (Count(status, "active") > 0)

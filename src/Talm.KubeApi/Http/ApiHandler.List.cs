@@ -1,14 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using Talm.Api.Meta;
-using Talm.KubeApi.Auth;
 using Talm.KubeApi.Json;
-using Talm.KubeApi.Metrics;
-using Talm.KubeApi.Resources;
 using Talm.KubeApi.Semantics;
 using Talm.KubeApi.Storage;
 

@@ -20,11 +20,17 @@ public static partial class NameValidation
         var max = label ? 63 : 253;
         if (name.Length > max) problems.Add($"must be no more than {max} characters");
         if (label && !Label().IsMatch(name))
+        {
             problems.Add(RegexError("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', " +
                 "and must start and end with an alphanumeric character", LabelFormat, "my-name", "123-abc"));
+        }
+
         if (!label && !Subdomain().IsMatch(name))
+        {
             problems.Add(RegexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', " +
                 "and must start and end with an alphanumeric character", SubdomainFormat, "example.com"));
+        }
+
         return problems;
     }
 
@@ -34,8 +40,11 @@ public static partial class NameValidation
         var problems = new List<string>();
         if (key.Length > 253) problems.Add("must be no more than 253 characters");
         if (!ConfigKey().IsMatch(key))
+        {
             problems.Add(RegexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", ConfigKeyFormat,
                 "key.name", "KEY_NAME", "key-name"));
+        }
+
         if (key == ".") problems.Add("must not be '.'");
         else if (key == "..") problems.Add("must not be '..'");
         else if (key.StartsWith("..", StringComparison.Ordinal)) problems.Add("must not start with '..'");

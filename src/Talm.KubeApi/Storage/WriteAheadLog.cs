@@ -1,8 +1,8 @@
 using System.Buffers;
-using Microsoft.Win32.SafeHandles;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Win32.SafeHandles;
 using Talm.KubeApi.Json;
 
 namespace Talm.KubeApi.Storage;

@@ -27,11 +27,23 @@ public static class Json
         return null;
     }
 
+    /// <summary>The node at <paramref name="path"/>: property names, and indexes into arrays ("0").</summary>
     public static JsonNode? At(JsonNode? node, params string[] path)
     {
         foreach (var key in path)
         {
-            if (node is not JsonObject o || !o.TryGetPropertyValue(key, out node)) return null;
+            switch (node)
+            {
+                case JsonObject o:
+                    if (!o.TryGetPropertyValue(key, out node)) return null;
+                    break;
+                case JsonArray a when int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i):
+                    if (i >= a.Count) return null;
+                    node = a[i];
+                    break;
+                default:
+                    return null;
+            }
         }
         return node;
     }

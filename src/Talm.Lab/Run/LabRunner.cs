@@ -102,7 +102,7 @@ public sealed class LabRunner
                 : "The hub operator is running in this process.");
 
             var cgu = options.CguDocument is null
-                ? HubObjects.DefaultCgu(names, options.MaxConcurrency, options.TimeoutMinutes)
+                ? HubObjects.DefaultCgu(names, options.MaxConcurrency, options.TimeoutMinutes, enable: !options.Disabled)
                 : YamlDocument.ToJsonObject(options.CguDocument);
             cgu["metadata"] ??= new JsonObject();
             var cguNs = Json.Namespace(cgu);
@@ -118,6 +118,13 @@ public sealed class LabRunner
             if (!await client.CreateAsync(Kinds.ClusterGroupUpgrade, cgu, ct))
                 throw new InvalidOperationException($"A ClusterGroupUpgrade {cguNs}/{cguName} already exists on this hub; remove {options.WorkDir} to start afresh.");
             _view.Note($"Created ClusterGroupUpgrade {cguNs}/{cguName}.");
+            if (Json.At(cgu, "spec", "enable")?.GetValueKind() == System.Text.Json.JsonValueKind.False)
+            {
+                _view.Note($"It is not enabled. Check before the window that each cluster can take its backup (docs/hub.md, kubectl talm preflight):  " +
+                           $"KUBECONFIG={hub.KubeconfigPath} kubectl talm preflight {cguName} -n {cguNs} --image {EmbeddedBackend.RecoveryImage}");
+                _view.Note($"then enable it and this run follows the upgrade:  " +
+                           $"KUBECONFIG={hub.KubeconfigPath} kubectl patch cgu {cguName} -n {cguNs} --type merge -p '{{\"spec\":{{\"enable\":true}}}}'");
+            }
 
             var (finished, finalCgu, latencies) = await FollowAsync(client, cguNs, cguName, names, viewFinished, op.Stopped, options.Deadline, ct);
             var enableToCompletion = Stopwatch.GetElapsedTime(enabledAt);

@@ -51,7 +51,10 @@ public sealed class OperatorProcess : IRunningOperator
         foreach (var a in settings.TalmPrefix) info.ArgumentList.Add(a);
         foreach (var a in (string[])["operator", "--kubeconfig", kubeconfigPath, "--metrics-bind", "0", "--health-bind", "0",
                      "--log-format", "text", "--log-level", settings.LogLevel])
+        {
             info.ArgumentList.Add(a);
+        }
+
         foreach (var (k, v) in environment) info.Environment[k] = v;
 
         var logPath = Path.Combine(workDir, LogFileName);

@@ -130,7 +130,7 @@ public static class HubObjects
         }),
     };
 
-    public static JsonObject DefaultCgu(IEnumerable<string> clusters, int maxConcurrency, int timeoutMinutes = 240) => new()
+    public static JsonObject DefaultCgu(IEnumerable<string> clusters, int maxConcurrency, int timeoutMinutes = 240, bool enable = true) => new()
     {
         ["metadata"] = new JsonObject { ["name"] = CguName, ["namespace"] = GroupNamespace },
         ["spec"] = new JsonObject
@@ -138,7 +138,7 @@ public static class HubObjects
             ["preCaching"] = true,
             ["backup"] = true,
             ["clusters"] = new JsonArray([.. clusters.Select(c => (JsonNode)JsonValue.Create(c)!)]),
-            ["enable"] = true,
+            ["enable"] = enable,
             ["managedPolicies"] = new JsonArray(PolicyName),
             ["remediationStrategy"] = new JsonObject { ["maxConcurrency"] = maxConcurrency, ["timeout"] = timeoutMinutes },
         },

@@ -20,6 +20,8 @@ public sealed record LabOptions
     public int MaxConcurrency { get; init; } = 2;
     /// <summary>remediationStrategy.timeout of the default CGU, in minutes.</summary>
     public int TimeoutMinutes { get; init; } = 240;
+    /// <summary>The default CGU is created with enable: false (pre-caching runs, the upgrade waits to be enabled).</summary>
+    public bool Disabled { get; init; }
     /// <summary>A CGU document (YAML or JSON) to use instead of the default one.</summary>
     public string? CguDocument { get; init; }
     public bool Keep { get; init; }

@@ -1,7 +1,10 @@
 using System.Text.Json.Nodes;
+using Talm.Api.Agent;
 using Talm.Api.Cgu;
 using Talm.Api.Rhacm;
+using Talm.Cli.Commands;
 using Talm.Lab.Hub;
+using Talm.Recovery.Backup;
 
 namespace Talm.Lab.Spokes;
 
@@ -13,6 +16,7 @@ public sealed class FastSpoke : SimulatedSpoke
 
     private readonly FastSpokeTiming _timing;
     private readonly Random _random;
+    private string? _generation;
 
     public FastSpoke(string name, SpokeFaults faults, FastSpokeTiming timing, TimeProvider time)
         : base(name, faults, time)
@@ -30,13 +34,19 @@ public sealed class FastSpoke : SimulatedSpoke
             await Delay(_timing.Precache, ct);
             return 0;
         }
+        if (args.Contains("--dry-run"))
+            return await PreflightAsync(job, ct);
         var started = Time.GetUtcNow();
         await Delay(Faults.SlowBackup ? _timing.SlowBackup : _timing.Backup, ct);
         var fail = Faults.FailBackup || Roll(_timing.BackupFailureRate);
         LastBackup = new BackupRecord(Time.GetUtcNow() - started, fail ? 0 : _timing.BackupSizeBytes, fail ? 1 : 0,
             fail ? "simulated backup failure" : null);
         if (!fail)
-            PatchJobAnnotations(job, new JsonObject { [BackupDetails.Annotation] = Facts(Time.GetUtcNow() - started).ToAnnotation() }, notify: false);
+        {
+            var facts = Facts(Time.GetUtcNow() - started);
+            Volatile.Write(ref _generation, facts.Generation);
+            PatchJobAnnotations(job, new JsonObject { [BackupDetails.Annotation] = facts.ToAnnotation() }, notify: false);
+        }
         return fail ? 1 : 0;
     }
 
@@ -65,6 +75,35 @@ public sealed class FastSpoke : SimulatedSpoke
             Verification = "etcd snapshot SHA-256 trailer verified",
             CompletedAt = Time.GetUtcNow(),
         };
+    }
+
+    /// <summary>
+    /// The agent's pre-flight, simulated: what it would find on a node the size of this timing model (the backup's
+    /// size needed, the default 10 GiB margin, 120 GiB free; a spoke whose backup is set to fail has only 20 GiB
+    /// free, so its space check fails), published on the Job as the agent publishes it, with its exit code.
+    /// </summary>
+    private async Task<int> PreflightAsync(JsonObject job, CancellationToken ct)
+    {
+        await Delay(_timing.Preflight, ct);
+        const long gib = 1024L * 1024 * 1024;
+        var needed = _timing.BackupSizeBytes;
+        var margin = 10 * gib;
+        var free = Faults.FailBackup ? 20 * gib : 120 * gib;
+        var dir = "/host/var/recovery";
+        var space = $"{SpaceEstimate.Format(needed)} needed (0 files reusable from the previous backup) plus a {SpaceEstimate.Format(margin)} margin, " +
+                    $"{SpaceEstimate.Format(free)} free on the filesystem mounted at /host/var (holding {dir})";
+        var previous = Volatile.Read(ref _generation);
+        PreflightFinding[] findings =
+        [
+            new(PreflightCheck.Space, free > needed + margin, free > needed + margin ? space : $"{BackupRunner.InsufficientSpaceMessage}: {space}") { NeededBytes = needed, FreeBytes = free },
+            new(PreflightCheck.Etcd, true, "https://localhost:2379 (the etcd static pod) answers: etcd 3.5.17 (simulated)"),
+            new(PreflightCheck.Previous, true, previous is null ? "none yet: the first backup copies everything" : $"{dir}/generations/{previous} verifies")
+                { Generation = previous },
+            new(PreflightCheck.Pin, true, $"rhcos-{OsVersion} ({OsVersion}) would be pinned and 1 other deployment(s) removed; /host/sysroot read-only, remounted read-write for the pin (this process may)"),
+        ];
+        var report = PreflightReports.From(findings, margin, Time.GetUtcNow());
+        PatchJobAnnotations(job, new JsonObject { [PreflightReport.Annotation] = report.ToAnnotation() }, notify: false);
+        return report.ExitCode;
     }
 
     protected override async Task<bool> RemediateAsync(string policy, CancellationToken ct)

@@ -9,6 +9,8 @@ public sealed record FastSpokeTiming
     public TimeSpan Backup { get; init; } = TimeSpan.FromSeconds(3);
     public TimeSpan SlowBackup { get; init; } = TimeSpan.FromSeconds(20);
     public TimeSpan Precache { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>The backup's pre-flight (<c>launchBackup --dry-run</c>, from <c>kubectl talm preflight</c>).</summary>
+    public TimeSpan Preflight { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan Upgrade { get; init; } = TimeSpan.FromSeconds(4);
     /// <summary>Each duration is stretched by a random factor in [1, 1 + Jitter].</summary>
     public double Jitter { get; init; } = 0.5;
@@ -19,6 +21,6 @@ public sealed record FastSpokeTiming
 
     public static readonly FastSpokeTiming Instant = new()
     {
-        Backup = TimeSpan.Zero, SlowBackup = TimeSpan.Zero, Precache = TimeSpan.Zero, Upgrade = TimeSpan.Zero, Jitter = 0,
+        Backup = TimeSpan.Zero, SlowBackup = TimeSpan.Zero, Precache = TimeSpan.Zero, Preflight = TimeSpan.Zero, Upgrade = TimeSpan.Zero, Jitter = 0,
     };
 }

@@ -16,7 +16,8 @@ namespace Talm.Lab.Spokes;
 /// run it (the real agent, <c>talm launchBackup</c>, in its own network and mount namespaces with the Job's
 /// volumes and a read-only /sysroot). Enforcing the upgrade policy upgrades the host for real (new ostree
 /// commit deployed, files in /etc and /var/lib/kubelet changed, etcd keys written), or, when asked to fail,
-/// breaks it. A failing backup is a broken pod network: the agent cannot reach the node's etcd.
+/// breaks it. A failing backup is a broken pod network: the agent cannot reach the node's etcd. The backup's
+/// pre-flight Job (<c>launchBackup --dry-run</c>) runs the same way, and the same fault fails its etcd check.
 /// </summary>
 public sealed class FullSpoke : SimulatedSpoke
 {
@@ -82,12 +83,18 @@ public sealed class FullSpoke : SimulatedSpoke
             NodeUnreachable = Faults.FailBackup,
         }, ct);
         await ApplyJobPatchAsync(job, Path.Join(Directory.Host, "var/tmp", patchFile), ct);
-        if (Faults.SlowBackup) await Task.Delay(TimeSpan.FromSeconds(20), Time, ct);
+        // The pre-flight (kubectl talm preflight) runs the same agent, checking only: it is no backup.
+        var preflight = args.Contains("--dry-run");
+        if (Faults.SlowBackup && !preflight) await Task.Delay(TimeSpan.FromSeconds(20), Time, ct);
         var exit = result.Succeeded ? 0 : Math.Max(1, result.ExitCode);
-        LastBackup = new BackupRecord(started.Elapsed, result.Succeeded ? DirectorySize(Directory.Backup) : 0, exit,
-            result.Succeeded ? null : $"{result.Reason}: {LastLine(result.Log)}");
+        if (!preflight)
+        {
+            LastBackup = new BackupRecord(started.Elapsed, result.Succeeded ? DirectorySize(Directory.Backup) : 0, exit,
+                result.Succeeded ? null : $"{result.Reason}: {LastLine(result.Log)}");
+        }
+
         if (!result.Succeeded)
-            _log.LogInformation("Backup pod {Pod} on {Spoke} ended {Reason} (exit {Code}): {Detail}", result.PodName, Name, result.Reason, result.ExitCode, LastLine(result.Log));
+            _log.LogInformation("{Job} pod {Pod} on {Spoke} ended {Reason} (exit {Code}): {Detail}", preflight ? "Pre-flight" : "Backup", result.PodName, Name, result.Reason, result.ExitCode, LastLine(result.Log));
         if (result.Reason == "DeadlineExceeded")
             throw new JobDeadlineExceededException($"pod {result.PodName} was killed after the Job's activeDeadlineSeconds ({pod.ActiveDeadlineSeconds} s)");
         return exit;

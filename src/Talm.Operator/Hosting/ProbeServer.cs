@@ -113,6 +113,7 @@ public sealed class ProbeServer : IAsyncDisposable
             app.MapGet("/readyz", () => ready() ? Results.Text("ok") : Results.Text("caches not synced", statusCode: 503));
         }
         if (serveMetrics)
+        {
             app.MapGet("/metrics", async (HttpContext http) =>
             {
                 if (serving.Auth is { } auth)
@@ -127,6 +128,8 @@ public sealed class ProbeServer : IAsyncDisposable
                 }
                 return Results.Text(await metrics.RenderAsync(http.RequestAborted).ConfigureAwait(false), ControllerMetrics.ContentType);
             });
+        }
+
         await app.StartAsync(cancel).ConfigureAwait(false);
         return app;
     }

@@ -212,7 +212,10 @@ public sealed class Informer
             // A bookmark carries only metadata.resourceVersion: where to resume from.
             if (json.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("resourceVersion", out var rv) &&
                 rv.GetString() is { Length: > 0 } version)
+            {
                 Volatile.Write(ref _resourceVersion, version);
+            }
+
             Bookmarks++;
             return;
         }

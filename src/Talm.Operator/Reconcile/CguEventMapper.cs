@@ -26,9 +26,12 @@ public sealed class CguEventMapper(ObjectCache cgus)
         // has it; a view just created has no answer to read yet. Actions are not watched by the
         // reference: the engine only asks whether one exists.
         if (change.Kind == WatchedKind.ManagedClusterView)
+        {
             return change.Type == WatchEventType.Modified && obj.Namespace is not null && Part(change.Old, "status") != Part(change.New, "status")
                 ? ForCluster(obj.Namespace, selectorsToo: false)
                 : [];
+        }
+
         if (change.Kind == WatchedKind.ManagedClusterAction)
             return [];
         if (change.Kind == WatchedKind.Policy)

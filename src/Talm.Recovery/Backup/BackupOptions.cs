@@ -22,7 +22,13 @@ public sealed record BackupOptions
     /// <summary>Free space required beyond the estimate (reference: 10 GiB).</summary>
     public long SpaceMargin { get; init; } = 10L << 30;
 
-    /// <summary>When old and new backups cannot both fit, drop the old one first instead of failing.</summary>
+    /// <summary>
+    /// Restore points to keep, the new backup included (<c>--keep N</c>, remembered in the directory, see
+    /// <see cref="KeepSetting"/>); null: as remembered, else 1.
+    /// </summary>
+    public int? Keep { get; init; }
+
+    /// <summary>When old and new backups cannot both fit, drop the old ones first (older restore points, then the current one) instead of failing.</summary>
     public bool ReplaceExisting { get; init; }
 
     /// <summary>Small files copied at once; also the workers removing a superseded backup.</summary>

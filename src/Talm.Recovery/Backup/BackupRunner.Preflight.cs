@@ -42,7 +42,8 @@ public sealed partial class BackupRunner
             existing = Path.GetDirectoryName(existing)!;
         }
 
-        var free = Posix.FreeBytes(existing);
+        var (points, credit) = RestorePointsFacts();
+        var free = Posix.FreeBytes(existing) + credit;
         var mounts = MountTable.Current();
         var mount = existing;
         while (!mounts.IsMountPoint(mount) && Path.GetDirectoryName(mount) is { } parent)
@@ -52,10 +53,51 @@ public sealed partial class BackupRunner
 
         var required = estimate.WithMargin(_options.SpaceMargin);
         var facts = $"{SpaceEstimate.Format(estimate.Total)} needed ({copier.ReusableFiles} files reusable from the previous backup) plus a {SpaceEstimate.Format(_options.SpaceMargin)} margin, " +
-                    $"{SpaceEstimate.Format(free)} free on the filesystem mounted at {mount} (holding {_dir})";
-        return free > required
+                    $"{SpaceEstimate.Format(free)} free on the filesystem mounted at {mount} (holding {_dir}){points}";
+        return (free > required
             ? new PreflightFinding(PreflightCheck.Space, true, facts)
-            : new PreflightFinding(PreflightCheck.Space, false, $"{InsufficientSpaceMessage}: {facts}");
+            : new PreflightFinding(PreflightCheck.Space, false, $"{InsufficientSpaceMessage}: {facts}")) with { NeededBytes = estimate.Total, FreeBytes = free };
+    }
+
+    /// <summary>
+    /// What the restore points cost and what the run would free: restore points beyond --keep are removed before the
+    /// build (their bytes count as free here, as the run sees them), and after the commit one falls out of a full window.
+    /// </summary>
+    private (string Text, long Credit) RestorePointsFacts()
+    {
+        var points = Directory.Exists(_dir) ? RestorePoints.List(_dir) : [];
+        var keep = _options.Keep ?? KeepSetting.Read(_dir);
+        if (points.Count == 0 || (points.Count == 1 && keep == 1))
+        {
+            return ("", 0);
+        }
+
+        var read = points.Select(p => (p.Id, p.Root, Manifest: ManifestStore.TryRead(p.Root))).Where(p => p.Manifest is not null).Select(p => (p.Id, p.Root, p.Manifest!)).ToList();
+        var space = RestorePointSpace.Measure(read);
+        static HashSet<string> Ids(IEnumerable<RestorePoint> some) => some.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var older = points.Skip(1).Take(keep - 1).ToList();
+        var text = $"; --keep {keep}: {points.Count} restore point(s) now";
+        if (older.Count > 0)
+        {
+            text += $", the {older.Count} older one(s) kept hold {SpaceEstimate.Format(space.OnlyIn(Ids(older)))} no other holds";
+        }
+
+        var dropped = points.Skip(keep).ToList();
+        long credit = 0;
+        if (dropped.Count > 0)
+        {
+            credit = space.OnlyIn(Ids(dropped));
+            text += $"; {dropped.Count} beyond --keep {keep} ({string.Join(", ", dropped.Select(p => p.Id))}) would be removed first, freeing {SpaceEstimate.Format(credit)} (counted as free)";
+        }
+
+        // With --keep 1 the current backup itself leaves: what it frees is what the new one does not reuse (the estimate above).
+        if (points.Count >= keep && keep > 1)
+        {
+            var falling = points[keep - 1];
+            text += $"; after the commit {falling.Id} leaves the window (about {SpaceEstimate.Format(space.OnlyIn(falling.Id))} of its own freed)";
+        }
+
+        return (text, credit);
     }
 
     private async Task<PreflightFinding> EtcdAsync(CancellationToken cancellationToken)
@@ -85,10 +127,11 @@ public sealed partial class BackupRunner
         }
 
         var report = await BackupVerifier.VerifyAsync(previousRoot, Math.Max(2, Environment.ProcessorCount), null, cancellationToken).ConfigureAwait(false);
-        return report.Intact
+        return (report.Intact
             ? new PreflightFinding(PreflightCheck.Previous, true, $"{previousRoot} verifies: {report.FilesChecked} files, {SpaceEstimate.Format(report.BytesChecked)}")
             : new PreflightFinding(PreflightCheck.Previous, false,
-                $"{previousRoot} does NOT verify ({report.Problems.Count} problem(s), first: {report.Problems[0]}); the backup copies afresh what it cannot trust, but the last good backup is not good");
+                $"{previousRoot} does NOT verify ({report.Problems.Count} problem(s), first: {report.Problems[0]}); the backup copies afresh what it cannot trust, but the last good backup is not good"))
+            with { Generation = Path.GetFileName(previousRoot) };
     }
 
     private PreflightFinding Pin()
@@ -149,4 +192,14 @@ public enum PreflightCheck
     Pin,
 }
 
-public sealed record PreflightFinding(PreflightCheck Check, bool Ok, string Message);
+public sealed record PreflightFinding(PreflightCheck Check, bool Ok, string Message)
+{
+    /// <summary>Space: what the backup would write (its estimate, before the margin).</summary>
+    public long? NeededBytes { get; init; }
+
+    /// <summary>Space: free bytes where the backup would go.</summary>
+    public long? FreeBytes { get; init; }
+
+    /// <summary>Previous: the generation checked (null when there is none).</summary>
+    public string? Generation { get; init; }
+}

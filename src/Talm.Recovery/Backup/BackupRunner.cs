@@ -18,7 +18,7 @@ public sealed partial class BackupRunner
     public const string RecoveryInProgressMessage = "Cannot take backup. Recovery is currently in progress";
     public const string InsufficientSpaceMessage = "insufficient disk space to trigger backup";
     public const string PinFailedMessage = "Failed to pin active deployment";
-    public const string LockFile = ".lock";
+    public const string LockFile = BackupLock.FileName;
 
     private readonly BackupOptions _options;
     private readonly ProcessRunner _runner;
@@ -55,6 +55,14 @@ public sealed partial class BackupRunner
 
         Directory.CreateDirectory(_dir);
         using var lockFile = AcquireLock();
+        if (File.Exists(Path.Combine(_dir, BackupLayout.ProgressFile)))
+        {
+            // A restore began between the check above and the lock.
+            _logger.LogWarning(RecoveryInProgressMessage);
+            return new BackupOutcome(BackupStatus.SkippedRecoveryInProgress, RecoveryInProgressMessage);
+        }
+
+        var window = new GenerationWindow(_dir, KeepSetting.Resolve(_dir, _options.Keep), _options.Parallelism, _logger);
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
         var timings = new PhaseTimings(_time);
@@ -63,16 +71,17 @@ public sealed partial class BackupRunner
         var previousGeneration = BackupGenerations.CurrentGeneration(_dir);
         using (timings.Measure("leftovers"))
         {
-            RemoveLeftovers(generations, previousGeneration);
+            window.Prepare();
         }
 
         var connection = FindEtcd();
-        var generation = startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        var generation = RestorePoints.NewId(startedAt, previousGeneration, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)));
         var counters = new ProgressCounters();
         using var ticker = new ProgressTicker(counters, _reporter, _time, _options.ProgressPeriod);
 
         // The etcd snapshot streams over the network from now on: nothing else waits for it, nor it for anything.
-        await using var snapshot = SnapshotStage.Start(generations, generation, connection, counters, timings, _logger, cancellationToken);
+        var snapshot = SnapshotStage.Start(generations, generation, connection, counters, timings, _logger, cancellationToken);
+        await using var stopSnapshot = snapshot.ConfigureAwait(false);
         var previousRoot = previousGeneration is null ? null : Path.Combine(generations, previousGeneration);
 
         // The previous manifest (ten thousand entries of JSON, checked) is parsed while the trees are
@@ -103,18 +112,27 @@ public sealed partial class BackupRunner
         var estimate = Estimate(copier, revisionDirs, extras);
         estimating.Dispose();
         var free = FreeBytes(snapshot);
+        var older = window.Older().Count;
         _logger.LogInformation(
-            "Space: {Needed} needed ({Trees} files to write, etcd {Etcd}, static pods {StaticPods}, extras {Extras}; {Reused} files reusable from the previous backup), {Margin} margin, {Free} free",
+            "Space: {Needed} needed ({Trees} files to write, etcd {Etcd}, static pods {StaticPods}, extras {Extras}; {Reused} files reusable from the previous backup), {Margin} margin, {Free} free; {Older} older restore point(s) kept (--keep {Keep})",
             SpaceEstimate.Format(estimate.Total), SpaceEstimate.Format(estimate.TreeBytes), SpaceEstimate.Format(estimate.EtcdBytes),
             SpaceEstimate.Format(estimate.StaticPodBytes), SpaceEstimate.Format(estimate.ExtrasBytes), copier.ReusableFiles,
-            SpaceEstimate.Format(_options.SpaceMargin), SpaceEstimate.Format(free));
+            SpaceEstimate.Format(_options.SpaceMargin), SpaceEstimate.Format(free), older, window.Keep);
         if (free <= estimate.WithMargin(_options.SpaceMargin))
         {
-            if (previousRoot is not null && _options.ReplaceExisting)
+            // --replace-existing gives up the older restore points first, oldest first, and the last good backup only if that is not enough.
+            while (_options.ReplaceExisting && free <= estimate.WithMargin(_options.SpaceMargin) && window.DropOldest())
+            {
+                free = FreeBytes(snapshot);
+                older--;
+            }
+
+            if (previousRoot is not null && _options.ReplaceExisting && free <= estimate.WithMargin(_options.SpaceMargin))
             {
                 _logger.LogWarning("Not enough space for both backups: removing the previous backup {Root} first (--replace-existing)", previousRoot);
                 DropCurrent(previousRoot);
                 previousRoot = null;
+                previousGeneration = null;
                 copier = Scan(Task.FromResult<ReuseIndex?>(null), counters);
                 estimate = Estimate(copier, revisionDirs, extras);
                 free = FreeBytes(snapshot);
@@ -122,8 +140,11 @@ public sealed partial class BackupRunner
 
             if (free <= estimate.WithMargin(_options.SpaceMargin))
             {
+                var kept = older > 0
+                    ? $"the last good backup and {older} older restore point(s) (--keep {window.Keep}) are kept: free space, or pass --replace-existing to drop them first (oldest first)"
+                    : "the last good backup is kept: free space, or pass --replace-existing to drop it first";
                 var message = $"{InsufficientSpaceMessage}: {SpaceEstimate.Format(estimate.Total)} needed plus a {SpaceEstimate.Format(_options.SpaceMargin)} margin, {SpaceEstimate.Format(free)} free in {_dir}"
-                    + (previousRoot is null ? "; free space on that filesystem" : "; the last good backup is kept: free space, or pass --replace-existing to drop it first");
+                    + (previousRoot is null ? "; free space on that filesystem" : "; " + kept);
                 _logger.LogError("{Message}", message);
                 return new BackupOutcome(BackupStatus.InsufficientSpace, message, Estimate: estimate);
             }
@@ -152,12 +173,12 @@ public sealed partial class BackupRunner
             }
 
             _logger.LogInformation("Committed backup {Generation} in {Dir}", generation, _dir);
-            if (previousRoot is not null && Directory.Exists(previousRoot))
+            if (window.Overflowing())
             {
                 counters.SetPhase("recycling the previous backup");
                 using (timings.Measure("recycle previous"))
                 {
-                    RetirePrevious(previousRoot, previous, copier, recycle);
+                    window.Retire(previousGeneration, previous, () => copier.SharedWithPrevious, recycle);
                 }
             }
 
@@ -477,31 +498,8 @@ public sealed partial class BackupRunner
         public string? PinnedByUs { get; set; }
     }
 
-    private FileStream AcquireLock()
-    {
-        try
-        {
-            return new FileStream(Path.Combine(_dir, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            throw new BackupException($"another backup is running in {_dir} (it holds {LockFile}); wait for it to finish", e);
-        }
-    }
-
-    /// <summary>Generations that are not current: half-built ones, or ones a crash left before or after the commit.</summary>
-    private void RemoveLeftovers(string generations, string? current)
-    {
-        foreach (var directory in Directory.EnumerateDirectories(generations))
-        {
-            var name = Path.GetFileName(directory);
-            if (name != current && name != BackupGenerations.RecycleDir)
-            {
-                _logger.LogInformation("Removing incomplete or superseded backup {Dir}", directory);
-                TreeRemover.Remove(directory, _options.Parallelism);
-            }
-        }
-    }
+    private FileStream AcquireLock() =>
+        BackupLock.TryAcquire(_dir) ?? throw new BackupException($"another backup or a restore is running in {_dir} (it holds {LockFile}); wait for it to finish");
 
     /// <summary>Deletes the current backup, and the recycled tree, whose names would keep its inodes (and their space) alive.</summary>
     private void DropCurrent(string previousRoot)
@@ -510,22 +508,6 @@ public sealed partial class BackupRunner
         Posix.Fsync(_dir);
         TreeRemover.Remove(Path.Combine(_dir, BackupGenerations.GenerationsDir, BackupGenerations.RecycleDir), _options.Parallelism);
         TreeRemover.Remove(previousRoot, _options.Parallelism);
-    }
-
-    /// <summary>
-    /// The superseded generation becomes the next backup's starting tree (see <see cref="GenerationRecycler"/>); one
-    /// whose manifest could not be read (so nothing was reused from it) is deleted instead.
-    /// </summary>
-    private void RetirePrevious(string previousRoot, BackupManifest? previous, TreeCopier copier, string recycle)
-    {
-        if (previous is null)
-        {
-            TreeRemover.Remove(previousRoot, _options.Parallelism);
-            return;
-        }
-
-        var unlinked = GenerationRecycler.Recycle(previousRoot, previous, copier.SharedWithPrevious, recycle, _options.Parallelism);
-        _logger.LogDebug("Recycled the previous backup {Root}: {Unlinked} names of its own unlinked", previousRoot, unlinked);
     }
 
     private string ReadHostName()

@@ -48,4 +48,32 @@ internal static class GenerationRecycler
         Posix.Rename(previousRoot, recycleDir);
         return own.Count;
     }
+
+    /// <summary>
+    /// Paths of <paramref name="generation"/>'s files and symlinks whose inode has names outside it (in another restore
+    /// point): what a generation other than the one the new backup linked from (an older restore point leaving the
+    /// <c>--keep</c> window) shares. One lstat per name: its link count against the names the manifest gives the inode
+    /// inside the generation (hard-link peers). The rest is its own and is unlinked; what is kept holds no data of its own.
+    /// </summary>
+    public static IReadOnlySet<string> SharedElsewhere(string generationRoot, BackupManifest generation, int parallelism)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        var namesInside = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in generation.Entries.Where(e => e.Kind != EntryKind.Directory))
+        {
+            var key = entry.HardLinkTo ?? entry.Path;
+            namesInside[key] = namesInside.GetValueOrDefault(key) + 1;
+        }
+
+        var shared = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        var entries = generation.Entries.Where(e => e.Kind != EntryKind.Directory).ToList();
+        Workers.Run(entries, Math.Max(1, parallelism), entry =>
+        {
+            if (Posix.TryLStat(Path.Combine(generationRoot, entry.Path)) is { } status && status.LinkCount > namesInside[entry.HardLinkTo ?? entry.Path])
+            {
+                shared[entry.Path] = 0;
+            }
+        });
+        return shared.Keys.ToHashSet(StringComparer.Ordinal);
+    }
 }

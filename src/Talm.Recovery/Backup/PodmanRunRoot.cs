@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -16,10 +17,34 @@ public static class PodmanRunRoot
             Directory.Exists("/run") ? "/run/talm-podman" : Path.Combine(Path.GetTempPath(), "talm-podman"),
             Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(storage))))[..12]);
 
-    /// <summary>Removes the run root of a sandbox host's storage, when the host goes.</summary>
+    /// <summary>
+    /// Before a sandbox host goes: removes its containers through podman, which gives their locks back (podman's
+    /// locks live in one shared pool, /dev/shm/libpod_lock, 2048 of them; deleting the storage alone leaks one per
+    /// host until no podman on the machine can create a container), then its run root.
+    /// </summary>
     public static void RemoveFor(string hostRoot)
     {
-        var runRoot = For(Path.Combine(hostRoot, "var/lib/containers/storage"));
+        var storage = Path.Combine(hostRoot, "var/lib/containers/storage");
+        var runRoot = For(storage);
+        if (Directory.Exists(Path.Combine(storage, "libpod")))
+        {
+            try
+            {
+                using var podman = Process.Start(new ProcessStartInfo("podman", ["--root", storage, "--runroot", runRoot, "--storage-driver", "vfs", "rm", "--all", "--force"])
+                {
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                });
+                podman?.StandardOutput.ReadToEnd();
+                podman?.StandardError.ReadToEnd();
+                podman?.WaitForExit();
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // no podman, so no lock was taken either
+            }
+        }
+
         if (Directory.Exists(runRoot))
         {
             Directory.Delete(runRoot, recursive: true);

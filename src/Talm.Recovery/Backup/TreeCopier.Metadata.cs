@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
-using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Backup;

@@ -102,7 +102,8 @@ public sealed class EtcdClient : IDisposable
         long total = 0;
         try
         {
-            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+            await using (file.ConfigureAwait(false))
             {
                 // No deadline for the whole stream (a large database takes as long as it takes), but etcd
                 // may never fall silent for longer than the call timeout: the clock restarts with each piece.

@@ -5,13 +5,16 @@ namespace Talm.Recovery.Manifest;
 /// <summary>
 /// How complete backups sit in a backup directory so one rename commits a new one:
 /// <code>
-/// &lt;dir&gt;/generations/&lt;id&gt;/   a complete backup (manifest.json, cluster/, etc/, ...)
+/// &lt;dir&gt;/generations/&lt;id&gt;/   a complete backup (manifest.json, cluster/, etc/, ...): the current one, and
+///                                      older ones kept by --keep N (restore points, see <see cref="RestorePoints"/>)
 /// &lt;dir&gt;/current -&gt; generations/&lt;id&gt;   swapped by rename(2) of a fresh symlink: the commit point
 /// &lt;dir&gt;/etc -&gt; current/etc, ...           fixed TALM names, created once, resolve through current
 /// &lt;dir&gt;/progress                         restore's progress file, a plain file
+/// &lt;dir&gt;/keep                             how many restore points backups keep here, once --keep was given
 /// &lt;dir&gt;/generations/.building-&lt;id&gt;/  a backup being built; never trusted, removed on the next run
 /// &lt;dir&gt;/generations/.recycle/          the superseded backup's directories and names of inodes the current one
 ///                                      shares (no data of its own): the next backup starts from it
+/// &lt;dir&gt;/generations/.retired-&lt;id&gt;/   a generation on its way out (being recycled or removed); removed on the next run
 /// </code>
 /// </summary>
 public static class BackupGenerations
@@ -20,6 +23,8 @@ public static class BackupGenerations
     public const string CurrentLink = "current";
     public const string BuildingPrefix = ".building-";
     public const string RecycleDir = ".recycle";
+    public const string RetiredPrefix = ".retired-";
+    public const string KeepFile = "keep";
     public const string BinDir = "bin";
 
     /// <summary>Top-level names that resolve through <c>current</c>.</summary>

@@ -1,6 +1,4 @@
-using System.IO.Enumeration;
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace Talm.Recovery.Platform;
 

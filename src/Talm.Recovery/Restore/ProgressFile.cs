@@ -14,6 +14,9 @@ public sealed class ProgressFile(string backupDir)
     /// <summary>Beside the progress file: the host root the restore began on, so --resume cannot continue it on another.</summary>
     public string HostRootPath { get; } = System.IO.Path.Combine(backupDir, BackupLayout.ProgressFile + ".host-root");
 
+    /// <summary>Beside the progress file: the restore point the restore began from (see <see cref="RestoreSource"/>).</summary>
+    public string GenerationPath { get; } = System.IO.Path.Combine(backupDir, BackupLayout.ProgressFile + ".generation");
+
     public bool Exists => File.Exists(Path);
 
     public IReadOnlyList<string> Read()
@@ -71,7 +74,7 @@ public sealed class ProgressFile(string backupDir)
     public void Delete()
     {
         var changed = false;
-        foreach (var path in new[] { Path, HostRootPath })
+        foreach (var path in new[] { Path, HostRootPath, GenerationPath })
         {
             if (File.Exists(path))
             {

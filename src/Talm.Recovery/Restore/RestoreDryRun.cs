@@ -19,8 +19,9 @@ public static class RestoreDryRun
     public static async Task<RestorePreview> RunAsync(RestoreDryRunOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var root = BackupGenerations.CurrentRoot(options.BackupDir)
-            ?? throw new RestoreFailedException($"Required backup content not found in {options.BackupDir} (no {BackupLayout.Manifest}: the backup is incomplete); take a new backup with 'talm recovery backup'");
+        // The backup the restore would use: the one a restore under way began from, else --generation, else the current one.
+        var source = RestoreSource.Choose(options.BackupDir, options.Generation, Started(options.BackupDir), RestoreRunner.DefaultProgramName(options.BackupDir));
+        var root = source.Root;
         BackupManifest manifest;
         try
         {
@@ -60,6 +61,7 @@ public static class RestoreDryRun
             return new RestorePreview
             {
                 BackupRoot = root,
+                Generation = source.IsCurrent ? null : source.Generation,
                 Host = manifest.Host,
                 TakenAt = manifest.CompletedAt,
                 Trees = trees,
@@ -121,6 +123,18 @@ public static class RestoreDryRun
         if (origin.Mismatches.Count == 0 && !origin.Confirmed)
         {
             notes.Add($"cannot confirm that this backup is of this node: neither side records its {string.Join(", ", origin.Unconfirmed)}");
+        }
+    }
+
+    private static bool Started(string backupDir)
+    {
+        try
+        {
+            return new ProgressFile(backupDir).Read().Count > 0;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
         }
     }
 
@@ -197,6 +211,9 @@ public sealed record RestoreDryRunOptions
 
     public required string BackupDir { get; init; }
 
+    /// <summary>The restore point to preview (<c>--generation ID</c>); null: the one the restore would use without it.</summary>
+    public string? Generation { get; init; }
+
     /// <summary>The live etcd to read the revision from; null finds it as the backup does.</summary>
     public EtcdConnection? Etcd { get; init; }
 
@@ -208,6 +225,9 @@ public sealed record RestoreDryRunOptions
 public sealed record RestorePreview
 {
     public required string BackupRoot { get; init; }
+
+    /// <summary>The restore point when it is not the current backup (an older one kept by --keep); null for the current one.</summary>
+    public string? Generation { get; init; }
 
     public required string Host { get; init; }
 

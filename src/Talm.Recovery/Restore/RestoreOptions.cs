@@ -9,6 +9,9 @@ public sealed record RestoreOptions
     /// <summary>The backup directory (default <c>/var/recovery</c>); the progress file lives here.</summary>
     public required string BackupDir { get; init; }
 
+    /// <summary>The restore point to restore (<c>--generation ID</c>); null: the current backup, or the one a started restore began from.</summary>
+    public string? Generation { get; init; }
+
     public bool Resume { get; init; }
 
     public bool Restart { get; init; }

@@ -38,16 +38,17 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
 
     public async Task<RestoreOutcome> RunAsync(CancellationToken cancellationToken)
     {
-        using var running = RestoreLock.Acquire(options.BackupDir);
         var stages = PreChecks();
+        using var backupLock = BackupLock.TryAcquire(options.BackupDir)
+            ?? throw new RestoreFailedException($"A backup or another restore is running in {options.BackupDir} (it holds {BackupLock.FileName}); wait for it to finish, then run again. Nothing on the node was changed.");
         using var host = OpenHostRoot();
         EtcdRestoreTool etcdTool;
         string root;
         BackupManifest manifest;
         try
         {
-            root = BackupGenerations.CurrentRoot(options.BackupDir)
-                ?? throw new RestoreFailedException($"Required backup content not found in {options.BackupDir} (no {BackupLayout.Manifest}: the backup is incomplete); take a new backup with 'talm recovery backup'");
+            var source = RestoreSource.Choose(options.BackupDir, options.Generation, stages.Count > 0, ProgramName);
+            root = source.Root;
             manifest = ReadManifest(root);
 
             if (stages.Count == 0)
@@ -62,14 +63,19 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             }
 
             etcdTool = EtcdRestoreTool.Find(options.EtcdRestore, options.HostRoot, tools.SearchPath);
-            await VerifyBackupAsync(stages.Count == 0, manifest.Totals.Bytes, cancellationToken).ConfigureAwait(false);
+            await VerifyBackupAsync(source, stages.Count == 0, manifest.Totals.Bytes, cancellationToken).ConfigureAwait(false);
 
             if (stages.Count == 0)
             {
                 _progress.RecordHostRoot(options.HostRoot);
+                source.Record(options.BackupDir);
                 _progress.Append(RestoreStage.Started);
                 stages = [RestoreStage.Started];
-                log.Info($"Restore started from the backup of {manifest.Host} taken {manifest.CompletedAt:yyyy-MM-dd HH:mm:ss} UTC");
+                log.Info($"Restore started from {source.Describe()}: the backup of {manifest.Host} taken {manifest.CompletedAt:yyyy-MM-dd HH:mm:ss} UTC");
+            }
+            else if (!source.IsCurrent)
+            {
+                log.Info($"Continuing from {source.Describe()}, as the restore began");
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -321,7 +327,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             $"Run '{ProgramName} --host-root {recorded} --resume' to continue it there, or '--restart' to start over on {options.HostRoot}.");
     }
 
-    private async Task VerifyBackupAsync(bool beforeAnyChange, long totalBytes, CancellationToken cancellationToken)
+    private async Task VerifyBackupAsync(RestoreSource source, bool beforeAnyChange, long totalBytes, CancellationToken cancellationToken)
     {
         log.Info($"Verifying the backup in {options.BackupDir} against its manifest before changing anything ({totalBytes / (1024.0 * 1024.0):0} MiB to re-hash)");
         long hashed = 0;
@@ -330,7 +336,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
             null,
             TimeSpan.FromSeconds(5),
             TimeSpan.FromSeconds(5));
-        var report = await BackupVerifier.VerifyAsync(options.BackupDir, options.Parallelism, n => Interlocked.Add(ref hashed, n), cancellationToken).ConfigureAwait(false);
+        var report = await BackupVerifier.VerifyAsync(source.Root, options.Parallelism, n => Interlocked.Add(ref hashed, n), cancellationToken).ConfigureAwait(false);
         if (report.Intact)
         {
             log.Info($"Backup verified: {report.FilesChecked} files, {report.BytesChecked / (1024.0 * 1024.0):0.0} MiB");
@@ -343,7 +349,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         throw new RestoreFailedException(
             $"The backup in {options.BackupDir} is damaged ({report.Problems.Count} problem(s)); refusing to restore from it. {state}\n" +
             string.Join("\n", shown) + more +
-            "\nRun 'talm recovery verify --dir " + options.BackupDir + "' for the full list; restore from an intact copy of the backup.");
+            "\nRun 'talm recovery verify --dir " + options.BackupDir + (source.IsCurrent ? "" : " --generation " + source.Generation) + "' for the full list; restore from an intact copy of the backup.");
     }
 
     private async Task Tool(string step, string name, params string[] args)

@@ -8,10 +8,67 @@ namespace Talm.Recovery.Status;
 /// <summary>Gathers the backup, ostree and restore state of a node for <c>talm recovery status</c>.</summary>
 public static class StatusCollector
 {
-    public static async Task<RecoveryStatus> CollectAsync(string hostRoot, string backupDir, bool verify, int parallelism, CancellationToken cancellationToken)
+    /// <param name="verify">Re-hash the current backup.</param>
+    /// <param name="verifyAll">Re-hash every restore point (the current one included).</param>
+    public static async Task<RecoveryStatus> CollectAsync(string hostRoot, string backupDir, bool verify, int parallelism, CancellationToken cancellationToken, bool verifyAll = false)
     {
-        var backup = await BackupAsync(backupDir, verify, parallelism, cancellationToken).ConfigureAwait(false);
+        var backup = await BackupAsync(backupDir, verify || verifyAll, parallelism, cancellationToken).ConfigureAwait(false);
+        backup = backup with
+        {
+            Generation = BackupGenerations.CurrentGeneration(backupDir),
+            RestorePoints = await RestorePointsAsync(backupDir, backup, verifyAll, parallelism, cancellationToken).ConfigureAwait(false),
+        };
         return new RecoveryStatus(backup, Ostree(hostRoot), Restore(backupDir));
+    }
+
+    private static async Task<IReadOnlyList<RestorePointInfo>> RestorePointsAsync(string dir, BackupStatusInfo current, bool verifyAll, int parallelism, CancellationToken cancellationToken)
+    {
+        var points = RestorePoints.List(dir);
+        var manifests = new Dictionary<string, BackupManifest>(StringComparer.Ordinal);
+        var problems = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var point in points)
+        {
+            try
+            {
+                manifests[point.Id] = ManifestStore.Read(point.Root);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                problems[point.Id] = e.Message;
+            }
+        }
+
+        // One restore point owns all it holds: its inodes need not be looked at (a status must stay quick).
+        var space = points.Count > 1 ? RestorePointSpace.Measure(points.Where(p => manifests.ContainsKey(p.Id)).Select(p => (p.Id, p.Root, manifests[p.Id]))) : null;
+        var infos = new List<RestorePointInfo>();
+        foreach (var point in points)
+        {
+            if (!manifests.TryGetValue(point.Id, out var manifest))
+            {
+                infos.Add(new RestorePointInfo { Id = point.Id, Current = point.IsCurrent, Problem = problems[point.Id] });
+                continue;
+            }
+
+            VerifyReport? report = !point.IsCurrent && verifyAll
+                ? await BackupVerifier.VerifyAsync(point.Root, parallelism, null, cancellationToken).ConfigureAwait(false)
+                : null;
+            infos.Add(new RestorePointInfo
+            {
+                Id = point.Id,
+                Current = point.IsCurrent,
+                TakenAt = manifest.CompletedAt,
+                Files = manifest.Totals.Files,
+                Bytes = manifest.Totals.Bytes,
+                OwnBytes = space?.OnlyIn(point.Id) ?? manifest.Entries.Where(e => e is { Kind: EntryKind.File, HardLinkTo: null }).Sum(e => e.Size),
+                OsVersion = manifest.Ostree?.Version,
+                OstreeChecksum = manifest.Ostree?.Checksum,
+                EtcdRevision = manifest.Etcd.Revision,
+                Verified = point.IsCurrent ? current.Verified : report?.Intact,
+                VerifyProblems = point.IsCurrent ? current.VerifyProblems : report?.Problems ?? [],
+            });
+        }
+
+        return infos;
     }
 
     private static async Task<BackupStatusInfo> BackupAsync(string dir, bool verify, int parallelism, CancellationToken cancellationToken)
@@ -95,6 +152,13 @@ public static class StatusCollector
                 RestoreStage.RestoreFiles => (RestoreStage.RestoreFiles, $"reboot if not done yet ('systemctl reboot'), then run '{script} --resume'"),
                 _ => (RestoreStage.RestoreCluster, $"run '{script} --resume' to force the control plane redeployment and finish"),
             };
-        return new RestoreStatusInfo { Stage = stage, CompletedStages = stages, Next = next, Unattended = new Unattended.UnattendedResultFile(backupDir).TryRead() };
+        return new RestoreStatusInfo
+        {
+            Stage = stage,
+            CompletedStages = stages,
+            Next = next,
+            Generation = stages.Count > 0 ? RestoreSource.Recorded(backupDir) : null,
+            Unattended = new Unattended.UnattendedResultFile(backupDir).TryRead(),
+        };
     }
 }

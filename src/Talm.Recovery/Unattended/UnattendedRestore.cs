@@ -93,6 +93,12 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
             command.AddRange(["--host-root", options.HostRoot]);
         }
 
+        if (options.Generation is { } generation)
+        {
+            // A restore that has not begun yet at the reboot (the two-reboot case) must begin from the chosen restore point.
+            command.AddRange(["--generation", generation]);
+        }
+
         if (options.EtcdRestore == EtcdRestoreMethod.ClusterRestoreScript)
         {
             command.AddRange(["--etcd-restore", "cluster-restore.sh"]);
@@ -270,7 +276,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
             throw Refused("Please provide kubeconfig location in KUBECONFIG env variable");
         }
 
-        var root = BackupGenerations.CurrentRoot(options.BackupDir) ?? throw Refused($"Required backup content not found in {options.BackupDir} (no {BackupLayout.Manifest}). {unchanged}");
+        var root = RestoreSource.Choose(options.BackupDir, options.Generation, started: false, ProgramName).Root;
         BackupManifest manifest;
         try
         {
@@ -289,7 +295,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
         }
 
         log.Info($"Verifying the backup in {options.BackupDir} before the rollback and the reboot");
-        var report = await BackupVerifier.VerifyAsync(options.BackupDir, options.Parallelism, null, cancellationToken).ConfigureAwait(false);
+        var report = await BackupVerifier.VerifyAsync(root, options.Parallelism, null, cancellationToken).ConfigureAwait(false);
         if (!report.Intact)
         {
             throw Refused($"The backup in {options.BackupDir} is damaged ({report.Problems.Count} problem(s)), e.g. {report.Problems[0]}; refusing to roll back and restore. {unchanged} " +
@@ -416,25 +422,25 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
         }
     }
 
-    /// <summary>What every record says: which backup, of which host.</summary>
+    /// <summary>What every record says: which backup (the restore point the restore uses), of which host.</summary>
     private UnattendedResult Basis(UnattendedResult? previous)
     {
+        string? generation = null;
         string? host = null;
-        if (BackupGenerations.CurrentRoot(options.BackupDir) is { } root)
+        try
         {
-            try
-            {
-                host = ManifestStore.Read(root).Host;
-            }
-            catch (InvalidDataException)
-            {
-                // The restore reports a damaged manifest itself.
-            }
+            var source = RestoreSource.Choose(options.BackupDir, options.Generation, started: StageReached() != "not-started", ProgramName);
+            generation = source.Generation;
+            host = ManifestStore.Read(source.Root).Host;
+        }
+        catch (Exception e) when (e is RestoreFailedException or InvalidDataException or IOException)
+        {
+            // The restore reports a missing or damaged backup itself.
         }
 
         return (previous ?? new UnattendedResult { State = UnattendedState.Armed, Stage = "not-started" }) with
         {
-            Generation = BackupGenerations.CurrentGeneration(options.BackupDir),
+            Generation = generation,
             Host = host,
         };
     }

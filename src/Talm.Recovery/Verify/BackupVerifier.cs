@@ -210,7 +210,8 @@ public static class BackupVerifier
     /// <summary>Lower-case hex SHA-256 of a file.</summary>
     public static async Task<string> HashFileAsync(string path, Action<long>? onBytes = null, CancellationToken ct = default)
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        await using var closeStream = stream.ConfigureAwait(false);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
         try

@@ -36,9 +36,10 @@ public static class PodSandbox
         }
 
         var work = Directory.CreateTempSubdirectory("talm-pod-").FullName;
+        PodNetwork? network = null;
         try
         {
-            await using var network = pod.HostNetwork ? null : await PodNetwork.CreateAsync(node, options.NodeUnreachable, cancellationToken).ConfigureAwait(false);
+            network = pod.HostNetwork ? null : await PodNetwork.CreateAsync(node, options.NodeUnreachable, cancellationToken).ConfigureAwait(false);
             var script = Path.Combine(work, "setup.sh");
             await File.WriteAllTextAsync(script, PodScript.Render(Path.Combine(work, "root"), node.HostRoot, podName, pod, image), cancellationToken).ConfigureAwait(false);
             string[] environment =
@@ -64,6 +65,11 @@ public static class PodSandbox
         }
         finally
         {
+            if (network is not null)
+            {
+                await network.DisposeAsync().ConfigureAwait(false);
+            }
+
             // The pod's mounts went with its mount namespace; only the empty mount point is left.
             Directory.Delete(work, recursive: true);
         }

@@ -24,6 +24,8 @@ public static class Show
     public static List<string> Ops(Decision d, string? ns = null) =>
         [.. d.Intents.Select(Op).Where(o => o.Ns is null || ns is null || o.Ns == ns).Select(o => o.Text)];
 
+    public static List<string> Ops(IEnumerable<Intent> intents) => [.. intents.Select(i => Op(i).Text)];
+
     private static (string? Ns, string Text) Op(Intent i) => i switch
     {
         ApplyIntent a => (a.Namespace, $"{(a.Mode == ApplyMode.Create ? "create" : "update")} {a.Kind} {a.Namespace}/{a.Name}"),
