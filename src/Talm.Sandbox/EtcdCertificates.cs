@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Talm.Recovery.Platform;
 
 namespace Talm.Sandbox;
 
@@ -35,8 +36,8 @@ public static class EtcdCertificates
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
         using var ca = caRequest.CreateSelfSigned(now, now.AddYears(3));
-        WriteFile(hostRoot, ServingCa, ca.ExportCertificatePem(), 0x1A4);
-        WriteFile(hostRoot, PeerClientCa, ca.ExportCertificatePem(), 0x1A4);
+        WriteFile(hostRoot, ServingCa, ca.ExportCertificatePem(), FileModes.Readable);
+        WriteFile(hostRoot, PeerClientCa, ca.ExportCertificatePem(), FileModes.Readable);
 
         Issue(hostRoot, ca, caKey, $"CN=system:etcd-server:{node}, O=system:etcd-servers", node, nodeIp, Serving(node, "crt"), Serving(node, "key"), now);
         Issue(hostRoot, ca, caKey, $"CN=system:etcd-peer:{node}, O=system:etcd-peers", node, nodeIp, Peer(node, "crt"), Peer(node, "key"), now);
@@ -60,8 +61,8 @@ public static class EtcdCertificates
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
         using var issued = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), now, now.AddYears(1), serial);
-        WriteFile(hostRoot, certPath, issued.ExportCertificatePem(), 0x1A4);
-        WriteFile(hostRoot, keyPath, key.ExportECPrivateKeyPem(), 0x180);
+        WriteFile(hostRoot, certPath, issued.ExportCertificatePem(), FileModes.Readable);
+        WriteFile(hostRoot, keyPath, key.ExportECPrivateKeyPem(), FileModes.OwnerReadWrite);
     }
 
     private static void WriteFile(string hostRoot, string hostPath, string pem, int mode)

@@ -93,7 +93,7 @@ public sealed partial class SandboxHost
                 var target = P("/etc/kubernetes/static-pod-resources/bin/" + tool);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Copy(found, target);
-                Posix.Chmod(target, 0x1ED);
+                Posix.Chmod(target, FileModes.Executable);
             }
         }
     }

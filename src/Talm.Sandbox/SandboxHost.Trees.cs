@@ -14,7 +14,7 @@ public sealed partial class SandboxHost
         WriteText("/etc/hostname", DefaultNodeName + "\n");
 
         // Made once at install, as on a node; from the seed, not the random stream, so the rest of the host is as before.
-        WriteText("/etc/machine-id", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"machine-id {_seed}")))[..32] + "\n", 0x124);
+        WriteText("/etc/machine-id", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"machine-id {_seed}")))[..32] + "\n", FileModes.ReadOnly);
         WriteText("/etc/.updated", "# ostree /etc update marker\n");
         WriteText("/etc/os-release", "NAME=\"Red Hat Enterprise Linux CoreOS\"\nVERSION=\"416.94\"\nID=\"rhcos\"\n");
         for (var i = 0; i < _profile.EtcFiles; i++)
@@ -29,7 +29,7 @@ public sealed partial class SandboxHost
                 5 => "/etc/ssh",
                 _ => $"/etc/misc/d{i % 40:00}",
             };
-            var mode = i % 5 == 0 ? 0x180 : 0x1A4;
+            var mode = i % 5 == 0 ? FileModes.OwnerReadWrite : FileModes.Readable;
             Write($"{dir}/f{i:00000}.conf", TextBytes(SmallSize()), mode, uid: i % 23 == 0 ? 1000 : 0, gid: i % 23 == 0 ? 1000 : 0);
         }
 
@@ -44,14 +44,14 @@ public sealed partial class SandboxHost
                 for (var f = 0; f < _profile.FilesPerRevision; f++)
                 {
                     var kind = f % 3 == 0 ? "secrets" : "configmaps";
-                    Write($"{dir}/{kind}/{component}-{kind}-{f % 9}/item-{f:000}.{(kind == "secrets" ? "key" : "crt")}", TextBytes(SmallSize()), kind == "secrets" ? 0x180 : 0x1A4);
+                    Write($"{dir}/{kind}/{component}-{kind}-{f % 9}/item-{f:000}.{(kind == "secrets" ? "key" : "crt")}", TextBytes(SmallSize()), kind == "secrets" ? FileModes.OwnerReadWrite : FileModes.Readable);
                 }
             }
 
             WriteText($"/etc/kubernetes/manifests/{component}-pod.yaml", PodManifest(component, _profile.Revisions));
         }
 
-        WriteText("/etc/kubernetes/static-pod-resources/bin/cluster-backup.sh", "#!/bin/sh\necho backup\n", 0x1ED);
+        WriteText("/etc/kubernetes/static-pod-resources/bin/cluster-backup.sh", "#!/bin/sh\necho backup\n", FileModes.Executable);
         WriteText("/etc/kubernetes/kubelet-ca.crt", Pem("CERTIFICATE"));
 
         WriteText("/etc/tmpfiles.d/sno.conf",
@@ -107,27 +107,27 @@ public sealed partial class SandboxHost
     {
         foreach (var path in ExtraPaths)
         {
-            WriteText(path, $"# managed by the machine config: {path}\n" + Encoding.ASCII.GetString(TextBytes(SmallSize())), path.EndsWith(".sh", StringComparison.Ordinal) ? 0x1ED : 0x1A4);
+            WriteText(path, $"# managed by the machine config: {path}\n" + Encoding.ASCII.GetString(TextBytes(SmallSize())), path.EndsWith(".sh", StringComparison.Ordinal) ? FileModes.Executable : FileModes.Readable);
         }
     }
 
     private void WriteUsrLocal()
     {
-        WriteText("/usr/local/bin/configure-ovs.sh", "#!/bin/bash\nset -e\necho configure\n", 0x1ED);
+        WriteText("/usr/local/bin/configure-ovs.sh", "#!/bin/bash\nset -e\necho configure\n", FileModes.Executable);
         for (var i = 0; i < _profile.UsrLocalBinaries; i++)
         {
-            Write($"/usr/local/bin/tool-{i}", Bytes(_profile.UsrLocalBinarySize), 0x1ED);
+            Write($"/usr/local/bin/tool-{i}", Bytes(_profile.UsrLocalBinarySize), FileModes.Executable);
         }
 
-        Write("/usr/local/bin/setuid-helper", Bytes(4096), 0x9ED); // 04755
+        Write("/usr/local/bin/setuid-helper", Bytes(4096), FileModes.SetUserIdExecutable);
         Directory.CreateDirectory(P("/usr/local/share/empty"));
         Posix.Symlink("tool-0", P("/usr/local/bin/tool"));
     }
 
     private void WriteKubelet()
     {
-        WriteText("/var/lib/kubelet/config.json", "{\"auths\":{}}\n", 0x180);
-        Write("/var/lib/kubelet/pki/kubelet-client-current.pem", TextBytes(3000), 0x180);
+        WriteText("/var/lib/kubelet/config.json", "{\"auths\":{}}\n", FileModes.OwnerReadWrite);
+        Write("/var/lib/kubelet/pki/kubelet-client-current.pem", TextBytes(3000), FileModes.OwnerReadWrite);
         for (var pod = 0; pod < _profile.Pods; pod++)
         {
             var uid = Guid.CreateVersion7().ToString();
@@ -141,7 +141,7 @@ public sealed partial class SandboxHost
             {
                 var name = $"key-{f:0000}";
                 names.Add(name);
-                Write($"{volume}/{stamp}/{name}", TextBytes(_random.Next(100, 8_000)), 0x1A4, uid: pod % 3 == 0 ? 1000 : 0, gid: pod % 3 == 0 ? 1000 : 0);
+                Write($"{volume}/{stamp}/{name}", TextBytes(_random.Next(100, 8_000)), FileModes.Readable, uid: pod % 3 == 0 ? 1000 : 0, gid: pod % 3 == 0 ? 1000 : 0);
             }
 
             Posix.Symlink(stamp, P($"{volume}/..data"));

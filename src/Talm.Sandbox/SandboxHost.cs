@@ -114,7 +114,7 @@ public sealed partial class SandboxHost
 
     private string P(string hostPath) => Path.Join(_root, hostPath.TrimStart('/'));
 
-    private void Write(string hostPath, byte[] content, int mode = 0x1A4, int uid = 0, int gid = 0)
+    private void Write(string hostPath, byte[] content, int mode = FileModes.Readable, int uid = 0, int gid = 0)
     {
         var path = P(hostPath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -126,7 +126,7 @@ public sealed partial class SandboxHost
         }
     }
 
-    private void WriteText(string hostPath, string text, int mode = 0x1A4) => Write(hostPath, Encoding.UTF8.GetBytes(text), mode);
+    private void WriteText(string hostPath, string text, int mode = FileModes.Readable) => Write(hostPath, Encoding.UTF8.GetBytes(text), mode);
 
     private byte[] Bytes(int size)
     {

@@ -55,7 +55,7 @@ public static class UpgradeSimulator
                     deleted++;
                     break;
                 case < 95:
-                    Posix.Chmod(file, (status.Permissions ^ 0x1FF) | 0x180);
+                    Posix.Chmod(file, (status.Permissions ^ FileModes.All) | FileModes.OwnerReadWrite);
                     mode++;
                     break;
                 default:

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Talm.Recovery.Manifest;
+using Talm.Recovery.Platform;
 
 namespace Talm.Lab.Recover;
 
@@ -48,7 +49,7 @@ public static class TreeCheck
                 if (!OperatingSystem.IsWindows() && !isLink && (info.Exists || Directory.Exists(path)))
                 {
                     var mode = (int)File.GetUnixFileMode(path);
-                    if ((mode & 0x1FF) != (entry.Mode & 0x1FF)) problems.Add($"/{hostDir}/{rel}: mode {Convert.ToString(mode, 8)}, backup has {Convert.ToString(entry.Mode, 8)}");
+                    if ((mode & FileModes.All) != (entry.Mode & FileModes.All)) problems.Add($"/{hostDir}/{rel}: mode {Convert.ToString(mode, 8)}, backup has {Convert.ToString(entry.Mode, 8)}");
                 }
             }
             if (Directory.Exists(root))

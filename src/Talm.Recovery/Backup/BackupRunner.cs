@@ -228,7 +228,7 @@ public sealed partial class BackupRunner
                 using (timings.Measure("static pods archive (concurrent)"))
                 {
                     await _runner.RunAsync(_options.Tar, ["-C", _host.KubernetesDir, "--xattrs", "--xattrs-include=*", "-czpf", Path.Combine(building, archiveRel), .. NamesOrNothing(revisionDirs)], cancellationToken).ConfigureAwait(false);
-                    Posix.Chmod(Path.Combine(building, archiveRel), 0x180);
+                    Posix.Chmod(Path.Combine(building, archiveRel), FileModes.OwnerReadWrite);
                 }
 
                 using (timings.Measure("extras (concurrent)"))
@@ -269,7 +269,7 @@ public sealed partial class BackupRunner
         }
 
         _logger.LogInformation("etcd snapshot: {Bytes} at revision {Revision} ({Keys} keys), SHA-256 trailer verified", SpaceEstimate.Format(snapshot.TotalBytes), snapshot.Revision, snapshot.KeyCount?.ToString(CultureInfo.InvariantCulture) ?? "unknown number of");
-        Posix.Chmod(Path.Combine(building, snapshotRel), 0x180);
+        Posix.Chmod(Path.Combine(building, snapshotRel), FileModes.OwnerReadWrite);
         var generated = new List<string> { BackupLayout.ClusterDir, BackupLayout.EtcExcludeList, BackupLayout.ExtrasArchive, BackupLayout.RecoveryScript };
 
         IReadOnlyList<string>? images = null;
@@ -283,7 +283,7 @@ public sealed partial class BackupRunner
 
         var script = Path.Combine(building, BackupLayout.RecoveryScript);
         await File.WriteAllTextAsync(script, RecoveryScript.Render(_options.Program, startedAt), cancellationToken).ConfigureAwait(false);
-        Posix.Chmod(script, 0x1C0);
+        Posix.Chmod(script, FileModes.OwnerOnly);
 
         var known = new Dictionary<string, string>(StringComparer.Ordinal) { [snapshotRel] = snapshot.FileSha256 };
         using (timings.Measure("describe"))

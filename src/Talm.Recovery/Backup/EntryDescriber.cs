@@ -28,7 +28,7 @@ public static class EntryDescriber
                     FileKind.Symlink => EntryKind.Symlink,
                     _ => EntryKind.File,
                 },
-                Mode = status.Kind == FileKind.Symlink ? 0x1FF : status.Permissions,
+                Mode = status.Kind == FileKind.Symlink ? FileModes.All : status.Permissions,
                 Uid = status.Uid,
                 Gid = status.Gid,
                 MtimeNs = status.MtimeNs,

@@ -319,7 +319,7 @@ public sealed partial class TreeCopier
     {
         Path = item.Rel,
         Kind = kind,
-        Mode = kind == EntryKind.Symlink ? 0x1FF : item.Status.Permissions,
+        Mode = kind == EntryKind.Symlink ? FileModes.All : item.Status.Permissions,
         Uid = item.Status.Uid,
         Gid = item.Status.Gid,
         MtimeNs = item.Status.MtimeNs,
@@ -328,7 +328,7 @@ public sealed partial class TreeCopier
 
     private static FileStatus SyntheticDirectory() => new()
     {
-        Device = 0, Inode = 0, LinkCount = 1, Mode = 0x4000 | 0x1ED, Uid = 0, Gid = 0, Size = 0, MtimeNs = 0, CtimeNs = 0, AtimeNs = 0,
+        Device = 0, Inode = 0, LinkCount = 1, Mode = 0x4000 | FileModes.Executable, Uid = 0, Gid = 0, Size = 0, MtimeNs = 0, CtimeNs = 0, AtimeNs = 0,
     };
 
     private enum ItemAction

@@ -1,3 +1,5 @@
+using Talm.Recovery.Platform;
+
 namespace Talm.Recovery.Manifest;
 
 /// <summary>
@@ -103,7 +105,7 @@ internal static class ManifestValidator
             return $"unknown kind {(int)entry.Kind}";
         }
 
-        if (entry.Mode is < 0 or > 0xFFF)
+        if (entry.Mode is < 0 or > FileModes.PermissionBits)
         {
             return $"mode {entry.Mode} is not a permission mode (0 to 07777)";
         }

@@ -107,7 +107,7 @@ public sealed unsafe partial class ConfinedDirectory
         var errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         if (fd < 0 && errno == NativeException.ENOENT && create)
         {
-            if (LibC.Mkdirat(Fd, name, 0x1ED) != 0 && Marshal.GetLastPInvokeError() is var mkdirErrno && mkdirErrno != NativeException.EEXIST)
+            if (LibC.Mkdirat(Fd, name, FileModes.Executable) != 0 && Marshal.GetLastPInvokeError() is var mkdirErrno && mkdirErrno != NativeException.EEXIST)
             {
                 throw new NativeException("mkdir", Child(name), mkdirErrno);
             }

@@ -105,7 +105,7 @@ public sealed unsafe partial class ConfinedDirectory : IDisposable
     public IReadOnlyList<string> Names() =>
         new FileSystemEnumerable<string>(ProcPath("."), (ref FileSystemEntry e) => e.FileName.ToString(), NamesOnly).ToList();
 
-    public void CreateDirectory(string name, int mode = 0x1C0)
+    public void CreateDirectory(string name, int mode = FileModes.OwnerOnly)
     {
         CheckName(name);
         Check(LibC.Mkdirat(Fd, name, (uint)mode), "mkdir", name);
@@ -186,7 +186,7 @@ public sealed unsafe partial class ConfinedDirectory : IDisposable
     }
 
     /// <summary>Creates a new file (never an existing name, never through a symlink), open for writing.</summary>
-    public SafeFileHandle CreateFile(string name, int mode = 0x180)
+    public SafeFileHandle CreateFile(string name, int mode = FileModes.OwnerReadWrite)
     {
         CheckName(name);
         var fd = LibC.Openat(Fd, name, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, (uint)mode);

@@ -25,7 +25,7 @@ public sealed record FileStatus
     public required long AtimeNs { get; init; }
 
     /// <summary>Permission bits including setuid/setgid/sticky.</summary>
-    public int Permissions => (int)(Mode & 0xFFF);
+    public int Permissions => (int)(Mode & FileModes.PermissionBits);
 
     public FileKind Kind => (Mode & 0xF000) switch
     {

@@ -145,7 +145,7 @@ public static unsafe partial class Posix
     /// <summary>Creates a new file (O_EXCL, mode 0600 until its metadata is set) for writing.</summary>
     public static SafeFileHandle CreateNew(string path)
     {
-        var fd = LibC.OpenCreate(path, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0x180);
+        var fd = LibC.OpenCreate(path, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, FileModes.OwnerReadWrite);
         return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw new NativeException("open O_CREAT", path, Marshal.GetLastPInvokeError());
     }
 

@@ -38,7 +38,7 @@ public static unsafe partial class Posix
     /// </summary>
     public static SafeFileHandle? TryCreateDirect(string path)
     {
-        var fd = LibC.OpenCreate(path, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_DIRECT | LibC.O_CLOEXEC, 0x180);
+        var fd = LibC.OpenCreate(path, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_DIRECT | LibC.O_CLOEXEC, FileModes.OwnerReadWrite);
         if (fd >= 0)
         {
             return new SafeFileHandle(fd, ownsHandle: true);

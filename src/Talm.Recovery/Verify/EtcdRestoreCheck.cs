@@ -48,7 +48,7 @@ public sealed class EtcdRestoreCheck(EtcdRestoreCheckOptions options, Action<str
 
         var work = Path.Combine(options.TempParent, $"talm-verify-etcd-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}");
         Directory.CreateDirectory(work);
-        Posix.Chmod(work, 0x1C0);
+        Posix.Chmod(work, FileModes.OwnerOnly);
         LocalEtcd? server = null;
         try
         {
