@@ -315,13 +315,13 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
             {
                 const string temp = RestoreUnit.Name + ".tmp";
                 dir.Delete(temp);
-                using (var file = dir.CreateFile(temp, 0x1A4))
+                using (var file = dir.CreateFile(temp, FileModes.Readable))
                 {
                     RandomAccess.Write(file, System.Text.Encoding.UTF8.GetBytes(unit.Render()), 0);
                     RandomAccess.FlushToDisk(file);
                 }
 
-                dir.SetMode(temp, 0x1A4);
+                dir.SetMode(temp, FileModes.Readable);
                 dir.Rename(temp, RestoreUnit.Name);
             }
 
