@@ -51,7 +51,8 @@ public static class RestoreCommands
         var generation = GenerationOption(
             "Restore this restore point (an ID 'talm recovery status' lists; kept by 'backup --keep N') instead of the current backup; " +
             "recorded when the restore begins, so --resume continues from it without being told (another ID is refused until --restart)");
-        foreach (var option in (Option[])[hostRoot, dir, resume, restart, step, force, etcdRestore, dryRun, etcdEndpoint, generation])
+        var (unattended, reboot) = UnattendedRestoreCommand.Options();
+        foreach (var option in (Option[])[hostRoot, dir, resume, restart, step, force, etcdRestore, dryRun, etcdEndpoint, generation, unattended, reboot])
         {
             command.Options.Add(option);
         }
@@ -80,6 +81,11 @@ public static class RestoreCommands
             };
             var tools = Tools(options.Kubeconfig);
             var log = Log(output, error, tools);
+            if (parse.GetValue(unattended) || parse.GetValue(reboot))
+            {
+                return await UnattendedRestoreCommand.RunAsync(parse, options, unattended, reboot, tools, log, ct).ConfigureAwait(false);
+            }
+
             return await CommandGuard.RunAsync(error, "restore", async () =>
             {
                 try
@@ -90,17 +96,19 @@ public static class RestoreCommands
                 catch (RestoreFailedException e)
                 {
                     log.Error(e.Message);
-                    return e.Kind switch
-                    {
-                        RestoreFailure.BadInput => ExitCodes.BadInput,
-                        RestoreFailure.StageFailed => ExitCodes.RestoreStageFailed,
-                        _ => ExitCodes.RestoreRefused,
-                    };
+                    return ExitCode(e);
                 }
             }).ConfigureAwait(false);
         });
         return command;
     }
+
+    internal static int ExitCode(RestoreFailedException e) => e.Kind switch
+    {
+        RestoreFailure.BadInput => ExitCodes.BadInput,
+        RestoreFailure.StageFailed => ExitCodes.RestoreStageFailed,
+        _ => ExitCodes.RestoreRefused,
+    };
 
     private static async Task<int> DryRunAsync(string hostRoot, string backupDir, string? generation, string? endpoint, TextWriter output, TextWriter error, CancellationToken ct)
     {
@@ -147,8 +155,7 @@ public static class RestoreCommands
             var tools = Tools(Environment.GetEnvironmentVariable("KUBECONFIG"));
             var log = Log(output, error, tools);
 
-            // rpm-ostree acts on the running system only; a sandbox or mounted root goes through libostree.
-            var useRpmOstree = root == "/" && tools.Find("rpm-ostree") is not null;
+            var useRpmOstree = PlatformRollback.UsesRpmOstree(root, tools);
             return await CommandGuard.RunAsync(error, "rollback", async () =>
             {
                 try
@@ -223,8 +230,28 @@ public static class RestoreCommands
 
     private static RecoveryLog Log(TextWriter output, TextWriter error, NodeToolRunner tools)
     {
-        // The journal gets a copy when the node has one; in a container or a sandbox there is none.
-        var journal = File.Exists("/run/systemd/journal/socket") ? tools.Find("logger") : null;
+        // The journal gets a copy when the node has one; in a container or a sandbox there is none. Under systemd
+        // (the unattended restore's unit) the output goes to the journal already, with the same tag.
+        var journal = !ErrorsGoToJournal() && File.Exists("/run/systemd/journal/socket") ? tools.Find("logger") : null;
         return new RecoveryLog(output, error, journal, TimeProvider.System);
+    }
+
+    /// <summary>systemd's JOURNAL_STREAM (<c>device:inode</c>) names our stderr's socket when a unit's output goes to the journal; children inherit it, so it is compared.</summary>
+    private static bool ErrorsGoToJournal()
+    {
+        var stream = Environment.GetEnvironmentVariable("JOURNAL_STREAM");
+        if (string.IsNullOrEmpty(stream) || stream.Split(':') is not [_, var inode])
+        {
+            return false;
+        }
+
+        try
+        {
+            return new FileInfo("/proc/self/fd/2").LinkTarget == $"socket:[{inode}]";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 }

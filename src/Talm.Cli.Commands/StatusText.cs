@@ -59,6 +59,11 @@ public static class StatusText
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"  next:           {r.Next}");
+        if (r.Unattended is { } u)
+        {
+            UnattendedText.Render(text, u);
+        }
+
         return text.ToString();
     }
 

@@ -4,19 +4,18 @@ using Talm.Recovery.Manifest;
 
 namespace Talm.Lab.Tests;
 
-/// <summary><c>lab up --fail-upgrade cnfdb1</c>, then <c>lab recover cnfdb1</c>.</summary>
+/// <summary><c>lab up --fail-upgrade cnfdb1,cnfdb2</c>, then <c>lab recover cnfdb1</c> step by step and <c>lab recover cnfdb2 --unattended</c>.</summary>
 public sealed class RecoverTests
 {
     [Fact]
     public async Task A_failed_upgrade_times_out_and_lab_recover_brings_the_spoke_back()
     {
         await using var lab = new LabHarness();
-        var options = lab.Options(o => o with { Spokes = 2, FailBackup = [], FailUpgrade = ["cnfdb1"], TimeoutMinutes = 1 });
+        var options = lab.Options(o => o with { Spokes = 2, FailBackup = [], FailUpgrade = ["cnfdb1", "cnfdb2"], TimeoutMinutes = 1 });
         var result = await lab.RunAsync(options);
 
         Assert.True(result.Finished, lab.Output.ToString());
-        Assert.Equal("timed out", result.Clusters.Single(c => c.Name == "cnfdb1").Result);
-        Assert.Equal("upgraded", result.Clusters.Single(c => c.Name == "cnfdb2").Result);
+        Assert.All(result.Clusters, c => Assert.Equal("timed out", c.Result));
 
         var spoke = SpokeDirectory.Of(lab.Dir, "cnfdb1");
         var backupRoot = BackupGenerations.CurrentRoot(spoke.Backup)!;
@@ -33,6 +32,14 @@ public sealed class RecoverTests
         var calls = File.ReadAllLines(Path.Combine(spoke.NodeTools, "state", "calls.log"));
         Assert.Contains(calls, c => c.StartsWith("crictl rmp", StringComparison.Ordinal));
         Assert.Contains(calls, c => c.StartsWith("oc patch etcd cluster", StringComparison.Ordinal));
+
+        // The same, unattended: one command, then the unit at the simulated boot; its result on the node and in the ConfigMap.
+        output = new StringWriter();
+        proof = await new LabRecovery(LabHarness.Talm, output).RecoverAsync(lab.Dir, "cnfdb2", default, unattended: true);
+        Assert.True(proof.Ok, output.ToString());
+        Assert.Empty(proof.UnattendedProblems);
+        Assert.Contains("ConfigMap openshift-talo-backup/talm-recovery-result: state=succeeded, stage=redeploy", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("cnfdb2 is recovered.", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,7 +6,9 @@ namespace Talm.Recovery.Restore.Tests;
 /// name whose ID changes each time kubelet is restarted (and no etcd while its manifest is out); oc keeps
 /// each operator's revisions and rolls one out when patched. A file <c>fail-&lt;tool&gt;-&lt;arg1&gt;</c> in the state
 /// directory makes that call fail, a file <c>slow-&lt;tool&gt;-&lt;arg1&gt;</c> makes it take that many seconds; a file
-/// <c>kubelet-stuck</c> keeps every container's ID across kubelet restarts.
+/// <c>kubelet-stuck</c> keeps every container's ID across kubelet restarts. <c>systemctl [--root=DIR] enable|disable</c>
+/// of a unit file in the root's /etc/systemd/system is done by this machine's real systemctl, offline (or, without
+/// one, by making and removing the same <c>.wants</c> links).
 /// </summary>
 public sealed class StandIns
 {
@@ -30,6 +32,26 @@ public sealed class StandIns
         Write("crio", common + "exit 0\n");
         Write("rpm-ostree", common + "exit 0\n");
         Write("systemctl", common + """
+            # Unit files as systemctl handles them: in <root>/etc/systemd/system, enabled by a symlink in <target>.wants/.
+            root="$host"; rest=()
+            for a in "$@"; do case "$a" in --root=*) root="${a#--root=}" ;; *) rest+=("$a") ;; esac; done
+            set -- "${rest[@]}"
+            units="$root/etc/systemd/system"
+            # The real systemctl does that offline (--root) where this machine has it. (The node's own units, such as
+            # kubelet.service, are not in the sandbox host: those calls are only recorded.)
+            if [[ "${1:-}" == enable || "${1:-}" == disable ]]; then
+              unit="$2"; [[ "$unit" == *.* ]] || unit="$unit.service"
+              if [[ -f "$units/$unit" && -x /usr/bin/systemctl ]]; then exec /usr/bin/systemctl --root="$root" "$1" "$unit"; fi
+              if [[ "$1" == enable && -f "$units/$unit" ]]; then
+                for target in $(sed -n 's/^WantedBy=//p' "$units/$unit"); do
+                  mkdir -p "$units/$target.wants"; ln -sfn "/etc/systemd/system/$unit" "$units/$target.wants/$unit"
+                  echo "Created symlink $units/$target.wants/$unit -> /etc/systemd/system/$unit." >&2
+                done
+              elif [[ "$1" == disable ]]; then
+                for link in "$units"/*.wants/"$unit"; do if [[ -L "$link" ]]; then rm -f "$link"; echo "Removed \"$link\"." >&2; fi; done
+              fi
+              exit 0
+            fi
             if [[ "$1" == restart && "$2" == kubelet && ! -e "$state/kubelet-stuck" ]]; then
               gen=$(cat "$state/gen" 2>/dev/null || echo 0); echo $((gen + 1)) > "$state/gen"
             fi

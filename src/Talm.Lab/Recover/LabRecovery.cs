@@ -7,13 +7,14 @@ namespace Talm.Lab.Recover;
 
 /// <summary>
 /// <c>talm lab recover NAME</c>: on a full-fidelity spoke whose upgrade failed, runs the real recovery
-/// (platform rollback, restore of files, a simulated reboot, <c>--resume</c> for the cluster), then proves
-/// the spoke is back: the pinned deployment is the default, the trees equal the backup's manifest, and
-/// etcd holds exactly the pre-upgrade keys and values.
+/// (platform rollback, restore of files, a simulated reboot, <c>--resume</c> for the cluster; or, unattended, the one
+/// command and the one-shot unit at the simulated boot), then proves the spoke is back: the pinned deployment is the
+/// default, the trees equal the backup's manifest, and etcd holds exactly the pre-upgrade keys and values.
 /// </summary>
 public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output)
 {
-    public async Task<RecoveryProof> RecoverAsync(string labDir, string name, CancellationToken ct)
+    /// <param name="unattended">Recover as <c>restore --unattended --reboot</c> does: one command, then the one-shot unit at the simulated boot.</param>
+    public async Task<RecoveryProof> RecoverAsync(string labDir, string name, CancellationToken ct, bool unattended = false)
     {
         var spoke = SpokeDirectory.Of(labDir, name);
         if (!File.Exists(Path.Combine(spoke.Host, ".sandbox.json")))
@@ -33,12 +34,20 @@ public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output)
             await File.WriteAllTextAsync(kubeconfig, "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n", ct);
         var env = new Dictionary<string, string> { ["PATH"] = tools.SearchPath(), ["KUBECONFIG"] = kubeconfig };
 
-        await Step("1/4 platform rollback: make the pinned deployment the default", ["recovery", "rollback", "--host-root", spoke.Host], env, spoke, ct);
-        await Step("2/4 restore files (stage restore_files)", ["recovery", "restore", "--host-root", spoke.Host, "--dir", spoke.Backup], env, spoke, ct);
-        await output.WriteLineAsync("3/4 simulated reboot: the node's services are stopped and start again");
-        await Step("4/4 restore the cluster (stage restore_cluster and redeployment)", ["recovery", "restore", "--host-root", spoke.Host, "--dir", spoke.Backup, "--resume"], env, spoke, ct);
+        IReadOnlyList<string> unattendedProblems = [];
+        if (unattended)
+        {
+            unattendedProblems = await new LabUnattendedRecovery(output).RunAsync(spoke, tools, kubeconfig, env, Step, ct);
+        }
+        else
+        {
+            await Step("1/4 platform rollback: make the pinned deployment the default", ["recovery", "rollback", "--host-root", spoke.Host], env, spoke, ct);
+            await Step("2/4 restore files (stage restore_files)", ["recovery", "restore", "--host-root", spoke.Host, "--dir", spoke.Backup], env, spoke, ct);
+            await output.WriteLineAsync("3/4 simulated reboot: the node's services are stopped and start again");
+            await Step("4/4 restore the cluster (stage restore_cluster and redeployment)", ["recovery", "restore", "--host-root", spoke.Host, "--dir", spoke.Backup, "--resume"], env, spoke, ct);
+        }
 
-        var proof = await ProveAsync(spoke, backupRoot, ct);
+        var proof = await ProveAsync(spoke, backupRoot, ct) with { UnattendedProblems = unattendedProblems };
         await output.WriteLineAsync(proof.PinnedIsDefault
             ? $"  ok: the pinned deployment {proof.DefaultDeployment} is the default"
             : $"  FAILED: the default deployment {proof.DefaultDeployment} is not the pinned one");
@@ -48,11 +57,18 @@ public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output)
         await output.WriteLineAsync(proof.EtcdProblems.Count == 0
             ? $"  ok: etcd holds exactly the {proof.EtcdKeys} pre-upgrade keys and values"
             : "  FAILED: etcd differs from before the upgrade:\n    " + string.Join("\n    ", proof.EtcdProblems));
+        if (unattended)
+        {
+            await output.WriteLineAsync(proof.UnattendedProblems.Count == 0
+                ? "  ok: the unit ran once, disabled itself and is gone; the result is on the node and in the ConfigMap"
+                : "  FAILED: the unattended restore:\n    " + string.Join("\n    ", proof.UnattendedProblems));
+        }
+
         await output.WriteLineAsync(proof.Ok ? $"{name} is recovered." : $"{name} is NOT fully recovered; see {spoke.Log}.");
         return proof;
     }
 
-    private async Task Step(string title, string[] args, Dictionary<string, string> env, SpokeDirectory spoke, CancellationToken ct)
+    internal async Task Step(string title, string[] args, Dictionary<string, string> env, SpokeDirectory spoke, CancellationToken ct)
     {
         await output.WriteLineAsync(title);
         var r = await new ProcessRunner(environment: env.ToDictionary(e => e.Key, e => (string?)e.Value), transcript: spoke.Log).TryRunAsync(talm.TalmFile, [.. talm.TalmPrefix, .. args], ct);

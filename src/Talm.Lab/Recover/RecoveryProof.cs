@@ -8,5 +8,8 @@ public sealed record RecoveryProof(
     int EtcdKeys,
     IReadOnlyList<string> EtcdProblems)
 {
-    public bool Ok => PinnedIsDefault && TreeProblems.Count == 0 && EtcdProblems.Count == 0;
+    /// <summary>With <c>--unattended</c>: what was wrong with the unit's run and its recorded result.</summary>
+    public IReadOnlyList<string> UnattendedProblems { get; init; } = [];
+
+    public bool Ok => PinnedIsDefault && TreeProblems.Count == 0 && EtcdProblems.Count == 0 && UnattendedProblems.Count == 0;
 }

@@ -28,7 +28,7 @@ public static class RecoveryScript
             #!/bin/bash
             # Written by `talm recovery backup` on {{stamp}}.
             # Restores this node from the backup in this directory with the talm saved beside it (bin/).
-            # Usage: upgrade-recovery.sh [--dir DIR] [--force] [--step] [--resume] [--restart]
+            # Usage: upgrade-recovery.sh [--dir DIR] [--force] [--step] [--resume] [--restart] [--unattended [--reboot]]
             set -euo pipefail
             here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
             dir_args=(--dir "$here")

@@ -16,6 +16,9 @@ public static class BackupLayout
     public const string Manifest = "manifest.json";
     public const string ProgressFile = "progress";
 
+    /// <summary>Beside the progress file: how the last unattended restore went (restore --unattended).</summary>
+    public const string RestoreResult = "restore-result.json";
+
     public static string SnapshotFileName(string timestamp) => $"snapshot_{timestamp}.db";
 
     public static string StaticPodResourcesFileName(string timestamp) => $"static_kuberesources_{timestamp}.tar.gz";

@@ -41,4 +41,7 @@ public sealed record RestoreOptions
     public EtcdRestoreMethod EtcdRestore { get; init; } = EtcdRestoreMethod.Etcdctl;
 
     public int Parallelism { get; init; } = 8;
+
+    /// <summary>Run by <c>--unattended</c>: the reboot after the first stage is taken care of, so no "please reboot" line.</summary>
+    public bool Unattended { get; init; }
 }

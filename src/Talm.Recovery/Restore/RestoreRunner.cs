@@ -98,7 +98,10 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
                 {
                     case RestoreStage.RestoreFiles:
                         await RestoreFilesAsync(manifest, root, host, cancellationToken).ConfigureAwait(false);
-                        log.Info($"Please reboot now with 'systemctl reboot', then run '{ProgramName} --resume'");
+                        if (!options.Unattended)
+                        {
+                            log.Info($"Please reboot now with 'systemctl reboot', then run '{ProgramName} --resume'");
+                        }
                         return RestoreOutcome.RebootRequired;
                     case RestoreStage.RestoreCluster:
                         await RestoreClusterAsync(manifest, root, host, etcdTool, cancellationToken).ConfigureAwait(false);

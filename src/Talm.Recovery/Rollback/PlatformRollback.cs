@@ -18,6 +18,9 @@ public sealed class PlatformRollback(NodeToolRunner tools, RecoveryLog log)
     /// <summary>What libostree is pointed at: the host root, where the boot partition and the ostree link are (<see cref="HostPaths.OstreeSysroot"/>).</summary>
     public static string OstreeSysrootOf(string hostRoot) => new HostPaths(hostRoot).OstreeSysroot;
 
+    /// <summary>rpm-ostree acts on the running system only; a sandbox or mounted root goes through libostree.</summary>
+    public static bool UsesRpmOstree(string hostRoot, NodeToolRunner tools) => hostRoot == "/" && tools?.Find("rpm-ostree") is not null;
+
     public static RollbackPlan Inspect(string hostRoot)
     {
         using var sysroot = OstreeSysroot.Open(OstreeSysrootOf(hostRoot));

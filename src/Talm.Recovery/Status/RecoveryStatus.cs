@@ -96,4 +96,7 @@ public sealed record RestoreStatusInfo
     public string? Generation { get; init; }
 
     public required string Next { get; init; }
+
+    /// <summary>The last unattended restore's record (restore-result.json), when there is one.</summary>
+    public Unattended.UnattendedResult? Unattended { get; init; }
 }

@@ -140,7 +140,7 @@ public static class StatusCollector
         }
         catch (InvalidDataException e)
         {
-            return new RestoreStatusInfo { Stage = "unknown", Next = e.Message };
+            return new RestoreStatusInfo { Stage = "unknown", Next = e.Message, Unattended = new Unattended.UnattendedResultFile(backupDir).TryRead() };
         }
 
         var script = RestoreRunner.DefaultProgramName(backupDir);
@@ -152,6 +152,13 @@ public static class StatusCollector
                 RestoreStage.RestoreFiles => (RestoreStage.RestoreFiles, $"reboot if not done yet ('systemctl reboot'), then run '{script} --resume'"),
                 _ => (RestoreStage.RestoreCluster, $"run '{script} --resume' to force the control plane redeployment and finish"),
             };
-        return new RestoreStatusInfo { Stage = stage, CompletedStages = stages, Next = next, Generation = stages.Count > 0 ? RestoreSource.Recorded(backupDir) : null };
+        return new RestoreStatusInfo
+        {
+            Stage = stage,
+            CompletedStages = stages,
+            Next = next,
+            Generation = stages.Count > 0 ? RestoreSource.Recorded(backupDir) : null,
+            Unattended = new Unattended.UnattendedResultFile(backupDir).TryRead(),
+        };
     }
 }
