@@ -1,3 +1,5 @@
+using Talm.Sandbox;
+
 namespace Talm.Recovery.Restore.Tests;
 
 /// <summary>
@@ -31,27 +33,7 @@ public sealed class StandIns
         Write("setenforce", common + "exit 0\n");
         Write("crio", common + "exit 0\n");
         Write("rpm-ostree", common + "exit 0\n");
-        Write("systemctl", common + """
-            # Unit files as systemctl handles them: in <root>/etc/systemd/system, enabled by a symlink in <target>.wants/.
-            root="$host"; rest=()
-            for a in "$@"; do case "$a" in --root=*) root="${a#--root=}" ;; *) rest+=("$a") ;; esac; done
-            set -- "${rest[@]}"
-            units="$root/etc/systemd/system"
-            # The real systemctl does that offline (--root) where this machine has it. (The node's own units, such as
-            # kubelet.service, are not in the sandbox host: those calls are only recorded.)
-            if [[ "${1:-}" == enable || "${1:-}" == disable ]]; then
-              unit="$2"; [[ "$unit" == *.* ]] || unit="$unit.service"
-              if [[ -f "$units/$unit" && -x /usr/bin/systemctl ]]; then exec /usr/bin/systemctl --root="$root" "$1" "$unit"; fi
-              if [[ "$1" == enable && -f "$units/$unit" ]]; then
-                for target in $(sed -n 's/^WantedBy=//p' "$units/$unit"); do
-                  mkdir -p "$units/$target.wants"; ln -sfn "/etc/systemd/system/$unit" "$units/$target.wants/$unit"
-                  echo "Created symlink $units/$target.wants/$unit -> /etc/systemd/system/$unit." >&2
-                done
-              elif [[ "$1" == disable ]]; then
-                for link in "$units"/*.wants/"$unit"; do if [[ -L "$link" ]]; then rm -f "$link"; echo "Removed \"$link\"." >&2; fi; done
-              fi
-              exit 0
-            fi
+        Write("systemctl", common + SystemdUnitFiles.StandIn + """
             if [[ "$1" == restart && "$2" == kubelet && ! -e "$state/kubelet-stuck" ]]; then
               gen=$(cat "$state/gen" 2>/dev/null || echo 0); echo $((gen + 1)) > "$state/gen"
             fi
