@@ -282,15 +282,7 @@ public static class SpokeBackupCommands
             }
         });
         // A temporary etcd must not outlive us: Ctrl+C and SIGTERM (kill, a Job's deletion) stop it and remove its directory first.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        void Stop(System.Runtime.InteropServices.PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-
-        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
-        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+        using var stop = new StopSignals(ct);
         var result = await check.RunAsync(root, ManifestStore.Read(root), stop.Token).ConfigureAwait(false);
         switch (result.Outcome)
         {

@@ -107,14 +107,7 @@ public static class LabServeCommand
                 await stdout.WriteLineAsync($"serving {server.Url} (plain HTTP, loopback only); kubeconfig: {server.KubeconfigPath}");
                 await stdout.WriteLineAsync($"try: kubectl --kubeconfig {server.KubeconfigPath} get namespaces   (Ctrl+C stops)");
                 // Ctrl+C arrives through ct; SIGTERM (kill, systemd, container stop) gets the same clean stop.
-                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                void Stop(System.Runtime.InteropServices.PosixSignalContext context)
-                {
-                    context.Cancel = true;
-                    stop.Cancel();
-                }
-                using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
-                using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+                using var stop = new StopSignals(ct);
                 try
                 {
                     await Task.Delay(Timeout.Infinite, stop.Token);
