@@ -33,8 +33,8 @@ public sealed partial class BackupRunner
 
     private PreflightFinding Space(ReuseIndex? reuse)
     {
-        var copier = Scan(Task.FromResult(reuse), new ProgressCounters());
-        var estimate = Estimate(copier, StaticPodRevisions.CurrentRevisionDirs(_host), ExtraFiles.Find(_host));
+        var copier = _planner.Scan(Task.FromResult(reuse), new ProgressCounters());
+        var estimate = _planner.Estimate(copier, StaticPodRevisions.CurrentRevisionDirs(_host), ExtraFiles.Find(_host));
 
         // The directory may not exist yet: the backup creates it on the filesystem of its nearest existing parent.
         var existing = _dir;
