@@ -1,4 +1,5 @@
 using System.Globalization;
+using Talm.Recovery.Host;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Ostree;
@@ -62,7 +63,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
                 CheckSameHostRoot();
             }
 
-            etcdTool = EtcdRestoreTool.Find(options.EtcdRestore, options.HostRoot, tools.SearchPath);
+            etcdTool = EtcdRestoreTool.Find(options.EtcdRestore, options.Host, tools.SearchPath);
             await VerifyBackupAsync(source, stages.Count == 0, manifest.Totals.Bytes, cancellationToken).ConfigureAwait(false);
 
             if (stages.Count == 0)
@@ -251,7 +252,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     {
         try
         {
-            using var sysroot = OstreeSysroot.Open(PlatformRollback.OstreeSysrootOf(options.HostRoot));
+            using var sysroot = OstreeSysroot.Open(options.Host.OstreeSysroot);
             var deployments = sysroot.Deployments();
             return deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
         }
@@ -287,7 +288,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     /// <summary>The backup must be of this node and of the OS it runs, before anything is changed.</summary>
     private void CheckOrigin(BackupManifest manifest, ConfinedDirectory host, OstreeDeployment? active)
     {
-        var origin = BackupOrigin.Compare(manifest, NodeIdentity.Read(host, options.HostRoot == "/"), active);
+        var origin = BackupOrigin.Compare(manifest, NodeIdentity.Read(host, options.Host.IsRunningSystem), active);
         if (origin.Mismatches.Count > 0)
         {
             var list = string.Join("\n", origin.Mismatches.Select(m => "  - " + m));

@@ -1,3 +1,4 @@
+using Talm.Recovery.Host;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Restore;
 using Talm.Recovery.Rollback;
@@ -110,7 +111,7 @@ public static class StatusCollector
 
     private static OstreeStatusInfo Ostree(string hostRoot)
     {
-        var sysroot = PlatformRollback.OstreeSysrootOf(hostRoot);
+        var sysroot = new HostPaths(hostRoot).OstreeSysroot;
         try
         {
             using var handle = OstreeSysroot.Open(sysroot);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Talm.Recovery.Backup;
+using Talm.Recovery.Host;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Ostree;
@@ -231,7 +232,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
         IReadOnlyList<OstreeDeployment> deployments;
         try
         {
-            deployments = ReadDeployments(PlatformRollback.OstreeSysrootOf(options.HostRoot));
+            deployments = ReadDeployments(options.Host.OstreeSysroot);
         }
         catch (OstreeException)
         {
@@ -287,7 +288,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
             throw Refused($"{e.Message}. {unchanged}");
         }
 
-        _ = EtcdRestoreTool.Find(options.EtcdRestore, options.HostRoot, tools.SearchPath);
+        _ = EtcdRestoreTool.Find(options.EtcdRestore, options.Host, tools.SearchPath);
         var origin = BackupOrigin.Compare(manifest, NodeIdentity.Read(options.HostRoot), pinned);
         if (origin.Mismatches.Count > 0)
         {
@@ -309,7 +310,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
         try
         {
             // A deployment other than the running one lives on /sysroot, which RHCOS mounts read-only.
-            using var writable = target.Relative.Length > 0 ? OstreeWriteAccess.Acquire(new HostPaths(options.HostRoot), NullLogger.Instance) : null;
+            using var writable = target.Relative.Length > 0 ? OstreeWriteAccess.Acquire(options.Host, NullLogger.Instance) : null;
             using (var host = ConfinedDirectory.Open(options.HostRoot))
             using (var dir = host.OpenDirectory(Path.Join(target.Relative, RestoreUnit.Directory), SymlinkPolicy.InRoot, create: true))
             {
