@@ -439,13 +439,14 @@ public sealed partial class BackupRunner
             return null;
         }
 
-        var ostree = new OstreeCli(_runner, _host.OstreeSysroot, _options.Ostree);
+        var node = new NodeOstree(_host);
+        var ostree = node.Cli(_runner, _options.Ostree);
         try
         {
-            OstreeSysrootLink.Ensure(_host, _logger);
-            using var writable = OstreeWriteAccess.Acquire(_host, _logger);
+            node.EnsureRepositoryLink(_logger);
+            using var writable = node.WriteAccess(_logger);
             var deployments = await ostree.StatusAsync(cancellationToken).ConfigureAwait(false);
-            var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault()
+            var active = NodeOstree.Active(deployments)
                 ?? throw new BackupException($"{PinFailedMessage}: ostree lists no deployment in {_host.OstreeSysroot} (its bootloader entries are read from {_host.Boot})");
             foreach (var other in deployments.Where(d => d.Id != active.Id).OrderByDescending(d => d.Index))
             {
@@ -479,8 +480,9 @@ public sealed partial class BackupRunner
 
         try
         {
-            var ostree = new OstreeCli(_runner, _host.OstreeSysroot, _options.Ostree);
-            using var writable = OstreeWriteAccess.Acquire(_host, _logger);
+            var node = new NodeOstree(_host);
+            var ostree = node.Cli(_runner, _options.Ostree);
+            using var writable = node.WriteAccess(_logger);
             if ((await ostree.StatusAsync().ConfigureAwait(false)).FirstOrDefault(d => d.Id == id) is { Pinned: true } pinned)
             {
                 await ostree.UnpinAsync(pinned.Index).ConfigureAwait(false);

@@ -99,10 +99,9 @@ public static class RestoreDryRun
     {
         try
         {
-            using var sysroot = OstreeSysroot.Open(hostPaths.OstreeSysroot);
-            var deployments = sysroot.Deployments();
+            var deployments = new NodeOstree(hostPaths).Deployments();
             var plan = RollbackPlanner.Plan(deployments);
-            var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
+            var active = NodeOstree.Active(deployments);
             if (active is not { Pinned: true })
             {
                 refusals.Add("Active ostree deployment is not pinned and should be rolled back: run 'talm recovery rollback', reboot, then restore (or --force)");

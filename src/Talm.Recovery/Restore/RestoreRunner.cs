@@ -4,7 +4,6 @@ using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Ostree;
 using Talm.Recovery.Platform;
-using Talm.Recovery.Rollback;
 using Talm.Recovery.Verify;
 
 namespace Talm.Recovery.Restore;
@@ -252,9 +251,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     {
         try
         {
-            using var sysroot = OstreeSysroot.Open(options.Host.OstreeSysroot);
-            var deployments = sysroot.Deployments();
-            return deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
+            return NodeOstree.Active(new NodeOstree(options.Host).Deployments());
         }
         catch (OstreeException e)
         {

@@ -20,8 +20,7 @@ public sealed class PlatformRollback(NodeToolRunner tools, RecoveryLog log)
 
     public static RollbackPlan Inspect(string hostRoot)
     {
-        using var sysroot = OstreeSysroot.Open(new HostPaths(hostRoot).OstreeSysroot);
-        return RollbackPlanner.Plan(sysroot.Deployments());
+        return RollbackPlanner.Plan(new NodeOstree(new HostPaths(hostRoot)).Deployments());
     }
 
     /// <summary>Runs the rollback; returns the plan that was carried out.</summary>
@@ -29,11 +28,11 @@ public sealed class PlatformRollback(NodeToolRunner tools, RecoveryLog log)
     /// <param name="reboot">Reboot once the default is switched.</param>
     public async Task<RollbackPlan> RunAsync(string hostRoot, bool useRpmOstree, bool reboot, CancellationToken cancellationToken = default)
     {
-        var host = new HostPaths(hostRoot);
-        var sysrootPath = host.OstreeSysroot;
+        var ostree = new NodeOstree(new HostPaths(hostRoot));
+        var sysrootPath = ostree.Sysroot;
         // The lock file and the new deployment list are written on /sysroot and /boot, which RHCOS mounts read-only.
-        using var writable = OstreeWriteAccess.Acquire(host, NullLogger.Instance);
-        using var sysroot = OstreeSysroot.Open(sysrootPath);
+        using var writable = ostree.WriteAccess(NullLogger.Instance);
+        using var sysroot = ostree.Open();
         sysroot.Lock();
         var plan = RollbackPlanner.Plan(sysroot.Deployments());
         switch (plan.Action)

@@ -310,7 +310,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
         try
         {
             // A deployment other than the running one lives on /sysroot, which RHCOS mounts read-only.
-            using var writable = target.Relative.Length > 0 ? OstreeWriteAccess.Acquire(options.Host, NullLogger.Instance) : null;
+            using var writable = target.Relative.Length > 0 ? new NodeOstree(options.Host).WriteAccess(NullLogger.Instance) : null;
             using (var host = ConfinedDirectory.Open(options.HostRoot))
             using (var dir = host.OpenDirectory(Path.Join(target.Relative, RestoreUnit.Directory), SymlinkPolicy.InRoot, create: true))
             {
