@@ -607,89 +607,16 @@ public sealed class TreeMirror(int parallelism)
     private static bool UntouchedSinceBackup(FileStatus status, ManifestEntry entry, long backupStartNs) =>
         status.MtimeNs == entry.MtimeNs && status.CtimeNs <= backupStartNs;
 
-    private static void ApplyAll(ConfinedDirectory dir, string name, ManifestEntry entry)
-    {
-        dir.SetOwner(name, entry.Uid, entry.Gid);
-
-        // chown clears setuid/setgid, so the mode comes after it.
-        dir.SetMode(name, entry.Mode);
-
-        ApplyXattrs(dir, name, entry);
-        dir.SetTimes(name, entry.MtimeNs, entry.MtimeNs);
-    }
+    private static void ApplyAll(ConfinedDirectory dir, string name, ManifestEntry entry) =>
+        MetadataApplier.Apply(new ConfinedTarget(dir, name), MetadataOf(entry, entry.MtimeNs), isSymlink: false, OtherXattrs.Remove);
 
     /// <summary>Brings owner, mode, xattrs and mtime in line with the manifest; true if anything changed (or, without <paramref name="apply"/>, differs).</summary>
-    private static bool FixMetadata(ConfinedDirectory dir, string name, FileStatus status, ManifestEntry entry, bool isSymlink, bool apply)
-    {
-        var changed = false;
-        if (status.Uid != entry.Uid || status.Gid != entry.Gid)
-        {
-            if (apply)
-            {
-                dir.SetOwner(name, entry.Uid, entry.Gid);
-            }
+    private static bool FixMetadata(ConfinedDirectory dir, string name, FileStatus status, ManifestEntry entry, bool isSymlink, bool apply) =>
+        MetadataApplier.Reconcile(new ConfinedTarget(dir, name), status, MetadataOf(entry, status.AtimeNs), isSymlink, OtherXattrs.Remove, apply);
 
-            changed = true;
-        }
-
-        if (!isSymlink && (changed || status.Permissions != entry.Mode))
-        {
-            if (apply)
-            {
-                dir.SetMode(name, entry.Mode);
-            }
-
-            changed = true;
-        }
-
-        changed |= ApplyXattrs(dir, name, entry, apply);
-        if (changed || status.MtimeNs != entry.MtimeNs)
-        {
-            if (apply)
-            {
-                dir.SetTimes(name, status.AtimeNs, entry.MtimeNs);
-            }
-
-            changed = true;
-        }
-
-        return changed;
-    }
-
-    private static bool ApplyXattrs(ConfinedDirectory dir, string name, ManifestEntry entry, bool apply = true)
-    {
-        var current = dir.GetXattrs(name);
-        var changed = false;
-        var desired = entry.Xattrs ?? new Dictionary<string, string>();
-        foreach (var (attribute, base64) in desired)
-        {
-            var value = Convert.FromBase64String(base64);
-            if (!current.TryGetValue(attribute, out var have) || !have.AsSpan().SequenceEqual(value))
-            {
-                if (apply)
-                {
-                    dir.SetXattr(name, attribute, value);
-                }
-
-                changed = true;
-            }
-        }
-
-        foreach (var attribute in current.Keys)
-        {
-            if (!desired.ContainsKey(attribute))
-            {
-                if (apply)
-                {
-                    dir.RemoveXattr(name, attribute);
-                }
-
-                changed = true;
-            }
-        }
-
-        return changed;
-    }
+    /// <summary>The manifest's metadata for an entry; the access time is the caller's (the manifest keeps none).</summary>
+    private static FileMetadata MetadataOf(ManifestEntry entry, long atimeNs) =>
+        new(entry.Uid, entry.Gid, entry.Mode, entry.Xattrs?.ToDictionary(x => x.Key, x => Convert.FromBase64String(x.Value), StringComparer.Ordinal), atimeNs, entry.MtimeNs);
 
     internal static string Sha256Of(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
     {
