@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Manifest;
@@ -15,7 +16,7 @@ public static class ManifestStore
     /// </summary>
     public static BackupManifest Read(string backupRoot)
     {
-        var path = Path.Combine(backupRoot, BackupLayout.Manifest);
+        var path = BackupDirectory.ManifestOf(backupRoot);
         if (!File.Exists(path))
         {
             throw new InvalidDataException($"no {BackupLayout.Manifest} in {backupRoot}: there is no complete backup there; run `talm recovery backup`");
@@ -76,7 +77,7 @@ public static class ManifestStore
     /// <summary>Writes the manifest through a temporary file, fsyncs it, renames it into place and fsyncs the directory.</summary>
     public static void Write(string backupRoot, BackupManifest manifest)
     {
-        var path = Path.Combine(backupRoot, BackupLayout.Manifest);
+        var path = BackupDirectory.ManifestOf(backupRoot);
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {

@@ -26,7 +26,7 @@ internal sealed class EtcdStaticPodRestore(RestoreContext context)
         using var manifests = kubernetes.OpenDirectory("manifests", create: true);
 
         // Kept in the backup directory, not under /etc/kubernetes, so the restored /etc stays an exact mirror.
-        var stashed = Path.Combine(options.BackupDir, "etcd-pod.yaml.stopped");
+        var stashed = context.Directory.StoppedEtcdPod;
         if (manifests.TryStat(EtcdManifest) is { Kind: FileKind.Regular })
         {
             log.Info("Stopping the etcd static pod (moving its manifest out of manifests/)");
@@ -47,7 +47,7 @@ internal sealed class EtcdStaticPodRestore(RestoreContext context)
         }
 
         log.Info("Putting back the static pod resources of the backup's revisions");
-        await new StaticPodResources(context.Tools, log).PutBackAsync(step, archive, kubernetes, Path.Combine(options.BackupDir, ".static-pod-resources"), cancellationToken).ConfigureAwait(false);
+        await new StaticPodResources(context.Tools, log).PutBackAsync(step, archive, kubernetes, context.Directory.StaticPodResourcesScratch, cancellationToken).ConfigureAwait(false);
         foreach (var pod in RestoreRunner.StaticPods)
         {
             if (archived.Paths.TryGetValue(pod, out var relative))

@@ -1,4 +1,4 @@
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.NodeTools;
 
 namespace Talm.Recovery.Restore;

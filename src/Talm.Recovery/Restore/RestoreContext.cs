@@ -1,3 +1,4 @@
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Platform;
@@ -15,7 +16,7 @@ internal interface IRestoreStage
 }
 
 /// <summary>What every stage works with: the request, the node's tools, the backup it restores from and the host root's handle.</summary>
-internal sealed class RestoreContext(RestoreOptions options, NodeToolRunner tools, RecoveryLog log, TimeProvider time, ProgressFile progress, string programName)
+internal sealed class RestoreContext(RestoreOptions options, NodeToolRunner tools, RecoveryLog log, TimeProvider time, BackupDirectory directory, ProgressFile progress, string programName)
 {
     public RestoreOptions Options => options;
 
@@ -24,6 +25,9 @@ internal sealed class RestoreContext(RestoreOptions options, NodeToolRunner tool
     public RecoveryLog Log => log;
 
     public TimeProvider Time => time;
+
+    /// <summary>The backup directory: where the restore keeps its progress and scratch space.</summary>
+    public BackupDirectory Directory => directory;
 
     public ProgressFile Progress => progress;
 

@@ -1,4 +1,4 @@
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Restore;
@@ -64,7 +64,7 @@ internal sealed class RestoreFilesStage : IRestoreStage
     /// <summary>tar unpacks beside the backup, never on the host; the files then go in through the host root's handle.</summary>
     private static async Task UnpackExtrasAsync(RestoreContext context, string step, string archive, CancellationToken cancellationToken)
     {
-        var scratch = Path.Combine(context.Options.BackupDir, ".extras");
+        var scratch = context.Directory.ExtrasScratch;
         if (Directory.Exists(scratch))
         {
             Directory.Delete(scratch, recursive: true);

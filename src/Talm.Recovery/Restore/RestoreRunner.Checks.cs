@@ -1,3 +1,4 @@
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
 using Talm.Recovery.Platform;
@@ -17,7 +18,7 @@ public sealed partial class RestoreRunner
 
         foreach (var name in new[] { BackupLayout.ClusterDir, BackupLayout.EtcDir, BackupLayout.LocalDir, BackupLayout.KubeletDir })
         {
-            if (!Directory.Exists(Path.Combine(options.BackupDir, name)))
+            if (!Directory.Exists(_dir.Fixed(name)))
             {
                 throw new RestoreFailedException($"Required backup content not found in {options.BackupDir}");
             }

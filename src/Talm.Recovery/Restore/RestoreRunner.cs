@@ -1,3 +1,4 @@
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Ostree;
@@ -16,7 +17,8 @@ public sealed partial class RestoreRunner(RestoreOptions options, NodeToolRunner
     /// <summary>The stages in their order; the progress file records each once complete.</summary>
     private static readonly IRestoreStage[] Stages = [new RestoreFilesStage(), new RestoreClusterStage(), new RedeployStage()];
 
-    private readonly ProgressFile _progress = new(options.BackupDir);
+    private readonly BackupDirectory _dir = new(options.BackupDir);
+    private readonly ProgressFile _progress = new BackupDirectory(options.BackupDir).Progress;
 
     /// <summary>The four static pods whose manifests come back from the backup's resources archive.</summary>
     public static readonly IReadOnlyList<string> StaticPods = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"];
@@ -32,15 +34,15 @@ public sealed partial class RestoreRunner(RestoreOptions options, NodeToolRunner
 
     public static string DefaultProgramName(string backupDir)
     {
-        var script = Path.Combine(backupDir, BackupLayout.RecoveryScript);
+        var script = new BackupDirectory(backupDir).RecoveryScript;
         return File.Exists(script) ? script : $"talm recovery restore --dir {backupDir}";
     }
 
     public async Task<RestoreOutcome> RunAsync(CancellationToken cancellationToken)
     {
         var stages = PreChecks();
-        using var backupLock = BackupLock.TryAcquire(options.BackupDir)
-            ?? throw new RestoreFailedException($"A backup or another restore is running in {options.BackupDir} (it holds {BackupLock.FileName}); wait for it to finish, then run again. Nothing on the node was changed.");
+        using var backupLock = _dir.TryLock()
+            ?? throw new RestoreFailedException($"A backup or another restore is running in {options.BackupDir} (it holds {BackupDirectory.LockName}); wait for it to finish, then run again. Nothing on the node was changed.");
         using var host = OpenHostRoot();
         EtcdRestoreTool etcdTool;
         string root;
@@ -83,7 +85,7 @@ public sealed partial class RestoreRunner(RestoreOptions options, NodeToolRunner
             throw new RestoreFailedException($"{e.Message}; the restore cannot start. Nothing on the node was changed.", e);
         }
 
-        var context = new RestoreContext(options, tools, log, time, _progress, ProgramName) { Manifest = manifest, Root = root, Host = host, EtcdTool = etcdTool };
+        var context = new RestoreContext(options, tools, log, time, _dir, _progress, ProgramName) { Manifest = manifest, Root = root, Host = host, EtcdTool = etcdTool };
         while (true)
         {
             var stage = NextAfter(stages[^1]);

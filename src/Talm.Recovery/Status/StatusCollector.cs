@@ -1,4 +1,5 @@
 using Talm.Recovery.Host;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
 using Talm.Recovery.Restore;
@@ -17,7 +18,7 @@ public static class StatusCollector
         var backup = await BackupAsync(backupDir, verify || verifyAll, parallelism, cancellationToken).ConfigureAwait(false);
         backup = backup with
         {
-            Generation = BackupGenerations.CurrentGeneration(backupDir),
+            Generation = new BackupDirectory(backupDir).CurrentId(),
             RestorePoints = await RestorePointsAsync(backupDir, backup, verifyAll, parallelism, cancellationToken).ConfigureAwait(false),
         };
         return new RecoveryStatus(backup, Ostree(hostRoot), Restore(backupDir));
@@ -25,7 +26,7 @@ public static class StatusCollector
 
     private static async Task<IReadOnlyList<RestorePointInfo>> RestorePointsAsync(string dir, BackupStatusInfo current, bool verifyAll, int parallelism, CancellationToken cancellationToken)
     {
-        var points = RestorePoints.List(dir);
+        var points = new BackupDirectory(dir).RestorePoints();
         var manifests = new Dictionary<string, BackupManifest>(StringComparer.Ordinal);
         var problems = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var point in points)
@@ -75,7 +76,7 @@ public static class StatusCollector
 
     private static async Task<BackupStatusInfo> BackupAsync(string dir, bool verify, int parallelism, CancellationToken cancellationToken)
     {
-        var root = BackupGenerations.CurrentRoot(dir);
+        var root = new BackupDirectory(dir).CurrentRoot();
         if (root is null)
         {
             return new BackupStatusInfo { Dir = dir, Present = false, Problem = $"no complete backup in {dir} (no {BackupLayout.Manifest})" };
@@ -134,15 +135,15 @@ public static class StatusCollector
 
     private static RestoreStatusInfo Restore(string backupDir)
     {
-        var progress = new ProgressFile(backupDir);
+        var dir = new BackupDirectory(backupDir);
         IReadOnlyList<string> stages;
         try
         {
-            stages = progress.Read();
+            stages = dir.Progress.Read();
         }
         catch (InvalidDataException e)
         {
-            return new RestoreStatusInfo { Stage = "unknown", Next = e.Message, Unattended = new Unattended.UnattendedResultFile(backupDir).TryRead() };
+            return new RestoreStatusInfo { Stage = "unknown", Next = e.Message, Unattended = dir.RestoreResult.TryRead() };
         }
 
         var script = RestoreRunner.DefaultProgramName(backupDir);
@@ -159,8 +160,8 @@ public static class StatusCollector
             Stage = stage,
             CompletedStages = stages,
             Next = next,
-            Generation = stages.Count > 0 ? RestoreSource.Recorded(backupDir) : null,
-            Unattended = new Unattended.UnattendedResultFile(backupDir).TryRead(),
+            Generation = stages.Count > 0 ? dir.Progress.RecordedGeneration() : null,
+            Unattended = dir.RestoreResult.TryRead(),
         };
     }
 }
