@@ -116,7 +116,6 @@ public sealed partial class TreeMirror
 
                 Tick();
             }
-
         }
 
         private void FixDirectoryMetadata()
@@ -166,7 +165,6 @@ public sealed partial class TreeMirror
                     FixMetadata(target, ".", target.Stat(), _rootEntry, isSymlink: false, apply: true);
                 }
             }
-
         }
     }
 }

@@ -113,7 +113,6 @@ public sealed partial class TreeMirror
             {
                 _ordered.Sort((a, b) => string.CompareOrdinal(a.Rel, b.Rel));
             }
-
         }
 
         private bool ParentAbsent(string rel) => _absent.Contains(ManifestPath.Parent(rel));
@@ -195,7 +194,6 @@ public sealed partial class TreeMirror
                     _unchangedDirs.Add(rel);
                 }
             }
-
         }
 
         private void DeleteWhatTheBackupLacks()
@@ -213,7 +211,6 @@ public sealed partial class TreeMirror
                 changedDirs,
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
                 dir => Interlocked.Add(ref _counters.Deleted, DeleteExtras(request, target!, _wanted, dir, apply, _changes)));
-
         }
 
         private MirrorResult Result()
