@@ -150,9 +150,8 @@ public sealed partial class BackupRunner
 
         try
         {
-            using var sysroot = OstreeSysroot.Open(_host.OstreeSysroot);
-            var deployments = sysroot.Deployments();
-            var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
+            var deployments = new NodeOstree(_host).Deployments();
+            var active = NodeOstree.Active(deployments);
             if (active is null)
             {
                 return new PreflightFinding(PreflightCheck.Pin, false, $"{PinFailedMessage}: ostree lists no deployment in {_host.OstreeSysroot} (its bootloader entries are read from {_host.Boot})");

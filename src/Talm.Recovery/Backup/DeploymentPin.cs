@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Talm.Recovery.Host;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
 using Talm.Recovery.Processes;
@@ -24,13 +25,14 @@ internal sealed class DeploymentPin(ProcessRunner runner, HostPaths host, string
             return null;
         }
 
-        var ostree = new OstreeCli(runner, host.OstreeSysroot, ostreeProgram);
+        var node = new NodeOstree(host);
+        var ostree = node.Cli(runner, ostreeProgram);
         try
         {
-            OstreeSysrootLink.Ensure(host, logger);
-            using var writable = OstreeWriteAccess.Acquire(host, logger);
+            node.EnsureRepositoryLink(logger);
+            using var writable = node.WriteAccess(logger);
             var deployments = await ostree.StatusAsync(cancellationToken).ConfigureAwait(false);
-            var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault()
+            var active = NodeOstree.Active(deployments)
                 ?? throw new BackupException($"{BackupRunner.PinFailedMessage}: ostree lists no deployment in {host.OstreeSysroot} (its bootloader entries are read from {host.Boot})");
             foreach (var other in deployments.Where(d => d.Id != active.Id).OrderByDescending(d => d.Index))
             {
@@ -64,8 +66,9 @@ internal sealed class DeploymentPin(ProcessRunner runner, HostPaths host, string
 
         try
         {
-            var ostree = new OstreeCli(runner, host.OstreeSysroot, ostreeProgram);
-            using var writable = OstreeWriteAccess.Acquire(host, logger);
+            var node = new NodeOstree(host);
+            var ostree = node.Cli(runner, ostreeProgram);
+            using var writable = node.WriteAccess(logger);
             if ((await ostree.StatusAsync().ConfigureAwait(false)).FirstOrDefault(d => d.Id == id) is { Pinned: true } pinned)
             {
                 await ostree.UnpinAsync(pinned.Index).ConfigureAwait(false);

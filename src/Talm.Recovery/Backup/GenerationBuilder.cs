@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Host;
 using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;

@@ -23,7 +23,7 @@ internal sealed class PreUpgradeOs(RestoreOptions options, NodeToolRunner tools,
         IReadOnlyList<OstreeDeployment> deployments;
         try
         {
-            deployments = readDeployments(PlatformRollback.OstreeSysrootOf(options.HostRoot));
+            deployments = readDeployments(options.Host.OstreeSysroot);
         }
         catch (OstreeException)
         {
@@ -79,7 +79,7 @@ internal sealed class PreUpgradeOs(RestoreOptions options, NodeToolRunner tools,
             throw new RestoreFailedException($"{e.Message}. {unchanged}");
         }
 
-        _ = EtcdRestoreTool.Find(options.EtcdRestore, options.HostRoot, tools.SearchPath);
+        _ = EtcdRestoreTool.Find(options.EtcdRestore, options.Host, tools.SearchPath);
         var origin = BackupOrigin.Compare(manifest, NodeIdentity.Read(options.HostRoot), pinned);
         if (origin.Mismatches.Count > 0)
         {
