@@ -229,30 +229,7 @@ public static class RestoreCommands
         return new NodeToolRunner(Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", env);
     }
 
-    private static RecoveryLog Log(TextWriter output, TextWriter error, NodeToolRunner tools)
-    {
-        // The journal gets a copy when the node has one; in a container or a sandbox there is none. Under systemd
-        // (the unattended restore's unit) the output goes to the journal already, with the same tag.
-        var journal = !ErrorsGoToJournal() && File.Exists("/run/systemd/journal/socket") ? tools.Find("logger") : null;
-        return new RecoveryLog(output, error, journal, TimeProvider.System);
-    }
-
-    /// <summary>systemd's JOURNAL_STREAM (<c>device:inode</c>) names our stderr's socket when a unit's output goes to the journal; children inherit it, so it is compared.</summary>
-    private static bool ErrorsGoToJournal()
-    {
-        var stream = Environment.GetEnvironmentVariable("JOURNAL_STREAM");
-        if (string.IsNullOrEmpty(stream) || stream.Split(':') is not [_, var inode])
-        {
-            return false;
-        }
-
-        try
-        {
-            return new FileInfo("/proc/self/fd/2").LinkTarget == $"socket:[{inode}]";
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+    /// <summary>The one log sink (console, and the journal's copy when the node has one: see <see cref="JournalCopy"/>).</summary>
+    private static RecoveryLog Log(TextWriter output, TextWriter error, NodeToolRunner tools) =>
+        new(output, error, JournalCopy.ForThisNode(tools.Find), TimeProvider.System);
 }

@@ -8,6 +8,7 @@ using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
+using Talm.Recovery.NodeTools;
 using Talm.Recovery.Processes;
 using Talm.Recovery.Verify;
 
@@ -133,7 +134,11 @@ public static class SpokeBackupCommands
             };
             // A Job's log (`oc logs`) gets plain lines even though the Job allocates a TTY (`tty: true`).
             var plain = inJob || Console.IsOutputRedirected || Console.IsErrorRedirected || output != Console.Out;
-            using var loggers = CliLogging.Create(error, parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information, plain);
+            // By hand on a node, the journal gets a copy as the restore's lines do; in the Job the kubelet keeps the log.
+            var journal = inJob || error != Console.Error
+                ? null
+                : JournalCopy.ForThisNode(new NodeToolRunner(Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin", new Dictionary<string, string>()).Find);
+            using var loggers = CliLogging.Create(error, parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information, plain, journal);
             var logger = loggers.CreateLogger("talm.backup");
             if (parse.GetValue(dryRun))
             {

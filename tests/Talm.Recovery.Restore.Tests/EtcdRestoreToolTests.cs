@@ -84,7 +84,7 @@ public sealed class RecoveryJournalTests
         Talm.Recovery.Platform.Posix.Chmod(logger, 0x1ED);
         var output = new StringWriter();
 
-        var log = new RecoveryLog(output, output, logger, TimeProvider.System);
+        var log = new RecoveryLog(output, output, new JournalCopy(logger), TimeProvider.System);
         log.Info("Restoring /etc content");
         log.Error("Stage restore_files failed");
 
@@ -93,5 +93,35 @@ public sealed class RecoveryJournalTests
              "-t", "upgrade-recovery.sh", $"--id={Environment.ProcessId}", "-p", "user.err", "--", "ERROR: Stage restore_files failed"],
             File.ReadAllLines(record));
         Assert.Matches(@"^\[\d\d:\d\d:\d\d\] Restoring /etc content\n", output.ToString().Replace("\r", "", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>The backup's ILogger and the restore's lines reach the same sink: one format, one journal copy.</summary>
+public sealed class RecoveryLoggerProviderTests
+{
+    [Fact]
+    public void ILogger_messages_reach_the_console_and_the_journal_as_the_restore_lines_do()
+    {
+        using var dir = new TempDir("talm-journal");
+        var logger = Path.Combine(dir.Path, "logger");
+        var record = Path.Combine(dir.Path, "logger.args");
+        File.WriteAllText(logger, $"#!/bin/bash\nprintf '%s\\n' \"$5\" \"$7\" >> '{record}'\n");
+        Talm.Recovery.Platform.Posix.Chmod(logger, Talm.Recovery.Platform.FileModes.OwnerOnly);
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 9, 5, 7, TimeSpan.Zero));
+        var sink = new RecoveryLog(output, errors, new JournalCopy(logger), time, fullTimestamps: true);
+
+        using (var provider = new RecoveryLoggerProvider(sink, Microsoft.Extensions.Logging.LogLevel.Information))
+        {
+            var log = provider.CreateLogger("talm.backup");
+            Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(log, "Pinned deployment {Deployment}", "abc.0");
+            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(log, "No ostree sysroot at {Sysroot}", "/host/sysroot");
+            Microsoft.Extensions.Logging.LoggerExtensions.LogDebug(log, "not shown below --verbose");
+        }
+
+        Assert.Equal("2026-12-06T09:05:07Z Pinned deployment abc.0\n", output.ToString().Replace("\r", "", StringComparison.Ordinal));
+        Assert.Equal("2026-12-06T09:05:07Z warning: No ostree sysroot at /host/sysroot\n", errors.ToString().Replace("\r", "", StringComparison.Ordinal));
+        Assert.Equal(["user.info", "INFO: Pinned deployment abc.0", "user.warning", "WARNING: No ostree sysroot at /host/sysroot"], File.ReadAllLines(record));
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Talm.Recovery.Host;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Ostree;
@@ -31,7 +30,7 @@ public sealed class PlatformRollback(NodeToolRunner tools, RecoveryLog log)
         var ostree = new NodeOstree(new HostPaths(hostRoot));
         var sysrootPath = ostree.Sysroot;
         // The lock file and the new deployment list are written on /sysroot and /boot, which RHCOS mounts read-only.
-        using var writable = ostree.WriteAccess(NullLogger.Instance);
+        using var writable = ostree.WriteAccess(log.AsLogger());
         using var sysroot = ostree.Open();
         sysroot.Lock();
         var plan = RollbackPlanner.Plan(sysroot.Deployments());

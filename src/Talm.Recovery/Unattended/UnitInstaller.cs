@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Host;
 using Talm.Recovery.NodeTools;
@@ -32,7 +31,7 @@ internal sealed class UnitInstaller(string hostRoot, NodeToolRunner tools, Recov
     public async Task InstallAsync(RestoreUnit unit, UnitTarget target)
     {
         // A deployment other than the running one lives on /sysroot, which RHCOS mounts read-only.
-        using var writable = target.Relative.Length > 0 ? new NodeOstree(new HostPaths(hostRoot)).WriteAccess(NullLogger.Instance) : null;
+        using var writable = target.Relative.Length > 0 ? new NodeOstree(new HostPaths(hostRoot)).WriteAccess(log.AsLogger()) : null;
         using (var host = ConfinedDirectory.Open(hostRoot))
         using (var dir = host.OpenDirectory(Path.Join(target.Relative, RestoreUnit.Directory), SymlinkPolicy.InRoot, create: true))
         {
