@@ -92,7 +92,7 @@ public sealed partial class BackupRunner
                 () =>
                 {
                     using var phase = timings.Measure("previous manifest (concurrent)");
-                    return ManifestStore.TryRead(previousRoot) is { } manifest ? new ReuseIndex(previousRoot, manifest) : null;
+                    return ManifestStore.ReadForReuse(previousRoot) is { } manifest ? new ReuseIndex(previousRoot, manifest) : null;
                 },
                 cancellationToken);
 
@@ -356,7 +356,7 @@ public sealed partial class BackupRunner
                 DurationSeconds = _time.GetElapsedTime(started).TotalSeconds,
             },
         };
-        ManifestStore.Write(building, manifest);
+        ManifestStore.Write(building, manifest, copier.CopyInodes);
         manifestPhase.Dispose();
         return manifest;
     }

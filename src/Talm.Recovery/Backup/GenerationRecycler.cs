@@ -24,7 +24,7 @@ internal static class GenerationRecycler
     {
         ArgumentNullException.ThrowIfNull(previous);
         ArgumentNullException.ThrowIfNull(shared);
-        var own = new List<string> { BackupLayout.Manifest };
+        var own = new List<string> { BackupLayout.Manifest, ManifestIndex.FileName, ManifestIndex.TempFileName };
         foreach (var entry in previous.Entries)
         {
             if (entry.Kind == EntryKind.Directory)

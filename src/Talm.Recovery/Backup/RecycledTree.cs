@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Enumeration;
 using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Backup;
@@ -15,7 +14,7 @@ namespace Talm.Recovery.Backup;
 internal sealed class RecycledTree
 {
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Name> _names = new(StringComparer.Ordinal);
 
     private RecycledTree()
     {
@@ -34,18 +33,26 @@ internal sealed class RecycledTree
     public bool HasDirectory(string rel) => _directories.Contains(rel);
 
     /// <summary>A file or symlink with this relative path is present (and may be kept or replaced).</summary>
-    public bool HasName(string rel) => _names.Contains(rel);
+    public bool HasName(string rel) => _names.ContainsKey(rel);
+
+    /// <summary>The file or symlink present at <paramref name="rel"/> as the walk found it (its status, and a symlink's target).</summary>
+    public bool TryGetName(string rel, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Name? name) => _names.TryGetValue(rel, out name);
+
+    /// <summary>A name kept for the copy to check: what it links (the status of that inode) and, for a symlink, its target.</summary>
+    public sealed record Name(FileStatus Status, string? LinkTarget);
 
     /// <summary>
     /// Walks <paramref name="root"/> (several directories at once: on a cold cache each is a read from
     /// disk) and leaves only what <paramref name="wanted"/> asks for: a directory where a directory is
-    /// wanted, any other entry where a non-directory is wanted. Everything else goes.
+    /// wanted, any other entry where a non-directory is wanted. Everything else goes. Each name kept is
+    /// looked up once, relative to its open directory, so the copy needs no lookup of its own to tell
+    /// whether it already links the right inode.
     /// </summary>
     /// <param name="wanted">Relative path to true for a directory, false for a file or symlink.</param>
     public static RecycledTree Reconcile(string root, IReadOnlyDictionary<string, bool> wanted, int parallelism)
     {
         var directories = new ConcurrentBag<string>();
-        var names = new ConcurrentBag<string>();
+        var names = new ConcurrentBag<(string, Name)>();
         var removed = 0;
         using var queue = new BlockingCollection<(string Path, string Rel)>();
         var pending = 1;
@@ -57,14 +64,11 @@ internal sealed class RecycledTree
             {
                 try
                 {
-                    var entries = new FileSystemEnumerable<(string Name, bool IsDirectory)>(
-                        directory,
-                        (ref FileSystemEntry e) => (e.FileName.ToString(), e.IsDirectory && (e.Attributes & FileAttributes.ReparsePoint) == 0),
-                        new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false }).ToList();
-                    foreach (var (name, isDirectory) in entries)
+                    foreach (var child in TreeLister.ListOne(directory))
                     {
-                        var path = Path.Combine(directory, name);
-                        var childRel = rel.Length == 0 ? name : rel + "/" + name;
+                        var isDirectory = child.Status.Kind == FileKind.Directory;
+                        var childRel = rel.Length == 0 ? child.Name : rel + "/" + child.Name;
+                        var path = child.Path;
                         if (wanted.TryGetValue(childRel, out var wantDirectory) && wantDirectory == isDirectory)
                         {
                             if (isDirectory)
@@ -75,7 +79,7 @@ internal sealed class RecycledTree
                             }
                             else
                             {
-                                names.Add(childRel);
+                                names.Add((childRel, new Name(child.Status, child.LinkTarget)));
                             }
 
                             continue;
@@ -115,7 +119,10 @@ internal sealed class RecycledTree
 
         var tree = new RecycledTree { Removed = removed };
         tree._directories.UnionWith(directories);
-        tree._names.UnionWith(names);
+        foreach (var (rel, name) in names)
+        {
+            tree._names[rel] = name;
+        }
         return tree;
     }
 }

@@ -25,6 +25,7 @@ public sealed partial class TreeCopier
     private readonly List<Item> _items = [];
     private readonly Dictionary<(ulong, ulong), string> _firstLink = [];
     private readonly ConcurrentDictionary<string, byte> _sharedWithPrevious = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ulong> _copyInodes = new(StringComparer.Ordinal);
     private RecycledTree _recycled = RecycledTree.None;
     private long _reusedFiles;
     private long _keptInPlace;
@@ -64,6 +65,9 @@ public sealed partial class TreeCopier
 
     /// <summary>Files the scan found unchanged since the previous backup.</summary>
     public long ReusableFiles { get; private set; }
+
+    /// <summary>Entry path to the inode that holds its copy in the new backup (files and symlinks placed by <see cref="CopyAsync"/>), for its <see cref="ManifestIndex"/>.</summary>
+    public IReadOnlyDictionary<string, ulong> CopyInodes => _copyInodes;
 
     /// <summary>Paths in the previous backup whose inode the new one links (filled by <see cref="CopyAsync"/>).</summary>
     public IReadOnlySet<string> SharedWithPrevious => _sharedWithPrevious.Keys.ToHashSet(StringComparer.Ordinal);
@@ -180,14 +184,13 @@ public sealed partial class TreeCopier
     /// <summary>The recycled tree holds <paramref name="rel"/> as another name of <paramref name="other"/>'s inode already.</summary>
     private bool IsSameInode(string dest, string rel, string other)
     {
-        if (!_recycled.HasName(rel))
+        if (!_recycled.TryGetName(rel, out var present))
         {
             return false;
         }
 
-        var present = Posix.TryLStat(dest);
         var wanted = Posix.TryLStat(other);
-        return present is not null && wanted is not null && present.Inode == wanted.Inode && present.Device == wanted.Device;
+        return wanted is not null && present.Status.Inode == wanted.Inode && present.Status.Device == wanted.Device && Posix.TryLStat(dest)?.Inode == wanted.Inode;
     }
 
     /// <summary>Removes a name the recycled tree holds where something new must be created.</summary>
@@ -207,34 +210,44 @@ public sealed partial class TreeCopier
     {
         var previous = item.Previous!;
         var dest = Path.Combine(backupRoot, item.Rel);
-        var old = Path.Combine(_reuse!.PreviousRoot, previous.Path);
-        var status = Posix.TryLStat(old);
+        _recycled.TryGetName(item.Rel, out var present);
+        var copyInode = _reuse!.CopyInode(previous);
+        FileStatus? status;
+        string? linkTarget;
+        bool kept;
+        if (present is not null && copyInode != 0 && present.Status.Inode == copyInode && present.Status.Device == _reuse.PreviousDevice)
+        {
+            // The recycled name links the inode the previous backup's index says held this entry's copy: that
+            // inode, looked up when the recycled tree was walked, is the copy, and nothing needs to be linked.
+            (status, linkTarget, kept) = (present.Status, present.LinkTarget, true);
+        }
+        else
+        {
+            var old = Path.Combine(_reuse.PreviousRoot, previous.Path);
+            status = Posix.TryLStat(old);
+            linkTarget = status is { Kind: FileKind.Symlink } ? new FileInfo(old).LinkTarget : null;
+            kept = status is not null && present is not null && present.Status.Inode == status.Inode && present.Status.Device == status.Device;
+        }
 
         // A previous copy whose size, mode, owner or mtime no longer match its manifest was damaged
         // since: copy afresh rather than carry the damage into the new backup.
-        if (status is null || !Matches(status, previous, item.Action == ItemAction.Symlink ? old : null))
+        if (status is null || !Matches(status, previous, item.Action == ItemAction.Symlink, linkTarget))
         {
             _logger.LogWarning("{Path} in the previous backup is missing or no longer matches its manifest; copying it again", previous.Path);
             ClearName(dest, item.Rel);
             return null;
         }
 
-        var kept = false;
-        if (_recycled.HasName(item.Rel))
+        if (!kept)
         {
-            var present = Posix.TryLStat(dest);
-            kept = present is not null && present.Inode == status.Inode && present.Device == status.Device;
-            if (!kept && present is not null)
+            if (present is not null)
             {
                 Posix.TryUnlink(dest);
             }
-        }
 
-        if (!kept)
-        {
             try
             {
-                Posix.Link(old, dest);
+                Posix.Link(Path.Combine(_reuse.PreviousRoot, previous.Path), dest);
             }
             catch (NativeException e)
             {
@@ -247,6 +260,7 @@ public sealed partial class TreeCopier
             Interlocked.Increment(ref _keptInPlace);
         }
 
+        _copyInodes[item.Rel] = status.Inode;
         _sharedWithPrevious[previous.Path] = 0;
         if (item.Action == ItemAction.File)
         {
@@ -257,16 +271,16 @@ public sealed partial class TreeCopier
         return previous with { Path = item.Rel, HardLinkTo = null };
     }
 
-    private static bool Matches(FileStatus status, ManifestEntry entry, string? symlinkPath)
+    private static bool Matches(FileStatus status, ManifestEntry entry, bool symlink, string? linkTarget)
     {
         if (status.Uid != entry.Uid || status.Gid != entry.Gid || status.MtimeNs != entry.MtimeNs)
         {
             return false;
         }
 
-        return symlinkPath is null
-            ? status.Kind == FileKind.Regular && status.Size == entry.Size && status.Permissions == entry.Mode
-            : status.Kind == FileKind.Symlink && new FileInfo(symlinkPath).LinkTarget == entry.LinkTarget;
+        return symlink
+            ? status.Kind == FileKind.Symlink && linkTarget == entry.LinkTarget
+            : status.Kind == FileKind.Regular && status.Size == entry.Size && status.Permissions == entry.Mode;
     }
 
     private ManifestEntry PlaceSymlink(string backupRoot, Item item)
@@ -281,6 +295,11 @@ public sealed partial class TreeCopier
         Posix.Symlink(item.LinkTarget!, dest);
         var xattrs = ReadXattrs(item.Source);
         ApplyMetadata(dest, item.Status, xattrs, isSymlink: true);
+        if (Posix.TryLStat(dest) is { } made)
+        {
+            _copyInodes[item.Rel] = made.Inode;
+        }
+
         return Entry(item, EntryKind.Symlink, xattrs) with
         {
             LinkTarget = item.LinkTarget,
@@ -307,6 +326,7 @@ public sealed partial class TreeCopier
             return null;
         }
 
+        _copyInodes[item.Rel] = copied.Inode;
         return Entry(item, EntryKind.File, copied.Xattrs) with
         {
             Size = copied.Size,

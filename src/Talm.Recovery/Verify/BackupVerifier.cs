@@ -94,7 +94,7 @@ public static class BackupVerifier
             foreach (var path in Directory.EnumerateFileSystemEntries(directory))
             {
                 var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
-                if (relative == BackupLayout.Manifest)
+                if (relative is BackupLayout.Manifest or ManifestIndex.FileName or ManifestIndex.TempFileName)
                 {
                     continue;
                 }
