@@ -11,7 +11,7 @@ namespace Talm.Recovery.Backup;
 /// estimate knows exactly which bytes must be written), then directories, then files and symlinks in
 /// parallel (cloned when the filesystem allows, hard-linked from the previous backup when unchanged,
 /// or kept as they are when the recycled tree already links the right inode), then hard links, then
-/// directory metadata deepest first so their mtimes stick.
+/// directory metadata once every entry is in place, so their mtimes stick.
 /// </summary>
 public sealed partial class TreeCopier
 {
@@ -164,19 +164,17 @@ public sealed partial class TreeCopier
             }
         }
 
-        for (var i = _items.Count - 1; i >= 0; i--)
+        // Every entry of every directory is in place now, so nothing below changes a directory's mtime
+        // again and the directories can take their metadata in any order, on all workers at once.
+        var directories = _items.Where(i => i.Action == ItemAction.Directory).ToList();
+        Workers.Run(directories, _tuning.SmallFileParallelism, item =>
         {
-            var item = _items[i];
-            if (item.Action != ItemAction.Directory)
-            {
-                continue;
-            }
-
+            cancellationToken.ThrowIfCancellationRequested();
             var dest = Path.Combine(backupRoot, item.Rel);
             var xattrs = Posix.TryLStat(item.Source) is null ? null : ReadXattrs(item.Source);
             ApplyDirectoryMetadata(dest, item.Status, xattrs, recycled: _recycled.HasDirectory(item.Rel));
             entries[item.Rel] = Entry(item, EntryKind.Directory, xattrs);
-        }
+        });
 
         return [.. entries.Values];
     }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -41,12 +42,50 @@ public static class ManifestIndex
     /// are stored in the file <paramref name="manifestFile"/> (device, inode), through a temporary file and a rename.
     /// Not fsynced: a torn or lost index is detected and rebuilt, and the manifest it mirrors is durable.
     /// </summary>
-    public static void Write(string backupRoot, BackupManifest manifest, ReadOnlySpan<byte> manifestSha256, (ulong Device, ulong Inode) manifestFile, IReadOnlyDictionary<string, ulong>? inodes)
+    public static void Write(string backupRoot, BackupManifest manifest, ReadOnlySpan<byte> manifestSha256, (ulong Device, ulong Inode) manifestFile, IReadOnlyDictionary<string, ulong>? inodes) =>
+        WriteSealed(backupRoot, Encode(manifest, inodes), manifestSha256, manifestFile);
+
+    /// <summary>
+    /// The index of <paramref name="manifest"/> without the manifest's hash and identity, which <see cref="WriteSealed"/>
+    /// adds: it can be encoded while the manifest itself is written and made durable.
+    /// </summary>
+    public static byte[] Encode(BackupManifest manifest, IReadOnlyDictionary<string, ulong>? inodes)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var bytes = Encode(manifest, manifestSha256, manifestFile, inodes);
+        using var buffer = new MemoryStream(manifest.Entries.Count * 160);
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Magic);
+            writer.Write(Version);
+            writer.Write(new byte[HashLength + 16]); // the manifest's SHA-256, device and inode, sealed in later
+
+            // Everything but the entries through the manifest's own contract: few fields, and they stay as the JSON has them.
+            var header = JsonSerializer.SerializeToUtf8Bytes(manifest with { Entries = [] }, ManifestJsonContext.Default.BackupManifest);
+            writer.Write(header.Length);
+            writer.Write(header);
+            writer.Write(manifest.Entries.Count);
+            foreach (var entry in manifest.Entries)
+            {
+                WriteEntry(writer, entry, inodes is not null && inodes.TryGetValue(entry.Path, out var inode) ? inode : 0);
+            }
+
+            writer.Write(new byte[HashLength]); // the index's own SHA-256
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Adds to an <see cref="Encode"/>d index the manifest it mirrors and its own hash, and writes it through a temporary file and a rename.</summary>
+    public static void WriteSealed(string backupRoot, byte[] encoded, ReadOnlySpan<byte> manifestSha256, (ulong Device, ulong Inode) manifestFile)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        var at = Magic.Length + 4;
+        manifestSha256.CopyTo(encoded.AsSpan(at, HashLength));
+        BinaryPrimitives.WriteUInt64LittleEndian(encoded.AsSpan(at + HashLength, 8), manifestFile.Device);
+        BinaryPrimitives.WriteUInt64LittleEndian(encoded.AsSpan(at + HashLength + 8, 8), manifestFile.Inode);
+        SHA256.HashData(encoded.AsSpan(0, encoded.Length - HashLength), encoded.AsSpan(encoded.Length - HashLength));
         var temp = Path.Combine(backupRoot, TempFileName);
-        File.WriteAllBytes(temp, bytes);
+        File.WriteAllBytes(temp, encoded);
         File.Move(temp, Path.Combine(backupRoot, FileName), overwrite: true);
     }
 
@@ -68,32 +107,6 @@ public static class ManifestIndex
         }
 
         return Decode(bytes, manifestSha256, manifestFile);
-    }
-
-    internal static byte[] Encode(BackupManifest manifest, ReadOnlySpan<byte> manifestSha256, (ulong Device, ulong Inode) manifestFile, IReadOnlyDictionary<string, ulong>? inodes)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write(Magic);
-            writer.Write(Version);
-            writer.Write(manifestSha256);
-            writer.Write(manifestFile.Device);
-            writer.Write(manifestFile.Inode);
-
-            // Everything but the entries through the manifest's own contract: few fields, and they stay as the JSON has them.
-            var header = JsonSerializer.SerializeToUtf8Bytes(manifest with { Entries = [] }, ManifestJsonContext.Default.BackupManifest);
-            writer.Write(header.Length);
-            writer.Write(header);
-            writer.Write(manifest.Entries.Count);
-            foreach (var entry in manifest.Entries)
-            {
-                WriteEntry(writer, entry, inodes is not null && inodes.TryGetValue(entry.Path, out var inode) ? inode : 0);
-            }
-        }
-
-        buffer.Write(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
-        return buffer.ToArray();
     }
 
     internal static (BackupManifest Manifest, IReadOnlyDictionary<string, ulong> Inodes)? Decode(byte[] bytes, ReadOnlySpan<byte> manifestSha256, (ulong Device, ulong Inode) manifestFile)

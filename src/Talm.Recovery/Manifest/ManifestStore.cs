@@ -136,6 +136,9 @@ public static class ManifestStore
     {
         var path = Path.Combine(backupRoot, BackupLayout.Manifest);
         var temp = path + ".tmp";
+
+        // The index is encoded while the manifest is serialized and waits for the disk.
+        var index = Task.Run(() => ManifestIndex.Encode(manifest, inodes));
         var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.BackupManifest);
         FileStatus status;
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
@@ -147,7 +150,7 @@ public static class ManifestStore
 
         Posix.Rename(temp, path);
         Posix.Fsync(backupRoot);
-        ManifestIndex.Write(backupRoot, manifest, SHA256.HashData(bytes), (status.Device, status.Inode), inodes);
+        ManifestIndex.WriteSealed(backupRoot, index.GetAwaiter().GetResult(), SHA256.HashData(bytes), (status.Device, status.Inode));
     }
 }
 
