@@ -96,6 +96,18 @@ public sealed partial class BackupRunner
                 },
                 cancellationToken);
 
+        // The recycled tree is listed beside the trees too; it is taken over once the space is known to suffice.
+        var recycle = Path.Combine(generations, BackupGenerations.RecycleDir);
+        var survey = Directory.Exists(recycle)
+            ? Task.Run<RecycledTree.Survey?>(
+                () =>
+                {
+                    using var phase = timings.Measure("list recycled (concurrent)");
+                    return RecycledTree.List(recycle, _options.Parallelism);
+                },
+                cancellationToken)
+            : Task.FromResult<RecycledTree.Survey?>(null);
+
         counters.SetPhase("scanning");
         var scan = timings.Measure("scan");
         var copier = Scan(reuseTask, counters);
@@ -130,6 +142,7 @@ public sealed partial class BackupRunner
             if (previousRoot is not null && _options.ReplaceExisting && free <= estimate.WithMargin(_options.SpaceMargin))
             {
                 _logger.LogWarning("Not enough space for both backups: removing the previous backup {Root} first (--replace-existing)", previousRoot);
+                await survey.ConfigureAwait(false);
                 DropCurrent(previousRoot);
                 previousRoot = null;
                 previousGeneration = null;
@@ -152,9 +165,8 @@ public sealed partial class BackupRunner
 
         counters.AddTotals(estimate.EtcdBytes, 0);
         var building = Path.Combine(generations, BackupGenerations.BuildingPrefix + generation);
-        var recycle = Path.Combine(generations, BackupGenerations.RecycleDir);
-        var recycled = Directory.Exists(recycle);
-        if (recycled)
+        var recycled = await survey.ConfigureAwait(false) is { } surveyed && Directory.Exists(recycle) ? surveyed : null;
+        if (recycled is not null)
         {
             Posix.Rename(recycle, building);
         }
@@ -203,14 +215,14 @@ public sealed partial class BackupRunner
     }
 
     private async Task<BackupManifest> BuildAsync(
-        string building, bool recycled, SnapshotStage snapshotStage, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
+        string building, RecycledTree.Survey? recycled, SnapshotStage snapshotStage, TreeCopier copier, ProgressCounters counters, PhaseTimings timings, IReadOnlyList<string> revisionDirs, IReadOnlyList<string> extras,
         PinRecord pin, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
     {
-        if (recycled)
+        if (recycled is not null)
         {
             using (timings.Measure("take over recycled"))
             {
-                copier.TakeOver(building, [BackupLayout.ClusterDir]);
+                copier.TakeOver(building, recycled, [BackupLayout.ClusterDir]);
             }
         }
 

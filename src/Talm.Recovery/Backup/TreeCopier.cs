@@ -73,11 +73,11 @@ public sealed partial class TreeCopier
     public IReadOnlySet<string> SharedWithPrevious => _sharedWithPrevious.Keys.ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
-    /// Takes over a recycled generation directory at <paramref name="backupRoot"/>: keeps its directories
-    /// and names where the scanned trees (and <paramref name="generatedDirectories"/>) want them, removes the rest.
-    /// Call before anything else is written into <paramref name="backupRoot"/>.
+    /// Takes over a recycled generation directory, listed as <paramref name="survey"/> and now at <paramref name="backupRoot"/>:
+    /// keeps its directories and names where the scanned trees (and <paramref name="generatedDirectories"/>) want them,
+    /// removes the rest. Call before anything else is written into <paramref name="backupRoot"/>.
     /// </summary>
-    public void TakeOver(string backupRoot, IEnumerable<string> generatedDirectories)
+    internal void TakeOver(string backupRoot, RecycledTree.Survey survey, IEnumerable<string> generatedDirectories)
     {
         var wanted = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var item in _items)
@@ -90,7 +90,7 @@ public sealed partial class TreeCopier
             wanted.TryAdd(directory, true);
         }
 
-        _recycled = RecycledTree.Reconcile(backupRoot, wanted, _tuning.SmallFileParallelism);
+        _recycled = RecycledTree.Reconcile(survey, backupRoot, wanted, _tuning.SmallFileParallelism);
         _logger.LogDebug(
             "Recycled tree: {Directories} directories and {Names} names kept, {Removed} entries removed",
             _recycled.DirectoryCount, _recycled.NameCount, _recycled.Removed);

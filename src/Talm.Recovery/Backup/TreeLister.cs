@@ -77,7 +77,7 @@ internal sealed class TreeLister
 
     // Each name is looked up relative to the open directory: a path from the root for each of ten
     // thousand entries would make the kernel walk every component again.
-    internal static List<Child> ListOne(string directory)
+    private static List<Child> ListOne(string directory)
     {
         ConfinedDirectory open;
         List<string> names;
