@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Talm.Recovery.Layout;
 using Talm.Sandbox;
 
 namespace Talm.Bench.RecoveryBinary;
@@ -71,7 +72,7 @@ public static class Program
             Run(program, "recovery", "backup", "--host-root", host, "--dir", dir, "--etcd-endpoint", etcd.ClientUrl.ToString(), "--space-margin", "0");
             var took = clock.Elapsed;
             Run(program, "recovery", "verify", "--dir", dir);
-            var carried = Path.Combine(dir, "bin", Path.GetFileName(program));
+            var carried = Path.Combine(new BackupDirectory(dir).Bin, Path.GetFileName(program));
             if (!File.Exists(carried))
             {
                 throw new InvalidOperationException($"{name}'s backup does not carry {carried}");

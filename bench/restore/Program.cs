@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Processes;
@@ -37,7 +38,7 @@ public static class Program
         Say("backing it up with the backup engine");
         await BackupAsync(host, backupDir, work).ConfigureAwait(false);
 
-        var root = BackupGenerations.CurrentRoot(backupDir)!;
+        var root = new BackupDirectory(backupDir).CurrentRoot()!;
         var manifest = ManifestStore.Read(root);
         var (files, bytes) = (manifest.Totals.Files, manifest.Totals.Bytes);
         Say($"backup: {files} files, {bytes / (double)(1L << 20):0.0} MiB");
@@ -60,9 +61,9 @@ public static class Program
         Say("reference: rsync -aAXvc --delete --no-t (with etc.exclude.list for /etc)");
         var childCpuBefore = CpuTime.Children();
         var clock = Stopwatch.StartNew();
-        Run("rsync", "-aAXvc", "--delete", "--no-t", "--exclude-from=" + Path.Combine(root, BackupLayout.EtcExcludeList), Path.Combine(root, "etc") + "/", Path.Combine(reference, "etc") + "/");
-        Run("rsync", "-aAXvc", "--delete", "--no-t", Path.Combine(root, "local") + "/", Path.Combine(reference, "usr/local") + "/");
-        Run("rsync", "-aAXvc", "--delete", "--no-t", Path.Combine(root, "kubelet") + "/", Path.Combine(reference, "var/lib/kubelet") + "/");
+        Run("rsync", "-aAXvc", "--delete", "--no-t", "--exclude-from=" + Path.Combine(root, BackupLayout.EtcExcludeList), Path.Combine(root, BackupLayout.EtcDir) + "/", Path.Combine(reference, "etc") + "/");
+        Run("rsync", "-aAXvc", "--delete", "--no-t", Path.Combine(root, BackupLayout.LocalDir) + "/", Path.Combine(reference, "usr/local") + "/");
+        Run("rsync", "-aAXvc", "--delete", "--no-t", Path.Combine(root, BackupLayout.KubeletDir) + "/", Path.Combine(reference, "var/lib/kubelet") + "/");
         Run("sync");
         var referenceTime = clock.Elapsed;
         var referenceCpu = CpuTime.Children() - childCpuBefore;
@@ -75,9 +76,9 @@ public static class Program
         var mirror = new TreeMirror(parallelism);
         var results = new List<MirrorResult>
         {
-            mirror.Mirror(new MirrorRequest("/etc", Path.Combine(root, "etc"), Path.Combine(host, "etc"), "etc", manifest.Entries, excludes, manifest.StartedAt), null, CancellationToken.None),
-            mirror.Mirror(new MirrorRequest("/usr/local", Path.Combine(root, "local"), Path.Combine(host, "usr/local"), "local", manifest.Entries, ExcludeList.Empty, manifest.StartedAt), null, CancellationToken.None),
-            mirror.Mirror(new MirrorRequest("/var/lib/kubelet", Path.Combine(root, "kubelet"), Path.Combine(host, "var/lib/kubelet"), "kubelet", manifest.Entries, ExcludeList.Empty, manifest.StartedAt), null, CancellationToken.None),
+            mirror.Mirror(new MirrorRequest("/etc", Path.Combine(root, BackupLayout.EtcDir), Path.Combine(host, "etc"), BackupLayout.EtcDir, manifest.Entries, excludes, manifest.StartedAt), null, CancellationToken.None),
+            mirror.Mirror(new MirrorRequest("/usr/local", Path.Combine(root, BackupLayout.LocalDir), Path.Combine(host, "usr/local"), BackupLayout.LocalDir, manifest.Entries, ExcludeList.Empty, manifest.StartedAt), null, CancellationToken.None),
+            mirror.Mirror(new MirrorRequest("/var/lib/kubelet", Path.Combine(root, BackupLayout.KubeletDir), Path.Combine(host, "var/lib/kubelet"), BackupLayout.KubeletDir, manifest.Entries, ExcludeList.Empty, manifest.StartedAt), null, CancellationToken.None),
         };
         var talmTime = clock.Elapsed;
         var talmCpu = CpuTime.Self() - selfCpuBefore;

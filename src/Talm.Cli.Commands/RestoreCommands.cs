@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Talm.Recovery.Etcd;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Restore;
 using Talm.Recovery.Rollback;

@@ -6,6 +6,7 @@ using Talm.Api.Build;
 using Talm.Api.Rhacm;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Processes;
 using Talm.Recovery.Verify;
@@ -230,9 +231,9 @@ public static class SpokeBackupCommands
             var target = parse.GetValue(dir)!;
             if (parse.GetValue(generation) is { } id)
             {
-                if (RestorePoints.Find(target, id) is not { } point)
+                if (new BackupDirectory(target).FindRestorePoint(id) is not { } point)
                 {
-                    await error.WriteLineAsync("talm: " + RestorePoints.Unknown(target, id)).ConfigureAwait(false);
+                    await error.WriteLineAsync("talm: " + new BackupDirectory(target).UnknownRestorePoint(id)).ConfigureAwait(false);
                     return ExitCodes.BadInput;
                 }
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Restore;
 using Talm.Recovery.Systemd;
@@ -14,7 +14,7 @@ internal static class UnattendedRestoreCommand
         new Option<bool>("--unattended")
         {
             Description = "One command for the whole restore: roll the OS back if the upgrade changed it, restore the files, and install a one-shot systemd unit " +
-                          $"({RestoreUnit.Name}) that continues after the reboot and records the result in <dir>/{BackupLayout.RestoreResult} and the ConfigMap " +
+                          $"({RestoreUnit.Name}) that continues after the reboot and records the result in <dir>/{BackupDirectory.RestoreResultName} and the ConfigMap " +
                           $"{ResultConfigMap.Namespace}/{ResultConfigMap.Name}. With --resume: what that unit runs",
         },
         new Option<bool>("--reboot") { Description = "With --unattended: reboot as soon as the unit is installed" });

@@ -72,7 +72,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             // The empty builder reads no environment variables or appsettings files: the embedder decides everything.
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             builder.WebHost.UseKestrelCore();
-            builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
+            builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, Talm.Hosting.EmbeddedLifetime>();
             builder.Services.Configure<KestrelServerOptions>(k =>
             {
                 k.Listen(options.Address, options.Port, l => l.Protocols = HttpProtocols.Http1AndHttp2);

@@ -4,7 +4,7 @@ using Talm.Lab.Hub;
 using Talm.Lab.Run;
 using Talm.Lab.Scenario;
 using Talm.Lab.Spokes;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Ostree;
 
 namespace Talm.Lab.Tests;
@@ -74,7 +74,7 @@ public sealed class DefaultStoryTests
         var deployments = OstreeStatusParser.Parse(status);
         Assert.True(FullSpoke.UpgradeVersion == deployments.Single(d => d.Index == 0).Version, status);
         Assert.True(deployments.Any(d => d.Index > 0 && d.Pinned && d.Version != FullSpoke.UpgradeVersion), status);
-        Assert.NotNull(BackupGenerations.CurrentRoot(upgraded.Backup));
+        Assert.NotNull(new BackupDirectory(upgraded.Backup).CurrentRoot());
         // The backup Job succeeded on the spoke (unless the hub already had its namespace deleted).
         Assert.True(spokeState["cnfdb1"].Job is null || Json.Long(spokeState["cnfdb1"].Job, "status", "succeeded") == 1);
         Assert.Contains("/kubernetes.io/configmaps/openshift-config/upgrade-4.18.9", spokeState["cnfdb1"].Etcd.Keys);
@@ -96,7 +96,7 @@ public sealed class DefaultStoryTests
 
         // The failed backup's spoke was left alone: no backup, not upgraded, no new keys.
         var skipped = SpokeDirectory.Of(lab.Dir, "cnfdb2");
-        Assert.Null(BackupGenerations.CurrentRoot(skipped.Backup));
+        Assert.Null(new BackupDirectory(skipped.Backup).CurrentRoot());
         Assert.False(File.Exists(skipped.UpgradeMarker));
         Assert.DoesNotContain("/kubernetes.io/configmaps/openshift-config/upgrade-4.18.9", spokeState["cnfdb2"].Etcd.Keys);
         Assert.Equal("skipped (backup UnrecoverableError)", result.Clusters.Single(c => c.Name == "cnfdb2").Result);

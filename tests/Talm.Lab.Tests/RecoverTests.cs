@@ -1,6 +1,6 @@
 using Talm.Lab.Recover;
 using Talm.Lab.Spokes;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 
 namespace Talm.Lab.Tests;
 
@@ -18,7 +18,7 @@ public sealed class RecoverTests
         Assert.All(result.Clusters, c => Assert.Equal("timed out", c.Result));
 
         var spoke = SpokeDirectory.Of(lab.Dir, "cnfdb1");
-        var backupRoot = BackupGenerations.CurrentRoot(spoke.Backup)!;
+        var backupRoot = new BackupDirectory(spoke.Backup).CurrentRoot()!;
         var broken = await LabRecovery.ProveAsync(spoke, backupRoot, default);
         Assert.False(broken.PinnedIsDefault);
         Assert.NotEmpty(broken.TreeProblems);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 
 namespace Talm.Recovery.Restore.Tests;
 

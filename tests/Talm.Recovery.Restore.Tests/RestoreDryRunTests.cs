@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Rollback;
@@ -70,11 +71,11 @@ public sealed class RestoreDryRunTests : IDisposable
         Assert.True(expected.SetEquals(actual), $"listed but not changed: {string.Join(", ", expected.Except(actual))}\nchanged but not listed: {string.Join(", ", actual.Except(expected))}");
 
         // With the restore under way and etcd down: still nothing changed, the progress file included, and no failure.
-        var progress = File.ReadAllBytes(Path.Combine(_node.BackupDir, BackupLayout.ProgressFile));
+        var progress = File.ReadAllBytes(new BackupDirectory(_node.BackupDir).Progress.Path);
         var again = await RestoreDryRun.RunAsync(
             new RestoreDryRunOptions { HostRoot = _node.Host, BackupDir = _node.BackupDir, Etcd = new EtcdConnection { Endpoint = new Uri($"http://127.0.0.1:{EtcdServer.FreePort()}") } },
             CancellationToken.None);
-        Assert.Equal(progress, File.ReadAllBytes(Path.Combine(_node.BackupDir, BackupLayout.ProgressFile)));
+        Assert.Equal(progress, File.ReadAllBytes(new BackupDirectory(_node.BackupDir).Progress.Path));
         Assert.Null(again.Etcd.Live);
         Assert.NotNull(again.Etcd.Problem);
         Assert.All(again.Trees, t => Assert.Empty(t.Plan.Changes));

@@ -1,6 +1,6 @@
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Status;
 
 namespace Talm.Recovery.Restore.Tests;
@@ -16,7 +16,7 @@ public sealed class RestorePointRestoreTests
     public async Task Restores_an_older_restore_point_and_resume_keeps_to_it()
     {
         using var node = await SpokeNode.CreateAsync();
-        var older = BackupGenerations.CurrentGeneration(node.BackupDir)!;
+        var older = new BackupDirectory(node.BackupDir).CurrentId()!;
         var olderRoot = node.BackupRoot;
         var olderKeys = node.PreUpgradeKeys;
         var changed = Directory.EnumerateFiles(Path.Combine(node.Host, "etc/sysconfig")).Order(StringComparer.Ordinal).First();
@@ -32,7 +32,7 @@ public sealed class RestorePointRestoreTests
         }
 
         var newer = await node.BackupAgainAsync(keep: 2);
-        Assert.Equal([newer, older], RestorePoints.List(node.BackupDir).Select(p => p.Id));
+        Assert.Equal([newer, older], new BackupDirectory(node.BackupDir).RestorePoints().Select(p => p.Id));
         Assert.NotEqual(olderKeys, node.PreUpgradeKeys);
 
         node.SimulateUpgrade();
@@ -43,7 +43,7 @@ public sealed class RestorePointRestoreTests
         var unknown = await Harness("20200101-000000-0000aa").FailsAsync();
         Assert.Equal(RestoreFailure.BadInput, unknown.Kind);
         Assert.StartsWith($"no restore point 20200101-000000-0000aa in {node.BackupDir}; there are: {newer} (current), {older}.", unknown.Message, StringComparison.Ordinal);
-        using (var held = BackupLock.TryAcquire(node.BackupDir))
+        using (var held = new BackupDirectory(node.BackupDir).TryLock())
         {
             Assert.NotNull(held);
             var busy = await Harness(older).FailsAsync();
@@ -74,7 +74,7 @@ public sealed class RestorePointRestoreTests
             new BackupOptions { HostRoot = node.Host, BackupDir = node.BackupDir, Program = new ProgramLocation(node.Host, "none"), ToolVersion = "test", Keep = 1 },
             new Processes.ProcessRunner(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System, NullProgressReporter.Instance).RunAsync();
         Assert.Equal(BackupStatus.SkippedRecoveryInProgress, backup.Status);
-        Assert.Equal([newer, older], RestorePoints.List(node.BackupDir).Select(p => p.Id));
+        Assert.Equal([newer, older], new BackupDirectory(node.BackupDir).RestorePoints().Select(p => p.Id));
 
         // --resume with another --generation is refused; --resume alone continues from the recorded one.
         var other = await Harness(newer).FailsAsync(resume: true);
@@ -93,8 +93,8 @@ public sealed class RestorePointRestoreTests
         }
 
         // Done: the progress and the recorded choice are gone, both restore points are still there.
-        Assert.False(File.Exists(Path.Combine(node.BackupDir, BackupLayout.ProgressFile)));
+        Assert.False(File.Exists(new BackupDirectory(node.BackupDir).Progress.Path));
         Assert.Null(RestoreSource.Recorded(node.BackupDir));
-        Assert.Equal([newer, older], RestorePoints.List(node.BackupDir).Select(p => p.Id));
+        Assert.Equal([newer, older], new BackupDirectory(node.BackupDir).RestorePoints().Select(p => p.Id));
     }
 }

@@ -1,4 +1,4 @@
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Rollback;
 
 namespace Talm.Recovery.Restore.Tests;
@@ -108,7 +108,7 @@ public sealed class RestoreProcedureTests : IDisposable
                 File.ReadAllText(Path.Combine(_node.Host, $"etc/kubernetes/manifests/{pod}-pod.yaml")));
         }
 
-        Assert.False(File.Exists(Path.Combine(_node.BackupDir, "etcd-pod.yaml.stopped")));
+        Assert.False(File.Exists(new BackupDirectory(_node.BackupDir).StoppedEtcdPod));
         Assert.Equal("managed v1\n", File.ReadAllText(Path.Combine(_node.Host, "var/lib/managed/node.conf")));
 
         using (var etcd = EtcdServer.Start(_node.EtcdData, "sno-node"))

@@ -1,3 +1,5 @@
+using Talm.Recovery.Layout;
+
 namespace Talm.Recovery.Restore.Tests;
 
 /// <summary>Pre-checks, damaged backups and --step, on the quick hand-made sandbox node.</summary>
@@ -26,7 +28,7 @@ public sealed class RestoreRefusalTests : IDisposable
         Assert.Contains("Nothing on the node was changed.", failure.Message, StringComparison.Ordinal);
         Assert.Contains("kubelet/pods/pod-1/volumes/large.bin", failure.Message, StringComparison.Ordinal);
         Assert.Empty(_node.StandIns.Calls());
-        Assert.False(File.Exists(Path.Combine(_node.BackupDir, "progress")));
+        Assert.False(File.Exists(new BackupDirectory(_node.BackupDir).Progress.Path));
         TreeFacts.AssertSame(before, HostFacts());
     }
 
@@ -111,7 +113,7 @@ public sealed class RestoreRefusalTests : IDisposable
         Assert.Equal(RestoreFailure.BadInput, failure.Kind);
         Assert.Contains($"The host root {missing} cannot be used", failure.Message, StringComparison.Ordinal);
         Assert.Empty(_node.StandIns.Calls());
-        Assert.False(File.Exists(Path.Combine(_node.BackupDir, "progress")));
+        Assert.False(File.Exists(new BackupDirectory(_node.BackupDir).Progress.Path));
     }
 
     public void Dispose() => _node.Dispose();

@@ -1,3 +1,4 @@
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 
 namespace Talm.Recovery.Restore.Tests;
@@ -55,7 +56,7 @@ public sealed class SandboxNode : IDisposable
     public string Root => _dir.Path;
 
     /// <summary>The committed generation's directory (what <c>current</c> points to).</summary>
-    public string BackupRoot => BackupGenerations.CurrentRoot(BackupDir)!;
+    public string BackupRoot => new BackupDirectory(BackupDir).CurrentRoot()!;
 
     /// <summary>
     /// A stand-in for OpenShift's cluster-restore.sh on a single node (it cannot run here: it pulls the etcd
@@ -138,7 +139,7 @@ public sealed class SandboxNode : IDisposable
     private void TakeBackup()
     {
         var generation = "20261125-101500-test";
-        var root = Path.Combine(BackupDir, BackupGenerations.GenerationsDir, generation);
+        var root = new BackupDirectory(BackupDir).GenerationPath(generation);
         Directory.CreateDirectory(Path.Combine(root, "cluster"));
         var startedAt = DateTimeOffset.UtcNow;
         Thread.Sleep(20);
@@ -177,7 +178,7 @@ public sealed class SandboxNode : IDisposable
             Totals = new BackupTotals { Files = entries.Count(e => e.Kind == EntryKind.File), Bytes = entries.Sum(e => e.Size) },
         };
         ManifestStore.Write(root, manifest);
-        BackupGenerations.Commit(BackupDir, generation);
+        new BackupDirectory(BackupDir).Commit(generation);
     }
 
     /// <summary>What a failed upgrade leaves: a new OS deployment, changed trees, changed etcd keys.</summary>

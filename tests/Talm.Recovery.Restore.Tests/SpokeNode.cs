@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Processes;
 using Talm.Sandbox;
@@ -36,7 +37,7 @@ public sealed class SpokeNode : IDisposable
 
     public string EtcdData => Path.Combine(Host, "var/lib/etcd");
 
-    public string BackupRoot => BackupGenerations.CurrentRoot(BackupDir)!;
+    public string BackupRoot => new BackupDirectory(BackupDir).CurrentRoot()!;
 
     public string PinnedChecksum { get; private set; } = "";
 
@@ -61,7 +62,7 @@ public sealed class SpokeNode : IDisposable
     public async Task<string> BackupAgainAsync(int keep)
     {
         await BackupAsync(null, keep);
-        return BackupGenerations.CurrentGeneration(BackupDir)!;
+        return new BackupDirectory(BackupDir).CurrentId()!;
     }
 
     private async Task BackupAsync(ProgramLocation? program, int? keep = null)

@@ -4,6 +4,7 @@ using k8s;
 using Talm.KubeApi;
 using Talm.Lab.Recover;
 using Talm.Recovery.Backup;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Ostree;
@@ -41,7 +42,7 @@ public sealed class UnattendedRestoreTests
         Assert.Equal("oneshot", unit.Get("Service", "Type"));
         var exec = Argv(Assert.Single(unit.Exec("ExecStart")));
         var agent = exec.TakeWhile(a => a != "recovery").Last();
-        Assert.StartsWith(Path.Combine(node.BackupDir, BackupGenerations.BinDir) + "/", agent, StringComparison.Ordinal);
+        Assert.StartsWith(Path.Combine(node.BackupDir, BackupLayout.BinDir) + "/", agent, StringComparison.Ordinal);
         Assert.True(File.Exists(agent), agent);
         Assert.Equal(["recovery", "restore", "--dir", node.BackupDir, "--host-root", node.Host, "--resume", "--unattended", "--reboot"], exec.SkipWhile(a => a != "recovery"));
         Assert.Equal([systemctl, "--root=" + node.Host, "disable", RestoreUnit.Name], Argv(Assert.Single(unit.Exec("ExecStartPre"))));
@@ -66,7 +67,7 @@ public sealed class UnattendedRestoreTests
         Assert.True(enabled > calls.IndexOf("systemctl disable kubelet") && calls.IndexOf("systemctl disable kubelet") >= 0, string.Join("\n", calls));
         Assert.Equal(enabled + 1, calls.IndexOf("systemctl reboot"));
         Assert.Equal([RestoreUnit.Name], SimulatedBoot.EnabledUnits(node.Host).Select(u => u.Name));
-        var armed = new UnattendedResultFile(node.BackupDir).TryRead()!;
+        var armed = new BackupDirectory(node.BackupDir).RestoreResult.TryRead()!;
         Assert.Equal((UnattendedState.Armed, RestoreStage.RestoreFiles), (armed.State, armed.Stage));
 
         // The boot: the API server is back (its kubeconfig where the unit's KUBECONFIG points), systemd runs the unit.
@@ -85,9 +86,9 @@ public sealed class UnattendedRestoreTests
         Assert.Empty(SimulatedBoot.EnabledUnits(node.Host));
         Assert.False(File.Exists(unitFile));
 
-        var result = new UnattendedResultFile(node.BackupDir).TryRead()!;
+        var result = new BackupDirectory(node.BackupDir).RestoreResult.TryRead()!;
         Assert.Equal((UnattendedState.Succeeded, RestoreStage.Final, 1), (result.State, result.Stage, result.Runs));
-        Assert.Equal(BackupGenerations.CurrentGeneration(node.BackupDir), result.Generation);
+        Assert.Equal(new BackupDirectory(node.BackupDir).CurrentId(), result.Generation);
         Assert.NotNull(result.PublishedAt);
         Assert.True(result.StartedAt > result.ArmedAt && result.FinishedAt >= result.StartedAt);
 
@@ -137,7 +138,7 @@ public sealed class UnattendedRestoreTests
         var e = await Assert.ThrowsAsync<RestoreFailedException>(() => Unattended(node, output, resume: true).RunAsync(default));
         Assert.Equal(RestoreFailure.StageFailed, e.Kind);
 
-        var result = new UnattendedResultFile(node.BackupDir).TryRead()!;
+        var result = new BackupDirectory(node.BackupDir).RestoreResult.TryRead()!;
         Assert.Equal((UnattendedState.Failed, RestoreStage.RestoreCluster), (result.State, result.Stage));
         Assert.Contains("Stage redeploy failed", result.Message, StringComparison.Ordinal);
         Assert.Contains("oc patch", result.Message, StringComparison.Ordinal);
@@ -191,10 +192,10 @@ public sealed class UnattendedRestoreTests
         Assert.True(File.Exists(Path.Combine(deploymentEtc, RestoreUnit.WantedBy + ".wants", RestoreUnit.Name)));
         Assert.False(File.Exists(Path.Join(node.Host, RestoreUnit.Directory, RestoreUnit.Name)));
         // Nothing restored yet: on a node the files go into the pinned deployment's /etc, which runs only after the reboot.
-        Assert.False(new ProgressFile(node.BackupDir).Exists);
+        Assert.False(new BackupDirectory(node.BackupDir).Progress.Exists);
         var calls = node.StandIns.Calls().ToList();
         Assert.Equal(calls.IndexOf($"systemctl --root={Path.Join(node.Host, "ostree/deploy", pinned.OsName, "deploy", pinned.Id)} enable {RestoreUnit.Name}") + 1, calls.IndexOf("systemctl reboot"));
-        Assert.Equal(UnattendedState.Armed, new UnattendedResultFile(node.BackupDir).TryRead()!.State);
+        Assert.Equal(UnattendedState.Armed, new BackupDirectory(node.BackupDir).RestoreResult.TryRead()!.State);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
 using Talm.Recovery.Processes;
@@ -155,7 +156,7 @@ public sealed class BackupContentTests
     {
         using var host = await TestHost.CreateAsync();
         await host.BackupAsync();
-        Assert.Equal(0x1C0, Platform.Posix.LStat(Path.Combine(host.BackupDir, "current", BackupLayout.RecoveryScript)).Permissions);
+        Assert.Equal(0x1C0, Platform.Posix.LStat(Path.Combine(new BackupDirectory(host.BackupDir).CurrentLink, BackupLayout.RecoveryScript)).Permissions);
 
         // A recording `dotnet` first on PATH shows what the script runs.
         var stand = Path.Combine(host.Work, "standins");

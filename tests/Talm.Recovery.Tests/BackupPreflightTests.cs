@@ -1,5 +1,5 @@
 using Talm.Recovery.Backup;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Platform;
 using Talm.Sandbox;
 
@@ -33,14 +33,14 @@ public sealed class BackupPreflightTests
         Assert.Contains("FAIL etcd: ", output, StringComparison.Ordinal);
         Assert.Equal(before, State(host));
 
-        var root = BackupGenerations.CurrentRoot(host.BackupDir)!;
+        var root = new BackupDirectory(host.BackupDir).CurrentRoot()!;
         await File.AppendAllTextAsync(Path.Combine(root, "etc/hostname"), "x");
         (code, output, _) = await TestHost.RunCliAsync(["recovery", "backup", "--dry-run", .. host.BackupArgs()]);
         Assert.Equal(6, code);
         Assert.Contains("FAIL previous backup: ", output, StringComparison.Ordinal);
         Assert.Contains("etc/hostname: size", output, StringComparison.Ordinal);
 
-        await File.WriteAllTextAsync(Path.Combine(host.BackupDir, BackupLayout.ProgressFile), "started\n");
+        await File.WriteAllTextAsync(new BackupDirectory(host.BackupDir).Progress.Path, "started\n");
         before = State(host);
         (code, output, _) = await TestHost.RunCliAsync(["recovery", "backup", "--dry-run", .. host.BackupArgs()]);
         Assert.Equal(8, code);

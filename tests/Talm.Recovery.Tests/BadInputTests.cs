@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 
 namespace Talm.Recovery.Tests;
 
@@ -49,7 +49,7 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         // Refused before anything was done: no backup, and the ostree deployments not touched.
-        Assert.Null(BackupGenerations.CurrentRoot(_host.BackupDir));
+        Assert.Null(new BackupDirectory(_host.BackupDir).CurrentRoot());
         Assert.Equal(2, (await new Ostree.OstreeCli(new Processes.ProcessRunner(), _host.Root).StatusAsync()).Count);
     }
 
@@ -87,7 +87,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
         Assert.True(code == 1, $"exit {code}: {error}");
         Assert.Contains("insufficient disk space to trigger backup", error, StringComparison.Ordinal);
-        Assert.Null(BackupGenerations.CurrentRoot(_host.BackupDir));
+        Assert.Null(new BackupDirectory(_host.BackupDir).CurrentRoot());
 
         await AssertRefusedAsync(Args("--space-margin", "9223372036854775808"), "--space-margin");
         await AssertRefusedAsync(Args("--space-margin", "9000PiB"), "--space-margin");

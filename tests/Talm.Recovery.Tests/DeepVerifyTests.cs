@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Talm.Recovery.Etcd;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Processes;
 using Talm.Recovery.Verify;
 
@@ -22,7 +22,7 @@ public sealed class DeepVerifyTests
         }
 
         var manifest = (await host.BackupAsync()).Manifest!;
-        var root = BackupGenerations.CurrentRoot(host.BackupDir)!;
+        var root = new BackupDirectory(host.BackupDir).CurrentRoot()!;
 
         // The revision read from inside the snapshot is etcd's own tool's, and the key count the live etcd's.
         var status = await new ProcessRunner().RunAsync("etcdctl", ["snapshot", "status", Path.Combine(root, manifest.Etcd.SnapshotFile), "-w", "json"]);
@@ -53,7 +53,7 @@ public sealed class DeepVerifyTests
     {
         using var host = await TestHost.CreateAsync();
         var manifest = (await host.BackupAsync()).Manifest!;
-        var root = BackupGenerations.CurrentRoot(host.BackupDir)!;
+        var root = new BackupDirectory(host.BackupDir).CurrentRoot()!;
         var snapshot = Path.Combine(root, manifest.Etcd.SnapshotFile);
 
         // A later snapshot, its trailer right, sealed into the manifest as if it were the backup's own.

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 
 namespace Talm.Recovery.Tests;

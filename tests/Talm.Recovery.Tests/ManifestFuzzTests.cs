@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using CsCheck;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 
 namespace Talm.Recovery.Tests;

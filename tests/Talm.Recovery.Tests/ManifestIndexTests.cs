@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Talm.Recovery.Backup;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Verify;
@@ -30,7 +31,7 @@ public sealed class ManifestIndexTests
         using var fixture = new ManifestFixture();
         var (manifest, inodes) = Enriched(fixture.Root);
         ManifestStore.Write(fixture.Root, manifest, inodes);
-        var index = Path.Combine(fixture.Root, ManifestIndex.FileName);
+        var index = BackupDirectory.ManifestIndexOf(fixture.Root);
         var bytes = File.ReadAllBytes(index);
         bytes[bytes.Length / 2] ^= 0x40;
         File.WriteAllBytes(index, bytes);
@@ -87,11 +88,11 @@ public sealed class ManifestIndexTests
         using var fixture = new ManifestFixture();
         var manifest = ManifestStore.Read(fixture.Root);
         ManifestStore.Write(fixture.Root, manifest, null);
-        var index = Path.Combine(fixture.Root, ManifestIndex.FileName);
+        var index = BackupDirectory.ManifestIndexOf(fixture.Root);
         var whole = File.ReadAllBytes(index);
         var cut = whole[..(keep >= 0 ? keep : whole.Length + keep)];
         File.WriteAllBytes(index, cut);
-        File.WriteAllBytes(Path.Combine(fixture.Root, ManifestIndex.TempFileName), cut);
+        File.WriteAllBytes(BackupDirectory.ManifestIndexTempOf(fixture.Root), cut);
 
         var read = ManifestStore.ReadForReuse(fixture.Root)!;
 
@@ -107,7 +108,7 @@ public sealed class ManifestIndexTests
     {
         using var host = await TestHost.CreateAsync();
         Assert.Equal(BackupStatus.Completed, (await host.BackupAsync()).Status);
-        var first = BackupGenerations.CurrentRoot(host.BackupDir)!;
+        var first = new BackupDirectory(host.BackupDir).CurrentRoot()!;
         var indexed = ManifestStore.ReadForReuse(first)!;
         Assert.True(indexed.FromIndex);
         var placed = indexed.Manifest.Entries.Where(e => e.Kind is EntryKind.Symlink or EntryKind.File && e.Source is not null && e.HardLinkTo is null).ToList();
@@ -117,7 +118,7 @@ public sealed class ManifestIndexTests
         // The next backup links its unchanged files from it (the recycled tree is only made by the one after), and records those inodes.
         var second = await host.BackupAsync();
         Assert.Equal(BackupStatus.Completed, second.Status);
-        var secondRoot = BackupGenerations.CurrentRoot(host.BackupDir)!;
+        var secondRoot = new BackupDirectory(host.BackupDir).CurrentRoot()!;
         var next = ManifestStore.ReadForReuse(secondRoot)!;
         Assert.True(next.FromIndex);
         Assert.All(next.Inodes, p => Assert.Equal(Posix.LStat(Path.Combine(secondRoot, p.Key)).Inode, p.Value));

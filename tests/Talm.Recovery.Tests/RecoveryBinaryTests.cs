@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 
 namespace Talm.Recovery.Tests;
 

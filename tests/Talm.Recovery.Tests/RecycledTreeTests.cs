@@ -1,5 +1,5 @@
 using Talm.Recovery.Backup;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Verify;
 
@@ -13,7 +13,7 @@ public sealed class RecycledTreeTests
         using var host = await TestHost.CreateAsync();
         Assert.Equal(BackupStatus.Completed, (await host.BackupAsync()).Status);
         Assert.Equal(BackupStatus.Completed, (await host.BackupAsync()).Status);
-        var recycle = Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir, BackupGenerations.RecycleDir);
+        var recycle = new BackupDirectory(host.BackupDir).RecyclePath;
         Assert.True(File.Exists(Path.Combine(recycle, "etc/os-release")));
 
         // Every kind of change since the backup the recycled tree came from.
@@ -54,10 +54,10 @@ public sealed class RecycledTreeTests
         // one the third backup wrote), a backup keeps every name where it is: no file, symlink or directory of
         // the trees is written, linked or unlinked (their ctimes stay).
         Assert.Equal(BackupStatus.Completed, (await host.BackupAsync()).Status);
-        var current = BackupGenerations.CurrentRoot(host.BackupDir)!;
+        var current = new BackupDirectory(host.BackupDir).CurrentRoot()!;
         var before = Changes(current, directories: false).Concat(Changes(recycle, directories: true)).ToDictionary();
         Assert.Equal(BackupStatus.Completed, (await host.BackupAsync()).Status);
-        var after = Changes(BackupGenerations.CurrentRoot(host.BackupDir)!, directories: null);
+        var after = Changes(new BackupDirectory(host.BackupDir).CurrentRoot()!, directories: null);
         Assert.Equal(before.Count, after.Count);
         Assert.All(before, p => Assert.Equal((p.Key, p.Value), (p.Key, after[p.Key])));
         Assert.True((await BackupVerifier.VerifyAsync(host.BackupDir)).Intact);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Talm.Recovery.Backup;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Processes;
 using Talm.Recovery.Status;
@@ -35,22 +35,22 @@ public sealed class RestorePointTests
 
         // Leftovers a crash can leave beside kept restore points: a generation built but never committed (it sorts
         // after current) and one on its way out. The next run removes them and nothing else.
-        var generations = Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir);
+        var generations = new BackupDirectory(host.BackupDir).GenerationsPath;
         var uncommitted = Path.Combine(generations, "29991231-235959-000000");
         Directory.CreateDirectory(uncommitted);
         File.Copy(Path.Combine(generations, ids[^1], BackupLayout.Manifest), Path.Combine(uncommitted, BackupLayout.Manifest));
-        Directory.CreateDirectory(Path.Combine(generations, BackupGenerations.RetiredPrefix + "20200101-000000-000000", "etc"));
+        Directory.CreateDirectory(Path.Combine(new BackupDirectory(host.BackupDir).RetiredPath("20200101-000000-000000"), "etc"));
 
         // Once the window is full, a backup takes over the recycled tree: it makes no new directory.
-        var recycledDirectories = DirectoryInodes(Path.Combine(generations, BackupGenerations.RecycleDir));
+        var recycledDirectories = DirectoryInodes(new BackupDirectory(host.BackupDir).RecyclePath);
         var fifth = await Backup(null, 5);
         Assert.Equal(recycledDirectories, DirectoryInodes(fifth.GenerationRoot!));
 
         // Exactly the newest three, current the last; the two oldest went, and so did the leftovers.
-        Assert.Equal("3", (await File.ReadAllTextAsync(Path.Combine(host.BackupDir, BackupGenerations.KeepFile))).Trim());
-        Assert.Equal([BackupGenerations.RecycleDir, .. ids[2..]], GenerationDirectories(host));
-        Assert.Equal(ids[^1], BackupGenerations.CurrentGeneration(host.BackupDir));
-        Assert.Equal(ids[2..].AsEnumerable().Reverse(), RestorePoints.List(host.BackupDir).Select(p => p.Id));
+        Assert.Equal("3", (await File.ReadAllTextAsync(new BackupDirectory(host.BackupDir).KeepPath)).Trim());
+        Assert.Equal([Path.GetFileName(new BackupDirectory(host.BackupDir).RecyclePath), .. ids[2..]], GenerationDirectories(host));
+        Assert.Equal(ids[^1], new BackupDirectory(host.BackupDir).CurrentId());
+        Assert.Equal(ids[2..].AsEnumerable().Reverse(), new BackupDirectory(host.BackupDir).RestorePoints().Select(p => p.Id));
 
         // Each keeps its own version of the changed file; the unchanged one is one inode in all three.
         for (var i = 2; i < 5; i++)
@@ -93,10 +93,10 @@ public sealed class RestorePointTests
 
         // --keep 1 again: the older ones go (oldest first) before the new backup is built; only the new one and the recycled tree stay.
         await Backup(1, 6);
-        Assert.Equal([BackupGenerations.RecycleDir, ids[^1]], GenerationDirectories(host));
+        Assert.Equal([Path.GetFileName(new BackupDirectory(host.BackupDir).RecyclePath), ids[^1]], GenerationDirectories(host));
         Assert.True((await BackupVerifier.VerifyAsync(host.BackupDir)).Intact);
         AssertRecycledTreeOnlySharesCurrentInodes(host);
-        Assert.Single(RestorePoints.List(host.BackupDir));
+        Assert.Single(new BackupDirectory(host.BackupDir).RestorePoints());
     }
 
     [Fact]
@@ -129,13 +129,13 @@ public sealed class RestorePointTests
             var refused = await host.BackupAsync(host.Options(dir));
             Assert.Equal(BackupStatus.InsufficientSpace, refused.Status);
             Assert.Contains("the last good backup and 1 older restore point(s) (--keep 3) are kept", refused.Message, StringComparison.Ordinal);
-            Assert.Equal(ids.AsEnumerable().Reverse(), RestorePoints.List(dir).Select(p => p.Id));
+            Assert.Equal(ids.AsEnumerable().Reverse(), new BackupDirectory(dir).RestorePoints().Select(p => p.Id));
 
             var replaced = await host.BackupAsync(host.Options(dir) with { ReplaceExisting = true });
             Assert.True(replaced.Status == BackupStatus.Completed, replaced.Message);
             // The oldest went; the last good backup stayed and is now the older restore point.
-            Assert.Equal([Path.GetFileName(replaced.GenerationRoot!), ids[1]], RestorePoints.List(dir).Select(p => p.Id));
-            Assert.True((await BackupVerifier.VerifyAsync(Path.Combine(dir, BackupGenerations.GenerationsDir, ids[1]))).Intact);
+            Assert.Equal([Path.GetFileName(replaced.GenerationRoot!), ids[1]], new BackupDirectory(dir).RestorePoints().Select(p => p.Id));
+            Assert.True((await BackupVerifier.VerifyAsync(new BackupDirectory(dir).GenerationPath(ids[1]))).Intact);
             Assert.Equal(await File.ReadAllBytesAsync(bigFile), await File.ReadAllBytesAsync(Path.Combine(dir, "kubelet/big.bin")));
         }
         finally
@@ -149,15 +149,15 @@ public sealed class RestorePointTests
             .Select(d => Posix.LStat(d).Inode)];
 
     private static string[] GenerationDirectories(TestHost host) =>
-        [.. Directory.GetDirectories(Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir)).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal)];
+        [.. Directory.GetDirectories(new BackupDirectory(host.BackupDir).GenerationsPath).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal)];
 
     /// <summary>Every file or symlink left in the recycled tree is another name of an inode the current backup holds: it holds no data of its own.</summary>
     private static void AssertRecycledTreeOnlySharesCurrentInodes(TestHost host)
     {
-        var current = BackupGenerations.CurrentRoot(host.BackupDir)!;
+        var current = new BackupDirectory(host.BackupDir).CurrentRoot()!;
         var inodes = Directory.EnumerateFileSystemEntries(current, "*", SearchOption.AllDirectories)
             .Select(Posix.LStat).Where(s => s.Kind != FileKind.Directory).Select(s => s.Inode).ToHashSet();
-        var recycled = Directory.EnumerateFileSystemEntries(Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir, BackupGenerations.RecycleDir), "*", SearchOption.AllDirectories)
+        var recycled = Directory.EnumerateFileSystemEntries(new BackupDirectory(host.BackupDir).RecyclePath, "*", SearchOption.AllDirectories)
             .Where(p => Posix.LStat(p).Kind != FileKind.Directory).ToList();
         Assert.NotEmpty(recycled);
         Assert.All(recycled, p => Assert.Contains(Posix.LStat(p).Inode, inodes));

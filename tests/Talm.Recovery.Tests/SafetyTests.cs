@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Processes;
 using Talm.Recovery.Verify;
@@ -47,7 +48,7 @@ public sealed class SafetyTests
         Assert.Equal(0, intactCode);
         Assert.Contains("is intact", intactOutput, StringComparison.Ordinal);
 
-        var root = BackupGenerations.CurrentRoot(host.BackupDir)!;
+        var root = new BackupDirectory(host.BackupDir).CurrentRoot()!;
         await File.AppendAllTextAsync(Path.Combine(root, "etc/hostname"), "x");
         Platform.Posix.Chmod(Path.Combine(root, "etc/os-release"), 0x1FF);
         await File.WriteAllTextAsync(Path.Combine(root, "kubelet/stray"), "not in the manifest");
@@ -66,14 +67,14 @@ public sealed class SafetyTests
     {
         using var host = await TestHost.CreateAsync();
         var first = await host.BackupAsync();
-        var firstGeneration = BackupGenerations.CurrentGeneration(host.BackupDir);
+        var firstGeneration = new BackupDirectory(host.BackupDir).CurrentId();
         await File.WriteAllTextAsync(Path.Combine(host.Root, "etc/sysconfig/f00001.conf"), "changed\n");
         // Damage to the previous backup's copy must not be carried into the new one.
         Platform.Posix.Chmod(Path.Combine(host.BackupDir, "etc/os-release"), 0x1FF);
 
         var second = await host.BackupAsync();
 
-        Assert.NotEqual(firstGeneration, BackupGenerations.CurrentGeneration(host.BackupDir));
+        Assert.NotEqual(firstGeneration, new BackupDirectory(host.BackupDir).CurrentId());
         Assert.Equal(BackupStatus.Completed, second.Status);
         var copiedFirst = first.Manifest!.Entries.Count(e => e is { Kind: EntryKind.File, Source: not null });
         Assert.Equal(copiedFirst - 2, second.Manifest!.Totals.ReusedFiles);
@@ -81,7 +82,7 @@ public sealed class SafetyTests
         Assert.Equal("changed\n", await File.ReadAllTextAsync(Path.Combine(host.BackupDir, "etc/sysconfig/f00001.conf")));
         // The old generation is gone once the new one is committed (reused files survive it); what is left of
         // it for the next backup to start from holds no data of its own.
-        Assert.Equal([BackupGenerations.RecycleDir, BackupGenerations.CurrentGeneration(host.BackupDir)!], GenerationDirectories(host));
+        Assert.Equal([Path.GetFileName(new BackupDirectory(host.BackupDir).RecyclePath), new BackupDirectory(host.BackupDir).CurrentId()!], GenerationDirectories(host));
         AssertRecycledTreeOnlySharesCurrentInodes(host);
         var report = await BackupVerifier.VerifyAsync(host.BackupDir);
         Assert.True(report.Intact, string.Join('\n', report.Problems));
@@ -91,7 +92,7 @@ public sealed class SafetyTests
         // the host's, so a host file rewritten in place (same inode) leaves every backup as it was.
         var hostInodes = Directory.EnumerateFiles(host.Root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .Select(p => Platform.Posix.LStat(p)).Select(s => (s.Device, s.Inode)).ToHashSet();
-        var generations = Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir);
+        var generations = new BackupDirectory(host.BackupDir).GenerationsPath;
         Assert.DoesNotContain(
             Directory.EnumerateFiles(generations, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }),
             p => hostInodes.Contains((Platform.Posix.LStat(p).Device, Platform.Posix.LStat(p).Inode)));
@@ -111,13 +112,13 @@ public sealed class SafetyTests
     {
         using var host = await TestHost.CreateAsync();
         Directory.CreateDirectory(host.BackupDir);
-        await File.WriteAllTextAsync(Path.Combine(host.BackupDir, BackupLayout.ProgressFile), "started\n");
+        await File.WriteAllTextAsync(new BackupDirectory(host.BackupDir).Progress.Path, "started\n");
 
         var (code, output, error) = await TestHost.RunCliAsync(["recovery", "backup", .. host.BackupArgs()]);
 
         Assert.Equal(0, code);
         Assert.Contains(BackupRunner.RecoveryInProgressMessage, output + error, StringComparison.Ordinal);
-        Assert.Equal([Path.Combine(host.BackupDir, BackupLayout.ProgressFile)], Directory.GetFileSystemEntries(host.BackupDir));
+        Assert.Equal([new BackupDirectory(host.BackupDir).Progress.Path], Directory.GetFileSystemEntries(host.BackupDir));
         Assert.Equal(2, (await new Ostree.OstreeCli(new ProcessRunner(), host.Root).StatusAsync()).Count);
     }
 
@@ -135,7 +136,7 @@ public sealed class SafetyTests
         var after = await ostree.StatusAsync();
         Assert.Equal(before.Select(d => d.Id), after.Select(d => d.Id));
         Assert.DoesNotContain(after, d => d.Pinned);
-        Assert.Null(BackupGenerations.CurrentRoot(host.BackupDir));
+        Assert.Null(new BackupDirectory(host.BackupDir).CurrentRoot());
     }
 
     [Fact]
@@ -201,7 +202,7 @@ public sealed class SafetyTests
         var first = await TestHost.RunCliAsync(["recovery", "backup", .. host.BackupArgs()]);
         Assert.True(first.ExitCode == 0, first.Error);
         var random = new Random(20261125);
-        var committed = new HashSet<string> { BackupGenerations.CurrentGeneration(host.BackupDir)! };
+        var committed = new HashSet<string> { new BackupDirectory(host.BackupDir).CurrentId()! };
         for (var run = 0; run < 6; run++)
         {
             // Change some sources so each run has real copying to do.
@@ -215,7 +216,7 @@ public sealed class SafetyTests
 
             var report = await BackupVerifier.VerifyAsync(host.BackupDir);
             Assert.True(report.Intact, $"run {run}: " + string.Join('\n', report.Problems));
-            committed.Add(BackupGenerations.CurrentGeneration(host.BackupDir)!);
+            committed.Add(new BackupDirectory(host.BackupDir).CurrentId()!);
         }
 
         var last = await TestHost.RunCliAsync(["recovery", "backup", .. host.BackupArgs()]);
@@ -223,21 +224,21 @@ public sealed class SafetyTests
         Assert.True((await BackupVerifier.VerifyAsync(host.BackupDir)).Intact);
         // Leftovers of killed runs are cleared by the next run: only the committed generation remains, and the
         // recycled tree, which holds no data of its own.
-        Assert.Equal([BackupGenerations.RecycleDir, BackupGenerations.CurrentGeneration(host.BackupDir)!], GenerationDirectories(host));
+        Assert.Equal([Path.GetFileName(new BackupDirectory(host.BackupDir).RecyclePath), new BackupDirectory(host.BackupDir).CurrentId()!], GenerationDirectories(host));
         AssertRecycledTreeOnlySharesCurrentInodes(host);
         Assert.Empty(TreeComparison.Differences(Path.Combine(host.Root, "var/lib/kubelet"), Path.Combine(host.BackupDir, "kubelet")));
     }
 
     private static string[] GenerationDirectories(TestHost host) =>
-        [.. Directory.GetDirectories(Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir)).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal)];
+        [.. Directory.GetDirectories(new BackupDirectory(host.BackupDir).GenerationsPath).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal)];
 
     /// <summary>Every file or symlink left in the recycled tree is another name of an inode the current backup holds.</summary>
     private static void AssertRecycledTreeOnlySharesCurrentInodes(TestHost host)
     {
-        var current = BackupGenerations.CurrentRoot(host.BackupDir)!;
+        var current = new BackupDirectory(host.BackupDir).CurrentRoot()!;
         var inodes = Directory.EnumerateFileSystemEntries(current, "*", SearchOption.AllDirectories)
             .Select(Platform.Posix.LStat).Where(s => s.Kind != Platform.FileKind.Directory).Select(s => s.Inode).ToHashSet();
-        var recycled = Directory.EnumerateFileSystemEntries(Path.Combine(host.BackupDir, BackupGenerations.GenerationsDir, BackupGenerations.RecycleDir), "*", SearchOption.AllDirectories)
+        var recycled = Directory.EnumerateFileSystemEntries(new BackupDirectory(host.BackupDir).RecyclePath, "*", SearchOption.AllDirectories)
             .Where(p => Platform.Posix.LStat(p).Kind != Platform.FileKind.Directory).ToList();
         Assert.NotEmpty(recycled);
         Assert.All(recycled, p => Assert.Contains(Platform.Posix.LStat(p).Inode, inodes));

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
 using Talm.Recovery.Processes;
@@ -75,7 +76,7 @@ public sealed partial class AgentInPodTests
         var after = await DeploymentsAsync(host);
         Assert.Equal(before.Select(d => (d.Id, d.Pinned)), after.Select(d => (d.Id, d.Pinned)));
         Assert.Equal(2, after.Count);
-        Assert.Null(BackupGenerations.CurrentRoot(Path.Combine(host.Root, "var/recovery")));
+        Assert.Null(new BackupDirectory(Path.Combine(host.Root, "var/recovery")).CurrentRoot());
     }
 
     [Fact]
@@ -107,7 +108,7 @@ public sealed partial class AgentInPodTests
         var backupDir = Path.Combine(host.Root, "var/recovery");
         var report = await BackupVerifier.VerifyAsync(backupDir);
         Assert.True(report.Intact, string.Join('\n', report.Problems));
-        var manifest = ManifestStore.Read(BackupGenerations.CurrentRoot(backupDir)!);
+        var manifest = ManifestStore.Read(new BackupDirectory(backupDir).CurrentRoot()!);
         Assert.Equal("sno-sandbox", manifest.Host);
         var deployments = await DeploymentsAsync(host);
         var only = Assert.Single(deployments);
@@ -117,7 +118,7 @@ public sealed partial class AgentInPodTests
 
         // The etcd snapshot holds the node's keys, read over TLS on the node's IP.
         var seed = SandboxHost.ReadSeed(host.Root);
-        var status = await new ProcessRunner().RunAsync("etcdctl", ["snapshot", "status", Path.Combine(BackupGenerations.CurrentRoot(backupDir)!, manifest.Etcd.SnapshotFile), "-w", "json"]);
+        var status = await new ProcessRunner().RunAsync("etcdctl", ["snapshot", "status", Path.Combine(new BackupDirectory(backupDir).CurrentRoot()!, manifest.Etcd.SnapshotFile), "-w", "json"]);
         Assert.True(JsonNode.Parse(status.StandardOutput)!["totalKey"]!.GetValue<int>() >= seed.KeyCount, status.StandardOutput);
     }
 

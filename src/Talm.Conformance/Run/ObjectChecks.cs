@@ -36,25 +36,16 @@ public sealed class ObjectChecks(KubeClient kube, string testNamespace)
     public async Task<string?> AssertAsync(JsonObject source, CancellationToken ct)
     {
         var expected = (JsonObject)source.DeepClone();
-        ResourceInfo resource;
-        string? ns;
-        string name;
-        try
-        {
-            (resource, ns, name) = await PlaceAsync(expected, ct);
-        }
-        catch (InvalidDataException e)
-        {
-            return e.Message;
-        }
+        var (place, error) = await TryPlaceAsync(expected, ct);
+        if (place is null) return error;
+        var (_, ns, name) = place.Value;
+        var candidates = await CandidatesAsync(place.Value, expected, ct);
         if (name.Length > 0)
         {
-            var actual = await kube.GetAsync(resource, ns, name, ct);
-            if (actual is null) return $"object {Describe(expected, ns, name)} not found";
-            return Subset.Difference(expected, actual) is { } d ? $"{Describe(expected, ns, name)}: {d}" : null;
+            if (candidates.Count == 0) return $"object {Describe(expected, ns, name)} not found";
+            return Subset.Difference(expected, candidates[0]) is { } d ? $"{Describe(expected, ns, name)}: {d}" : null;
         }
         var labels = Labels(expected);
-        var candidates = await kube.ListAsync(resource, ns, labels, ct);
         var what = $"{KuttlJson.Kind(expected)}{(ns is null ? string.Empty : $" in {ns}")}{(labels.Count == 0 ? string.Empty : $" with labels {string.Join(',', labels.Select(l => $"{l.Key}={l.Value}"))}")}";
         if (candidates.Count == 0) return $"no {what} found";
         string? first = null;
@@ -71,28 +62,10 @@ public sealed class ObjectChecks(KubeClient kube, string testNamespace)
     public async Task<string?> AbsentAsync(JsonObject source, CancellationToken ct)
     {
         var expected = (JsonObject)source.DeepClone();
-        ResourceInfo resource;
-        string? ns;
-        string name;
-        try
-        {
-            (resource, ns, name) = await PlaceAsync(expected, ct);
-        }
-        catch (InvalidDataException e)
-        {
-            return e.Message;
-        }
-        IReadOnlyList<JsonObject> actuals;
-        if (name.Length > 0)
-        {
-            var actual = await kube.GetAsync(resource, ns, name, ct);
-            actuals = actual is null ? [] : [actual];
-        }
-        else
-        {
-            actuals = await kube.ListAsync(resource, ns, Labels(expected), ct);
-        }
-        var matching = actuals.Where(a => Subset.Difference(expected, a) is null).ToList();
+        var (place, error) = await TryPlaceAsync(expected, ct);
+        if (place is null) return error;
+        var ns = place.Value.Namespace;
+        var matching = (await CandidatesAsync(place.Value, expected, ct)).Where(a => Subset.Difference(expected, a) is null).ToList();
         return matching.Count switch
         {
             0 => null,
@@ -105,9 +78,27 @@ public sealed class ObjectChecks(KubeClient kube, string testNamespace)
     public async Task<IReadOnlyList<JsonObject>> FindAsync(JsonObject source, CancellationToken ct)
     {
         var expected = (JsonObject)source.DeepClone();
-        var (resource, ns, name) = await PlaceAsync(expected, ct);
+        return await CandidatesAsync(await PlaceAsync(expected, ct), expected, ct);
+    }
+
+    private async Task<IReadOnlyList<JsonObject>> CandidatesAsync((ResourceInfo Resource, string? Namespace, string Name) place, JsonObject expected, CancellationToken ct)
+    {
+        var (resource, ns, name) = place;
         if (name.Length == 0) return await kube.ListAsync(resource, ns, Labels(expected), ct);
         return await kube.GetAsync(resource, ns, name, ct) is { } actual ? [actual] : [];
+    }
+
+    /// <summary>Where the object goes, or why it cannot be placed (an unknown kind is a finding of the step, not a crash).</summary>
+    private async Task<((ResourceInfo Resource, string? Namespace, string Name)? Place, string? Error)> TryPlaceAsync(JsonObject obj, CancellationToken ct)
+    {
+        try
+        {
+            return (await PlaceAsync(obj, ct), null);
+        }
+        catch (InvalidDataException e)
+        {
+            return (null, e.Message);
+        }
     }
 
     /// <summary>kuttl's Namespaced(): resolves the kind and fills in the test namespace where it belongs.</summary>

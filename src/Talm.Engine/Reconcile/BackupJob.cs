@@ -12,29 +12,26 @@ internal static class BackupJob
     /// <summary>Hub-side limit on the whole backup phase: the Job's deadline plus 720 s of grace.</summary>
     public static readonly TimeSpan HubLimit = TimeSpan.FromSeconds(ActiveDeadlineSeconds + 720);
 
-    private const string ManagementAnnotation = "target.workload.openshift.io/management";
-    private const string ManagementValue = "{\"effect\":\"PreferredDuringScheduling\"}";
-
-    // (volume name, host path, read-only, hostPath type); the first is the emptyDir mounted at /host.
-    private static readonly (string Name, string Path, bool ReadOnly, string Type)[] HostPaths =
+    // Mounted under /host, beside the emptyDir at /host itself.
+    private static readonly HostVolume[] HostPaths =
     [
-        ("host-boot", "/boot", true, "Directory"),
-        ("host-dev-log", "/dev/log", false, "Socket"),
-        ("host-etc", "/etc", false, "Directory"),
-        ("host-proc", "/proc", true, "Directory"),
-        ("host-run", "/run", false, "Directory"),
-        ("host-sysroot", "/sysroot", false, "Directory"),
-        ("host-tmp", "/tmp", false, "Directory"),
-        ("host-usr-bin", "/usr/bin", true, "Directory"),
-        ("host-usr-lib", "/usr/lib", true, "Directory"),
-        ("host-usr-lib64", "/usr/lib64", true, "Directory"),
-        ("host-usr-libexec", "/usr/libexec", true, "Directory"),
-        ("host-usr-local", "/usr/local", true, "Directory"),
-        ("host-usr-share-containers", "/usr/share/containers", true, "Directory"),
-        ("host-var-lib", "/var/lib", false, "Directory"),
-        ("host-var-recovery", "/var/recovery", false, "DirectoryOrCreate"),
-        ("host-var-tmp", "/var/tmp", false, "Directory"),
-        ("sys-fs-cgroup", "/sys/fs/cgroup", true, "Directory"),
+        new("host-boot", "/boot", true, "Directory"),
+        new("host-dev-log", "/dev/log", false, "Socket"),
+        new("host-etc", "/etc", false, "Directory"),
+        new("host-proc", "/proc", true, "Directory"),
+        new("host-run", "/run", false, "Directory"),
+        new("host-sysroot", "/sysroot", false, "Directory"),
+        new("host-tmp", "/tmp", false, "Directory"),
+        new("host-usr-bin", "/usr/bin", true, "Directory"),
+        new("host-usr-lib", "/usr/lib", true, "Directory"),
+        new("host-usr-lib64", "/usr/lib64", true, "Directory"),
+        new("host-usr-libexec", "/usr/libexec", true, "Directory"),
+        new("host-usr-local", "/usr/local", true, "Directory"),
+        new("host-usr-share-containers", "/usr/share/containers", true, "Directory"),
+        new("host-var-lib", "/var/lib", false, "Directory"),
+        new("host-var-recovery", "/var/recovery", false, "DirectoryOrCreate"),
+        new("host-var-tmp", "/var/tmp", false, "Directory"),
+        new("sys-fs-cgroup", "/sys/fs/cgroup", true, "Directory"),
     ];
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonElement> Built = new(StringComparer.Ordinal);
@@ -51,14 +48,7 @@ internal static class BackupJob
     {
         var volumes = new JsonArray(new JsonObject { ["name"] = "host", ["emptyDir"] = new JsonObject() });
         var mounts = new JsonArray(new JsonObject { ["name"] = "host", ["mountPath"] = "/host" });
-        foreach (var (volume, path, ro, type) in HostPaths)
-        {
-            volumes.Add(new JsonObject { ["name"] = volume, ["hostPath"] = new JsonObject { ["path"] = path, ["type"] = type } });
-            var mount = new JsonObject { ["name"] = volume, ["mountPath"] = "/host" + path };
-            if (ro)
-                mount["readOnly"] = true;
-            mounts.Add(mount);
-        }
+        HostVolumes.AddTo(volumes, mounts, HostPaths);
         var job = new JsonObject
         {
             ["apiVersion"] = "batch/v1",
@@ -67,7 +57,7 @@ internal static class BackupJob
             {
                 ["name"] = name,
                 ["namespace"] = ns,
-                ["annotations"] = new JsonObject { [ManagementAnnotation] = ManagementValue },
+                ["annotations"] = HostVolumes.Annotations(),
             },
             ["spec"] = new JsonObject
             {
@@ -78,7 +68,7 @@ internal static class BackupJob
                     ["metadata"] = new JsonObject
                     {
                         ["name"] = name,
-                        ["annotations"] = new JsonObject { [ManagementAnnotation] = ManagementValue },
+                        ["annotations"] = HostVolumes.Annotations(),
                     },
                     ["spec"] = new JsonObject
                     {

@@ -11,29 +11,26 @@ namespace Talm.Engine.Reconcile;
 /// </summary>
 internal static class PrecacheJob
 {
-    private const string ManagementAnnotation = "target.workload.openshift.io/management";
-    private const string ManagementValue = "{\"effect\":\"PreferredDuringScheduling\"}";
-
-    // (volume name, host path, read-only, hostPath type), mounted under /host.
-    private static readonly (string Name, string Path, bool ReadOnly, string Type)[] HostPaths =
+    // Mounted under /host, beside the emptyDir at /host itself.
+    private static readonly HostVolume[] HostPaths =
     [
-        ("host-etc-containers", "/etc/containers", true, "Directory"),
-        ("host-etc-pki-ca-trust", "/etc/pki/ca-trust", true, "Directory"),
-        ("host-etc-resolv-conf", "/etc/resolv.conf", true, "File"),
-        ("host-lib64", "/lib64", true, "Directory"),
-        ("host-proc", "/proc", true, "Directory"),
-        ("host-run", "/run", false, "Directory"),
-        ("host-tmp", "/tmp", false, "Directory"),
-        ("host-usr-bin", "/usr/bin", true, "Directory"),
-        ("host-usr-lib", "/usr/lib", true, "Directory"),
-        ("host-usr-lib64", "/usr/lib64", true, "Directory"),
-        ("host-usr-libexec", "/usr/libexec", true, "Directory"),
-        ("host-usr-share-containers", "/usr/share/containers", true, "Directory"),
-        ("host-var-lib-cni", "/var/lib/cni", true, "Directory"),
-        ("host-var-lib-containers", "/var/lib/containers", false, "Directory"),
-        ("host-var-lib-kubelet", "/var/lib/kubelet", true, "Directory"),
-        ("host-var-tmp", "/var/tmp", false, "Directory"),
-        ("sys-fs-cgroup", "/sys/fs/cgroup", true, "Directory"),
+        new("host-etc-containers", "/etc/containers", true, "Directory"),
+        new("host-etc-pki-ca-trust", "/etc/pki/ca-trust", true, "Directory"),
+        new("host-etc-resolv-conf", "/etc/resolv.conf", true, "File"),
+        new("host-lib64", "/lib64", true, "Directory"),
+        new("host-proc", "/proc", true, "Directory"),
+        new("host-run", "/run", false, "Directory"),
+        new("host-tmp", "/tmp", false, "Directory"),
+        new("host-usr-bin", "/usr/bin", true, "Directory"),
+        new("host-usr-lib", "/usr/lib", true, "Directory"),
+        new("host-usr-lib64", "/usr/lib64", true, "Directory"),
+        new("host-usr-libexec", "/usr/libexec", true, "Directory"),
+        new("host-usr-share-containers", "/usr/share/containers", true, "Directory"),
+        new("host-var-lib-cni", "/var/lib/cni", true, "Directory"),
+        new("host-var-lib-containers", "/var/lib/containers", false, "Directory"),
+        new("host-var-lib-kubelet", "/var/lib/kubelet", true, "Directory"),
+        new("host-var-tmp", "/var/tmp", false, "Directory"),
+        new("sys-fs-cgroup", "/sys/fs/cgroup", true, "Directory"),
     ];
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, long), JsonElement> Built = new();
@@ -49,14 +46,7 @@ internal static class PrecacheJob
         var volumes = new JsonArray(
             new JsonObject { ["configMap"] = new JsonObject { ["defaultMode"] = 420, ["name"] = SpokeNames.PrecacheSpecConfigMap }, ["name"] = "config-volume" },
             new JsonObject { ["emptyDir"] = new JsonObject(), ["name"] = "host" });
-        foreach (var (name, path, ro, type) in HostPaths)
-        {
-            var mount = new JsonObject { ["mountPath"] = "/host" + path, ["name"] = name };
-            if (ro)
-                mount["readOnly"] = true;
-            mounts.Add(mount);
-            volumes.Add(new JsonObject { ["hostPath"] = new JsonObject { ["path"] = path, ["type"] = type }, ["name"] = name });
-        }
+        HostVolumes.AddTo(volumes, mounts, HostPaths);
         var job = new JsonObject
         {
             ["apiVersion"] = "batch/v1",
@@ -65,7 +55,7 @@ internal static class PrecacheJob
             {
                 ["name"] = SpokeNames.PrecacheJob,
                 ["namespace"] = SpokeNames.PrecacheNamespace,
-                ["annotations"] = new JsonObject { [ManagementAnnotation] = ManagementValue },
+                ["annotations"] = HostVolumes.Annotations(),
             },
             ["spec"] = new JsonObject
             {
@@ -76,7 +66,7 @@ internal static class PrecacheJob
                     ["metadata"] = new JsonObject
                     {
                         ["name"] = SpokeNames.PrecacheJob,
-                        ["annotations"] = new JsonObject { [ManagementAnnotation] = ManagementValue },
+                        ["annotations"] = HostVolumes.Annotations(),
                     },
                     ["spec"] = new JsonObject
                     {

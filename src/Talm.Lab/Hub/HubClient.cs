@@ -1,10 +1,14 @@
 using System.Net;
+using System.Threading.Channels;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Talm.Api.Meta;
+using Talm.Operator.Kube;
 
 namespace Talm.Lab.Hub;
 
@@ -23,20 +27,10 @@ public sealed class HubClient(IKubernetes client)
         return new HubClient(k);
     }
 
-    public async Task<JsonNode?> GetAsync(KindInfo kind, string ns, string name, CancellationToken ct)
-    {
-        try
-        {
-            var obj = kind.Namespaced
-                ? await Kubernetes.CustomObjects.GetNamespacedCustomObjectAsync<JsonNode>(kind.Group, kind.Version, ns, kind.Plural, name, ct)
-                : await Kubernetes.CustomObjects.GetClusterCustomObjectAsync<JsonNode>(kind.Group, kind.Version, kind.Plural, name, ct);
-            return obj;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+    public Task<JsonNode?> GetAsync(KindInfo kind, string ns, string name, CancellationToken ct) =>
+        OrNullIfMissing(kind.Namespaced
+            ? Kubernetes.CustomObjects.GetNamespacedCustomObjectAsync<JsonNode>(kind.Group, kind.Version, ns, kind.Plural, name, ct)
+            : Kubernetes.CustomObjects.GetClusterCustomObjectAsync<JsonNode>(kind.Group, kind.Version, kind.Plural, name, ct));
 
     public async Task<(IReadOnlyList<JsonNode> Items, string ResourceVersion)> ListAsync(KindInfo kind, CancellationToken ct)
     {
@@ -76,50 +70,41 @@ public sealed class HubClient(IKubernetes client)
     }
 
     /// <summary>Deletes the object; returns false when it was not there.</summary>
-    public async Task<bool> DeleteAsync(KindInfo kind, string ns, string name, CancellationToken ct)
-    {
-        try
-        {
-            if (kind.Namespaced)
-                await Kubernetes.CustomObjects.DeleteNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: ct);
-            else
-                await Kubernetes.CustomObjects.DeleteClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, name, cancellationToken: ct);
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
-    }
+    public Task<bool> DeleteAsync(KindInfo kind, string ns, string name, CancellationToken ct) =>
+        FalseIfMissing(kind.Namespaced
+            ? Kubernetes.CustomObjects.DeleteNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: ct)
+            : Kubernetes.CustomObjects.DeleteClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, name, cancellationToken: ct));
 
-    /// <summary>Merge-patches the object itself (spec, metadata).</summary>
-    public async Task<bool> PatchAsync(KindInfo kind, string ns, string name, JsonObject patch, CancellationToken ct)
+    /// <summary>Merge-patches the object itself (spec, metadata); false when the object is gone.</summary>
+    public Task<bool> PatchAsync(KindInfo kind, string ns, string name, JsonObject patch, CancellationToken ct)
     {
         var body = new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
-        try
-        {
-            if (kind.Namespaced)
-                await Kubernetes.CustomObjects.PatchNamespacedCustomObjectAsync(body, kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: ct);
-            else
-                await Kubernetes.CustomObjects.PatchClusterCustomObjectAsync(body, kind.Group, kind.Version, kind.Plural, name, cancellationToken: ct);
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
+        return FalseIfMissing(kind.Namespaced
+            ? Kubernetes.CustomObjects.PatchNamespacedCustomObjectAsync(body, kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: ct)
+            : Kubernetes.CustomObjects.PatchClusterCustomObjectAsync(body, kind.Group, kind.Version, kind.Plural, name, cancellationToken: ct));
     }
 
     /// <summary>Merge-patches the status subresource with <c>{"status": patch}</c>; false when the object is gone.</summary>
-    public async Task<bool> PatchStatusAsync(KindInfo kind, string ns, string name, JsonObject statusPatch, CancellationToken ct)
+    public Task<bool> PatchStatusAsync(KindInfo kind, string ns, string name, JsonObject statusPatch, CancellationToken ct) =>
+        PatchStatusAsync(kind, ns, name, new V1Patch(new JsonObject { ["status"] = statusPatch }.ToJsonString(), V1Patch.PatchType.MergePatch), ct);
+
+    /// <summary>Replaces the whole status (a JSON patch), as RHACM writes a view's: nothing of an earlier status is kept.</summary>
+    public Task<bool> ReplaceStatusAsync(KindInfo kind, string ns, string name, JsonObject status, CancellationToken ct)
     {
-        var body = new V1Patch(new JsonObject { ["status"] = statusPatch }.ToJsonString(), V1Patch.PatchType.MergePatch);
+        var ops = new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "/status", ["value"] = status.DeepClone() });
+        return PatchStatusAsync(kind, ns, name, new V1Patch(ops.ToJsonString(), V1Patch.PatchType.JsonPatch), ct);
+    }
+
+    private Task<bool> PatchStatusAsync(KindInfo kind, string ns, string name, V1Patch body, CancellationToken ct) =>
+        FalseIfMissing(kind.Namespaced
+            ? Kubernetes.CustomObjects.PatchNamespacedCustomObjectStatusAsync(body, kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: ct)
+            : Kubernetes.CustomObjects.PatchClusterCustomObjectStatusAsync(body, kind.Group, kind.Version, kind.Plural, name, cancellationToken: ct));
+
+    private static async Task<bool> FalseIfMissing(Task call)
+    {
         try
         {
-            if (kind.Namespaced)
-                await Kubernetes.CustomObjects.PatchNamespacedCustomObjectStatusAsync(body, kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: ct);
-            else
-                await Kubernetes.CustomObjects.PatchClusterCustomObjectStatusAsync(body, kind.Group, kind.Version, kind.Plural, name, cancellationToken: ct);
+            await call;
             return true;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
@@ -128,102 +113,59 @@ public sealed class HubClient(IKubernetes client)
         }
     }
 
-    /// <summary>Replaces the whole status (a JSON patch), as RHACM writes a view's: nothing of an earlier status is kept.</summary>
-    public async Task<bool> ReplaceStatusAsync(KindInfo kind, string ns, string name, JsonObject status, CancellationToken ct)
+    private static async Task<JsonNode?> OrNullIfMissing(Task<JsonNode> call)
     {
-        var ops = new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "/status", ["value"] = status.DeepClone() });
-        var body = new V1Patch(ops.ToJsonString(), V1Patch.PatchType.JsonPatch);
         try
         {
-            if (kind.Namespaced)
-                await Kubernetes.CustomObjects.PatchNamespacedCustomObjectStatusAsync(body, kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: ct);
-            else
-                await Kubernetes.CustomObjects.PatchClusterCustomObjectStatusAsync(body, kind.Group, kind.Version, kind.Plural, name, cancellationToken: ct);
-            return true;
+            return await call;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
-            return false;
+            return null;
         }
     }
 
     /// <summary>
-    /// List, then watch from the list's resourceVersion, forever: every object is first reported as
-    /// Added, then every change. A dropped or expired watch relists (objects already seen are
-    /// reported again as Modified; deletions missed meanwhile are reported as Deleted).
+    /// Every change of a kind, forever, as the operator sees them: the operator's own <see cref="Informer"/>
+    /// (list, then watch from the list's resourceVersion with bookmarks, relisting on 410 and after a silent
+    /// watch), its events handed over as untyped objects. Every object is first reported as Added, then every
+    /// change; after a relist, objects deleted meanwhile are reported as Deleted.
     /// </summary>
     public async IAsyncEnumerable<(WatchEventType Type, JsonNode Object)> WatchAsync(
-        KindInfo kind, [EnumeratorCancellation] CancellationToken ct)
+        KindInfo kind, [EnumeratorCancellation] CancellationToken ct, ILogger? log = null)
     {
-        var known = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
-        while (!ct.IsCancellationRequested)
+        var events = Channel.CreateUnbounded<(WatchEventType, JsonNode)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var informer = new Informer(Kubernetes, new WatchedKind(kind), log ?? NullLogger.Instance);
+        informer.AddHandler(change =>
         {
-            IReadOnlyList<JsonNode> items;
-            string rv;
+            if (JsonNode.Parse(change.Object.Json.GetRawText()) is { } obj)
+            {
+                events.Writer.TryWrite((change.Type, obj));
+            }
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var running = Task.Run(async () =>
+        {
             try
             {
-                (items, rv) = await ListAsync(kind, ct);
-            }
-            catch (Exception e) when (e is HttpRequestException or HttpOperationException && !ct.IsCancellationRequested)
-            {
-                await Task.Delay(200, ct);
-                continue;
-            }
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var item in items)
-            {
-                var key = Key(item);
-                seen.Add(key);
-                var type = known.ContainsKey(key) ? WatchEventType.Modified : WatchEventType.Added;
-                known[key] = item;
-                yield return (type, item);
-            }
-            foreach (var gone in known.Keys.Where(k => !seen.Contains(k)).ToList())
-            {
-                var obj = known[gone];
-                known.Remove(gone);
-                yield return (WatchEventType.Deleted, obj);
-            }
-
-            var stream = kind.Namespaced
-                ? Kubernetes.CustomObjects.WatchListCustomObjectForAllNamespacesAsync(
-                    kind.Group, kind.Version, kind.Plural, allowWatchBookmarks: true, resourceVersion: rv, cancellationToken: ct)
-                : Kubernetes.CustomObjects.WatchListClusterCustomObjectAsync(
-                    kind.Group, kind.Version, kind.Plural, allowWatchBookmarks: true, resourceVersion: rv, cancellationToken: ct);
-            var events = stream.GetAsyncEnumerator(ct);
-            try
-            {
-                while (true)
-                {
-                    bool more;
-                    try
-                    {
-                        more = await events.MoveNextAsync();
-                    }
-                    catch (Exception e) when (e is HttpRequestException or HttpOperationException or IOException && !ct.IsCancellationRequested)
-                    {
-                        break;
-                    }
-                    if (!more) break;
-                    var (type, raw) = events.Current;
-                    var obj = raw is System.Text.Json.JsonElement el ? JsonNode.Parse(el.GetRawText()) : raw as JsonNode;
-                    if (type is WatchEventType.Bookmark or WatchEventType.Error || obj is null)
-                    {
-                        if (type == WatchEventType.Error) break;
-                        continue;
-                    }
-                    var key = Key(obj);
-                    if (type == WatchEventType.Deleted) known.Remove(key);
-                    else known[key] = obj;
-                    yield return (type, obj);
-                }
+                await informer.RunAsync(stop.Token);
             }
             finally
             {
-                await events.DisposeAsync();
+                events.Writer.TryComplete();
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var change in events.Reader.ReadAllAsync(ct))
+            {
+                yield return change;
             }
         }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
     }
-
-    private static string Key(JsonNode obj) => Json.Namespace(obj) + "/" + Json.Name(obj);
 }

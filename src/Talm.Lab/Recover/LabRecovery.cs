@@ -1,4 +1,5 @@
 using Talm.Lab.Spokes;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
 using Talm.Recovery.Processes;
@@ -22,7 +23,7 @@ public sealed class LabRecovery(FullSpokeSettings talm, TextWriter output)
         var state = File.Exists(spoke.UpgradeMarker) ? (await File.ReadAllTextAsync(spoke.UpgradeMarker, ct)).Trim() : "not upgraded";
         if (!File.Exists(spoke.PreUpgradeKeys))
             throw new LabRecoveryException($"{name} was never upgraded (state: {state}), so there is nothing to recover; pick a spoke given to --fail-upgrade.");
-        var backupRoot = BackupGenerations.CurrentRoot(spoke.Backup)
+        var backupRoot = new BackupDirectory(spoke.Backup).CurrentRoot()
             ?? throw new LabRecoveryException($"{name} has no committed backup in {spoke.Backup}; its backup must have succeeded before the upgrade to recover it.");
         await output.WriteLineAsync($"Recovering {name} (upgrade state: {state}) from the backup in {backupRoot}");
 

@@ -2,6 +2,7 @@ using k8s;
 using k8s.Autorest;
 using Talm.KubeApi;
 using Talm.Lab.Spokes;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Systemd;
 using Talm.Recovery.Unattended;
 
@@ -58,7 +59,7 @@ internal sealed class LabUnattendedRecovery(TextWriter output)
             problems.Add($"the unit did not disable itself ('{disable}')");
 
         await output.WriteLineAsync("3/3 the result, on the node and in the cluster");
-        var result = new UnattendedResultFile(spoke.Backup).TryRead();
+        var result = new BackupDirectory(spoke.Backup).RestoreResult.TryRead();
         await output.WriteLineAsync(result is null
             ? "    restore-result.json: none"
             : $"    restore-result.json: {result.State}, stage {result.Stage}, generation {result.Generation}, {result.Runs} run(s): {result.Message}");

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
 
@@ -11,7 +12,7 @@ namespace Talm.Lab.Recover;
 /// </summary>
 public static class TreeCheck
 {
-    private static readonly (string Backup, string Host)[] Trees = [("etc", "etc"), ("local", "usr/local"), ("kubelet", "var/lib/kubelet")];
+    private static readonly (string Backup, string Host)[] Trees = [(BackupLayout.EtcDir, "etc"), (BackupLayout.LocalDir, "usr/local"), (BackupLayout.KubeletDir, "var/lib/kubelet")];
 
     public static IReadOnlyList<string> Compare(string hostRoot, string backupRoot, BackupManifest manifest, int max = 20)
     {
@@ -23,7 +24,7 @@ public static class TreeCheck
             var expected = manifest.Entries.Where(e => e.Path.StartsWith(prefix, StringComparison.Ordinal))
                 .ToDictionary(e => e.Path[prefix.Length..], StringComparer.Ordinal);
             var root = Path.Combine(hostRoot, hostDir);
-            bool Skip(string rel) => backupDir == "etc" && excluded.Any(x => rel == x || rel.StartsWith(x + "/", StringComparison.Ordinal));
+            bool Skip(string rel) => backupDir == BackupLayout.EtcDir && excluded.Any(x => rel == x || rel.StartsWith(x + "/", StringComparison.Ordinal));
 
             foreach (var (rel, entry) in expected)
             {

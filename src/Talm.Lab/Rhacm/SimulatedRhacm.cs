@@ -81,7 +81,7 @@ public sealed class SimulatedRhacm
     {
         try
         {
-            await foreach (var (type, obj) in _hub.WatchAsync(kind, ct))
+            await foreach (var (type, obj) in _hub.WatchAsync(kind, ct, _log))
             {
                 try
                 {

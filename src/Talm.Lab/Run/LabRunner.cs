@@ -287,13 +287,13 @@ public sealed class LabRunner
                 if (started.Elapsed - lastShow >= showEvery)
                 {
                     lastShow = started.Elapsed;
-                    _view.Show(LabSnapshot.From(clusters, cgu, policy, HubObjects.PolicyName));
+                    _view.Show(LabSnapshot.From(clusters, cgu, policy));
                 }
                 if (current.Any(c => c.Type == "Succeeded"))
                 {
                     await StopReadingAsync();
                     policy = await client.GetAsync(Kinds.Policy, HubObjects.GroupNamespace, HubObjects.PolicyName, ct);
-                    _view.Show(LabSnapshot.From(clusters, cgu, policy, HubObjects.PolicyName));
+                    _view.Show(LabSnapshot.From(clusters, cgu, policy));
                     return (true, cgu, latencies);
                 }
             }
@@ -315,7 +315,7 @@ public sealed class LabRunner
 
     private static List<ClusterOutcome> Outcomes(IReadOnlyList<string> names, JsonNode? cgu, JsonNode? policy, IReadOnlyDictionary<string, SimulatedSpoke> spokes)
     {
-        var snapshot = LabSnapshot.From(names, cgu, policy, HubObjects.PolicyName);
+        var snapshot = LabSnapshot.From(names, cgu, policy);
         var finished = Json.Items(Json.At(cgu, "status", "clusters"))
             .ToDictionary(e => Json.Str(e, "name") ?? "", e => Json.Str(e, "state") ?? "", StringComparer.Ordinal);
         var list = new List<ClusterOutcome>();

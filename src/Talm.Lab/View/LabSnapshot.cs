@@ -6,7 +6,7 @@ namespace Talm.Lab.View;
 /// <summary>What the hub shows about the rollout at one moment: the table rows and the CGU's conditions.</summary>
 public sealed record LabSnapshot(IReadOnlyList<ClusterRow> Rows, IReadOnlyList<CguCondition> Conditions)
 {
-    public static LabSnapshot From(IReadOnlyList<string> clusters, JsonNode? cgu, JsonNode? policy, string policyName)
+    public static LabSnapshot From(IReadOnlyList<string> clusters, JsonNode? cgu, JsonNode? policy)
     {
         var status = Json.At(cgu, "status");
         var batches = Json.Items(Json.At(status, "remediationPlan")).Select(b => Json.Strings(b)).ToList();

@@ -90,7 +90,7 @@ public sealed class ProbeServer : IAsyncDisposable
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.Services.AddRoutingCore();
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        builder.Services.AddSingleton<IHostLifetime, Talm.Hosting.EmbeddedLifetime>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

@@ -24,7 +24,7 @@ public sealed record BackupOptions
 
     /// <summary>
     /// Restore points to keep, the new backup included (<c>--keep N</c>, remembered in the directory, see
-    /// <see cref="KeepSetting"/>); null: as remembered, else 1.
+    /// <see cref="Layout.BackupDirectory.ResolveKeep"/>); null: as remembered, else 1.
     /// </summary>
     public int? Keep { get; init; }
 

@@ -1,4 +1,5 @@
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
 using Talm.Recovery.Platform;
@@ -16,12 +17,12 @@ public sealed partial class BackupRunner
     public async Task<IReadOnlyList<PreflightFinding>> PreflightAsync(CancellationToken cancellationToken = default)
     {
         var findings = new List<PreflightFinding>();
-        if (File.Exists(Path.Combine(_dir, BackupLayout.ProgressFile)))
+        if (_directory.Progress.Exists)
         {
             findings.Add(new PreflightFinding(PreflightCheck.Recovery, false, $"{RecoveryInProgressMessage}: a restore is under way in {_dir}; the backup would be skipped"));
         }
 
-        var previousRoot = Directory.Exists(_dir) ? BackupGenerations.CurrentRoot(_dir) : null;
+        var previousRoot = Directory.Exists(_dir) ? _directory.CurrentRoot() : null;
         var previous = previousRoot is null ? null : ManifestStore.TryRead(previousRoot);
         findings.Add(Space(previous is null ? null : new ReuseIndex(previousRoot!, previous)));
         findings.Add(await EtcdAsync(cancellationToken).ConfigureAwait(false));
@@ -65,8 +66,8 @@ public sealed partial class BackupRunner
     /// </summary>
     private (string Text, long Credit) RestorePointsFacts()
     {
-        var points = Directory.Exists(_dir) ? RestorePoints.List(_dir) : [];
-        var keep = _options.Keep ?? KeepSetting.Read(_dir);
+        var points = Directory.Exists(_dir) ? _directory.RestorePoints() : [];
+        var keep = _options.Keep ?? _directory.ReadKeep();
         if (points.Count == 0 || (points.Count == 1 && keep == 1))
         {
             return ("", 0);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
 using Talm.Recovery.Platform;
@@ -18,7 +19,6 @@ public sealed partial class BackupRunner
     public const string RecoveryInProgressMessage = "Cannot take backup. Recovery is currently in progress";
     public const string InsufficientSpaceMessage = "insufficient disk space to trigger backup";
     public const string PinFailedMessage = "Failed to pin active deployment";
-    public const string LockFile = BackupLock.FileName;
 
     private readonly BackupOptions _options;
     private readonly ProcessRunner _runner;
@@ -27,6 +27,7 @@ public sealed partial class BackupRunner
     private readonly IBackupProgressReporter _reporter;
     private readonly HostPaths _host;
     private readonly string _dir;
+    private readonly BackupDirectory _directory;
 
     public BackupRunner(BackupOptions options, ProcessRunner runner, ILogger logger, TimeProvider time, IBackupProgressReporter reporter)
     {
@@ -38,6 +39,7 @@ public sealed partial class BackupRunner
         _reporter = reporter;
         _host = new HostPaths(Path.GetFullPath(options.HostRoot));
         _dir = Path.GetFullPath(options.BackupDir);
+        _directory = new BackupDirectory(_dir);
     }
 
     public async Task<BackupOutcome> RunAsync(CancellationToken cancellationToken = default)
@@ -47,7 +49,7 @@ public sealed partial class BackupRunner
             JobVolumes.Check(_host, _dir, NeededHostPaths(), MountTable.Current());
         }
 
-        if (File.Exists(Path.Combine(_dir, BackupLayout.ProgressFile)))
+        if (_directory.Progress.Exists)
         {
             _logger.LogWarning(RecoveryInProgressMessage);
             return new BackupOutcome(BackupStatus.SkippedRecoveryInProgress, RecoveryInProgressMessage);
@@ -55,34 +57,33 @@ public sealed partial class BackupRunner
 
         Directory.CreateDirectory(_dir);
         using var lockFile = AcquireLock();
-        if (File.Exists(Path.Combine(_dir, BackupLayout.ProgressFile)))
+        if (_directory.Progress.Exists)
         {
             // A restore began between the check above and the lock.
             _logger.LogWarning(RecoveryInProgressMessage);
             return new BackupOutcome(BackupStatus.SkippedRecoveryInProgress, RecoveryInProgressMessage);
         }
 
-        var window = new GenerationWindow(_dir, KeepSetting.Resolve(_dir, _options.Keep), _options.Parallelism, _logger);
+        var window = new GenerationWindow(_directory, _directory.ResolveKeep(_options.Keep), _options.Parallelism, _logger);
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
         var timings = new PhaseTimings(_time);
-        var generations = Path.Combine(_dir, BackupGenerations.GenerationsDir);
-        Directory.CreateDirectory(generations);
-        var previousGeneration = BackupGenerations.CurrentGeneration(_dir);
+        Directory.CreateDirectory(_directory.GenerationsPath);
+        var previousGeneration = _directory.CurrentId();
         using (timings.Measure("leftovers"))
         {
             window.Prepare();
         }
 
         var connection = FindEtcd();
-        var generation = RestorePoints.NewId(startedAt, previousGeneration, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)));
+        var generation = BackupDirectory.NewGenerationId(startedAt, previousGeneration, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)));
         var counters = new ProgressCounters();
         using var ticker = new ProgressTicker(counters, _reporter, _time, _options.ProgressPeriod);
 
         // The etcd snapshot streams over the network from now on: nothing else waits for it, nor it for anything.
-        var snapshot = SnapshotStage.Start(generations, generation, connection, counters, timings, _logger, cancellationToken);
+        var snapshot = SnapshotStage.Start(_directory.SnapshotStagingPath(generation), connection, counters, timings, _logger, cancellationToken);
         await using var stopSnapshot = snapshot.ConfigureAwait(false);
-        var previousRoot = previousGeneration is null ? null : Path.Combine(generations, previousGeneration);
+        var previousRoot = previousGeneration is null ? null : _directory.GenerationPath(previousGeneration);
 
         // The previous manifest (ten thousand entries of JSON, checked) is parsed while the trees are
         // listed: the parse waits on the CPU, a listing with a cold cache mostly on the disk.
@@ -97,7 +98,7 @@ public sealed partial class BackupRunner
                 cancellationToken);
 
         // The recycled tree is listed beside the trees too; it is taken over once the space is known to suffice.
-        var recycle = Path.Combine(generations, BackupGenerations.RecycleDir);
+        var recycle = _directory.RecyclePath;
         var survey = Directory.Exists(recycle)
             ? Task.Run<RecycledTree.Survey?>(
                 () =>
@@ -164,7 +165,7 @@ public sealed partial class BackupRunner
         }
 
         counters.AddTotals(estimate.EtcdBytes, 0);
-        var building = Path.Combine(generations, BackupGenerations.BuildingPrefix + generation);
+        var building = _directory.BuildingPath(generation);
         var recycled = await survey.ConfigureAwait(false) is { } surveyed && Directory.Exists(recycle) ? surveyed : null;
         if (recycled is not null)
         {
@@ -176,12 +177,10 @@ public sealed partial class BackupRunner
         {
             var manifest = await BuildAsync(building, recycled, snapshot, copier, counters, timings, revisionDirs, extras, pin, startedAt, started, cancellationToken).ConfigureAwait(false);
             counters.SetPhase("committing");
-            var final = Path.Combine(generations, generation);
+            var final = _directory.GenerationPath(generation);
             using (timings.Measure("commit"))
             {
-                Posix.Rename(building, final);
-                Posix.Fsync(generations);
-                BackupGenerations.Commit(_dir, generation);
+                _directory.Commit(building, generation);
             }
 
             _logger.LogInformation("Committed backup {Generation} in {Dir}", generation, _dir);
@@ -424,13 +423,13 @@ public sealed partial class BackupRunner
         List<(string, string)> trees = [(_host.Etc, BackupLayout.EtcDir), (_host.UsrLocal, BackupLayout.LocalDir), (_host.Kubelet, BackupLayout.KubeletDir)];
         if (_options.Program.NeedsDotnet)
         {
-            trees.Add((_options.Program.Directory, BackupGenerations.BinDir));
+            trees.Add((_options.Program.Directory, BackupLayout.BinDir));
         }
 
         copier.Scan(trees);
         if (!_options.Program.NeedsDotnet)
         {
-            copier.ScanFile(Path.Combine(_options.Program.Directory, _options.Program.EntryFile), BackupGenerations.BinDir + "/" + _options.Program.EntryFile);
+            copier.ScanFile(Path.Combine(_options.Program.Directory, _options.Program.EntryFile), BackupLayout.BinDir + "/" + _options.Program.EntryFile);
         }
 
         return copier;
@@ -511,14 +510,13 @@ public sealed partial class BackupRunner
     }
 
     private FileStream AcquireLock() =>
-        BackupLock.TryAcquire(_dir) ?? throw new BackupException($"another backup or a restore is running in {_dir} (it holds {LockFile}); wait for it to finish");
+        _directory.TryLock() ?? throw new BackupException($"another backup or a restore is running in {_dir} (it holds {BackupDirectory.LockName}); wait for it to finish");
 
     /// <summary>Deletes the current backup, and the recycled tree, whose names would keep its inodes (and their space) alive.</summary>
     private void DropCurrent(string previousRoot)
     {
-        File.Delete(Path.Combine(_dir, BackupGenerations.CurrentLink));
-        Posix.Fsync(_dir);
-        TreeRemover.Remove(Path.Combine(_dir, BackupGenerations.GenerationsDir, BackupGenerations.RecycleDir), _options.Parallelism);
+        _directory.Uncommit();
+        TreeRemover.Remove(_directory.RecyclePath, _options.Parallelism);
         TreeRemover.Remove(previousRoot, _options.Parallelism);
     }
 

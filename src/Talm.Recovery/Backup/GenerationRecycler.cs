@@ -1,3 +1,4 @@
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
 
@@ -10,7 +11,7 @@ namespace Talm.Recovery.Backup;
 /// inodes: a run of backups got slower each time. Instead its own content (files the new backup
 /// does not share: changed files' old copies, the etcd snapshot, the archives, the manifest) is
 /// unlinked, and what remains (directories and names of inodes the new backup shares) becomes
-/// <see cref="BackupGenerations.RecycleDir"/>, the starting tree of the next backup, which keeps
+/// <see cref="BackupDirectory.RecyclePath"/>, the starting tree of the next backup, which keeps
 /// whatever already matches. It holds no data of its own: only names of the current backup's inodes.
 /// </summary>
 internal static class GenerationRecycler
@@ -24,7 +25,7 @@ internal static class GenerationRecycler
     {
         ArgumentNullException.ThrowIfNull(previous);
         ArgumentNullException.ThrowIfNull(shared);
-        var own = new List<string> { BackupLayout.Manifest, ManifestIndex.FileName, ManifestIndex.TempFileName };
+        var own = new List<string>(BackupDirectory.UnlistedNames);
         foreach (var entry in previous.Entries)
         {
             if (entry.Kind == EntryKind.Directory)

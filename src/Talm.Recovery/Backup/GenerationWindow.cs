@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 
 namespace Talm.Recovery.Backup;
@@ -11,17 +12,15 @@ namespace Talm.Recovery.Backup;
 /// (<see cref="GenerationRecycler"/>) into the next backup's starting tree, so an unchanged node's backups go on
 /// creating and freeing almost no inodes however many are kept.
 /// </summary>
-internal sealed class GenerationWindow(string dir, int keep, int parallelism, ILogger logger)
+internal sealed class GenerationWindow(BackupDirectory dir, int keep, int parallelism, ILogger logger)
 {
-    private string Generations => Path.Combine(dir, BackupGenerations.GenerationsDir);
-
     public int Keep => keep;
 
     /// <summary>More restore points than the window holds: <see cref="Retire"/> has work to do.</summary>
-    public bool Overflowing() => RestorePoints.List(dir).Count > keep;
+    public bool Overflowing() => dir.RestorePoints().Count > keep;
 
     /// <summary>The restore points older than the current one, newest first.</summary>
-    public IReadOnlyList<RestorePoint> Older() => [.. RestorePoints.List(dir).Skip(1)];
+    public IReadOnlyList<RestorePoint> Older() => [.. dir.RestorePoints().Skip(1)];
 
     /// <summary>
     /// Leaves under generations/ only the newest <see cref="Keep"/> restore points and the recycled tree: what a
@@ -29,21 +28,17 @@ internal sealed class GenerationWindow(string dir, int keep, int parallelism, IL
     /// </summary>
     public void Prepare()
     {
-        var points = RestorePoints.List(dir);
+        var points = dir.RestorePoints();
         foreach (var point in points.Skip(keep).Reverse())
         {
             logger.LogInformation("Removing restore point {Generation}: it is beyond --keep {Keep}, which counts the new backup", point.Id, keep);
             Remove(point.Id);
         }
 
-        var staying = points.Take(keep).Select(p => p.Id).Append(BackupGenerations.RecycleDir).ToHashSet(StringComparer.Ordinal);
-        foreach (var directory in Directory.EnumerateDirectories(Generations))
+        foreach (var directory in dir.GenerationsOtherThan(points.Take(keep).Select(p => p.Id).ToHashSet(StringComparer.Ordinal)).ToList())
         {
-            if (!staying.Contains(Path.GetFileName(directory)))
-            {
-                logger.LogInformation("Removing incomplete or superseded backup {Dir}", directory);
-                TreeRemover.Remove(directory, parallelism);
-            }
+            logger.LogInformation("Removing incomplete or superseded backup {Dir}", directory);
+            TreeRemover.Remove(directory, parallelism);
         }
     }
 
@@ -69,7 +64,7 @@ internal sealed class GenerationWindow(string dir, int keep, int parallelism, IL
     /// <returns>The generation recycled, or null.</returns>
     public string? Retire(string? previousGeneration, BackupManifest? previous, Func<IReadOnlySet<string>> sharedWithPrevious, string recycle)
     {
-        var points = RestorePoints.List(dir);
+        var points = dir.RestorePoints();
         var falling = points.Skip(keep).ToList();
         if (falling.Count == 0)
         {
@@ -83,7 +78,7 @@ internal sealed class GenerationWindow(string dir, int keep, int parallelism, IL
 
         // Out of the list of restore points before anything of it is unlinked: a crash half way leaves a leftover, not a damaged restore point.
         var next = falling[0];
-        var retired = RenameOut(next.Id);
+        var retired = dir.Retire(next.Id);
         var linkedFrom = next.Id == previousGeneration;
         var manifest = linkedFrom ? previous : ManifestStore.TryRead(retired);
         if (manifest is null)
@@ -98,13 +93,5 @@ internal sealed class GenerationWindow(string dir, int keep, int parallelism, IL
         return next.Id;
     }
 
-    private void Remove(string id) => TreeRemover.Remove(RenameOut(id), parallelism);
-
-    private string RenameOut(string id)
-    {
-        var retired = Path.Combine(Generations, BackupGenerations.RetiredPrefix + id);
-        Platform.Posix.Rename(Path.Combine(Generations, id), retired);
-        Platform.Posix.Fsync(Generations);
-        return retired;
-    }
+    private void Remove(string id) => TreeRemover.Remove(dir.Retire(id), parallelism);
 }

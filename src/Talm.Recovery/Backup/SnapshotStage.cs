@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Talm.Recovery.Etcd;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Backup;
@@ -31,9 +31,9 @@ internal sealed class SnapshotStage : IAsyncDisposable
     /// <summary>Bytes of the snapshot written so far.</summary>
     public long BytesWritten => Posix.TryLStat(_file)?.Size ?? 0;
 
-    public static SnapshotStage Start(string generations, string generation, EtcdConnection connection, ProgressCounters counters, PhaseTimings timings, ILogger logger, CancellationToken cancellationToken)
+    /// <param name="directory">Where the snapshot streams to (<see cref="BackupDirectory.SnapshotStagingPath"/>).</param>
+    public static SnapshotStage Start(string directory, EtcdConnection connection, ProgressCounters counters, PhaseTimings timings, ILogger logger, CancellationToken cancellationToken)
     {
-        var directory = Path.Combine(generations, BackupGenerations.BuildingPrefix + generation + "-etcd");
         Directory.CreateDirectory(directory);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var file = Path.Combine(directory, "snapshot.db");

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Talm.Recovery.Layout;
 
 namespace Talm.Recovery.Manifest;
 
@@ -18,11 +19,6 @@ namespace Talm.Recovery.Manifest;
 /// </summary>
 public static class ManifestIndex
 {
-    public const string FileName = "manifest.index";
-
-    /// <summary>The temporary name an index is written under before its rename (a crash can leave it; it is never read).</summary>
-    public const string TempFileName = FileName + ".tmp";
-
     private const int Version = 1;
     private const int HashLength = 32;
     private static readonly byte[] Magic = "TALMIDX\n"u8.ToArray();
@@ -84,9 +80,9 @@ public static class ManifestIndex
         BinaryPrimitives.WriteUInt64LittleEndian(encoded.AsSpan(at + HashLength, 8), manifestFile.Device);
         BinaryPrimitives.WriteUInt64LittleEndian(encoded.AsSpan(at + HashLength + 8, 8), manifestFile.Inode);
         SHA256.HashData(encoded.AsSpan(0, encoded.Length - HashLength), encoded.AsSpan(encoded.Length - HashLength));
-        var temp = Path.Combine(backupRoot, TempFileName);
+        var temp = BackupDirectory.ManifestIndexTempOf(backupRoot);
         File.WriteAllBytes(temp, encoded);
-        File.Move(temp, Path.Combine(backupRoot, FileName), overwrite: true);
+        File.Move(temp, BackupDirectory.ManifestIndexOf(backupRoot), overwrite: true);
     }
 
     /// <summary>
@@ -99,7 +95,7 @@ public static class ManifestIndex
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(Path.Combine(backupRoot, FileName));
+            bytes = File.ReadAllBytes(BackupDirectory.ManifestIndexOf(backupRoot));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

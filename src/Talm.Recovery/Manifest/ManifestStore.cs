@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Manifest;
@@ -16,7 +17,7 @@ public static class ManifestStore
     /// </summary>
     public static BackupManifest Read(string backupRoot)
     {
-        var path = Path.Combine(backupRoot, BackupLayout.Manifest);
+        var path = BackupDirectory.ManifestOf(backupRoot);
         if (!File.Exists(path))
         {
             throw new InvalidDataException($"no {BackupLayout.Manifest} in {backupRoot}: there is no complete backup there; run `talm recovery backup`");
@@ -134,7 +135,7 @@ public static class ManifestStore
     /// </summary>
     public static void Write(string backupRoot, BackupManifest manifest, IReadOnlyDictionary<string, ulong>? inodes = null)
     {
-        var path = Path.Combine(backupRoot, BackupLayout.Manifest);
+        var path = BackupDirectory.ManifestOf(backupRoot);
         var temp = path + ".tmp";
 
         // The index is encoded while the manifest is serialized and waits for the disk.

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Talm.Recovery.Layout;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Platform;
 
@@ -11,9 +12,7 @@ namespace Talm.Recovery.Restore;
 /// </summary>
 public sealed class EtcdDataRestore(NodeToolRunner tools, RecoveryLog log, TimeProvider time, TimeSpan heartbeat)
 {
-    public const string AsideRecord = "etcd-data-aside";
-
-    public static string AsideRecordPath(string backupDir) => Path.Combine(backupDir, AsideRecord);
+    public static string AsideRecordPath(string backupDir) => new BackupDirectory(backupDir).EtcdAsideRecord;
 
     /// <summary>Restores <paramref name="snapshot"/> into <paramref name="dataDir"/>; returns where the old data directory now is (null if there was none).</summary>
     public async Task<string?> RestoreAsync(string step, EtcdRestoreTool tool, string snapshot, string dataDir, string backupDir, string memberName, string peerUrl, DateTimeOffset now, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
 using Talm.Recovery.Platform;
@@ -130,7 +131,7 @@ public static class RestoreDryRun
     {
         try
         {
-            return new ProgressFile(backupDir).Read().Count > 0;
+            return new BackupDirectory(backupDir).Progress.Read().Count > 0;
         }
         catch (InvalidDataException)
         {
@@ -142,7 +143,7 @@ public static class RestoreDryRun
     {
         try
         {
-            var stages = new ProgressFile(backupDir).Read();
+            var stages = new BackupDirectory(backupDir).Progress.Read();
             if (stages.Count > 0)
             {
                 notes.Add($"a restore is under way (completed: {string.Join(", ", stages)}): the restore continues with --resume, and stages already completed do not run again");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Ostree;
@@ -15,7 +16,8 @@ namespace Talm.Recovery.Restore;
 /// </summary>
 public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, RecoveryLog log, TimeProvider time)
 {
-    private readonly ProgressFile _progress = new(options.BackupDir);
+    private readonly BackupDirectory _dir = new(options.BackupDir);
+    private readonly ProgressFile _progress = new BackupDirectory(options.BackupDir).Progress;
 
     /// <summary>The four static pods whose manifests come back from the backup's resources archive.</summary>
     public static readonly IReadOnlyList<string> StaticPods = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"];
@@ -32,15 +34,15 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
 
     public static string DefaultProgramName(string backupDir)
     {
-        var script = Path.Combine(backupDir, BackupLayout.RecoveryScript);
+        var script = new BackupDirectory(backupDir).RecoveryScript;
         return File.Exists(script) ? script : $"talm recovery restore --dir {backupDir}";
     }
 
     public async Task<RestoreOutcome> RunAsync(CancellationToken cancellationToken)
     {
         var stages = PreChecks();
-        using var backupLock = BackupLock.TryAcquire(options.BackupDir)
-            ?? throw new RestoreFailedException($"A backup or another restore is running in {options.BackupDir} (it holds {BackupLock.FileName}); wait for it to finish, then run again. Nothing on the node was changed.");
+        using var backupLock = _dir.TryLock()
+            ?? throw new RestoreFailedException($"A backup or another restore is running in {options.BackupDir} (it holds {BackupDirectory.LockName}); wait for it to finish, then run again. Nothing on the node was changed.");
         using var host = OpenHostRoot();
         EtcdRestoreTool etcdTool;
         string root;
@@ -174,7 +176,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
 
         foreach (var name in new[] { BackupLayout.ClusterDir, BackupLayout.EtcDir, BackupLayout.LocalDir, BackupLayout.KubeletDir })
         {
-            if (!Directory.Exists(Path.Combine(options.BackupDir, name)))
+            if (!Directory.Exists(_dir.Fixed(name)))
             {
                 throw new RestoreFailedException($"Required backup content not found in {options.BackupDir}");
             }
@@ -417,7 +419,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
     /// <summary>tar unpacks beside the backup, never on the host; the files then go in through the host root's handle.</summary>
     private async Task UnpackExtrasAsync(string step, string archive, ConfinedDirectory host, CancellationToken cancellationToken)
     {
-        var scratch = Path.Combine(options.BackupDir, ".extras");
+        var scratch = _dir.ExtrasScratch;
         if (Directory.Exists(scratch))
         {
             Directory.Delete(scratch, recursive: true);
@@ -506,7 +508,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         using var manifests = kubernetes.OpenDirectory("manifests", create: true);
 
         // Kept in the backup directory, not under /etc/kubernetes, so the restored /etc stays an exact mirror.
-        var stashed = Path.Combine(options.BackupDir, "etcd-pod.yaml.stopped");
+        var stashed = _dir.StoppedEtcdPod;
         const string etcdManifest = "etcd-pod.yaml";
         if (manifests.TryStat(etcdManifest) is { Kind: FileKind.Regular })
         {
@@ -541,7 +543,7 @@ public sealed class RestoreRunner(RestoreOptions options, NodeToolRunner tools, 
         }
 
         log.Info("Putting back the static pod resources of the backup's revisions");
-        await new StaticPodResources(tools, log).PutBackAsync(step, archive, kubernetes, Path.Combine(options.BackupDir, ".static-pod-resources"), cancellationToken).ConfigureAwait(false);
+        await new StaticPodResources(tools, log).PutBackAsync(step, archive, kubernetes, _dir.StaticPodResourcesScratch, cancellationToken).ConfigureAwait(false);
         foreach (var pod in StaticPods)
         {
             if (archived.TryGetValue(pod, out var relative))

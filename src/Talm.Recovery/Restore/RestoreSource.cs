@@ -1,5 +1,4 @@
-using Talm.Recovery.Manifest;
-using Talm.Recovery.Platform;
+using Talm.Recovery.Layout;
 
 namespace Talm.Recovery.Restore;
 
@@ -23,7 +22,8 @@ public sealed record RestoreSource(string Root, string? Generation, bool IsCurre
     /// <param name="program">How to run the restore, for the messages.</param>
     public static RestoreSource Choose(string backupDir, string? requested, bool started, string program)
     {
-        var began = started ? Recorded(backupDir) ?? BackupGenerations.CurrentGeneration(backupDir) : null;
+        var dir = new BackupDirectory(backupDir);
+        var began = started ? dir.Progress.RecordedGeneration() ?? dir.CurrentId() : null;
         if (began is not null && requested is not null && requested != began)
         {
             throw new RestoreFailedException(
@@ -34,43 +34,21 @@ public sealed record RestoreSource(string Root, string? Generation, bool IsCurre
         var id = began ?? requested;
         if (id is null)
         {
-            var root = BackupGenerations.CurrentRoot(backupDir)
+            var root = dir.CurrentRoot()
                 ?? throw new RestoreFailedException($"Required backup content not found in {backupDir} (no {BackupLayout.Manifest}: the backup is incomplete); take a new backup with 'talm recovery backup'");
-            return new RestoreSource(root, BackupGenerations.CurrentGeneration(backupDir), true);
+            return new RestoreSource(root, dir.CurrentId(), true);
         }
 
-        var point = RestorePoints.Find(backupDir, id)
+        var point = dir.FindRestorePoint(id)
             ?? throw (began is not null
-                ? new RestoreFailedException($"The restore in {backupDir} began from restore point {id}, which is no longer there; nothing was changed. Run '{program} --restart' to start over from another one ({RestorePoints.Unknown(backupDir, id)})")
-                : new RestoreFailedException(RestorePoints.Unknown(backupDir, id), null, RestoreFailure.BadInput));
+                ? new RestoreFailedException($"The restore in {backupDir} began from restore point {id}, which is no longer there; nothing was changed. Run '{program} --restart' to start over from another one ({dir.UnknownRestorePoint(id)})")
+                : new RestoreFailedException(dir.UnknownRestorePoint(id), null, RestoreFailure.BadInput));
         return new RestoreSource(point.Root, point.Id, point.IsCurrent);
     }
 
     /// <summary>The restore point a started restore recorded; null when none was (a backup directory without generations, or a restore begun by an older talm).</summary>
-    public static string? Recorded(string backupDir)
-    {
-        var path = new ProgressFile(backupDir).GenerationPath;
-        return File.Exists(path) ? File.ReadAllText(path).Trim() is { Length: > 0 } id ? id : null : null;
-    }
+    public static string? Recorded(string backupDir) => new BackupDirectory(backupDir).Progress.RecordedGeneration();
 
     /// <summary>Records, durably, the restore point a restore begins from (before its first stage is recorded).</summary>
-    public void Record(string backupDir)
-    {
-        var path = new ProgressFile(backupDir).GenerationPath;
-        if (Generation is null)
-        {
-            File.Delete(path);
-            return;
-        }
-
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(Generation + "\n"));
-            stream.Flush(flushToDisk: true);
-        }
-
-        Posix.Rename(temp, path);
-        Posix.Fsync(backupDir);
-    }
+    public void Record(string backupDir) => new BackupDirectory(backupDir).Progress.RecordGeneration(Generation);
 }

@@ -1,3 +1,4 @@
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 
 namespace Talm.Recovery.Restore;

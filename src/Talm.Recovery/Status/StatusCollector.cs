@@ -1,3 +1,4 @@
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Restore;
 using Talm.Recovery.Rollback;
@@ -15,7 +16,7 @@ public static class StatusCollector
         var backup = await BackupAsync(backupDir, verify || verifyAll, parallelism, cancellationToken).ConfigureAwait(false);
         backup = backup with
         {
-            Generation = BackupGenerations.CurrentGeneration(backupDir),
+            Generation = new BackupDirectory(backupDir).CurrentId(),
             RestorePoints = await RestorePointsAsync(backupDir, backup, verifyAll, parallelism, cancellationToken).ConfigureAwait(false),
         };
         return new RecoveryStatus(backup, Ostree(hostRoot), Restore(backupDir));
@@ -23,7 +24,7 @@ public static class StatusCollector
 
     private static async Task<IReadOnlyList<RestorePointInfo>> RestorePointsAsync(string dir, BackupStatusInfo current, bool verifyAll, int parallelism, CancellationToken cancellationToken)
     {
-        var points = RestorePoints.List(dir);
+        var points = new BackupDirectory(dir).RestorePoints();
         var manifests = new Dictionary<string, BackupManifest>(StringComparer.Ordinal);
         var problems = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var point in points)
@@ -73,7 +74,7 @@ public static class StatusCollector
 
     private static async Task<BackupStatusInfo> BackupAsync(string dir, bool verify, int parallelism, CancellationToken cancellationToken)
     {
-        var root = BackupGenerations.CurrentRoot(dir);
+        var root = new BackupDirectory(dir).CurrentRoot();
         if (root is null)
         {
             return new BackupStatusInfo { Dir = dir, Present = false, Problem = $"no complete backup in {dir} (no {BackupLayout.Manifest})" };
@@ -132,15 +133,15 @@ public static class StatusCollector
 
     private static RestoreStatusInfo Restore(string backupDir)
     {
-        var progress = new ProgressFile(backupDir);
+        var dir = new BackupDirectory(backupDir);
         IReadOnlyList<string> stages;
         try
         {
-            stages = progress.Read();
+            stages = dir.Progress.Read();
         }
         catch (InvalidDataException e)
         {
-            return new RestoreStatusInfo { Stage = "unknown", Next = e.Message, Unattended = new Unattended.UnattendedResultFile(backupDir).TryRead() };
+            return new RestoreStatusInfo { Stage = "unknown", Next = e.Message, Unattended = dir.RestoreResult.TryRead() };
         }
 
         var script = RestoreRunner.DefaultProgramName(backupDir);
@@ -157,8 +158,8 @@ public static class StatusCollector
             Stage = stage,
             CompletedStages = stages,
             Next = next,
-            Generation = stages.Count > 0 ? RestoreSource.Recorded(backupDir) : null,
-            Unattended = new Unattended.UnattendedResultFile(backupDir).TryRead(),
+            Generation = stages.Count > 0 ? dir.Progress.RecordedGeneration() : null,
+            Unattended = dir.RestoreResult.TryRead(),
         };
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Talm.Recovery.Layout;
 
 namespace Talm.Recovery.Systemd;
 
@@ -41,7 +42,7 @@ public sealed record RestoreUnit
             # Written by 'talm recovery restore --unattended' on {stamp}.
             # Finishes the restore of this node from {BackupDir} after the reboot, once: it disables itself
             # before the restore starts and is removed when the restore is done. The result is in
-            # {Path.Combine(BackupDir, Manifest.BackupLayout.RestoreResult)} ('talm recovery status') and the journal
+            # {new BackupDirectory(BackupDir).RestoreResult.Path} ('talm recovery status') and the journal
             # ('journalctl -t {NodeTools.RecoveryLog.JournalTag}').
             [Unit]
             Description=Finish the restore of this node from its pre-upgrade backup (talm, unattended)

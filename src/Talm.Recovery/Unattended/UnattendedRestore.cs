@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Talm.Recovery.Backup;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Ostree;
@@ -35,7 +36,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
 {
     public const string Step = "unattended";
 
-    private readonly UnattendedResultFile _results = new(options.BackupDir);
+    private readonly BackupDirectory _dir = new(options.BackupDir);
 
     /// <summary>Reboot once the unit is armed (the unit's own command line always has it).</summary>
     public bool Reboot { get; init; }
@@ -62,7 +63,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
     /// <summary>The unit this node gets: the agent in the backup's bin/ continuing this restore.</summary>
     public RestoreUnit Unit()
     {
-        var bin = Path.Combine(options.BackupDir, BackupGenerations.BinDir);
+        var bin = _dir.Bin;
         IReadOnlyList<string>? agent = null;
         foreach (var name in new[] { "talm-recovery", "talm" })
         {
@@ -151,7 +152,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
     private async Task<UnattendedOutcome> ContinueAsync(CancellationToken cancellationToken)
     {
         // The record of this restore's arming; one of an earlier, finished restore is not carried on.
-        var previous = _results.TryRead() is { Finished: false } armed ? armed : null;
+        var previous = _dir.RestoreResult.TryRead() is { Finished: false } armed ? armed : null;
         await DisarmAsync().ConfigureAwait(false);
         var running = Basis(previous) with
         {
@@ -165,7 +166,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
             PublishedAt = null,
             PublishProblem = null,
         };
-        _results.Write(running);
+        _dir.RestoreResult.Write(running);
 
         UnattendedResult? final = null;
         try
@@ -199,11 +200,11 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
                        $"(or '{ProgramName} --resume --unattended --reboot' to hand it back to the unit)",
                 FinishedAt = time.GetUtcNow(),
             };
-            _results.Write(final);
-            log.Error($"The unattended restore failed; recorded in {_results.Path}. {final.Next}");
+            _dir.RestoreResult.Write(final);
+            log.Error($"The unattended restore failed; recorded in {_dir.RestoreResult.Path}. {final.Next}");
             if (!interrupted)
             {
-                _results.Write(await Publisher.PublishAsync(options.Kubeconfig, final, CancellationToken.None).ConfigureAwait(false));
+                _dir.RestoreResult.Write(await Publisher.PublishAsync(options.Kubeconfig, final, CancellationToken.None).ConfigureAwait(false));
             }
 
             throw;
@@ -215,9 +216,9 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
             return await RebootAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _results.Write(final);
-        log.Info($"The unattended restore succeeded; recorded in {_results.Path}");
-        _results.Write(await Publisher.PublishAsync(options.Kubeconfig, final, cancellationToken).ConfigureAwait(false));
+        _dir.RestoreResult.Write(final);
+        log.Info($"The unattended restore succeeded; recorded in {_dir.RestoreResult.Path}");
+        _dir.RestoreResult.Write(await Publisher.PublishAsync(options.Kubeconfig, final, cancellationToken).ConfigureAwait(false));
         return UnattendedOutcome.Complete;
     }
 
@@ -337,7 +338,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
 
         var where = target.Relative.Length > 0 ? $" in the pinned deployment's /etc ({target.Relative})" : "";
         log.Info($"Installed and enabled {RestoreUnit.Name}{where}: {what}. It runs once: {RestoreUnit.CommandLine(unit.Command)}");
-        _results.Write(Basis(basis) with
+        _dir.RestoreResult.Write(Basis(basis) with
         {
             State = UnattendedState.Armed,
             Stage = StageReached(),
@@ -402,7 +403,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
     {
         try
         {
-            return new ProgressFile(options.BackupDir).Read();
+            return _dir.Progress.Read();
         }
         catch (InvalidDataException e)
         {
@@ -414,7 +415,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
     {
         try
         {
-            return new ProgressFile(options.BackupDir).Last() ?? "not-started";
+            return _dir.Progress.Last() ?? "not-started";
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {

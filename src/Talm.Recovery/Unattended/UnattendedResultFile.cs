@@ -1,14 +1,19 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Talm.Recovery.Manifest;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Unattended;
 
-/// <summary><c>&lt;dir&gt;/restore-result.json</c>: written whole beside itself, fsynced and renamed over, so it is never half a record.</summary>
-public sealed class UnattendedResultFile(string backupDir)
+/// <summary>
+/// <c>&lt;dir&gt;/restore-result.json</c> (<see cref="BackupDirectory.RestoreResult"/>): written whole beside itself, fsynced
+/// and renamed over, so it is never half a record.
+/// </summary>
+public sealed class UnattendedResultFile
 {
-    public string Path { get; } = System.IO.Path.Combine(backupDir, BackupLayout.RestoreResult);
+    internal UnattendedResultFile(string path) => Path = path;
+
+    public string Path { get; }
 
     /// <summary>The recorded result; null when there is none (or it cannot be read: the restore itself does not depend on it).</summary>
     public UnattendedResult? TryRead()

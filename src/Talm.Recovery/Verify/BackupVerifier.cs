@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
 
@@ -16,10 +17,11 @@ public static class BackupVerifier
     /// <param name="dir">A backup directory (resolved through <c>current</c>) or a generation directory.</param>
     public static async Task<VerifyReport> VerifyAsync(string dir, int parallelism = 4, Action<long>? onBytes = null, CancellationToken cancellationToken = default)
     {
-        var root = BackupGenerations.CurrentRoot(dir);
+        var backup = new BackupDirectory(dir);
+        var root = backup.CurrentRoot();
         if (root is null)
         {
-            return new VerifyReport(dir, [$"no committed backup in {dir} (no {BackupGenerations.CurrentLink} link and no {BackupLayout.Manifest}); run `talm recovery backup`"], 0, 0);
+            return new VerifyReport(dir, [$"no committed backup in {dir} (no {Path.GetFileName(backup.CurrentLink)} link and no {BackupLayout.Manifest}); run `talm recovery backup`"], 0, 0);
         }
 
         BackupManifest manifest;
@@ -94,7 +96,7 @@ public static class BackupVerifier
             foreach (var path in Directory.EnumerateFileSystemEntries(directory))
             {
                 var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
-                if (relative is BackupLayout.Manifest or ManifestIndex.FileName or ManifestIndex.TempFileName)
+                if (BackupDirectory.UnlistedNames.Contains(relative))
                 {
                     continue;
                 }

@@ -1,6 +1,7 @@
+using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
 
-namespace Talm.Recovery.Manifest;
+namespace Talm.Recovery.Layout;
 
 /// <summary>
 /// Which restore points hold each file's inode. A file unchanged between backups is one inode with a name in
