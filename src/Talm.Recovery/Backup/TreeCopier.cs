@@ -145,7 +145,7 @@ public sealed partial class TreeCopier
             {
                 var dest = Path.Combine(backupRoot, item.Rel);
                 var primaryPath = Path.Combine(backupRoot, item.HardLinkPrimary!);
-                if (!IsSameInode(dest, item.Rel, primaryPath))
+                if (!IsSameInode(item.Rel, primaryPath))
                 {
                     ClearName(dest, item.Rel);
                     Posix.Link(primaryPath, dest);
@@ -180,7 +180,7 @@ public sealed partial class TreeCopier
     }
 
     /// <summary>The recycled tree holds <paramref name="rel"/> as another name of <paramref name="other"/>'s inode already.</summary>
-    private bool IsSameInode(string dest, string rel, string other)
+    private bool IsSameInode(string rel, string other)
     {
         if (!_recycled.TryGetName(rel, out var present))
         {
@@ -188,7 +188,7 @@ public sealed partial class TreeCopier
         }
 
         var wanted = Posix.TryLStat(other);
-        return wanted is not null && present.Status.Inode == wanted.Inode && present.Status.Device == wanted.Device && Posix.TryLStat(dest)?.Inode == wanted.Inode;
+        return wanted is not null && present.Status.Inode == wanted.Inode && present.Status.Device == wanted.Device;
     }
 
     /// <summary>Removes a name the recycled tree holds where something new must be created.</summary>
