@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Talm.Recovery.Backup;
+using Talm.Recovery.Host;
 
 namespace Talm.Bench.Backup;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Talm.Recovery.Etcd;
 using Talm.Recovery.Layout;
 using Talm.Recovery.NodeTools;
+using Talm.Recovery.Ostree;
 using Talm.Recovery.Restore;
 using Talm.Recovery.Rollback;
 using Talm.Recovery.Status;

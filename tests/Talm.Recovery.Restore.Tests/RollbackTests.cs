@@ -1,4 +1,5 @@
 using Talm.Recovery.NodeTools;
+using Talm.Recovery.Ostree;
 using Talm.Recovery.Rollback;
 
 namespace Talm.Recovery.Restore.Tests;

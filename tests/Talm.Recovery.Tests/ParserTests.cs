@@ -1,4 +1,5 @@
 using Talm.Recovery.Backup;
+using Talm.Recovery.Host;
 using Talm.Recovery.Ostree;
 
 namespace Talm.Recovery.Tests;

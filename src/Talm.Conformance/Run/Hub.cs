@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Talm.Conformance.Kube;
 using Talm.Conformance.Kuttl;
+using Talm.Recovery.Processes;
 
 namespace Talm.Conformance.Run;
 
@@ -38,7 +39,7 @@ public sealed record HubSettings
 /// </summary>
 public sealed class Hub : IAsyncDisposable
 {
-    private readonly List<ChildProcess> _children = [];
+    private readonly List<ServiceProcess> _children = [];
 
     private Hub(string dir) => Dir = dir;
 
@@ -48,11 +49,11 @@ public sealed class Hub : IAsyncDisposable
 
     public KubeClient Kube { get; private set; } = null!;
 
-    private ChildProcess? Server { get; set; }
+    private ServiceProcess? Server { get; set; }
 
-    private ChildProcess? Operator { get; set; }
+    private ServiceProcess? Operator { get; set; }
 
-    private ChildProcess? Proxy { get; set; }
+    private ServiceProcess? Proxy { get; set; }
 
     /// <summary>A sentence when a part of the hub has stopped on its own.</summary>
     public string? Problem => Operator?.Problem ?? Server?.Problem ?? Proxy?.Problem;
@@ -76,7 +77,7 @@ public sealed class Hub : IAsyncDisposable
 
     private async Task StartPartsAsync(HubSettings settings, CancellationToken ct)
     {
-        Server = Add(ChildProcess.Start("talm lab serve", settings.TalmProgram,
+        Server = Add(ServiceProcess.Start("talm lab serve", settings.TalmProgram,
             [.. settings.TalmPrefix, "lab", "serve", "--listen", "127.0.0.1:0", "--kubeconfig", KubeconfigPath],
             null, Path.Combine(Dir, "server.log")));
         await Server.WaitForLineAsync(l => l.StartsWith("serving ", StringComparison.Ordinal), TimeSpan.FromSeconds(60), ct);
@@ -86,11 +87,11 @@ public sealed class Hub : IAsyncDisposable
 
         var operatorEnv = new Dictionary<string, string>(settings.OperatorEnvironment, StringComparer.Ordinal);
         foreach (var (k, v) in settings.NetworkEnvironment) operatorEnv[k] = v;
-        Operator = Add(ChildProcess.Start("talm operator", settings.TalmProgram,
+        Operator = Add(ServiceProcess.Start("talm operator", settings.TalmProgram,
             [.. settings.TalmPrefix, "operator", "--kubeconfig", KubeconfigPath, "--metrics-bind", "0", "--health-bind", "0", "--log-format", "text"],
             operatorEnv, Path.Combine(Dir, "operator.log"), grace: TimeSpan.FromSeconds(10)));
 
-        Proxy = Add(ChildProcess.Start("kubectl proxy", settings.Kubectl,
+        Proxy = Add(ServiceProcess.Start("kubectl proxy", settings.Kubectl,
             ["proxy", "--port", settings.ProxyPort.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             new Dictionary<string, string>(StringComparer.Ordinal) { ["KUBECONFIG"] = KubeconfigPath },
             Path.Combine(Dir, "proxy.log")));
@@ -106,7 +107,7 @@ public sealed class Hub : IAsyncDisposable
         }
     }
 
-    private ChildProcess Add(ChildProcess child)
+    private ServiceProcess Add(ServiceProcess child)
     {
         _children.Add(child);
         return child;

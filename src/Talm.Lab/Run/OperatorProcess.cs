@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Talm.Lab.Hub;
+using Talm.Recovery.Processes;
 
 namespace Talm.Lab.Run;
 
@@ -14,25 +15,19 @@ public sealed class OperatorProcess : IRunningOperator
     public const string LogFileName = "operator.log";
     public const string PidFileName = "operator.pid";
 
-    private readonly Process _process;
-    private readonly StreamWriter _log;
+    private readonly ServiceProcess _service;
     private readonly string _pidFile;
-    private readonly TimeSpan _grace;
 
-    private OperatorProcess(Process process, StreamWriter log, string logPath, string pidFile, TimeSpan grace)
+    private OperatorProcess(ServiceProcess service, string pidFile)
     {
-        _process = process;
-        _log = log;
-        LogPath = logPath;
+        _service = service;
         _pidFile = pidFile;
-        _grace = grace;
-        ProcessId = process.Id;
         Stopped = WhenStoppedAsync();
     }
 
     public OperatorMode Mode => OperatorMode.Process;
-    public int? ProcessId { get; }
-    public string? LogPath { get; }
+    public int? ProcessId => _service.Id;
+    public string? LogPath => _service.LogPath;
     public RequestCounter? ClientCounter => null;
     public Task<string> Stopped { get; }
 
@@ -41,61 +36,30 @@ public sealed class OperatorProcess : IRunningOperator
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(environment);
         Directory.CreateDirectory(workDir);
-        var info = new ProcessStartInfo(settings.TalmFile)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var a in settings.TalmPrefix) info.ArgumentList.Add(a);
-        foreach (var a in (string[])["operator", "--kubeconfig", kubeconfigPath, "--metrics-bind", "0", "--health-bind", "0",
-                     "--log-format", "text", "--log-level", settings.LogLevel])
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in environment) info.Environment[k] = v;
-
-        var logPath = Path.Combine(workDir, LogFileName);
-        var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
-        log.WriteLine($"$ {settings.TalmFile} {string.Join(' ', info.ArgumentList)}");
-        Process process;
+        string[] args =
+        [
+            .. settings.TalmPrefix, "operator", "--kubeconfig", kubeconfigPath, "--metrics-bind", "0", "--health-bind", "0",
+            "--log-format", "text", "--log-level", settings.LogLevel,
+        ];
+        ServiceProcess service;
         try
         {
-            process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {settings.TalmFile}");
+            service = ServiceProcess.Start("the operator", settings.TalmFile, args, environment, Path.Combine(workDir, LogFileName), settings.StopGrace, appendLog: false);
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (InvalidOperationException e)
         {
-            log.Dispose();
-            throw new InvalidOperationException($"Cannot start the operator ({settings.TalmFile}: {e.Message}); build the CLI (./talm --help) or use --operator inproc.", e);
+            throw new InvalidOperationException($"Cannot start the operator ({settings.TalmFile}: {e.InnerException?.Message ?? e.Message}); build the CLI (./talm --help) or use --operator inproc.", e);
         }
-        process.StandardInput.Close();
-        process.OutputDataReceived += (_, e) => Append(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(log, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var pidFile = Path.Combine(workDir, PidFileName);
-        File.WriteAllText(pidFile, process.Id.ToString(CultureInfo.InvariantCulture));
-        return new OperatorProcess(process, log, logPath, pidFile, settings.StopGrace);
-    }
 
-    private static void Append(StreamWriter log, string? line)
-    {
-        if (line is null) return;
-        lock (log) log.WriteLine(line);
+        var pidFile = Path.Combine(workDir, PidFileName);
+        File.WriteAllText(pidFile, service.Id.ToString(CultureInfo.InvariantCulture));
+        return new OperatorProcess(service, pidFile);
     }
 
     private async Task<string> WhenStoppedAsync()
     {
-        await _process.WaitForExitAsync(CancellationToken.None);
-        string[] tail;
-        lock (_log)
-        {
-            _log.Flush();
-            tail = File.ReadLines(LogPath!).TakeLast(20).ToArray();
-        }
-        return $"The operator (pid {ProcessId}) exited with code {_process.ExitCode} before the lab ended; its log says why (or run with --operator inproc). The end of {LogPath}:\n{string.Join('\n', tail)}";
+        var code = await _service.Exited;
+        return $"The operator (pid {ProcessId}) exited with code {code} before the lab ended; its log says why (or run with --operator inproc). The end of {LogPath}:\n{_service.Tail(20)}";
     }
 
     /// <summary>Stops an operator that a previous lab run in <paramref name="workDir"/> left running (its pid file).</summary>
@@ -126,32 +90,7 @@ public sealed class OperatorProcess : IRunningOperator
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            await SignalTermAsync(_process.Id);
-            using var grace = new CancellationTokenSource(_grace);
-            try
-            {
-                await _process.WaitForExitAsync(grace.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        await Stopped;
-        _process.Dispose();
-        lock (_log) _log.Dispose();
+        await _service.DisposeAsync();
         File.Delete(_pidFile);
-    }
-
-    private static async Task SignalTermAsync(int pid)
-    {
-        // .NET has no portable SIGTERM; kill(1) is on every Linux.
-        var info = new ProcessStartInfo("kill") { UseShellExecute = false, RedirectStandardError = true };
-        info.ArgumentList.Add("-TERM");
-        info.ArgumentList.Add(pid.ToString(CultureInfo.InvariantCulture));
-        using var kill = Process.Start(info);
-        if (kill is not null) await kill.WaitForExitAsync();
     }
 }

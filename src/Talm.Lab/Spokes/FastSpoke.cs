@@ -5,6 +5,7 @@ using Talm.Api.Rhacm;
 using Talm.Cli.Commands;
 using Talm.Lab.Hub;
 using Talm.Recovery.Backup;
+using Talm.Recovery.Layout;
 
 namespace Talm.Lab.Spokes;
 
@@ -89,7 +90,7 @@ public sealed class FastSpoke : SimulatedSpoke
         var needed = _timing.BackupSizeBytes;
         var margin = 10 * gib;
         var free = Faults.FailBackup ? 20 * gib : 120 * gib;
-        var dir = "/host/var/recovery";
+        var dir = BackupLayout.JobHostRoot + BackupLayout.DefaultBackupDir;
         var space = $"{SpaceEstimate.Format(needed)} needed (0 files reusable from the previous backup) plus a {SpaceEstimate.Format(margin)} margin, " +
                     $"{SpaceEstimate.Format(free)} free on the filesystem mounted at /host/var (holding {dir})";
         var previous = Volatile.Read(ref _generation);
@@ -97,7 +98,7 @@ public sealed class FastSpoke : SimulatedSpoke
         [
             new(PreflightCheck.Space, free > needed + margin, free > needed + margin ? space : $"{BackupRunner.InsufficientSpaceMessage}: {space}") { NeededBytes = needed, FreeBytes = free },
             new(PreflightCheck.Etcd, true, "https://localhost:2379 (the etcd static pod) answers: etcd 3.5.17 (simulated)"),
-            new(PreflightCheck.Previous, true, previous is null ? "none yet: the first backup copies everything" : $"{dir}/generations/{previous} verifies")
+            new(PreflightCheck.Previous, true, previous is null ? "none yet: the first backup copies everything" : $"{new BackupDirectory(dir).GenerationPath(previous)} verifies")
                 { Generation = previous },
             new(PreflightCheck.Pin, true, $"rhcos-{OsVersion} ({OsVersion}) would be pinned and 1 other deployment(s) removed; /host/sysroot read-only, remounted read-write for the pin (this process may)"),
         ];

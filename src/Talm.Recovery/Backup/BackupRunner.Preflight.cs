@@ -33,8 +33,8 @@ public sealed partial class BackupRunner
 
     private PreflightFinding Space(ReuseIndex? reuse)
     {
-        var copier = Scan(Task.FromResult(reuse), new ProgressCounters());
-        var estimate = Estimate(copier, StaticPodRevisions.CurrentRevisionDirs(_host), ExtraFiles.Find(_host));
+        var copier = _planner.Scan(Task.FromResult(reuse), new ProgressCounters());
+        var estimate = _planner.Estimate(copier, StaticPodRevisions.CurrentRevisionDirs(_host), ExtraFiles.Find(_host));
 
         // The directory may not exist yet: the backup creates it on the filesystem of its nearest existing parent.
         var existing = _dir;
@@ -150,9 +150,8 @@ public sealed partial class BackupRunner
 
         try
         {
-            using var sysroot = OstreeSysroot.Open(_host.OstreeSysroot);
-            var deployments = sysroot.Deployments();
-            var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
+            var deployments = new NodeOstree(_host).Deployments();
+            var active = NodeOstree.Active(deployments);
             if (active is null)
             {
                 return new PreflightFinding(PreflightCheck.Pin, false, $"{PinFailedMessage}: ostree lists no deployment in {_host.OstreeSysroot} (its bootloader entries are read from {_host.Boot})");

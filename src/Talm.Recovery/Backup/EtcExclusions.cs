@@ -1,3 +1,5 @@
+using Talm.Recovery.Host;
+
 namespace Talm.Recovery.Backup;
 
 /// <summary>

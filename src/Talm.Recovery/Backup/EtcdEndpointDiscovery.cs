@@ -1,4 +1,5 @@
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Host;
 
 namespace Talm.Recovery.Backup;
 

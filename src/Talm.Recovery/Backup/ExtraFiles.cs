@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Talm.Recovery.Host;
 
 namespace Talm.Recovery.Backup;
 

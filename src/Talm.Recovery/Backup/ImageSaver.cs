@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Talm.Recovery.Host;
 using Talm.Recovery.Processes;
 
 namespace Talm.Recovery.Backup;

@@ -1,3 +1,4 @@
+using Talm.Recovery.Host;
 using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Backup;

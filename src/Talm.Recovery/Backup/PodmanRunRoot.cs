@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Talm.Recovery.Host;
 
 namespace Talm.Recovery.Backup;
 
@@ -24,7 +25,7 @@ public static class PodmanRunRoot
     /// </summary>
     public static void RemoveFor(string hostRoot)
     {
-        var storage = Path.Combine(hostRoot, "var/lib/containers/storage");
+        var storage = new HostPaths(hostRoot).ContainerStorage;
         var runRoot = For(storage);
         if (Directory.Exists(Path.Combine(storage, "libpod")))
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Talm.Recovery.Host;
 
 namespace Talm.Recovery.Backup;
 

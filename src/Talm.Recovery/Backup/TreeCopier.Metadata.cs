@@ -24,62 +24,13 @@ public sealed partial class TreeCopier
             return;
         }
 
-        var current = Posix.LStat(path);
-        var owned = current.Uid != status.Uid || current.Gid != status.Gid;
-        if (owned)
-        {
-            Posix.LChown(path, status.Uid, status.Gid);
-        }
-
-        if (owned || current.Permissions != status.Permissions)
-        {
-            Posix.Chmod(path, status.Permissions);
-        }
-
-        var present = Posix.GetXattrs(path);
-        foreach (var name in present.Keys)
-        {
-            if ((xattrs is null || !xattrs.ContainsKey(name)) && name != "security.selinux")
-            {
-                Posix.RemoveXattr(path, name);
-            }
-        }
-
-        if (xattrs is not null)
-        {
-            foreach (var (name, value) in xattrs)
-            {
-                if (owned || !present.TryGetValue(name, out var had) || !had.AsSpan().SequenceEqual(value))
-                {
-                    Posix.SetXattr(path, name, value);
-                }
-            }
-        }
-
-        // Reading a directory moves its access time: only a differing mtime makes it worth a write.
-        if (current.MtimeNs != status.MtimeNs)
-        {
-            Posix.SetTimes(path, status.AtimeNs, status.MtimeNs);
-        }
+        MetadataApplier.Reconcile(new PathTarget(path), Posix.LStat(path), MetadataOf(status, xattrs), isSymlink: false, OtherXattrs.RemoveExceptSelinuxLabel);
     }
 
-    /// <summary>Owner, then mode (chown clears setuid bits), then xattrs (chown drops security.capability), then times.</summary>
-    internal static void ApplyMetadata(string path, FileStatus status, IReadOnlyDictionary<string, byte[]>? xattrs, bool isSymlink)
-    {
-        Posix.LChown(path, status.Uid, status.Gid);
-        if (!isSymlink)
-        {
-            Posix.Chmod(path, status.Permissions);
-        }
+    /// <summary>Owner, mode, xattrs and times of the source, in <see cref="MetadataApplier"/>'s order.</summary>
+    internal static void ApplyMetadata(string path, FileStatus status, IReadOnlyDictionary<string, byte[]>? xattrs, bool isSymlink) =>
+        MetadataApplier.Apply(new PathTarget(path), MetadataOf(status, xattrs), isSymlink);
 
-        if (xattrs is not null)
-        {
-            foreach (var (name, value) in xattrs)
-            {
-                Posix.SetXattr(path, name, value);
-            }
-        }
-
-        Posix.SetTimes(path, status.AtimeNs, status.MtimeNs);
-    }
+    private static FileMetadata MetadataOf(FileStatus status, IReadOnlyDictionary<string, byte[]>? xattrs) =>
+        new(status.Uid, status.Gid, status.Permissions, xattrs, status.AtimeNs, status.MtimeNs);
 }

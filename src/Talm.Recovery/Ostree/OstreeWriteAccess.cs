@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Talm.Recovery.Backup;
+using Talm.Recovery.Host;
 
 namespace Talm.Recovery.Ostree;
 

@@ -1,3 +1,5 @@
+using Talm.Recovery.Host;
+
 namespace Talm.Recovery.Restore;
 
 /// <summary>How the restore puts etcd's snapshot back (<c>--etcd-restore</c>).</summary>
@@ -17,17 +19,14 @@ public enum EtcdRestoreMethod
 /// <summary>The tool found on the node for <see cref="EtcdRestoreMethod"/>, looked up before the restore changes anything.</summary>
 public sealed record EtcdRestoreTool(EtcdRestoreMethod Method, string Path, string Name)
 {
-    public const string ClusterRestoreScript = "/usr/local/bin/cluster-restore.sh";
-
-    public const string StaticPodBin = "/etc/kubernetes/static-pod-resources/bin";
-
-    /// <summary>Finds the tool under <paramref name="hostRoot"/>; <paramref name="searchPath"/> is the PATH the restore runs tools with.</summary>
-    public static EtcdRestoreTool Find(EtcdRestoreMethod method, string hostRoot, string searchPath)
+    /// <summary>Finds the tool on <paramref name="host"/>; <paramref name="searchPath"/> is the PATH the restore runs tools with.</summary>
+    public static EtcdRestoreTool Find(EtcdRestoreMethod method, HostPaths host, string searchPath)
     {
+        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(searchPath);
         if (method == EtcdRestoreMethod.ClusterRestoreScript)
         {
-            var script = System.IO.Path.Join(hostRoot, ClusterRestoreScript);
+            var script = host.ClusterRestoreScript;
             return File.Exists(script)
                 ? new EtcdRestoreTool(method, script, "cluster-restore.sh")
                 : throw new RestoreFailedException(
@@ -35,7 +34,7 @@ public sealed record EtcdRestoreTool(EtcdRestoreMethod Method, string Path, stri
                     "use the default (--etcd-restore etcdctl) on this node. Nothing was changed.");
         }
 
-        var bin = System.IO.Path.Join(hostRoot, StaticPodBin);
+        var bin = host.StaticPodBin;
         var candidates = new[] { "etcdutl", "etcdctl" }.Select(t => System.IO.Path.Combine(bin, t))
             .Concat(new[] { "etcdutl", "etcdctl" }.SelectMany(t => searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => System.IO.Path.Combine(d, t))));
         var found = candidates.FirstOrDefault(File.Exists)

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Host;
 using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
@@ -47,8 +48,8 @@ public static class RestoreDryRun
         {
             var refusals = new List<string>();
             var notes = new List<string>();
-            var (rollback, active) = Rollback(options.HostRoot, refusals);
-            Origin(manifest, host, options.HostRoot, active, refusals, notes);
+            var (rollback, active) = Rollback(options.Host, refusals);
+            Origin(manifest, host, options.Host, active, refusals, notes);
             Progress(options.BackupDir, notes);
 
             var trees = new List<TreePreview>();
@@ -95,14 +96,13 @@ public static class RestoreDryRun
         }
     }
 
-    private static (RollbackPreview Preview, OstreeDeployment? Active) Rollback(string hostRoot, List<string> refusals)
+    private static (RollbackPreview Preview, OstreeDeployment? Active) Rollback(HostPaths hostPaths, List<string> refusals)
     {
         try
         {
-            using var sysroot = OstreeSysroot.Open(PlatformRollback.OstreeSysrootOf(hostRoot));
-            var deployments = sysroot.Deployments();
+            var deployments = new NodeOstree(hostPaths).Deployments();
             var plan = RollbackPlanner.Plan(deployments);
-            var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
+            var active = NodeOstree.Active(deployments);
             if (active is not { Pinned: true })
             {
                 refusals.Add("Active ostree deployment is not pinned and should be rolled back: run 'talm recovery rollback', reboot, then restore (or --force)");
@@ -117,9 +117,9 @@ public static class RestoreDryRun
         }
     }
 
-    private static void Origin(BackupManifest manifest, ConfinedDirectory host, string hostRoot, OstreeDeployment? active, List<string> refusals, List<string> notes)
+    private static void Origin(BackupManifest manifest, ConfinedDirectory host, HostPaths hostPaths, OstreeDeployment? active, List<string> refusals, List<string> notes)
     {
-        var origin = BackupOrigin.Compare(manifest, NodeIdentity.Read(host, hostRoot == "/"), active);
+        var origin = BackupOrigin.Compare(manifest, NodeIdentity.Read(host, hostPaths.IsRunningSystem), active);
         refusals.AddRange(origin.Mismatches.Select(m => $"this backup is not of this node, or not of the OS it runs: {m} (--force restores it anyway)"));
         if (origin.Mismatches.Count == 0 && !origin.Confirmed)
         {
@@ -190,7 +190,7 @@ public static class RestoreDryRun
             }
             else
             {
-                var paths = new HostPaths(options.HostRoot);
+                var paths = options.Host;
                 var found = EtcdEndpointDiscovery.Discover(paths, NetworkNamespaces.SharesNetworkWithNode(paths.Proc));
                 (connection, source) = (found.Connection, found.Source);
             }
@@ -209,6 +209,9 @@ public static class RestoreDryRun
 public sealed record RestoreDryRunOptions
 {
     public required string HostRoot { get; init; }
+
+    /// <summary>Where things are under <see cref="HostRoot"/>.</summary>
+    public HostPaths Host => new(HostRoot);
 
     public required string BackupDir { get; init; }
 

@@ -1,3 +1,5 @@
+using Talm.Recovery.Host;
+
 namespace Talm.Recovery.Restore;
 
 /// <summary>What <c>talm recovery restore</c> (and <c>upgrade-recovery.sh</c>) was asked to do.</summary>
@@ -5,6 +7,9 @@ public sealed record RestoreOptions
 {
     /// <summary>The node's root: <c>/</c> on the node, a sandbox directory in tests.</summary>
     public required string HostRoot { get; init; }
+
+    /// <summary>Where things are under <see cref="HostRoot"/>.</summary>
+    public HostPaths Host => new(HostRoot);
 
     /// <summary>The backup directory (default <c>/var/recovery</c>); the progress file lives here.</summary>
     public required string BackupDir { get; init; }

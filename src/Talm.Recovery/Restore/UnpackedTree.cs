@@ -68,8 +68,7 @@ internal static class UnpackedTree
 
                     dir.Delete(name, existing);
                     dir.CreateSymlink(target, name);
-                    dir.SetOwner(name, status.Uid, status.Gid);
-                    dir.SetTimes(name, status.AtimeNs, status.MtimeNs);
+                    MetadataApplier.Apply(new ConfinedTarget(dir, name), MetadataOf(status, null), isSymlink: true);
                     written++;
                     break;
             }
@@ -78,20 +77,11 @@ internal static class UnpackedTree
         return written;
     }
 
-    private static void Apply(ConfinedDirectory dir, string name, string source, FileStatus status, bool withXattrs)
-    {
-        dir.SetOwner(name, status.Uid, status.Gid);
-        dir.SetMode(name, status.Permissions);
-        if (withXattrs)
-        {
-            foreach (var (attribute, value) in Posix.GetXattrs(source))
-            {
-                dir.SetXattr(name, attribute, value);
-            }
-        }
+    private static void Apply(ConfinedDirectory dir, string name, string source, FileStatus status, bool withXattrs) =>
+        MetadataApplier.Apply(new ConfinedTarget(dir, name), MetadataOf(status, withXattrs ? Posix.GetXattrs(source) : null), isSymlink: false);
 
-        dir.SetTimes(name, status.AtimeNs, status.MtimeNs);
-    }
+    private static FileMetadata MetadataOf(FileStatus status, IReadOnlyDictionary<string, byte[]>? xattrs) =>
+        new(status.Uid, status.Gid, status.Permissions, xattrs, status.AtimeNs, status.MtimeNs);
 
     /// <summary>Directories, files and symlinks below <paramref name="root"/>, parents first, never following a symlink.</summary>
     private static IEnumerable<(string Rel, FileStatus Status)> Walk(string root)

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Talm.Recovery.Backup;
+using Talm.Recovery.Host;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Ostree;
 
@@ -15,16 +15,12 @@ public sealed class PlatformRollback(NodeToolRunner tools, RecoveryLog log)
 {
     public const string Step = "rollback";
 
-    /// <summary>What libostree is pointed at: the host root, where the boot partition and the ostree link are (<see cref="HostPaths.OstreeSysroot"/>).</summary>
-    public static string OstreeSysrootOf(string hostRoot) => new HostPaths(hostRoot).OstreeSysroot;
-
     /// <summary>rpm-ostree acts on the running system only; a sandbox or mounted root goes through libostree.</summary>
     public static bool UsesRpmOstree(string hostRoot, NodeToolRunner tools) => hostRoot == "/" && tools?.Find("rpm-ostree") is not null;
 
     public static RollbackPlan Inspect(string hostRoot)
     {
-        using var sysroot = OstreeSysroot.Open(OstreeSysrootOf(hostRoot));
-        return RollbackPlanner.Plan(sysroot.Deployments());
+        return RollbackPlanner.Plan(new NodeOstree(new HostPaths(hostRoot)).Deployments());
     }
 
     /// <summary>Runs the rollback; returns the plan that was carried out.</summary>
@@ -32,10 +28,11 @@ public sealed class PlatformRollback(NodeToolRunner tools, RecoveryLog log)
     /// <param name="reboot">Reboot once the default is switched.</param>
     public async Task<RollbackPlan> RunAsync(string hostRoot, bool useRpmOstree, bool reboot, CancellationToken cancellationToken = default)
     {
-        var sysrootPath = OstreeSysrootOf(hostRoot);
+        var ostree = new NodeOstree(new HostPaths(hostRoot));
+        var sysrootPath = ostree.Sysroot;
         // The lock file and the new deployment list are written on /sysroot and /boot, which RHCOS mounts read-only.
-        using var writable = OstreeWriteAccess.Acquire(new HostPaths(hostRoot), NullLogger.Instance);
-        using var sysroot = OstreeSysroot.Open(sysrootPath);
+        using var writable = ostree.WriteAccess(NullLogger.Instance);
+        using var sysroot = ostree.Open();
         sysroot.Lock();
         var plan = RollbackPlanner.Plan(sysroot.Deployments());
         switch (plan.Action)

@@ -1,5 +1,7 @@
+using Talm.Recovery.Host;
 using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
+using Talm.Recovery.Ostree;
 using Talm.Recovery.Restore;
 using Talm.Recovery.Rollback;
 using Talm.Recovery.Verify;
@@ -111,11 +113,11 @@ public static class StatusCollector
 
     private static OstreeStatusInfo Ostree(string hostRoot)
     {
-        var sysroot = PlatformRollback.OstreeSysrootOf(hostRoot);
+        var ostree = new NodeOstree(new HostPaths(hostRoot));
+        var sysroot = ostree.Sysroot;
         try
         {
-            using var handle = OstreeSysroot.Open(sysroot);
-            var deployments = handle.Deployments();
+            var deployments = ostree.Deployments();
             var plan = RollbackPlanner.Plan(deployments);
             return new OstreeStatusInfo
             {

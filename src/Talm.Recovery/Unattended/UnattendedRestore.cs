@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Talm.Recovery.Backup;
 using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
@@ -8,7 +6,6 @@ using Talm.Recovery.Platform;
 using Talm.Recovery.Restore;
 using Talm.Recovery.Rollback;
 using Talm.Recovery.Systemd;
-using Talm.Recovery.Verify;
 
 namespace Talm.Recovery.Unattended;
 
@@ -37,6 +34,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
     public const string Step = "unattended";
 
     private readonly BackupDirectory _dir = new(options.BackupDir);
+    private readonly UnitInstaller _installer = new(options.HostRoot, tools, log);
 
     /// <summary>Reboot once the unit is armed (the unit's own command line always has it).</summary>
     public bool Reboot { get; init; }
@@ -117,7 +115,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
         {
             Command = command,
             BackupDir = options.BackupDir,
-            Systemctl = Systemctl(options.HostRoot),
+            Systemctl = _installer.Systemctl(options.HostRoot),
             Environment = environment,
             WrittenAt = time.GetUtcNow(),
         };
@@ -129,9 +127,10 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
         var stages = CompletedStages();
         if (stages.Count == 0)
         {
-            if (!options.Force && await PrepareOsAsync(cancellationToken).ConfigureAwait(false) is { } nextBoot)
+            var os = new PreUpgradeOs(options, tools, log, ReadDeployments, ProgramName);
+            if (!options.Force && await os.PrepareAsync(cancellationToken).ConfigureAwait(false) is { } pinned)
             {
-                await ArmAsync(unit, nextBoot, null,
+                await ArmAsync(unit, UnitTarget.Of(pinned), null,
                     "the node boots the pre-upgrade OS, then the unit restores the files (stage restore_files), reboots once more and finishes the restore").ConfigureAwait(false);
                 return await RebootAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -145,7 +144,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
                 $"to continue it unattended, or '{ProgramName} --resume' by hand.");
         }
 
-        await ArmAsync(unit, RootDeployment.Current, null, "after the reboot the unit restores kubelet, etcd and the control plane and records the result").ConfigureAwait(false);
+        await ArmAsync(unit, UnitTarget.Current, null, "after the reboot the unit restores kubelet, etcd and the control plane and records the result").ConfigureAwait(false);
         return await RebootAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -153,7 +152,8 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
     {
         // The record of this restore's arming; one of an earlier, finished restore is not carried on.
         var previous = _dir.RestoreResult.TryRead() is { Finished: false } armed ? armed : null;
-        await DisarmAsync().ConfigureAwait(false);
+        // The unit never runs twice for one arming: disabled (and removed) before the restore goes on.
+        await _installer.RemoveAsync().ConfigureAwait(false);
         var running = Basis(previous) with
         {
             State = UnattendedState.Running,
@@ -175,7 +175,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
             if (outcome == RestoreOutcome.RebootRequired)
             {
                 // This run restored the files: one more reboot, then the rest.
-                await ArmAsync(Unit(), RootDeployment.Current, running, "after the reboot the unit restores kubelet, etcd and the control plane and records the result").ConfigureAwait(false);
+                await ArmAsync(Unit(), UnitTarget.Current, running, "after the reboot the unit restores kubelet, etcd and the control plane and records the result").ConfigureAwait(false);
             }
             else
             {
@@ -222,113 +222,12 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
         return UnattendedOutcome.Complete;
     }
 
-    /// <summary>
-    /// Puts the pre-upgrade OS back when the upgrade changed it. Returns the root of the deployment to arm the unit
-    /// in when that OS runs only after a reboot (a live node: each ostree deployment has its own /etc); null when the
-    /// node runs it already, or under a host root, where nothing is booted and the default deployment is the node's OS.
-    /// </summary>
-    private async Task<RootDeployment?> PrepareOsAsync(CancellationToken cancellationToken)
-    {
-        IReadOnlyList<OstreeDeployment> deployments;
-        try
-        {
-            deployments = ReadDeployments(PlatformRollback.OstreeSysrootOf(options.HostRoot));
-        }
-        catch (OstreeException)
-        {
-            return null; // the restore's own pre-checks say what is wrong with the sysroot
-        }
-
-        var plan = RollbackPlanner.Plan(deployments);
-        var active = deployments.FirstOrDefault(d => d.Booted) ?? deployments.FirstOrDefault();
-        if (plan.Pinned is not { } pinned || (plan.Action == RollbackAction.None && active is { Pinned: true }))
-        {
-            return null;
-        }
-
-        var live = deployments.Any(d => d.Booted);
-        if (live)
-        {
-            await PreflightAsync(pinned, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (plan.Action != RollbackAction.None)
-        {
-            log.Info($"The node's OS is not the pinned pre-upgrade deployment: rolling back first ({plan.Describe()})");
-            try
-            {
-                await new PlatformRollback(tools, log).RunAsync(options.HostRoot, PlatformRollback.UsesRpmOstree(options.HostRoot, tools), reboot: false, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is RollbackRefusedException or OstreeException or NodeToolException or IOException)
-            {
-                throw new RestoreFailedException($"The rollback failed: {e.Message}. The restore did not start.", e);
-            }
-        }
-
-        return live ? RootDeployment.Of(pinned) : null;
-    }
-
-    /// <summary>Before a rollback and a reboot: what would make the restore refuse after it, checked now.</summary>
-    private async Task PreflightAsync(OstreeDeployment pinned, CancellationToken cancellationToken)
-    {
-        const string unchanged = "Nothing on the node was changed.";
-        if (string.IsNullOrWhiteSpace(options.Kubeconfig) || !File.Exists(options.Kubeconfig))
-        {
-            throw Refused("Please provide kubeconfig location in KUBECONFIG env variable");
-        }
-
-        var root = RestoreSource.Choose(options.BackupDir, options.Generation, started: false, ProgramName).Root;
-        BackupManifest manifest;
-        try
-        {
-            manifest = ManifestStore.Read(root);
-        }
-        catch (InvalidDataException e)
-        {
-            throw Refused($"{e.Message}. {unchanged}");
-        }
-
-        _ = EtcdRestoreTool.Find(options.EtcdRestore, options.HostRoot, tools.SearchPath);
-        var origin = BackupOrigin.Compare(manifest, NodeIdentity.Read(options.HostRoot), pinned);
-        if (origin.Mismatches.Count > 0)
-        {
-            throw Refused($"This backup is not of this node, or not of the OS it pinned:\n{string.Join("\n", origin.Mismatches.Select(m => "  - " + m))}\n{unchanged}");
-        }
-
-        log.Info($"Verifying the backup in {options.BackupDir} before the rollback and the reboot");
-        var report = await BackupVerifier.VerifyAsync(root, options.Parallelism, null, cancellationToken).ConfigureAwait(false);
-        if (!report.Intact)
-        {
-            throw Refused($"The backup in {options.BackupDir} is damaged ({report.Problems.Count} problem(s)), e.g. {report.Problems[0]}; refusing to roll back and restore. {unchanged} " +
-                          $"Run 'talm recovery verify --dir {options.BackupDir}' for the full list.");
-        }
-    }
-
     /// <summary>Installs and enables the unit in the given deployment's /etc, and records that it is armed.</summary>
-    private async Task ArmAsync(RestoreUnit unit, RootDeployment target, UnattendedResult? basis, string what)
+    private async Task ArmAsync(RestoreUnit unit, UnitTarget target, UnattendedResult? basis, string what)
     {
         try
         {
-            // A deployment other than the running one lives on /sysroot, which RHCOS mounts read-only.
-            using var writable = target.Relative.Length > 0 ? OstreeWriteAccess.Acquire(new HostPaths(options.HostRoot), NullLogger.Instance) : null;
-            using (var host = ConfinedDirectory.Open(options.HostRoot))
-            using (var dir = host.OpenDirectory(Path.Join(target.Relative, RestoreUnit.Directory), SymlinkPolicy.InRoot, create: true))
-            {
-                const string temp = RestoreUnit.Name + ".tmp";
-                dir.Delete(temp);
-                using (var file = dir.CreateFile(temp, FileModes.Readable))
-                {
-                    RandomAccess.Write(file, System.Text.Encoding.UTF8.GetBytes(unit.Render()), 0);
-                    RandomAccess.FlushToDisk(file);
-                }
-
-                dir.SetMode(temp, FileModes.Readable);
-                dir.Rename(temp, RestoreUnit.Name);
-            }
-
-            var root = target.Relative.Length > 0 ? Path.Join(options.HostRoot, target.Relative) : options.HostRoot;
-            var systemctl = Systemctl(root);
-            await tools.RunAsync(Step, systemctl[0], [.. systemctl.Skip(1), "enable", RestoreUnit.Name]).ConfigureAwait(false);
+            await _installer.InstallAsync(unit, target).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NodeToolException or IOException or NativeException or UnauthorizedAccessException or OstreeException)
         {
@@ -336,8 +235,7 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
                 $"Could not install {RestoreUnit.Name}: {e.Message}. Reboot with 'systemctl reboot' and continue by hand with '{ProgramName} --resume'.", e, RestoreFailure.StageFailed);
         }
 
-        var where = target.Relative.Length > 0 ? $" in the pinned deployment's /etc ({target.Relative})" : "";
-        log.Info($"Installed and enabled {RestoreUnit.Name}{where}: {what}. It runs once: {RestoreUnit.CommandLine(unit.Command)}");
+        log.Info($"Installed and enabled {RestoreUnit.Name}{target.Describe()}: {what}. It runs once: {RestoreUnit.CommandLine(unit.Command)}");
         _dir.RestoreResult.Write(Basis(basis) with
         {
             State = UnattendedState.Armed,
@@ -349,31 +247,6 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
             PublishedAt = null,
             PublishProblem = null,
         });
-    }
-
-    /// <summary>The unit never runs twice for one arming: disabled (and removed) before the restore goes on.</summary>
-    private async Task DisarmAsync()
-    {
-        var systemctl = Systemctl(options.HostRoot);
-        var disabled = await tools.TryRunAsync(Step, systemctl[0], [.. systemctl.Skip(1), "disable", RestoreUnit.Name]).ConfigureAwait(false);
-        try
-        {
-            using var host = ConfinedDirectory.Open(options.HostRoot);
-            using var dir = host.OpenDirectory(RestoreUnit.Directory, SymlinkPolicy.InRoot);
-            if (dir.TryStat(RestoreUnit.Name) is not null)
-            {
-                if (!disabled.Succeeded)
-                {
-                    log.Warn($"'{disabled.Command}' failed ({disabled.Output}); removing the unit file all the same");
-                }
-
-                dir.Delete(RestoreUnit.Name);
-            }
-        }
-        catch (NativeException e) when (e.Errno == NativeException.ENOENT)
-        {
-            // No /etc/systemd/system: nothing was armed here.
-        }
     }
 
     private async Task<UnattendedOutcome> RebootAsync(CancellationToken cancellationToken)
@@ -391,13 +264,6 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
     }
 
     private RestoreRunner Runner(bool resume) => new(options with { Resume = resume, Unattended = true }, tools, log, time);
-
-    /// <summary>systemctl as found on the node, addressing <paramref name="root"/> (offline, with --root, unless it is /).</summary>
-    private IReadOnlyList<string> Systemctl(string root)
-    {
-        var systemctl = tools.Find("systemctl") ?? throw Refused("--unattended installs a systemd unit, and this node has no 'systemctl' on PATH");
-        return root == "/" ? [Path.GetFullPath(systemctl)] : [Path.GetFullPath(systemctl), "--root=" + root];
-    }
 
     private IReadOnlyList<string> CompletedStages()
     {
@@ -447,12 +313,4 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
     }
 
     private static RestoreFailedException Refused(string message) => new(message);
-
-    /// <summary>Where the unit goes: the running root's /etc, or a deployment's own (its path under the host root).</summary>
-    private sealed record RootDeployment(string Relative)
-    {
-        public static readonly RootDeployment Current = new("");
-
-        public static RootDeployment Of(OstreeDeployment deployment) => new(Path.Join("ostree", "deploy", deployment.OsName, "deploy", deployment.Id));
-    }
 }

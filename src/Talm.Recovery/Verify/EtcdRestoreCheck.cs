@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
+using Talm.Recovery.Host;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Platform;
 using Talm.Recovery.Processes;
@@ -25,17 +26,17 @@ public sealed class EtcdRestoreCheck(EtcdRestoreCheckOptions options, Action<str
         EtcdRestoreTool tool;
         try
         {
-            tool = EtcdRestoreTool.Find(EtcdRestoreMethod.Etcdctl, options.HostRoot, options.SearchPath);
+            tool = EtcdRestoreTool.Find(EtcdRestoreMethod.Etcdctl, options.Host, options.SearchPath);
         }
         catch (RestoreFailedException)
         {
-            return DeepCheckResult.CannotCheck($"no etcdutl or etcdctl in {Path.Join(options.HostRoot, EtcdRestoreTool.StaticPodBin)} or on PATH to restore the snapshot with (the restore needs one too; see 'Which tool restores etcd' in docs/recovery.md)");
+            return DeepCheckResult.CannotCheck($"no etcdutl or etcdctl in {options.Host.StaticPodBin} or on PATH to restore the snapshot with (the restore needs one too; see 'Which tool restores etcd' in docs/recovery.md)");
         }
 
         var etcd = FindEtcd();
         if (etcd is null)
         {
-            return DeepCheckResult.CannotCheck($"no etcd binary in {Path.Join(options.HostRoot, EtcdRestoreTool.StaticPodBin)} or on PATH to start on the restored data (copy it out of the etcd image, as dl_etcdctl copies etcdctl)");
+            return DeepCheckResult.CannotCheck($"no etcd binary in {options.Host.StaticPodBin} or on PATH to start on the restored data (copy it out of the etcd image, as dl_etcdctl copies etcdctl)");
         }
 
         var size = new FileInfo(snapshot).Length;
@@ -142,7 +143,7 @@ public sealed class EtcdRestoreCheck(EtcdRestoreCheckOptions options, Action<str
             .ToDictionary(k => k, _ => (string?)null, StringComparer.Ordinal);
 
     private string? FindEtcd() =>
-        new[] { Path.Join(options.HostRoot, EtcdRestoreTool.StaticPodBin, "etcd") }
+        new[] { Path.Join(options.Host.StaticPodBin, "etcd") }
             .Concat(options.SearchPath.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, "etcd")))
             .FirstOrDefault(File.Exists);
 
@@ -155,6 +156,9 @@ public sealed record EtcdRestoreCheckOptions
 {
     /// <summary>Where the node's filesystem is: the etcd tools are looked for under it as the restore looks for them.</summary>
     public string HostRoot { get; init; } = "/";
+
+    /// <summary>Where things are under <see cref="HostRoot"/>.</summary>
+    public HostPaths Host => new(HostRoot);
 
     public required string SearchPath { get; init; }
 

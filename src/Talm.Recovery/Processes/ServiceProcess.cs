@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
-namespace Talm.Conformance.Run;
+namespace Talm.Recovery.Processes;
 
 /// <summary>
-/// A long-running program of a hub (the API server, the operator, kubectl proxy): its output goes to a log
-/// file, a caller can wait for a line that says it is ready, and disposing stops it with SIGTERM (then
-/// SIGKILL after a grace time) so the operator and the server write their last lines.
+/// A long-running program (the lab's operator, a conformance hub's API server, operator and kubectl proxy),
+/// where <see cref="ProcessRunner"/> runs a tool to its end: its output goes to a log file, a caller can wait
+/// for a line that says it is ready, and disposing stops it with SIGTERM (then SIGKILL after a grace time) so
+/// it writes its last lines.
 /// </summary>
-public sealed class ChildProcess : IAsyncDisposable
+public sealed partial class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StreamWriter _log;
@@ -16,7 +18,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
     private readonly TimeSpan _grace;
 
-    private ChildProcess(string name, Process process, StreamWriter log, string logPath, TimeSpan grace)
+    private ServiceProcess(string name, Process process, StreamWriter log, string logPath, TimeSpan grace)
     {
         Name = name;
         _process = process;
@@ -24,7 +26,11 @@ public sealed class ChildProcess : IAsyncDisposable
         LogPath = logPath;
         _grace = grace;
         _pumps = Task.WhenAll(PumpAsync(process.StandardOutput), PumpAsync(process.StandardError));
+        Exited = WhenExitedAsync();
     }
+
+    /// <summary>Completes with the exit code once the process has ended and its output is in the log.</summary>
+    public Task<int> Exited { get; }
 
     public string Name { get; }
 
@@ -39,8 +45,9 @@ public sealed class ChildProcess : IAsyncDisposable
         ? $"{Name} exited with code {_process.ExitCode} (see {LogPath})"
         : null;
 
-    public static ChildProcess Start(string name, string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment,
-        string logPath, TimeSpan? grace = null)
+    /// <summary>Starts it; <paramref name="appendLog"/> false starts the log afresh.</summary>
+    public static ServiceProcess Start(string name, string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment,
+        string logPath, TimeSpan? grace = null, bool appendLog = true)
     {
         ArgumentNullException.ThrowIfNull(args);
         var info = new ProcessStartInfo(program)
@@ -57,7 +64,7 @@ public sealed class ChildProcess : IAsyncDisposable
                 info.Environment[k] = v;
         }
 
-        var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
+        var log = new StreamWriter(logPath, append: appendLog) { AutoFlush = true };
         log.WriteLine($"$ {program} {string.Join(' ', info.ArgumentList)}");
         Process process;
         try
@@ -70,7 +77,7 @@ public sealed class ChildProcess : IAsyncDisposable
             throw new InvalidOperationException($"cannot start {name} ({program}): {e.Message}", e);
         }
         process.StandardInput.Close();
-        return new ChildProcess(name, process, log, logPath, grace ?? TimeSpan.FromSeconds(5));
+        return new ServiceProcess(name, process, log, logPath, grace ?? TimeSpan.FromSeconds(5));
     }
 
     /// <summary>The first output line that matches; fails when the process ends first or the time is up.</summary>
@@ -109,6 +116,13 @@ public sealed class ChildProcess : IAsyncDisposable
         return string.Join('\n', all.TakeLast(lines).Select(l => "  " + l));
     }
 
+    private async Task<int> WhenExitedAsync()
+    {
+        await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        await _pumps.ConfigureAwait(false);
+        return _process.ExitCode;
+    }
+
     private async Task PumpAsync(StreamReader reader)
     {
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
@@ -130,7 +144,8 @@ public sealed class ChildProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            Signals.Terminate(_process.Id);
+            // .NET can only SIGKILL; SIGTERM lets it write its last lines.
+            _ = Kill(_process.Id, SigTerm);
             using var grace = new CancellationTokenSource(_grace);
             try
             {
@@ -147,4 +162,9 @@ public sealed class ChildProcess : IAsyncDisposable
         _process.Dispose();
         lock (_log) _log.Dispose();
     }
+
+    private const int SigTerm = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
 }

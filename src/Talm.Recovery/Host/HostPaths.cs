@@ -1,13 +1,23 @@
-namespace Talm.Recovery.Backup;
+namespace Talm.Recovery.Host;
 
-/// <summary>Where things are on an SNO (docs/spoke.md, "In the backup Job's pod"), under a host root (<c>/</c>, <c>/host</c> or a sandbox).</summary>
+/// <summary>
+/// Where things are on an SNO (docs/spoke.md, "In the backup Job's pod"), under a host root (<c>/</c>, <c>/host</c>
+/// or a sandbox): the one map of the host that backup, restore, rollback, verify and status go through, so no
+/// other class joins a host path onto a root by itself.
+/// </summary>
 public sealed record HostPaths(string Root)
 {
+    /// <summary>The root is the running system itself (not <c>/host</c>, a mounted root or a sandbox): its tools act on it.</summary>
+    public bool IsRunningSystem => Path.GetFullPath(Root) == "/";
+
     public string Etc => Combine("etc");
 
     public string UsrLocal => Combine("usr/local");
 
     public string Kubelet => Combine("var/lib/kubelet");
+
+    /// <summary>The parent of etcd's data directory (the etcd tools are given a path: it is resolved beneath the root).</summary>
+    public string VarLib => Combine("var/lib");
 
     public string EtcdData => Combine("var/lib/etcd");
 
@@ -29,6 +39,9 @@ public sealed record HostPaths(string Root)
 
     /// <summary>The node's procfs (the Job mounts it read-only at /host/proc).</summary>
     public string Proc => Combine("proc");
+
+    /// <summary>OpenShift's restore script, which the etcd static pod copies to the node when it starts.</summary>
+    public string ClusterRestoreScript => Combine("usr/local/bin/cluster-restore.sh");
 
     public string MachineConfig => Combine("etc/machine-config-daemon/currentconfig");
 

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
-using Talm.Recovery.Ostree;
 
-namespace Talm.Recovery.Rollback;
+namespace Talm.Recovery.Ostree;
 
 /// <summary>
 /// A loaded libostree sysroot (e.g. <c>/sysroot</c> or a sandbox's). Reads the deployment list and

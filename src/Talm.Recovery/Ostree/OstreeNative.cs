@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Talm.Recovery.Rollback;
+namespace Talm.Recovery.Ostree;
 
 /// <summary>
 /// The few libostree/GLib entry points the rollback needs. ostree 2022.7 has no
