@@ -86,8 +86,8 @@ public sealed partial class BackupRunner
         var snapshot = SnapshotStage.Start(_directory.SnapshotStagingPath(generation), connection, counters, timings, _logger, cancellationToken);
         await using var stopSnapshot = snapshot.ConfigureAwait(false);
         var previousRoot = previousGeneration is null ? null : _directory.GenerationPath(previousGeneration);
-        var (copier, previous) = await _planner.ScanAsync(previousRoot, counters, timings, cancellationToken).ConfigureAwait(false);
-        var plan = _planner.Plan(copier, window, snapshot, previousRoot, counters, timings);
+        var (copier, previous, recycled) = await _planner.ScanAsync(previousRoot, counters, timings, cancellationToken).ConfigureAwait(false);
+        var plan = _planner.Plan(copier, window, snapshot, previousRoot, counters, timings, recycled);
         if (plan.Refusal is { } refusal)
         {
             _logger.LogError("{Message}", refusal);
@@ -106,8 +106,8 @@ public sealed partial class BackupRunner
     private async Task<BackupOutcome> BuildAndCommitAsync(Run run, GenerationWindow window, CancellationToken cancellationToken)
     {
         var building = _directory.BuildingPath(run.Generation);
-        var recycled = Directory.Exists(_directory.RecyclePath);
-        if (recycled)
+        var recycled = await run.Plan.Recycled.ConfigureAwait(false) is { } listed && Directory.Exists(_directory.RecyclePath) ? listed : null;
+        if (recycled is not null)
         {
             Posix.Rename(_directory.RecyclePath, building);
         }

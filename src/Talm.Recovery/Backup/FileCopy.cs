@@ -25,8 +25,8 @@ internal sealed class FileCopy
         _tuning = tuning;
     }
 
-    /// <summary>What was written: the content's hash and size, and the source's extended attributes.</summary>
-    public sealed record Result(string Sha256, long Size, IReadOnlyDictionary<string, byte[]>? Xattrs);
+    /// <summary>What was written: the content's hash and size, the source's extended attributes, and the copy's inode.</summary>
+    public sealed record Result(string Sha256, long Size, IReadOnlyDictionary<string, byte[]>? Xattrs, ulong Inode);
 
     /// <summary>Copies <paramref name="source"/> to the new file <paramref name="dest"/> with the owner, mode and times of <paramref name="status"/>.</summary>
     public Result Copy(string source, string dest, FileStatus status, bool tryClone)
@@ -68,7 +68,7 @@ internal sealed class FileCopy
 
         var xattrs = Posix.GetXattrs(input, source);
         Posix.SetMetadata(output, dest, status, xattrs);
-        return new Result(sha, size, xattrs);
+        return new Result(sha, size, xattrs, Posix.FStat(output, dest).Inode);
     }
 
     private (string Sha, long Size) CopyBuffered(SafeFileHandle input, SafeFileHandle output, string source, string dest, FileStatus status, bool tryClone, bool large)

@@ -26,17 +26,17 @@ internal sealed class GenerationBuilder(
         public string StaticPodArchive { get; } = BackupLayout.ClusterDir + "/" + BackupLayout.StaticPodResourcesFileName(Timestamp);
     }
 
-    /// <param name="recycled">The building directory is the previous backup's recycled tree: what matches in it is kept.</param>
+    /// <param name="recycled">The building directory is the previous backup's recycled tree, listed so: what matches in it is kept.</param>
     /// <param name="started">The run's start (<see cref="TimeProvider.GetTimestamp"/>), for the manifest's duration.</param>
     public async Task<BackupManifest> BuildAsync(
-        string building, bool recycled, SnapshotStage snapshotStage, SpacePlan plan, DeploymentPin pin, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
+        string building, RecycledTree.Survey? recycled, SnapshotStage snapshotStage, SpacePlan plan, DeploymentPin pin, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
     {
         var copier = plan.Copier;
-        if (recycled)
+        if (recycled is not null)
         {
             using (timings.Measure("take over recycled"))
             {
-                copier.TakeOver(building, [BackupLayout.ClusterDir]);
+                copier.TakeOver(building, recycled, [BackupLayout.ClusterDir]);
             }
         }
 
@@ -74,7 +74,7 @@ internal sealed class GenerationBuilder(
         using (timings.Measure("manifest"))
         {
             var manifest = Manifest(names, snapshot, ostree, entries, images, copier, startedAt, started);
-            ManifestStore.Write(building, manifest);
+            ManifestStore.Write(building, manifest, copier.CopyInodes);
             return manifest;
         }
     }

@@ -25,7 +25,7 @@ internal static class GenerationRecycler
     {
         ArgumentNullException.ThrowIfNull(previous);
         ArgumentNullException.ThrowIfNull(shared);
-        var own = new List<string> { BackupLayout.Manifest };
+        var own = new List<string>(BackupDirectory.UnlistedNames);
         foreach (var entry in previous.Entries)
         {
             if (entry.Kind == EntryKind.Directory)

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.IO.Enumeration;
 using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Backup;
@@ -15,7 +13,7 @@ namespace Talm.Recovery.Backup;
 internal sealed class RecycledTree
 {
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Name> _names = new(StringComparer.Ordinal);
 
     private RecycledTree()
     {
@@ -34,88 +32,77 @@ internal sealed class RecycledTree
     public bool HasDirectory(string rel) => _directories.Contains(rel);
 
     /// <summary>A file or symlink with this relative path is present (and may be kept or replaced).</summary>
-    public bool HasName(string rel) => _names.Contains(rel);
+    public bool HasName(string rel) => _names.ContainsKey(rel);
+
+    /// <summary>The file or symlink present at <paramref name="rel"/> as the walk found it (its status, and a symlink's target).</summary>
+    public bool TryGetName(string rel, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Name? name) => _names.TryGetValue(rel, out name);
+
+    /// <summary>A name kept for the copy to check: what it links (the status of that inode) and, for a symlink, its target.</summary>
+    public sealed record Name(FileStatus Status, string? LinkTarget);
 
     /// <summary>
-    /// Walks <paramref name="root"/> (several directories at once: on a cold cache each is a read from
-    /// disk) and leaves only what <paramref name="wanted"/> asks for: a directory where a directory is
-    /// wanted, any other entry where a non-directory is wanted. Everything else goes.
+    /// Lists the recycled tree at <paramref name="recycleDir"/> (every directory, each entry's status and a symlink's
+    /// target, several directories at once: on a cold cache each is a read from disk) without changing anything, so it
+    /// can run beside the listing of the host's trees, before the backup knows what it wants kept.
+    /// </summary>
+    public static Survey List(string recycleDir, int parallelism) => new(TreeLister.List([recycleDir], parallelism), recycleDir);
+
+    /// <summary>
+    /// Takes over the tree <paramref name="survey"/> listed, now at <paramref name="root"/>, leaving only what
+    /// <paramref name="wanted"/> asks for: a directory where a directory is wanted, any other entry where a
+    /// non-directory is wanted. Everything else goes. The names kept come with what the listing found (the status of
+    /// the inode each links), so the copy needs no lookup of its own to tell whether one already links the right inode.
     /// </summary>
     /// <param name="wanted">Relative path to true for a directory, false for a file or symlink.</param>
-    public static RecycledTree Reconcile(string root, IReadOnlyDictionary<string, bool> wanted, int parallelism)
+    public static RecycledTree Reconcile(Survey survey, string root, IReadOnlyDictionary<string, bool> wanted, int parallelism)
     {
-        var directories = new ConcurrentBag<string>();
-        var names = new ConcurrentBag<string>();
-        var removed = 0;
-        using var queue = new BlockingCollection<(string Path, string Rel)>();
-        var pending = 1;
-        queue.Add((root, ""));
-        var failures = new ConcurrentQueue<Exception>();
-        var threads = Enumerable.Range(0, Math.Max(1, parallelism)).Select(_ => new Thread(() =>
+        ArgumentNullException.ThrowIfNull(survey);
+        ArgumentNullException.ThrowIfNull(wanted);
+        var tree = new RecycledTree();
+        var removals = new List<(string Path, bool Directory)>();
+        var pending = new Stack<(string Listed, string Rel)>();
+        pending.Push((survey.ListedRoot, ""));
+        while (pending.Count > 0)
         {
-            foreach (var (directory, rel) in queue.GetConsumingEnumerable())
+            var (listed, rel) = pending.Pop();
+            foreach (var child in survey.Listing.Children(listed))
             {
-                try
+                var isDirectory = child.Status.Kind == FileKind.Directory;
+                var childRel = rel.Length == 0 ? child.Name : rel + "/" + child.Name;
+                if (wanted.TryGetValue(childRel, out var wantDirectory) && wantDirectory == isDirectory)
                 {
-                    var entries = new FileSystemEnumerable<(string Name, bool IsDirectory)>(
-                        directory,
-                        (ref FileSystemEntry e) => (e.FileName.ToString(), e.IsDirectory && (e.Attributes & FileAttributes.ReparsePoint) == 0),
-                        new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false }).ToList();
-                    foreach (var (name, isDirectory) in entries)
+                    if (isDirectory)
                     {
-                        var path = Path.Combine(directory, name);
-                        var childRel = rel.Length == 0 ? name : rel + "/" + name;
-                        if (wanted.TryGetValue(childRel, out var wantDirectory) && wantDirectory == isDirectory)
-                        {
-                            if (isDirectory)
-                            {
-                                directories.Add(childRel);
-                                Interlocked.Increment(ref pending);
-                                queue.Add((path, childRel));
-                            }
-                            else
-                            {
-                                names.Add(childRel);
-                            }
-
-                            continue;
-                        }
-
-                        Interlocked.Increment(ref removed);
-                        if (isDirectory)
-                        {
-                            TreeRemover.Remove(path, 1);
-                        }
-                        else
-                        {
-                            Posix.TryUnlink(path);
-                        }
+                        tree._directories.Add(childRel);
+                        pending.Push((child.Path, childRel));
                     }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    failures.Enqueue(e);
-                }
-                finally
-                {
-                    if (Interlocked.Decrement(ref pending) == 0)
+                    else
                     {
-                        queue.CompleteAdding();
+                        tree._names[childRel] = new Name(child.Status, child.LinkTarget);
                     }
+
+                    continue;
                 }
+
+                removals.Add((Path.Combine(root, childRel), isDirectory));
             }
-        })
-        { IsBackground = true, Name = "recycled tree" }).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
-        if (failures.TryDequeue(out var failure))
-        {
-            throw failure;
         }
 
-        var tree = new RecycledTree { Removed = removed };
-        tree._directories.UnionWith(directories);
-        tree._names.UnionWith(names);
+        Workers.Run(removals, Math.Max(parallelism, Workers.UnlinkParallelism), removal =>
+        {
+            if (removal.Directory)
+            {
+                TreeRemover.Remove(removal.Path, 1);
+            }
+            else
+            {
+                Posix.TryUnlink(removal.Path);
+            }
+        });
+        tree.Removed = removals.Count;
         return tree;
     }
+
+    /// <summary>What <see cref="List"/> found, under the name the tree had then.</summary>
+    public sealed record Survey(TreeLister Listing, string ListedRoot);
 }

@@ -12,12 +12,22 @@ namespace Talm.Recovery.Backup;
 public sealed class ReuseIndex
 {
     private readonly Dictionary<(ulong Device, ulong Inode), ManifestEntry> _bySource = [];
+    private readonly IReadOnlyDictionary<string, ulong> _copies;
 
     public ReuseIndex(string previousRoot, BackupManifest previous)
+        : this(previousRoot, new IndexedManifest(previous, new Dictionary<string, ulong>(), FromIndex: false))
     {
-        ArgumentNullException.ThrowIfNull(previous);
+    }
+
+    /// <summary>An index that also knows which inode held each entry's copy in the previous backup (from its <see cref="ManifestIndex"/>).</summary>
+    public ReuseIndex(string previousRoot, IndexedManifest indexed)
+    {
+        ArgumentNullException.ThrowIfNull(indexed);
+        var previous = indexed.Manifest;
         PreviousRoot = previousRoot;
         Previous = previous;
+        _copies = indexed.Inodes;
+        PreviousDevice = Posix.TryLStat(previousRoot)?.Device ?? 0;
         foreach (var entry in previous.Entries)
         {
             if (entry is { Kind: EntryKind.File, Source: not null, Sha256: not null, HardLinkTo: null } or { Kind: EntryKind.Symlink, Source: not null, LinkTarget: not null })
@@ -29,9 +39,15 @@ public sealed class ReuseIndex
 
     public string PreviousRoot { get; }
 
+    /// <summary>The device the previous backup lies on (the one its recorded inodes are numbers of).</summary>
+    public ulong PreviousDevice { get; }
+
     public BackupManifest Previous { get; }
 
     public int Count => _bySource.Count;
+
+    /// <summary>The inode that held <paramref name="entry"/>'s copy when the previous backup was written, or 0 when not known.</summary>
+    public ulong CopyInode(ManifestEntry entry) => _copies.TryGetValue(entry.Path, out var inode) ? inode : 0;
 
     /// <summary>The previous backup's entry for an unchanged source file or symlink, or null.</summary>
     public ManifestEntry? Find(FileStatus source)

@@ -41,11 +41,15 @@ internal sealed class SpacePlanner(BackupOptions options, HostPaths host, Backup
         extras.Sum(e => SpaceEstimate.SizeOf(host.Combine(e))));
 
     /// <summary>
-    /// Scans the trees against the backup in <paramref name="previousRoot"/>. Its manifest (ten thousand entries of JSON,
-    /// checked) is parsed while the trees are listed: the parse waits on the CPU, a listing with a cold cache mostly on the disk.
+    /// Scans the trees against the backup in <paramref name="previousRoot"/>. Its manifest (ten thousand entries, checked;
+    /// from its binary index when that mirrors the JSON) is read while the trees are listed, and the recycled tree is
+    /// listed too: the reading waits on the CPU, a listing with a cold cache mostly on the disk.
     /// </summary>
-    /// <returns>The copier, and the previous backup's manifest (null when there is none, or it cannot be read: nothing is then reused).</returns>
-    public async Task<(TreeCopier Copier, BackupManifest? Previous)> ScanAsync(string? previousRoot, ProgressCounters counters, PhaseTimings timings, CancellationToken cancellationToken)
+    /// <returns>
+    /// The copier, the previous backup's manifest (null when there is none, or it cannot be read: nothing is then reused),
+    /// and the listing of the recycled tree (null when there is none), which may still be under way.
+    /// </returns>
+    public async Task<(TreeCopier Copier, BackupManifest? Previous, Task<RecycledTree.Survey?> Recycled)> ScanAsync(string? previousRoot, ProgressCounters counters, PhaseTimings timings, CancellationToken cancellationToken)
     {
         var reuseTask = previousRoot is null
             ? Task.FromResult<ReuseIndex?>(null)
@@ -53,9 +57,19 @@ internal sealed class SpacePlanner(BackupOptions options, HostPaths host, Backup
                 () =>
                 {
                     using var phase = timings.Measure("previous manifest (concurrent)");
-                    return ManifestStore.TryRead(previousRoot) is { } manifest ? new ReuseIndex(previousRoot, manifest) : null;
+                    return ManifestStore.ReadForReuse(previousRoot) is { } manifest ? new ReuseIndex(previousRoot, manifest) : null;
                 },
                 cancellationToken);
+        var recycle = directory.RecyclePath;
+        var recycled = Directory.Exists(recycle)
+            ? Task.Run<RecycledTree.Survey?>(
+                () =>
+                {
+                    using var phase = timings.Measure("list recycled (concurrent)");
+                    return RecycledTree.List(recycle, options.Parallelism);
+                },
+                cancellationToken)
+            : Task.FromResult<RecycledTree.Survey?>(null);
 
         counters.SetPhase("scanning");
         TreeCopier copier;
@@ -70,7 +84,7 @@ internal sealed class SpacePlanner(BackupOptions options, HostPaths host, Backup
             logger.LogWarning("The current backup {Root} has no readable manifest; nothing will be reused from it", previousRoot);
         }
 
-        return (copier, previous);
+        return (copier, previous, recycled);
     }
 
     /// <summary>
@@ -79,7 +93,8 @@ internal sealed class SpacePlanner(BackupOptions options, HostPaths host, Backup
     /// restore points, oldest first, and then the last good backup in <paramref name="previousRoot"/>, scanning again
     /// without it; without the flag, or if that is not enough, the plan is a refusal.
     /// </summary>
-    public SpacePlan Plan(TreeCopier copier, GenerationWindow window, SnapshotStage snapshot, string? previousRoot, ProgressCounters counters, PhaseTimings timings)
+    /// <param name="recycled">The listing of the recycled tree (<see cref="ScanAsync"/>), carried in the plan; awaited before the tree is removed.</param>
+    public SpacePlan Plan(TreeCopier copier, GenerationWindow window, SnapshotStage snapshot, string? previousRoot, ProgressCounters counters, PhaseTimings timings, Task<RecycledTree.Survey?> recycled)
     {
         IReadOnlyList<string> revisionDirs;
         IReadOnlyList<string> extras;
@@ -98,7 +113,7 @@ internal sealed class SpacePlanner(BackupOptions options, HostPaths host, Backup
             SpaceEstimate.Format(estimate.Total), SpaceEstimate.Format(estimate.TreeBytes), SpaceEstimate.Format(estimate.EtcdBytes),
             SpaceEstimate.Format(estimate.StaticPodBytes), SpaceEstimate.Format(estimate.ExtrasBytes), copier.ReusableFiles,
             SpaceEstimate.Format(options.SpaceMargin), SpaceEstimate.Format(free), older, window.Keep);
-        var plan = new SpacePlan(copier, estimate, revisionDirs, extras);
+        var plan = new SpacePlan(copier, estimate, revisionDirs, extras) { Recycled = recycled };
         if (free > estimate.WithMargin(options.SpaceMargin))
         {
             return plan;
@@ -113,12 +128,13 @@ internal sealed class SpacePlanner(BackupOptions options, HostPaths host, Backup
         if (previousRoot is not null && options.ReplaceExisting && free <= estimate.WithMargin(options.SpaceMargin))
         {
             logger.LogWarning("Not enough space for both backups: removing the previous backup {Root} first (--replace-existing)", previousRoot);
+            recycled.GetAwaiter().GetResult(); // its listing is done before the tree goes
             DropCurrent(previousRoot);
             previousRoot = null;
             copier = Scan(Task.FromResult<ReuseIndex?>(null), counters);
             estimate = Estimate(copier, revisionDirs, extras);
             free = FreeBytes(snapshot);
-            plan = plan with { Copier = copier, Estimate = estimate, DroppedCurrent = true };
+            plan = plan with { Copier = copier, Estimate = estimate, DroppedCurrent = true, Recycled = Task.FromResult<RecycledTree.Survey?>(null) };
         }
 
         if (free > estimate.WithMargin(options.SpaceMargin))
@@ -159,4 +175,7 @@ internal sealed record SpacePlan(TreeCopier Copier, SpaceEstimate Estimate, IRea
 
     /// <summary>Not enough space even after what may be given up: the message, and nothing is written.</summary>
     public string? Refusal { get; init; }
+
+    /// <summary>The listing of the recycled tree the generation is built in (null when there is none), made beside the scan.</summary>
+    public Task<RecycledTree.Survey?> Recycled { get; init; } = Task.FromResult<RecycledTree.Survey?>(null);
 }

@@ -11,7 +11,7 @@ namespace Talm.Recovery.Backup;
 /// estimate knows exactly which bytes must be written), then directories, then files and symlinks in
 /// parallel (cloned when the filesystem allows, hard-linked from the previous backup when unchanged,
 /// or kept as they are when the recycled tree already links the right inode), then hard links, then
-/// directory metadata deepest first so their mtimes stick.
+/// directory metadata once every entry is in place, so their mtimes stick.
 /// </summary>
 public sealed partial class TreeCopier
 {
@@ -25,6 +25,7 @@ public sealed partial class TreeCopier
     private readonly List<Item> _items = [];
     private readonly Dictionary<(ulong, ulong), string> _firstLink = [];
     private readonly ConcurrentDictionary<string, byte> _sharedWithPrevious = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ulong> _copyInodes = new(StringComparer.Ordinal);
     private RecycledTree _recycled = RecycledTree.None;
     private long _reusedFiles;
     private long _keptInPlace;
@@ -65,15 +66,18 @@ public sealed partial class TreeCopier
     /// <summary>Files the scan found unchanged since the previous backup.</summary>
     public long ReusableFiles { get; private set; }
 
+    /// <summary>Entry path to the inode that holds its copy in the new backup (files and symlinks placed by <see cref="CopyAsync"/>), for its <see cref="ManifestIndex"/>.</summary>
+    public IReadOnlyDictionary<string, ulong> CopyInodes => _copyInodes;
+
     /// <summary>Paths in the previous backup whose inode the new one links (filled by <see cref="CopyAsync"/>).</summary>
     public IReadOnlySet<string> SharedWithPrevious => _sharedWithPrevious.Keys.ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
-    /// Takes over a recycled generation directory at <paramref name="backupRoot"/>: keeps its directories
-    /// and names where the scanned trees (and <paramref name="generatedDirectories"/>) want them, removes the rest.
-    /// Call before anything else is written into <paramref name="backupRoot"/>.
+    /// Takes over a recycled generation directory, listed as <paramref name="survey"/> and now at <paramref name="backupRoot"/>:
+    /// keeps its directories and names where the scanned trees (and <paramref name="generatedDirectories"/>) want them,
+    /// removes the rest. Call before anything else is written into <paramref name="backupRoot"/>.
     /// </summary>
-    public void TakeOver(string backupRoot, IEnumerable<string> generatedDirectories)
+    internal void TakeOver(string backupRoot, RecycledTree.Survey survey, IEnumerable<string> generatedDirectories)
     {
         var wanted = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var item in _items)
@@ -86,7 +90,7 @@ public sealed partial class TreeCopier
             wanted.TryAdd(directory, true);
         }
 
-        _recycled = RecycledTree.Reconcile(backupRoot, wanted, _tuning.SmallFileParallelism);
+        _recycled = RecycledTree.Reconcile(survey, backupRoot, wanted, _tuning.SmallFileParallelism);
         _logger.LogDebug(
             "Recycled tree: {Directories} directories and {Names} names kept, {Removed} entries removed",
             _recycled.DirectoryCount, _recycled.NameCount, _recycled.Removed);
@@ -141,7 +145,7 @@ public sealed partial class TreeCopier
             {
                 var dest = Path.Combine(backupRoot, item.Rel);
                 var primaryPath = Path.Combine(backupRoot, item.HardLinkPrimary!);
-                if (!IsSameInode(dest, item.Rel, primaryPath))
+                if (!IsSameInode(item.Rel, primaryPath))
                 {
                     ClearName(dest, item.Rel);
                     Posix.Link(primaryPath, dest);
@@ -160,34 +164,31 @@ public sealed partial class TreeCopier
             }
         }
 
-        for (var i = _items.Count - 1; i >= 0; i--)
+        // Every entry of every directory is in place now, so nothing below changes a directory's mtime
+        // again and the directories can take their metadata in any order, on all workers at once.
+        var directories = _items.Where(i => i.Action == ItemAction.Directory).ToList();
+        Workers.Run(directories, _tuning.SmallFileParallelism, item =>
         {
-            var item = _items[i];
-            if (item.Action != ItemAction.Directory)
-            {
-                continue;
-            }
-
+            cancellationToken.ThrowIfCancellationRequested();
             var dest = Path.Combine(backupRoot, item.Rel);
             var xattrs = Posix.TryLStat(item.Source) is null ? null : ReadXattrs(item.Source);
             ApplyDirectoryMetadata(dest, item.Status, xattrs, recycled: _recycled.HasDirectory(item.Rel));
             entries[item.Rel] = Entry(item, EntryKind.Directory, xattrs);
-        }
+        });
 
         return [.. entries.Values];
     }
 
     /// <summary>The recycled tree holds <paramref name="rel"/> as another name of <paramref name="other"/>'s inode already.</summary>
-    private bool IsSameInode(string dest, string rel, string other)
+    private bool IsSameInode(string rel, string other)
     {
-        if (!_recycled.HasName(rel))
+        if (!_recycled.TryGetName(rel, out var present))
         {
             return false;
         }
 
-        var present = Posix.TryLStat(dest);
         var wanted = Posix.TryLStat(other);
-        return present is not null && wanted is not null && present.Inode == wanted.Inode && present.Device == wanted.Device;
+        return wanted is not null && present.Status.Inode == wanted.Inode && present.Status.Device == wanted.Device;
     }
 
     /// <summary>Removes a name the recycled tree holds where something new must be created.</summary>
@@ -207,34 +208,44 @@ public sealed partial class TreeCopier
     {
         var previous = item.Previous!;
         var dest = Path.Combine(backupRoot, item.Rel);
-        var old = Path.Combine(_reuse!.PreviousRoot, previous.Path);
-        var status = Posix.TryLStat(old);
+        _recycled.TryGetName(item.Rel, out var present);
+        var copyInode = _reuse!.CopyInode(previous);
+        FileStatus? status;
+        string? linkTarget;
+        bool kept;
+        if (present is not null && copyInode != 0 && present.Status.Inode == copyInode && present.Status.Device == _reuse.PreviousDevice)
+        {
+            // The recycled name links the inode the previous backup's index says held this entry's copy: that
+            // inode, looked up when the recycled tree was walked, is the copy, and nothing needs to be linked.
+            (status, linkTarget, kept) = (present.Status, present.LinkTarget, true);
+        }
+        else
+        {
+            var old = Path.Combine(_reuse.PreviousRoot, previous.Path);
+            status = Posix.TryLStat(old);
+            linkTarget = status is { Kind: FileKind.Symlink } ? new FileInfo(old).LinkTarget : null;
+            kept = status is not null && present is not null && present.Status.Inode == status.Inode && present.Status.Device == status.Device;
+        }
 
         // A previous copy whose size, mode, owner or mtime no longer match its manifest was damaged
         // since: copy afresh rather than carry the damage into the new backup.
-        if (status is null || !Matches(status, previous, item.Action == ItemAction.Symlink ? old : null))
+        if (status is null || !Matches(status, previous, item.Action == ItemAction.Symlink, linkTarget))
         {
             _logger.LogWarning("{Path} in the previous backup is missing or no longer matches its manifest; copying it again", previous.Path);
             ClearName(dest, item.Rel);
             return null;
         }
 
-        var kept = false;
-        if (_recycled.HasName(item.Rel))
+        if (!kept)
         {
-            var present = Posix.TryLStat(dest);
-            kept = present is not null && present.Inode == status.Inode && present.Device == status.Device;
-            if (!kept && present is not null)
+            if (present is not null)
             {
                 Posix.TryUnlink(dest);
             }
-        }
 
-        if (!kept)
-        {
             try
             {
-                Posix.Link(old, dest);
+                Posix.Link(Path.Combine(_reuse.PreviousRoot, previous.Path), dest);
             }
             catch (NativeException e)
             {
@@ -247,6 +258,7 @@ public sealed partial class TreeCopier
             Interlocked.Increment(ref _keptInPlace);
         }
 
+        _copyInodes[item.Rel] = status.Inode;
         _sharedWithPrevious[previous.Path] = 0;
         if (item.Action == ItemAction.File)
         {
@@ -257,16 +269,16 @@ public sealed partial class TreeCopier
         return previous with { Path = item.Rel, HardLinkTo = null };
     }
 
-    private static bool Matches(FileStatus status, ManifestEntry entry, string? symlinkPath)
+    private static bool Matches(FileStatus status, ManifestEntry entry, bool symlink, string? linkTarget)
     {
         if (status.Uid != entry.Uid || status.Gid != entry.Gid || status.MtimeNs != entry.MtimeNs)
         {
             return false;
         }
 
-        return symlinkPath is null
-            ? status.Kind == FileKind.Regular && status.Size == entry.Size && status.Permissions == entry.Mode
-            : status.Kind == FileKind.Symlink && new FileInfo(symlinkPath).LinkTarget == entry.LinkTarget;
+        return symlink
+            ? status.Kind == FileKind.Symlink && linkTarget == entry.LinkTarget
+            : status.Kind == FileKind.Regular && status.Size == entry.Size && status.Permissions == entry.Mode;
     }
 
     private ManifestEntry PlaceSymlink(string backupRoot, Item item)
@@ -281,6 +293,11 @@ public sealed partial class TreeCopier
         Posix.Symlink(item.LinkTarget!, dest);
         var xattrs = ReadXattrs(item.Source);
         ApplyMetadata(dest, item.Status, xattrs, isSymlink: true);
+        if (Posix.TryLStat(dest) is { } made)
+        {
+            _copyInodes[item.Rel] = made.Inode;
+        }
+
         return Entry(item, EntryKind.Symlink, xattrs) with
         {
             LinkTarget = item.LinkTarget,
@@ -307,6 +324,7 @@ public sealed partial class TreeCopier
             return null;
         }
 
+        _copyInodes[item.Rel] = copied.Inode;
         return Entry(item, EntryKind.File, copied.Xattrs) with
         {
             Size = copied.Size,

@@ -27,6 +27,8 @@ public sealed partial class BackupDirectory
     private const string StaticPodResourcesScratchName = ".static-pod-resources";
     private const string StoppedEtcdPodName = "etcd-pod.yaml.stopped";
     private const string EtcdAsideRecordName = "etcd-data-aside";
+    private const string ManifestIndexName = "manifest.index";
+    private const string ManifestIndexTempName = ManifestIndexName + ".tmp";
 
     /// <param name="path">The directory, as given (messages show it so); it need not exist yet.</param>
     public BackupDirectory(string path)
@@ -72,6 +74,18 @@ public sealed partial class BackupDirectory
 
     /// <summary>The manifest of the backup in <paramref name="root"/> (a generation, or a backup directory holding one directly).</summary>
     public static string ManifestOf(string root) => System.IO.Path.Combine(root, BackupLayout.Manifest);
+
+    /// <summary>
+    /// The binary index beside the manifest of the backup in <paramref name="root"/>: a cache the next backup reads instead
+    /// of the JSON, checked against the manifest's bytes and never trusted over them (<see cref="Manifest.ManifestIndex"/>).
+    /// </summary>
+    public static string ManifestIndexOf(string root) => System.IO.Path.Combine(root, ManifestIndexName);
+
+    /// <summary>The name <see cref="ManifestIndexOf"/> is written under before its rename (a crash can leave it; it is never read).</summary>
+    public static string ManifestIndexTempOf(string root) => System.IO.Path.Combine(root, ManifestIndexTempName);
+
+    /// <summary>The names at a generation's root that its manifest does not list: the manifest itself and its index.</summary>
+    public static IReadOnlyList<string> UnlistedNames { get; } = [BackupLayout.Manifest, ManifestIndexName, ManifestIndexTempName];
 
     /// <summary>One of the top-level names of <see cref="BackupLayout.FixedNames"/>, through <c>current</c>.</summary>
     public string Fixed(string name)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Talm.Recovery.Layout;
 using Talm.Recovery.Platform;
@@ -74,18 +75,85 @@ public static class ManifestStore
         }
     }
 
-    /// <summary>Writes the manifest through a temporary file, fsyncs it, renames it into place and fsyncs the directory.</summary>
-    public static void Write(string backupRoot, BackupManifest manifest)
+    /// <summary>
+    /// The manifest of the previous backup, for the next backup to reuse from: from its <see cref="ManifestIndex"/>
+    /// when that mirrors exactly these manifest bytes (checked as a manifest read from JSON is), else parsed from the
+    /// JSON, and the index written afresh for later readers. Null when the manifest is missing or unreadable.
+    /// </summary>
+    public static IndexedManifest? ReadForReuse(string backupRoot)
+    {
+        var path = Path.Combine(backupRoot, BackupLayout.Manifest);
+        byte[] bytes;
+        FileStatus status;
+        try
+        {
+            // The bytes and the identity of one open file: the index's inodes hold only for the very file it was written beside.
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            status = Posix.FStat(file.SafeFileHandle, path);
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NativeException)
+        {
+            return null;
+        }
+
+        var sha = SHA256.HashData(bytes);
+        var identity = (status.Device, status.Inode);
+        if (ManifestIndex.TryRead(backupRoot, sha, identity) is var (indexed, inodes)
+            && indexed.Format == BackupManifest.CurrentFormat && ManifestValidator.FirstProblem(indexed) is null)
+        {
+            return new IndexedManifest(indexed, inodes, FromIndex: true);
+        }
+
+        BackupManifest manifest;
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            manifest = Parse(stream, path);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+
+        try
+        {
+            ManifestIndex.Write(backupRoot, manifest, sha, identity, inodes: null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A cache: the next reader parses the JSON again.
+        }
+
+        return new IndexedManifest(manifest, new Dictionary<string, ulong>(), FromIndex: false);
+    }
+
+    /// <summary>
+    /// Writes the manifest through a temporary file, fsyncs it, renames it into place and fsyncs the directory;
+    /// then its <see cref="ManifestIndex"/> beside it, with <paramref name="inodes"/> (entry path to the inode holding its copy).
+    /// </summary>
+    public static void Write(string backupRoot, BackupManifest manifest, IReadOnlyDictionary<string, ulong>? inodes = null)
     {
         var path = BackupDirectory.ManifestOf(backupRoot);
         var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+
+        // The index is encoded while the manifest is serialized and waits for the disk.
+        var index = Task.Run(() => ManifestIndex.Encode(manifest, inodes));
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.BackupManifest);
+        FileStatus status;
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
         {
-            JsonSerializer.Serialize(stream, manifest, ManifestJsonContext.Default.BackupManifest);
+            stream.Write(bytes);
             stream.Flush(flushToDisk: true);
+            status = Posix.FStat(stream.SafeFileHandle, temp);
         }
 
         Posix.Rename(temp, path);
         Posix.Fsync(backupRoot);
+        ManifestIndex.WriteSealed(backupRoot, index.GetAwaiter().GetResult(), SHA256.HashData(bytes), (status.Device, status.Inode));
     }
 }
+
+/// <summary>A manifest read for reuse, with the inodes its index recorded (empty when not known), and whether it came from the index.</summary>
+public sealed record IndexedManifest(BackupManifest Manifest, IReadOnlyDictionary<string, ulong> Inodes, bool FromIndex);

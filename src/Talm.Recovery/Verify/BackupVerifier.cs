@@ -96,7 +96,7 @@ public static class BackupVerifier
             foreach (var path in Directory.EnumerateFileSystemEntries(directory))
             {
                 var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
-                if (relative == BackupLayout.Manifest)
+                if (BackupDirectory.UnlistedNames.Contains(relative))
                 {
                     continue;
                 }
