@@ -2,7 +2,7 @@ using Talm.Recovery.Platform;
 
 namespace Talm.Recovery.Backup;
 
-/// <summary>Owner, mode, nanosecond times and extended attributes, applied after the content (a directory's deepest first, so its mtime sticks).</summary>
+/// <summary>Owner, mode, nanosecond times and extended attributes, applied after the content (a directory's once every entry is in place, so its mtime sticks).</summary>
 public sealed partial class TreeCopier
 {
     private static IReadOnlyDictionary<string, byte[]>? ReadXattrs(string path)
