@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
-using k8s;
 using Talm.KubeApi;
 using Talm.Lab.Recover;
 using Talm.Recovery.Backup;
+using Talm.Recovery.Host;
 using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
@@ -11,6 +11,7 @@ using Talm.Recovery.Ostree;
 using Talm.Recovery.Rollback;
 using Talm.Recovery.Systemd;
 using Talm.Recovery.Unattended;
+using k8s;
 
 namespace Talm.Recovery.Restore.Tests;
 
@@ -165,13 +166,10 @@ public sealed class UnattendedRestoreTests
         using var node = await SpokeNode.CreateAsync();
         node.SimulateUpgrade();
         // Under a host root libostree marks nothing booted: the seam says what a live node's list says, the upgraded deployment booted.
-        IReadOnlyList<OstreeDeployment> Live(string sysroot)
-        {
-            using var real = OstreeSysroot.Open(sysroot);
-            return real.Deployments().Select(d => d with { Booted = !d.Pinned && d.Index == 0 }).ToList();
-        }
+        IReadOnlyList<OstreeDeployment> Live(HostPaths host) =>
+            new NodeOstree(host).Deployments().Select(d => d with { Booted = !d.Pinned && d.Index == 0 }).ToList();
 
-        var pinned = Live(node.Host).Single(d => d.Pinned);
+        var pinned = Live(new HostPaths(node.Host)).Single(d => d.Pinned);
         var deploymentEtc = Path.Join(node.Host, "ostree/deploy", pinned.OsName, "deploy", pinned.Id, RestoreUnit.Directory);
         var snapshot = Path.Combine(node.BackupRoot, ManifestStore.Read(node.BackupRoot).Etcd.SnapshotFile);
         var original = File.ReadAllBytes(snapshot);
@@ -244,7 +242,7 @@ public sealed class UnattendedRestoreTests
         Assert.Contains("The result is not in the cluster", output.ToString(), StringComparison.Ordinal);
     }
 
-    private static UnattendedRestore Unattended(SpokeNode node, StringWriter output, bool resume, Func<string, IReadOnlyList<OstreeDeployment>>? deployments = null)
+    private static UnattendedRestore Unattended(SpokeNode node, StringWriter output, bool resume, Func<HostPaths, IReadOnlyList<OstreeDeployment>>? deployments = null)
     {
         var options = new RestoreOptions
         {

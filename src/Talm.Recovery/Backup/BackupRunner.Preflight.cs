@@ -3,7 +3,6 @@ using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.Ostree;
 using Talm.Recovery.Platform;
-using Talm.Recovery.Rollback;
 using Talm.Recovery.Verify;
 
 namespace Talm.Recovery.Backup;

@@ -24,16 +24,16 @@ public sealed partial class RestoreRunner
             }
         }
 
-        if (options.Restart && _progress.Exists)
+        if (options.Restart && Progress.Exists)
         {
-            log.Info($"--restart: clearing the progress file {_progress.Path}; the restore starts from the first stage");
-            _progress.Delete();
+            log.Info($"--restart: clearing the progress file {Progress.Path}; the restore starts from the first stage");
+            Progress.Delete();
         }
 
         List<string> stages;
         try
         {
-            stages = _progress.Read().ToList();
+            stages = Progress.Read().ToList();
         }
         catch (InvalidDataException e)
         {
@@ -158,7 +158,7 @@ public sealed partial class RestoreRunner
     /// <summary>--resume continues a restore only on the host root it began on.</summary>
     private void CheckSameHostRoot()
     {
-        var recorded = _progress.RecordedHostRoot();
+        var recorded = Progress.RecordedHostRoot();
         if (recorded is null || recorded == options.HostRoot)
         {
             return;

@@ -18,7 +18,7 @@ public sealed partial class RestoreRunner(RestoreOptions options, NodeToolRunner
     private static readonly IRestoreStage[] Stages = [new RestoreFilesStage(), new RestoreClusterStage(), new RedeployStage()];
 
     private readonly BackupDirectory _dir = new(options.BackupDir);
-    private readonly ProgressFile _progress = new BackupDirectory(options.BackupDir).Progress;
+    private ProgressFile Progress => _dir.Progress;
 
     /// <summary>The four static pods whose manifests come back from the backup's resources archive.</summary>
     public static readonly IReadOnlyList<string> StaticPods = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"];
@@ -69,9 +69,9 @@ public sealed partial class RestoreRunner(RestoreOptions options, NodeToolRunner
 
             if (stages.Count == 0)
             {
-                _progress.RecordHostRoot(options.HostRoot);
+                Progress.RecordHostRoot(options.HostRoot);
                 source.Record(options.BackupDir);
-                _progress.Append(RestoreStage.Started);
+                Progress.Append(RestoreStage.Started);
                 stages = [RestoreStage.Started];
                 log.Info($"Restore started from {source.Describe()}: the backup of {manifest.Host} taken {manifest.CompletedAt:yyyy-MM-dd HH:mm:ss} UTC");
             }
@@ -85,7 +85,7 @@ public sealed partial class RestoreRunner(RestoreOptions options, NodeToolRunner
             throw new RestoreFailedException($"{e.Message}; the restore cannot start. Nothing on the node was changed.", e);
         }
 
-        var context = new RestoreContext(options, tools, log, time, _dir, _progress, ProgramName) { Manifest = manifest, Root = root, Host = host, EtcdTool = etcdTool };
+        var context = new RestoreContext(options, tools, log, time, _dir, Progress, ProgramName) { Manifest = manifest, Root = root, Host = host, EtcdTool = etcdTool };
         while (true)
         {
             var stage = NextAfter(stages[^1]);
@@ -96,7 +96,7 @@ public sealed partial class RestoreRunner(RestoreOptions options, NodeToolRunner
                     return outcome;
                 }
 
-                stages = _progress.Read().ToList();
+                stages = Progress.Read().ToList();
             }
             catch (Exception e) when (e is not RestoreFailedException)
             {
@@ -124,7 +124,7 @@ public sealed partial class RestoreRunner(RestoreOptions options, NodeToolRunner
     {
         try
         {
-            return string.Join(", ", _progress.Read());
+            return string.Join(", ", Progress.Read());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {

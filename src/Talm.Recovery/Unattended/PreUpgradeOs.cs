@@ -1,3 +1,4 @@
+using Talm.Recovery.Host;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
 using Talm.Recovery.Ostree;
@@ -11,7 +12,7 @@ namespace Talm.Recovery.Unattended;
 /// Before an unattended restore begins: the pre-upgrade OS put back when the upgrade changed it, and, on a live node
 /// where that takes a reboot, everything that would make the restore refuse after the reboot checked first.
 /// </summary>
-internal sealed class PreUpgradeOs(RestoreOptions options, NodeToolRunner tools, RecoveryLog log, Func<string, IReadOnlyList<OstreeDeployment>> readDeployments, string programName)
+internal sealed class PreUpgradeOs(RestoreOptions options, NodeToolRunner tools, RecoveryLog log, Func<HostPaths, IReadOnlyList<OstreeDeployment>> readDeployments, string programName)
 {
     /// <summary>
     /// Rolls the OS back when the upgrade changed it. Returns the pinned deployment when the node runs it only after a
@@ -23,7 +24,7 @@ internal sealed class PreUpgradeOs(RestoreOptions options, NodeToolRunner tools,
         IReadOnlyList<OstreeDeployment> deployments;
         try
         {
-            deployments = readDeployments(options.Host.OstreeSysroot);
+            deployments = readDeployments(options.Host);
         }
         catch (OstreeException)
         {

@@ -1,3 +1,4 @@
+using Talm.Recovery.Host;
 using Talm.Recovery.Layout;
 using Talm.Recovery.Manifest;
 using Talm.Recovery.NodeTools;
@@ -45,13 +46,9 @@ public sealed class UnattendedRestore(RestoreOptions options, NodeToolRunner too
     /// The deployment list as libostree gives it. Tests replace it: under a host root nothing is ever booted, so the
     /// live node's case (the pinned deployment runs only after a reboot) cannot otherwise be reached off a node.
     /// </summary>
-    internal Func<string, IReadOnlyList<OstreeDeployment>> ReadDeployments { get; init; } = LibostreeDeployments;
+    internal Func<HostPaths, IReadOnlyList<OstreeDeployment>> ReadDeployments { get; init; } = LibostreeDeployments;
 
-    internal static IReadOnlyList<OstreeDeployment> LibostreeDeployments(string sysrootPath)
-    {
-        using var sysroot = OstreeSysroot.Open(sysrootPath);
-        return sysroot.Deployments();
-    }
+    internal static IReadOnlyList<OstreeDeployment> LibostreeDeployments(HostPaths host) => new NodeOstree(host).Deployments();
 
     private string ProgramName => options.InvokedAs ?? RestoreRunner.DefaultProgramName(options.BackupDir);
 
