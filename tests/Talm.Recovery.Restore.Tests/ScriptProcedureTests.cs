@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Talm.Recovery.Backup;
 
@@ -18,26 +17,26 @@ public sealed class ScriptProcedureTests
         node.SimulateUpgrade();
         var script = Path.Combine(node.BackupDir, "upgrade-recovery.sh");
 
-        var refused = Run(node, script, "--host-root", node.Host);
+        var refused = node.Run(script, "--host-root", node.Host);
         Assert.Equal(4, refused.Exit);
         Assert.Contains("Active ostree deployment is not pinned and should be rolled back.", refused.Err, StringComparison.Ordinal);
 
-        var rollback = Run(node, "dotnet", Path.Combine(AppContext.BaseDirectory, "talm.dll"), "recovery", "rollback", "--host-root", node.Host);
+        var rollback = node.Run("dotnet", Path.Combine(AppContext.BaseDirectory, "talm.dll"), "recovery", "rollback", "--host-root", node.Host);
         Assert.True(rollback.Exit == 0, rollback.Err);
 
-        var stage1 = Run(node, script, "--host-root", node.Host);
+        var stage1 = node.Run(script, "--host-root", node.Host);
         Assert.True(stage1.Exit == 0, stage1.Err + stage1.Out);
         Assert.Contains($"Please reboot now with 'systemctl reboot', then run '{script} --resume'", stage1.Out, StringComparison.Ordinal);
 
-        var again = Run(node, script, "--host-root", node.Host);
+        var again = node.Run(script, "--host-root", node.Host);
         Assert.Equal(4, again.Exit);
         Assert.Contains("Restore has already started. Use --restart option to restart, or --step to resume", again.Err, StringComparison.Ordinal);
 
-        var resume = Run(node, script, "--host-root", node.Host, "--resume");
+        var resume = node.Run(script, "--host-root", node.Host, "--resume");
         Assert.True(resume.Exit == 0, resume.Err + resume.Out);
         Assert.Contains("Recovery complete", resume.Out, StringComparison.Ordinal);
 
-        var status = Run(node, "dotnet", Path.Combine(AppContext.BaseDirectory, "talm.dll"), "recovery", "status", "--host-root", node.Host, "--dir", node.BackupDir, "--output", "json");
+        var status = node.Run("dotnet", Path.Combine(AppContext.BaseDirectory, "talm.dll"), "recovery", "status", "--host-root", node.Host, "--dir", node.BackupDir, "--output", "json");
         Assert.True(status.Exit == 0, status.Err + status.Out);
         using var json = JsonDocument.Parse(status.Out);
         Assert.True(json.RootElement.GetProperty("backup").GetProperty("verified").GetBoolean());
@@ -47,22 +46,5 @@ public sealed class ScriptProcedureTests
         {
             Assert.Equal(node.PreUpgradeKeys, etcd.All());
         }
-    }
-
-    private static (int Exit, string Out, string Err) Run(SpokeNode node, string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["PATH"] = node.StandIns.SearchPath;
-        start.Environment["KUBECONFIG"] = node.Kubeconfig;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr);
     }
 }

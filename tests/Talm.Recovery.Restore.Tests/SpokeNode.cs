@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Talm.Recovery.Backup;
 using Talm.Recovery.Etcd;
@@ -111,6 +112,32 @@ public sealed class SpokeNode : IDisposable
         etcd.Put("/kubernetes.io/configmaps/openshift-upgrade/new", "added by the upgrade");
         etcd.Delete(PreUpgradeKeys.Keys.First(k => k != Seed.SampleKey));
         return changes;
+    }
+
+    /// <summary>A program as the node's engineer runs it: the stand-ins first on PATH, KUBECONFIG set; output captured.</summary>
+    public (int Exit, string Out, string Err) Run(string file, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(file, args, redirect: true))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr);
+    }
+
+    /// <summary>The same, left running, its output on the test's console.</summary>
+    public Process Start(string file, params string[] args) => Process.Start(StartInfo(file, args, redirect: false))!;
+
+    private ProcessStartInfo StartInfo(string file, string[] args, bool redirect)
+    {
+        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = redirect, RedirectStandardError = redirect };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["PATH"] = StandIns.SearchPath;
+        start.Environment["KUBECONFIG"] = Kubeconfig;
+        return start;
     }
 
     public void Dispose()

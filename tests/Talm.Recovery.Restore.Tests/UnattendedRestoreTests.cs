@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Talm.KubeApi;
 using Talm.Lab.Recover;
@@ -32,7 +31,7 @@ public sealed class UnattendedRestoreTests
         var unitFile = Path.Join(node.Host, RestoreUnit.Directory, RestoreUnit.Name);
         var systemctl = Path.Combine(node.StandIns.Bin, "systemctl");
 
-        var start = Run(node, "dotnet", TalmDll, "recovery", "restore", "--host-root", node.Host, "--dir", node.BackupDir, "--unattended", "--reboot");
+        var start = node.Run("dotnet", TalmDll, "recovery", "restore", "--host-root", node.Host, "--dir", node.BackupDir, "--unattended", "--reboot");
         Assert.True(start.Exit == 0, start.Err + start.Out);
         Assert.Contains("rolling back first", start.Out, StringComparison.Ordinal);
         Assert.Contains("Stage restore_files complete", start.Out, StringComparison.Ordinal);
@@ -57,7 +56,7 @@ public sealed class UnattendedRestoreTests
         if (File.Exists("/usr/bin/systemd-analyze"))
         {
             // systemd's own parser: no unknown key or bad value in the file, and every command it names is there to run.
-            var verify = Run(node, "/usr/bin/systemd-analyze", "verify", unitFile);
+            var verify = node.Run("/usr/bin/systemd-analyze", "verify", unitFile);
             Assert.True(verify.Exit == 0, verify.Err);
             Assert.DoesNotContain(unitFile + ":", verify.Err + verify.Out, StringComparison.Ordinal);
         }
@@ -103,11 +102,11 @@ public sealed class UnattendedRestoreTests
             Assert.Equal(node.PreUpgradeKeys, etcd.All());
         }
 
-        var status = Run(node, "dotnet", TalmDll, "recovery", "status", "--host-root", node.Host, "--dir", node.BackupDir, "--no-verify", "--output", "json");
+        var status = node.Run("dotnet", TalmDll, "recovery", "status", "--host-root", node.Host, "--dir", node.BackupDir, "--no-verify", "--output", "json");
         using var json = JsonDocument.Parse(status.Out);
         Assert.Equal(UnattendedState.Succeeded, json.RootElement.GetProperty("restore").GetProperty("unattended").GetProperty("state").GetString());
         Assert.Contains("in the cluster: ConfigMap openshift-talo-backup/talm-recovery-result",
-            Run(node, "dotnet", TalmDll, "recovery", "status", "--host-root", node.Host, "--dir", node.BackupDir, "--no-verify").Out, StringComparison.Ordinal);
+            node.Run("dotnet", TalmDll, "recovery", "status", "--host-root", node.Host, "--dir", node.BackupDir, "--no-verify").Out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -118,7 +117,7 @@ public sealed class UnattendedRestoreTests
         // Someone restores the files by hand (slowly): a second restore meanwhile is refused before it changes anything.
         var slow = Path.Combine(node.StandIns.State, "slow-setenforce-0");
         File.WriteAllText(slow, "3");
-        using (var byHand = Start(node, "dotnet", TalmDll, "recovery", "restore", "--host-root", node.Host, "--dir", node.BackupDir))
+        using (var byHand = node.Start("dotnet", TalmDll, "recovery", "restore", "--host-root", node.Host, "--dir", node.BackupDir))
         {
             await WaitForAsync(() => node.StandIns.Calls().Contains("setenforce 0"));
             var busy = await Assert.ThrowsAsync<RestoreFailedException>(() => new RestoreHarness(node.Host, node.BackupDir, node.Kubeconfig, node.StandIns).RunAsync(resume: true));
@@ -274,34 +273,4 @@ public sealed class UnattendedRestoreTests
     }
 
     private static List<string> Argv(ExecCommand command) => [command.Program, .. command.Arguments];
-
-    private static Process Start(SpokeNode node, string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = false, RedirectStandardError = false };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["PATH"] = node.StandIns.SearchPath;
-        start.Environment["KUBECONFIG"] = node.Kubeconfig;
-        return Process.Start(start)!;
-    }
-
-    private static (int Exit, string Out, string Err) Run(SpokeNode node, string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["PATH"] = node.StandIns.SearchPath;
-        start.Environment["KUBECONFIG"] = node.Kubeconfig;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr);
-    }
 }
