@@ -72,9 +72,12 @@ public sealed class TestHost : IDisposable
     public static Process StartCli(params string[] args) => StartProgram(TalmDll, args);
 
     /// <summary>Starts <c>dotnet PROGRAM.dll ARGS</c>.</summary>
-    public static Process StartProgram(string dll, params string[] args)
+    public static Process StartProgram(string dll, params string[] args) => StartProgramIn(null, dll, args);
+
+    /// <summary>Starts <c>dotnet PROGRAM.dll ARGS</c> in <paramref name="workingDirectory"/> (null: the tests' own).</summary>
+    public static Process StartProgramIn(string? workingDirectory, string dll, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? "" };
         info.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
@@ -86,9 +89,11 @@ public sealed class TestHost : IDisposable
 
     public static Task<(int ExitCode, string Output, string Error)> RunCliAsync(params string[] args) => RunProgramAsync(TalmDll, args);
 
-    public static async Task<(int ExitCode, string Output, string Error)> RunProgramAsync(string dll, params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunProgramAsync(string dll, params string[] args) => RunProgramInAsync(null, dll, args);
+
+    public static async Task<(int ExitCode, string Output, string Error)> RunProgramInAsync(string? workingDirectory, string dll, params string[] args)
     {
-        using var process = StartProgram(dll, args);
+        using var process = StartProgramIn(workingDirectory, dll, args);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 
 using Talm.Recovery.Platform;
+using Talm.Recovery.Processes;
 
 namespace Talm.Recovery.Etcd;
 
@@ -66,7 +67,9 @@ public sealed class LocalEtcd : IAsyncDisposable, IDisposable
     {
         var client = $"http://127.0.0.1:{LoopbackPort.Free()}";
         var peer = options.PeerUrl ?? $"http://127.0.0.1:{LoopbackPort.Free()}";
-        var info = new ProcessStartInfo(options.Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        var binary = ExecutableLookup.Find(options.Binary, Environment.GetEnvironmentVariable("PATH"))
+            ?? throw new IOException($"cannot start {options.Binary}: {ExecutableLookup.NotFound(options.Binary, Environment.GetEnvironmentVariable("PATH"))} (scripts/setup.sh installs etcd)");
+        var info = new ProcessStartInfo(binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         List<string> args =
         [
             "--name", options.Name, "--data-dir", dataDir,

@@ -34,7 +34,14 @@ public sealed class ProcessRunner
     /// <summary>Runs the command and returns its result whatever the exit code; a command that cannot start gives exit code 127.</summary>
     public async Task<ProcessResult> TryRunAsync(string fileName, IEnumerable<string> arguments, CancellationToken cancellationToken = default, string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo(fileName)
+        var searchPath = ExecutableLookup.SearchPathFor(_environment);
+        var program = ExecutableLookup.Find(fileName, searchPath);
+        if (program is null)
+        {
+            return new ProcessResult(FormatCommandLine(fileName, arguments), 127, "", $"cannot start {fileName}: {ExecutableLookup.NotFound(fileName, searchPath)}");
+        }
+
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -75,7 +82,7 @@ public sealed class ProcessRunner
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            return new ProcessResult(commandLine, 127, "", $"cannot start {fileName}: {e.Message}; is it installed and on PATH?");
+            return new ProcessResult(commandLine, 127, "", $"cannot start {program}: {e.Message}");
         }
 
         process.StandardInput.Close();

@@ -50,7 +50,10 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         string logPath, TimeSpan? grace = null, bool appendLog = true)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var info = new ProcessStartInfo(program)
+        var searchPath = ExecutableLookup.SearchPathFor(environment?.Select(e => new KeyValuePair<string, string?>(e.Key, e.Value)));
+        var resolved = ExecutableLookup.Find(program, searchPath)
+            ?? throw new InvalidOperationException($"cannot start {name}: {ExecutableLookup.NotFound(program, searchPath)}");
+        var info = new ProcessStartInfo(resolved)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
