@@ -33,10 +33,11 @@ internal sealed class FileCopy
     {
         var large = status.Size >= _tuning.LargeFileThreshold;
         using var input = Posix.OpenRead(source, sequential: large);
-        // Around the page cache only when the source comes from the disk: then the copy's cost is the
-        // disk's, and fresh cache pages for the copy only add to it. A cached source is copied faster
-        // through the cache, whose writeback runs beside the copy, than by waiting for each direct write.
-        if (_tuning.DirectWrites && large && !_directUnsupported && !(tryClone && !_cloneUnsupported) && !IsCached(input, status.Size))
+        // Around the page cache, whether the source is cached or not: the backup's copy is never read
+        // again, and 400 MiB of it in the cache would push out what the node's etcd and API server
+        // use. Fresh cache pages are not free either: in a VM whose host takes free memory back they
+        // cost more than the write itself (bench/backup/README.md, "The memory the copy writes into").
+        if (_tuning.DirectWrites && large && !_directUnsupported && !(tryClone && !_cloneUnsupported))
         {
             using var direct = Posix.TryCreateDirect(dest);
             if (direct is null)
@@ -54,9 +55,6 @@ internal sealed class FileCopy
         var (hash, length) = CopyBuffered(input, output, source, dest, status, tryClone, large);
         return Finish(input, output, source, dest, status, hash, length);
     }
-
-    /// <summary>The file's first and middle pages are in the page cache.</summary>
-    private static bool IsCached(SafeFileHandle input, long size) => Posix.IsCached(input, 0) && Posix.IsCached(input, size / 2);
 
     private static Result Finish(SafeFileHandle input, SafeFileHandle output, string source, string dest, FileStatus status, string sha, long size)
     {

@@ -56,9 +56,6 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "pwrite64", SetLastError = true)]
     public static partial nint Pwrite(nint fd, byte* buffer, nuint count, long offset);
 
-    [LibraryImport(Lib, EntryPoint = "preadv2", SetLastError = true)]
-    public static partial nint Preadv2(nint fd, nint* iov, int iovcnt, long offset, int flags);
-
     [LibraryImport(Lib, EntryPoint = "ftruncate", SetLastError = true)]
     public static partial int Ftruncate(nint fd, long length);
 

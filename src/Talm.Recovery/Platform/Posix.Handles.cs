@@ -179,28 +179,6 @@ public static unsafe partial class Posix
         }
     }
 
-    /// <summary>
-    /// Whether the page at <paramref name="offset"/> of an open file is in the page cache: a one-byte
-    /// read that must not wait for the disk (preadv2 RWF_NOWAIT). False when it is not, or when the
-    /// kernel or filesystem cannot tell.
-    /// </summary>
-    public static bool IsCached(SafeFileHandle file, long offset)
-    {
-        var fd = AddRef(file, out var added);
-        try
-        {
-            byte one;
-            nint* iov = stackalloc nint[2];
-            iov[0] = (nint)(&one);
-            iov[1] = 1;
-            return LibC.Preadv2(fd, iov, 1, offset, 0x8 /* RWF_NOWAIT */) == 1;
-        }
-        finally
-        {
-            Release(file, added);
-        }
-    }
-
     /// <summary>pwrite(2) of the whole buffer.</summary>
     public static void Write(SafeFileHandle file, ReadOnlySpan<byte> buffer, long offset, string pathForErrors)
     {
