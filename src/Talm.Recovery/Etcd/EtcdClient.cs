@@ -95,8 +95,9 @@ public sealed class EtcdClient : IDisposable
     public async Task<SnapshotResult> SnapshotAsync(string path, Action<long>? onBytes = null, CancellationToken cancellationToken = default)
     {
         var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
+        // One pass over the bytes gives both hashes: the database's (all but the trailer) is taken as it
+        // stands before the trailer goes in, and the trailer then completes the whole file's.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var tail = new byte[SnapshotIntegrity.TrailerLength];
         var tailLength = 0;
         long total = 0;
@@ -118,7 +119,6 @@ public sealed class EtcdClient : IDisposable
                         var blob = call.ResponseStream.Current.Blob.Memory;
                         await file.WriteAsync(blob, cancellationToken).ConfigureAwait(false);
                         total += blob.Length;
-                        fileHash.AppendData(blob.Span);
                         HashAllButLast32(hash, tail, ref tailLength, blob.Span);
                         onBytes?.Invoke(blob.Length);
                     }
@@ -140,13 +140,14 @@ public sealed class EtcdClient : IDisposable
                 throw new EtcdException($"etcd snapshot from {_endpoint} ended after {total} bytes, before its SHA-256 trailer; retry the backup");
             }
 
-            var actual = hash.GetHashAndReset();
+            var actual = hash.GetCurrentHash();
             if (!CryptographicOperations.FixedTimeEquals(actual, tail))
             {
                 throw new EtcdException($"etcd snapshot from {_endpoint} is corrupt: SHA-256 of the database does not match its trailer; retry the backup");
             }
 
-            return new SnapshotResult(total, Convert.ToHexStringLower(actual), Convert.ToHexStringLower(fileHash.GetHashAndReset()), status.Revision);
+            hash.AppendData(tail);
+            return new SnapshotResult(total, Convert.ToHexStringLower(actual), Convert.ToHexStringLower(hash.GetHashAndReset()), status.Revision);
         }
         catch
         {
