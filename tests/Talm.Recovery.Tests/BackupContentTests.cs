@@ -75,6 +75,12 @@ public sealed class BackupContentTests
         Assert.True(only.Pinned);
         Assert.Equal(before[0].Checksum, outcome.Manifest!.Ostree!.Checksum);
         Assert.Equal("417.94.202411201442-0", outcome.Manifest.Ostree.Version);
+
+        // Nothing left to undeploy: the pin goes by the first listing, and still finds the deployment.
+        await ostree.UnpinAsync(only.Index);
+        var again = await host.BackupAsync();
+        Assert.True(Assert.Single(await ostree.StatusAsync()).Pinned);
+        Assert.Equal(before[0].Checksum, again.Manifest!.Ostree!.Checksum);
     }
 
     [Fact]

@@ -34,13 +34,15 @@ internal sealed class DeploymentPin(ProcessRunner runner, HostPaths host, string
             var deployments = await ostree.StatusAsync(cancellationToken).ConfigureAwait(false);
             var active = NodeOstree.Active(deployments)
                 ?? throw new BackupException($"{BackupRunner.PinFailedMessage}: ostree lists no deployment in {host.OstreeSysroot} (its bootloader entries are read from {host.Boot})");
-            foreach (var other in deployments.Where(d => d.Id != active.Id).OrderByDescending(d => d.Index))
+            var others = deployments.Where(d => d.Id != active.Id).OrderByDescending(d => d.Index).ToList();
+            foreach (var other in others)
             {
                 logger.LogInformation("Removing deployment {Deployment} ({Version})", other.Id, other.Version);
                 await ostree.UndeployAsync(other, active.Id, cancellationToken).ConfigureAwait(false);
             }
 
-            var now = (await ostree.StatusAsync(cancellationToken).ConfigureAwait(false)).Single(d => d.Id == active.Id);
+            // Undeploying renumbers what remains: the pin needs the active deployment's index as it is now.
+            var now = others.Count == 0 ? active : (await ostree.StatusAsync(cancellationToken).ConfigureAwait(false)).Single(d => d.Id == active.Id);
             if (!now.Pinned)
             {
                 await ostree.PinAsync(now.Index, cancellationToken).ConfigureAwait(false);
