@@ -162,7 +162,7 @@ async Task<Round> RunRoundAsync(int round, bool warm)
 
 async Task<Run> TimedAsync(string method, string dir, string label, bool warm, string logName)
 {
-    var load = await Runs.SettleAsync(warm, hostRoot);
+    var load = await Runs.SettleAsync(warm, hostRoot, dir);
     var run = method == "reference"
         ? await Runs.ReferenceAsync(hostRoot, dir, etcd.ClientUrl)
         : await Runs.TalmAsync(talm, hostRoot, dir, etcd.ClientUrl, talmExtra, Path.Combine(work, $"talm-{logName}.log"));

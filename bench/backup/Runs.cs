@@ -24,21 +24,25 @@ internal sealed record Run(TimeSpan Elapsed, TimeSpan Sync, long PeakRss, string
 internal static partial class Runs
 {
     /// <summary>
-    /// Everything written so far on disk (so nobody's writeback lands in the next timed run); then
-    /// either the clean page cache, dentries and inodes dropped (cold: /var/lib/kubelet on a node is
-    /// mostly not cached when the backup starts), or the host's trees and etcd database read into the
-    /// cache (warm). Returns the 1-minute load average as the run starts.
+    /// Everything written so far on disk (so nobody's writeback lands in the next timed run) and the
+    /// page cache, dentries and inodes dropped, for both cache states: the memory the next run writes
+    /// into is then the memory just freed, not memory the VM's host took back, whose first touch costs
+    /// more than the copy itself (README, "The memory the copy writes into"). Cold: /var/lib/kubelet on a
+    /// node is mostly not cached when the backup starts. Warm: the host's trees and etcd database are
+    /// read back in, and the names under <paramref name="output"/> (a previous backup) looked up again.
+    /// Returns the 1-minute load average as the run starts.
     /// </summary>
-    public static async Task<double> SettleAsync(bool warm, string host)
+    public static async Task<double> SettleAsync(bool warm, string host, string? output = null)
     {
         await Exec("sync", []);
+        await File.WriteAllTextAsync("/proc/sys/vm/drop_caches", "3");
         if (warm)
         {
             HostFiles.Warm(host);
-        }
-        else
-        {
-            await File.WriteAllTextAsync("/proc/sys/vm/drop_caches", "3");
+            if (output is not null)
+            {
+                HostFiles.WarmNames(output);
+            }
         }
 
         return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
