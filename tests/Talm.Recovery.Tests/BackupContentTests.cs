@@ -76,11 +76,16 @@ public sealed class BackupContentTests
         Assert.Equal(before[0].Checksum, outcome.Manifest!.Ostree!.Checksum);
         Assert.Equal("417.94.202411201442-0", outcome.Manifest.Ostree.Version);
 
-        // Nothing left to undeploy: the pin goes by the first listing, and still finds the deployment.
+        // Pinned and alone: libostree says so in-process, and the ostree CLI is not run at all.
+        var unchanged = await host.BackupAsync(host.Options() with { Ostree = "/bin/false" });
+        Assert.Equal(BackupStatus.Completed, unchanged.Status);
+        Assert.Equal(outcome.Manifest.Ostree, unchanged.Manifest!.Ostree);
+
+        // Alone but not pinned: the CLI pins it, going by the first listing (nothing was undeployed).
         await ostree.UnpinAsync(only.Index);
         var again = await host.BackupAsync();
         Assert.True(Assert.Single(await ostree.StatusAsync()).Pinned);
-        Assert.Equal(before[0].Checksum, again.Manifest!.Ostree!.Checksum);
+        Assert.Equal(outcome.Manifest.Ostree, again.Manifest!.Ostree);
     }
 
     [Fact]

@@ -26,6 +26,12 @@ internal sealed class DeploymentPin(ProcessRunner runner, HostPaths host, string
         }
 
         var node = new NodeOstree(host);
+        if (AlreadyPinnedAlone(node) is { } pinned)
+        {
+            logger.LogInformation("Pinned deployment {Deployment} ({Version})", pinned.Id, pinned.Version);
+            return Info(pinned);
+        }
+
         var ostree = node.Cli(runner, ostreeProgram);
         try
         {
@@ -50,13 +56,34 @@ internal sealed class DeploymentPin(ProcessRunner runner, HostPaths host, string
             }
 
             logger.LogInformation("Pinned deployment {Deployment} ({Version})", active.Id, active.Version);
-            return new OstreeBackupInfo { Checksum = active.Checksum, Version = active.Version, OsName = active.OsName, DeploySerial = active.Serial };
+            return Info(active);
         }
         catch (Exception e) when (e is ProcessFailedException or InvalidOperationException or IOException)
         {
             throw new BackupException($"{BackupRunner.PinFailedMessage}: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// The deployment, when it is the only one and pinned already (every backup after the first): read in-process
+    /// through libostree, so nothing is run and nothing remounted. Null when there is anything to do, or when
+    /// libostree cannot read the sysroot here (the CLI then decides, as it always did).
+    /// </summary>
+    private OstreeDeployment? AlreadyPinnedAlone(NodeOstree node)
+    {
+        try
+        {
+            return node.Deployments() is [{ Pinned: true } only] ? only : null;
+        }
+        catch (Exception e) when (e is OstreeException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            logger.LogDebug("libostree could not list the deployments ({Problem}); asking the ostree CLI", e.Message);
+            return null;
+        }
+    }
+
+    private static OstreeBackupInfo Info(OstreeDeployment deployment) =>
+        new() { Checksum = deployment.Checksum, Version = deployment.Version, OsName = deployment.OsName, DeploySerial = deployment.Serial };
 
     /// <summary>A backup that fails after pinning takes its pin back; failing to is logged, not thrown (the backup's own failure is what matters).</summary>
     public async Task UndoAsync()
