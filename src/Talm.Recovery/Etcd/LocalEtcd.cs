@@ -67,8 +67,9 @@ public sealed class LocalEtcd : IAsyncDisposable, IDisposable
     {
         var client = $"http://127.0.0.1:{LoopbackPort.Free()}";
         var peer = options.PeerUrl ?? $"http://127.0.0.1:{LoopbackPort.Free()}";
-        var binary = ExecutableLookup.Find(options.Binary, Environment.GetEnvironmentVariable("PATH"))
-            ?? throw new IOException($"cannot start {options.Binary}: {ExecutableLookup.NotFound(options.Binary, Environment.GetEnvironmentVariable("PATH"))} (scripts/setup.sh installs etcd)");
+        var searchPath = Environment.GetEnvironmentVariable("PATH");
+        var binary = ExecutableLookup.Find(options.Binary, searchPath)
+            ?? throw new IOException($"cannot start {options.Binary}: {ExecutableLookup.NotFound(options.Binary, searchPath)} (scripts/setup.sh installs etcd)");
         var info = new ProcessStartInfo(binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         List<string> args =
         [

@@ -26,24 +26,15 @@ public sealed class NodeToolRunner
     /// <summary>The PATH the tools are looked up on.</summary>
     public string SearchPath => _searchPath;
 
-    /// <summary>Full path of a tool on the search path, or null.</summary>
+    /// <summary>Full path of a tool on the search path (an executable file, as <see cref="ExecutableLookup"/> finds it), or null.</summary>
     public string? Find(string name)
     {
-        if (name.Contains('/'))
+        if (name.Contains('/', StringComparison.Ordinal))
         {
             return File.Exists(name) ? name : null;
         }
 
-        foreach (var dir in _searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
+        return ExecutableLookup.Find(name, _searchPath);
     }
 
     /// <summary>Runs the tool; a non-zero exit throws <see cref="NodeToolException"/> naming the step.</summary>
