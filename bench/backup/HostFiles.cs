@@ -44,18 +44,8 @@ internal static class HostFiles
             return;
         }
 
-        // Not Directory.EnumerateFileSystemEntries with recursion: symlinks are not to be followed.
-        var pending = new Stack<string>([directory]);
-        while (pending.TryPop(out var current))
-        {
-            foreach (var path in Directory.EnumerateFileSystemEntries(current))
-            {
-                if (Posix.TryLStat(path) is { } status && (status.Mode & 0xF000) == 0x4000)
-                {
-                    pending.Push(path);
-                }
-            }
-        }
+        // Every name looked up once (lstat) is all a warm run needs of a previous backup.
+        _ = Entries(directory).Count();
     }
 
     /// <summary>
@@ -94,22 +84,24 @@ internal static class HostFiles
     }
 
     // Regular files under a directory, without following symlinks (kubelet volumes link ..data to a directory).
-    private static IEnumerable<string> RegularFiles(string directory)
+    private static IEnumerable<string> RegularFiles(string directory) =>
+        Entries(directory).Where(e => e.Kind == FileKind.Regular).Select(e => e.Path);
+
+    /// <summary>Every name below <paramref name="directory"/>, looked up with lstat: symlinks are not followed.</summary>
+    private static IEnumerable<(string Path, FileKind Kind)> Entries(string directory)
     {
         var pending = new Stack<string>([directory]);
         while (pending.Count > 0)
         {
             foreach (var entry in Directory.EnumerateFileSystemEntries(pending.Pop()))
             {
-                switch (Posix.LStat(entry).Kind)
+                var kind = Posix.LStat(entry).Kind;
+                if (kind == FileKind.Directory)
                 {
-                    case FileKind.Directory:
-                        pending.Push(entry);
-                        break;
-                    case FileKind.Regular:
-                        yield return entry;
-                        break;
+                    pending.Push(entry);
                 }
+
+                yield return (entry, kind);
             }
         }
     }
